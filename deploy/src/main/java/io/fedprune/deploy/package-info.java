@@ -1,0 +1,2 @@
+/** Entry points behind {@code ./fedprune}: the standalone broker, the local sandbox demo. */
+package io.fedprune.deploy;
