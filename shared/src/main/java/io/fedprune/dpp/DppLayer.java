@@ -1,0 +1,194 @@
+package io.fedprune.dpp;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Training state of one prunable layer's logits {@code D[G, n]}: Gumbel top-k sampling in the forward pass, a
+ * straight-through gradient through the relaxed top-k in the backward pass, the entropy regulariser and Adam.
+ * Mutable and not thread-safe (one layer is driven by one thread; with {@link DppConfig#threads()} = 2 it splits
+ * its own groups over a shared worker). Every random draw comes from the seed given at construction: the t-th
+ * {@link #forward} uses the Gumbel stream {@code Gumbel.streamKey(seed, t)}, so a run is reproducible and
+ * independent of the thread split.
+ *
+ * <p>A step with frozen weights (the mode devices use):
+ * <pre>{@code
+ * layer.forward(w, weff, T);              // weff = w * sampled k-of-n mask
+ * ... network forward/backward with weff, giving gradWeff = dL/dWeff ...
+ * layer.backward(w, gradWeff, T);         // Adam step on the logits
+ * }</pre>
+ * Hot-path arrays ({@code w}, {@code weffOut}, {@code gradWeff}) are read, not copied.
+ */
+public final class DppLayer {
+    private final MaskSpec spec;
+    private final DppConfig cfg;
+    private final long seed;
+    private final RowKernels kernels;
+    private final int groups, n, k, e;
+    private final float[] logits, keys, groupMask, grad, adamM, adamV, stats;
+    private final RowKernels.Scratch[] scratch;
+    private long draws;     // forwards done
+    private long steps;     // Adam steps done
+    private boolean sampled;
+
+    /**
+     * @param spec          the layer's mask structure
+     * @param initialLogits {@code float[spec.candidates()]}, copied (e.g. {@link Logits#fromWeights} or broadcast
+     *                      global logits); must be finite
+     * @param cfg           hyper-parameters
+     * @param seed          seed of every Gumbel draw of this layer
+     */
+    public DppLayer(MaskSpec spec, float[] initialLogits, DppConfig cfg, long seed) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.cfg = Objects.requireNonNull(cfg, "cfg");
+        spec.checkLength("initialLogits", initialLogits, spec.candidates());
+        for (float x : initialLogits)
+            if (!Float.isFinite(x)) throw new IllegalArgumentException(spec.layer() + ": initialLogits must be finite, found " + x);
+        this.seed = seed;
+        this.groups = spec.groups();
+        this.n = spec.n();
+        this.k = spec.k();
+        this.e = spec.candidateSize();
+        // vector kernels pay off for rows of at least a few vectors; N:M tiles (n = 2..8) use the scalar loops
+        this.kernels = RowKernels.select(cfg.vectorized() && n >= 32);
+        int c = spec.candidates();
+        logits = initialLogits.clone();
+        keys = new float[c];
+        groupMask = new float[c];
+        grad = new float[c];
+        adamM = new float[c];
+        adamV = new float[c];
+        stats = new float[2 * groups];
+        int lanes = kernels.vectorized() ? 16 : 1;
+        scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()),
+                cfg.threads() > 1 ? new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()) : null};
+    }
+
+    public MaskSpec spec() {
+        return spec;
+    }
+
+    public DppConfig config() {
+        return cfg;
+    }
+
+    /** Whether the vectorised kernels are in use. */
+    public boolean vectorized() {
+        return kernels.vectorized();
+    }
+
+    /** Whether the backward pass uses the exact k successive softmaxes (else the continuous limit). */
+    public boolean exactRelaxation() {
+        return k <= cfg.exactKMax();
+    }
+
+    /** Number of forward passes (Gumbel draws) so far. */
+    public long draws() {
+        return draws;
+    }
+
+    /** Number of Adam steps so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * Samples a hard k-of-n mask per group by Gumbel top-k of {@code D + s*g} and writes {@code weffOut = w * mask}
+     * (weight-shaped).
+     *
+     * @param temperature the relaxation temperature of this step (not used by the hard sample; checked > 0)
+     */
+    public void forward(float[] w, float[] weffOut, float temperature) {
+        spec.checkLength("w", w, spec.size());
+        spec.checkLength("weffOut", weffOut, spec.size());
+        checkTemperature(temperature);
+        long key = Gumbel.streamKey(seed, draws++);
+        float scale = (float) cfg.gumbelScale();
+        RowParallel.run(groups, cfg.threads(), (g0, g1, part) -> {
+            RowKernels.Scratch s = scratch[part];
+            kernels.perturb(logits, keys, g0 * n, g1 * n, key, scale);
+            for (int g = g0; g < g1; g++) kernels.topK(keys, g * n, n, k, groupMask, s, stats, 2 * g);
+            kernels.expandMul(w, groupMask, g0 * n, g1 * n, e, weffOut);
+        });
+        sampled = true;
+    }
+
+    /**
+     * Straight-through backward and one Adam step on the logits: {@code G = reduce(gradWeff * w)} per candidate, the
+     * gradient of the relaxed top-k at {@code temperature} (exact for {@code k <= exactKMax}, continuous limit
+     * otherwise) applied to G, plus {@code entropyWeight * dH/dD}. Needs a preceding {@link #forward} (its keys).
+     *
+     * @param gradWeff {@code dL/dWeff}, weight-shaped
+     */
+    public void backward(float[] w, float[] gradWeff, float temperature) {
+        step(w, gradWeff, temperature, true);
+    }
+
+    /** The logits gradient {@link #backward} would apply, without the Adam step (tests, diagnostics). */
+    float[] gradient(float[] w, float[] gradWeff, float temperature) {
+        step(w, gradWeff, temperature, false);
+        return grad.clone();
+    }
+
+    private void step(float[] w, float[] gradWeff, float temperature, boolean apply) {
+        spec.checkLength("w", w, spec.size());
+        spec.checkLength("gradWeff", gradWeff, spec.size());
+        checkTemperature(temperature);
+        if (!sampled) throw new IllegalStateException(spec.layer() + ": backward needs a forward first");
+        float invT = 1f / temperature;
+        boolean exact = k <= cfg.exactKMax();
+        float lambda = (float) cfg.entropyWeight();
+        long t = apply ? ++steps : steps;
+        RowParallel.run(groups, cfg.threads(), (g0, g1, part) -> {
+            RowKernels.Scratch s = scratch[part];
+            kernels.reduceMul(gradWeff, w, g0 * n, g1 * n, e, grad);
+            for (int g = g0; g < g1; g++) {
+                int off = g * n;
+                if (k >= n) Arrays.fill(grad, off, off + n, 0f);
+                else if (exact) kernels.exactGrad(keys, off, n, k, invT, grad, s);
+                else kernels.limitGrad(keys, off, n, k, invT, 0.5f * (stats[2 * g] + stats[2 * g + 1]) * invT,
+                            cfg.newtonIters(), grad, s);
+                if (lambda > 0) kernels.addEntropyGrad(logits, off, n, lambda, grad, s);
+            }
+            if (apply) kernels.adam(logits, grad, adamM, adamV, g0 * n, g1 * n, cfg, t);
+        });
+    }
+
+    private void checkTemperature(float t) {
+        if (!(t > 0) || Float.isInfinite(t))
+            throw new IllegalArgumentException(spec.layer() + ": temperature must be finite and > 0, was " + t);
+    }
+
+    /** Weight-shaped 0/1 mask of the last forward (a new array). */
+    public float[] lastMask() {
+        return spec.expand(lastGroupMask());
+    }
+
+    /** Writes the weight-shaped 0/1 mask of the last forward into {@code out} (no allocation). */
+    public void lastMask(float[] out) {
+        spec.checkLength("out", out, spec.size());
+        if (!sampled) throw new IllegalStateException(spec.layer() + ": no forward yet");
+        for (int c = 0, o = 0; c < groupMask.length; c++, o += e) Arrays.fill(out, o, o + e, groupMask[c]);
+    }
+
+    /** Group mask {@code [G, n]} of the last forward (a copy). */
+    public float[] lastGroupMask() {
+        if (!sampled) throw new IllegalStateException(spec.layer() + ": no forward yet");
+        return groupMask.clone();
+    }
+
+    /** Perturbed logits {@code D + s*g} of the last forward (a copy). */
+    float[] lastKeys() {
+        return keys.clone();
+    }
+
+    /** The logits {@code [G, n]} (a copy). */
+    public float[] logits() {
+        return logits.clone();
+    }
+
+    /** The final deterministic group mask: top-k of the logits per group. */
+    public float[] finalGroupMask() {
+        return Masks.topK(logits, spec);
+    }
+}

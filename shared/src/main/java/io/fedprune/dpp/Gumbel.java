@@ -1,0 +1,54 @@
+package io.fedprune.dpp;
+
+/**
+ * Counter-based random numbers for Gumbel noise: draw {@code i} of stream {@code key} is a pure function of
+ * {@code (key, i)}, so the scalar and the vectorised kernels, and any split of the rows over threads, produce the
+ * same noise. A stream key is derived from an explicit seed and a draw counter ({@link #streamKey}).
+ *
+ * <p>Bits: two rounds of a murmur3-style 32-bit finaliser of {@code i} keyed by the two halves of the key;
+ * uniform {@code u = (2 * (bits >>> 9) + 1) / 2^24}, exactly representable, in {@code (0, 1)};
+ * Gumbel {@code g = -log(-log u)}.
+ */
+public final class Gumbel {
+    private Gumbel() {
+    }
+
+    /** SplitMix64 finaliser. */
+    public static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The key of draw number {@code draw} (e.g. the training step) of a generator seeded with {@code seed}. */
+    public static long streamKey(long seed, long draw) {
+        return mix64(mix64(seed) ^ mix64(draw * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L));
+    }
+
+    /** 32 random bits for element {@code i} of stream {@code key}. */
+    public static int bits(long key, int i) {
+        int x = (i ^ (int) key) * 0x9E3779B9;
+        x ^= x >>> 16;
+        x *= 0x85EBCA6B;
+        x ^= x >>> 13;
+        x *= 0xC2B2AE35;
+        x ^= x >>> 16;
+        x += (int) (key >>> 32);
+        x ^= x >>> 15;
+        x *= 0x2C1B3C6D;
+        x ^= x >>> 12;
+        x *= 0x297A2D39;
+        x ^= x >>> 15;
+        return x;
+    }
+
+    /** Uniform in (0, 1): {@code (2 * (bits >>> 9) + 1) * 2^-24}. */
+    public static float uniform(long key, int i) {
+        return ((((bits(key, i) >>> 9) << 1) | 1)) * 0x1.0p-24f;
+    }
+
+    /** Standard Gumbel {@code -log(-log u)} (computed in double, rounded to float). */
+    public static float gumbel(long key, int i) {
+        return (float) -Math.log(-Math.log(uniform(key, i)));
+    }
+}
