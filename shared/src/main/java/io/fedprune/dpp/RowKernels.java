@@ -39,7 +39,7 @@ interface RowKernels {
     final class Scratch {
         final float[] f;
         final float[] a, b, c;
-        final float[] rs;
+        final float[] rs, sums;
         final double[] d;
 
         Scratch(int n, int k, int lanes, int exactKMax) {
@@ -50,6 +50,7 @@ interface RowKernels {
             c = new float[np];
             int ke = Math.min(k, exactKMax);
             rs = new float[ke <= 0 || k >= n ? 0 : ke * np];
+            sums = new float[Math.max(ke, 1)];
             d = new double[Relax.exactScratch(n, ke <= 0 || k >= n ? 0 : ke)];
         }
     }
