@@ -1,0 +1,26 @@
+package io.fedprune.wire;
+
+/** Element type of a tensor on the wire (always little-endian); mirrors {@code fedprune.v1.DType}. */
+public enum DType {
+    /** IEEE 754 binary32. */
+    FLOAT32(4),
+    /** IEEE 754 binary16. */
+    FLOAT16(2),
+    /** Signed byte times a per-group float32 scale (symmetric quantisation). */
+    INT8(1),
+    /** Signed 32-bit integer. */
+    INT32(4),
+    /** Unsigned byte. */
+    UINT8(1);
+
+    private final int bytes;
+
+    DType(int bytes) {
+        this.bytes = bytes;
+    }
+
+    /** Bytes per element. */
+    public int bytes() {
+        return bytes;
+    }
+}

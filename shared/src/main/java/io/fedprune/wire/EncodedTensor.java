@@ -1,0 +1,130 @@
+package io.fedprune.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Objects;
+
+import static io.fedprune.wire.Checks.atLeast;
+import static io.fedprune.wire.Checks.elements;
+import static io.fedprune.wire.Checks.present;
+import static io.fedprune.wire.Checks.text;
+
+/**
+ * A tensor as it travels: dtype, shape and little-endian bytes (row-major). For {@link DType#INT8} the value of
+ * element {@code i} is {@code data[i] * scales[i / groupSize]}. Made by {@link TensorCodec}.
+ *
+ * <p>Validation: {@code data.length == product(shape) * dtype.bytes()}; for INT8 {@code groupSize >= 1} and
+ * exactly {@code ceil(product(shape) / groupSize)} finite, non-negative scales; for other dtypes no scales and
+ * group size 0; float elements must be finite. Arrays are copied on construction and by the accessors.
+ *
+ * @param name      tensor name
+ * @param dtype     element type
+ * @param shape     dimensions
+ * @param data      little-endian elements
+ * @param groupSize INT8 only: consecutive elements sharing one scale; 0 otherwise
+ * @param scales    INT8 only: one scale per group; empty otherwise
+ */
+public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales) {
+
+    public EncodedTensor {
+        text(name, "tensor.name");
+        present(dtype, "tensor '" + name + "' dtype");
+        long n = elements(shape, "tensor '" + name + "' shape");
+        present(data, "tensor '" + name + "' data");
+        scales = scales == null ? new float[0] : scales;
+        if (data.length != n * dtype.bytes()) {
+            throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': " + dtype + " shape "
+                    + Arrays.toString(shape) + " needs " + n * dtype.bytes() + " bytes of data, got " + data.length);
+        }
+        if (dtype == DType.INT8) {
+            atLeast(groupSize, 1, "tensor '" + name + "' group_size");
+            long groups = (n + groupSize - 1) / groupSize;
+            if (scales.length != groups) {
+                throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': " + n + " int8 elements in groups of "
+                        + groupSize + " need " + groups + " scales, got " + scales.length);
+            }
+            for (int g = 0; g < scales.length; g++) {
+                if (!Float.isFinite(scales[g])) throw new InvalidMessageException(RejectReason.NON_FINITE, "tensor '" + name + "' scales[" + g + "] is " + scales[g]);
+                if (scales[g] < 0) throw Checks.bad("tensor '" + name + "' scales[" + g + "] must be >= 0, was " + scales[g]);
+            }
+        } else if (groupSize != 0 || scales.length != 0) {
+            throw Checks.bad("tensor '" + name + "': group_size and scales are only for INT8, not " + dtype);
+        }
+        checkFinite(name, dtype, data);
+        shape = shape.clone();
+        data = data.clone();
+        scales = scales.clone();
+    }
+
+    private static void checkFinite(String name, DType dtype, byte[] data) {
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        if (dtype == DType.FLOAT32) {
+            for (int i = 0; i < data.length / 4; i++) {
+                float v = b.getFloat(4 * i);
+                if (!Float.isFinite(v)) throw new InvalidMessageException(RejectReason.NON_FINITE, "tensor '" + name + "' element " + i + " is " + v);
+            }
+        } else if (dtype == DType.FLOAT16) {
+            for (int i = 0; i < data.length / 2; i++) {
+                if ((b.getShort(2 * i) & 0x7c00) == 0x7c00) {
+                    throw new InvalidMessageException(RejectReason.NON_FINITE, "tensor '" + name + "' element " + i + " is "
+                            + Float16.toFloat(b.getShort(2 * i)));
+                }
+            }
+        }
+    }
+
+    /** Number of elements. */
+    public long elementCount() {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    /** Bytes of payload actually sent for this tensor: data plus 4 bytes per scale (names and shape excluded). */
+    public long payloadBytes() {
+        return data.length + 4L * scales.length;
+    }
+
+    /** Payload bits per parameter: {@code 8 * payloadBytes() / elementCount()} (0 for an empty tensor). */
+    public double bitsPerParameter() {
+        long n = elementCount();
+        return n == 0 ? 0 : 8.0 * payloadBytes() / n;
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public byte[] data() {
+        return data.clone();
+    }
+
+    @Override
+    public float[] scales() {
+        return scales.clone();
+    }
+
+    /** Read-only little-endian view of the data, without copying. */
+    public ByteBuffer dataView() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EncodedTensor t && name.equals(t.name) && dtype == t.dtype && groupSize == t.groupSize
+                && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data) && Arrays.equals(scales, t.scales);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, dtype, groupSize, Arrays.hashCode(shape), Arrays.hashCode(data), Arrays.hashCode(scales));
+    }
+
+    @Override
+    public String toString() {
+        return "EncodedTensor[" + name + " " + dtype + " " + Arrays.toString(shape) + (dtype == DType.INT8 ? " group " + groupSize : "") + "]";
+    }
+}

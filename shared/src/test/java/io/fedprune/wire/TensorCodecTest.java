@@ -1,0 +1,131 @@
+package io.fedprune.wire;
+
+import io.fedprune.model.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TensorCodecTest {
+
+    static Tensor random(String name, int rows, int cols, long seed) {
+        Random r = new Random(seed);
+        float[] d = new float[rows * cols];
+        for (int i = 0; i < d.length; i++) d[i] = (float) (r.nextGaussian() * 3);
+        return new Tensor(name, new int[]{rows, cols}, d);
+    }
+
+    @Test
+    void float32IsExactAndLittleEndian() {
+        Tensor t = new Tensor("w", new int[]{2}, new float[]{1f, -2f});
+        EncodedTensor e = TensorCodec.encode(t, TensorEncoding.FLOAT32);
+        assertArrayEquals(new byte[]{0, 0, (byte) 0x80, 0x3f, 0, 0, 0, (byte) 0xc0}, e.data());
+        Tensor big = random("w", 30, 40, 1);
+        assertEquals(big, TensorCodec.decode(TensorCodec.encode(big, TensorEncoding.FLOAT32)));
+        assertEquals(32.0, TensorCodec.encode(big, TensorEncoding.FLOAT32).bitsPerParameter());
+    }
+
+    @Test
+    void float16KnownBitPatterns() {
+        Tensor t = new Tensor("h", new int[]{6}, new float[]{1f, -2f, 65504f, 0x1.0p-24f, 0.333251953125f, 0f});
+        EncodedTensor e = TensorCodec.encode(t, TensorEncoding.FLOAT16);
+        // 1 = 0x3c00, -2 = 0xc000, 65504 = 0x7bff, 2^-24 = 0x0001, 0.333251953125 = 0x3555, 0 = 0x0000
+        assertArrayEquals(new byte[]{0x00, 0x3c, 0x00, (byte) 0xc0, (byte) 0xff, 0x7b, 0x01, 0x00, 0x55, 0x35, 0, 0}, e.data());
+        assertEquals(t, TensorCodec.decode(e));
+        assertEquals(16.0, e.bitsPerParameter());
+        assertEquals(RejectReason.OVERSIZE, assertThrows(InvalidMessageException.class,
+                () -> TensorCodec.encode(new Tensor("h", new int[]{1}, new float[]{70000f}), TensorEncoding.FLOAT16)).reason());
+    }
+
+    @Test
+    void float16RoundTripsEveryHalfExactly() {
+        for (int h = 0; h < 0x10000; h++) {
+            float f = Float16.toFloat((short) h);
+            if (Float.isNaN(f)) continue;
+            assertEquals((short) h, Float16.fromFloat(f), "half 0x" + Integer.toHexString(h));
+        }
+    }
+
+    @Test
+    void float16RoundsToTheNearestHalfTiesToEven() {
+        // independent check: the result is at least as close as both neighbours, and even on a tie
+        Random r = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            float f = Float.intBitsToFloat(r.nextInt()) ;
+            if (!Float.isFinite(f) || Math.abs(f) > 65504f) continue;
+            short h = Float16.fromFloat(f);
+            double err = Math.abs((double) Float16.toFloat(h) - f);
+            for (int d : new int[]{-1, 1}) {
+                short n = (short) (h + d);
+                float nf = Float16.toFloat(n);
+                if (Float.isNaN(nf) || Float.isInfinite(nf) || Math.signum(nf) * Math.signum(Float16.toFloat(h)) < 0) continue;
+                double nerr = Math.abs((double) nf - f);
+                assertTrue(err <= nerr, () -> f + " -> " + Float16.toFloat(h) + " but " + nf + " is closer");
+                if (err == nerr && err != 0) assertEquals(0, h & 1, "tie must go to even for " + f);
+            }
+        }
+    }
+
+    @Test
+    void int8HandWorkedExample() {
+        // group size 2: [1, -2 | 0.5, 0.25 | 4]; scales 2/127, 0.5/127, 4/127; q = [64 (63.5 rounds up), -127 | 127, 64 | 127]
+        Tensor t = new Tensor("q", new int[]{5}, new float[]{1f, -2f, 0.5f, 0.25f, 4f});
+        EncodedTensor e = TensorCodec.encode(t, TensorEncoding.INT8, 2);
+        assertArrayEquals(new byte[]{64, -127, 127, 64, 127}, e.data());
+        assertArrayEquals(new float[]{2f / 127, 0.5f / 127, 4f / 127}, e.scales());
+        // (5 bytes + 3 scales * 4 bytes) * 8 bits / 5 parameters
+        assertEquals((5 + 12) * 8 / 5.0, e.bitsPerParameter(), 1e-12);
+    }
+
+    @Test
+    void int8ErrorIsAtMostHalfAScalePerElement() {
+        Tensor t = random("w", 100, 300, 3);
+        for (int g : new int[]{1, 7, 64, 300, 30000, 100000}) {
+            EncodedTensor e = TensorCodec.encode(t, TensorEncoding.INT8, g);
+            Tensor back = TensorCodec.decode(e);
+            float[] scales = e.scales();
+            for (int i = 0; i < t.size(); i++) {
+                float bound = scales[i / g] / 2 * (1 + 1e-5f) + 1e-7f;
+                assertTrue(Math.abs(back.get(i) - t.get(i)) <= bound, "group " + g + " element " + i);
+            }
+            assertEquals(8 + 32.0 * scales.length / t.size(), e.bitsPerParameter(), 1e-12);
+        }
+        assertEquals(8.5, TensorCodec.encode(random("w", 64, 10, 4), TensorEncoding.INT8).bitsPerParameter(), 1e-12);  // 640 = 10 groups of 64
+    }
+
+    @Test
+    void allZeroGroupsAndEmptyTensors() {
+        Tensor z = new Tensor("z", new int[]{3}, new float[3]);
+        assertEquals(z, TensorCodec.decode(TensorCodec.encode(z, TensorEncoding.INT8, 2)));
+        Tensor empty = new Tensor("e", new int[]{0, 4}, new float[0]);
+        for (TensorEncoding enc : TensorEncoding.values()) {
+            assertEquals(empty, TensorCodec.decode(TensorCodec.encode(empty, enc)));
+        }
+    }
+
+    @Test
+    void refusesNonFiniteInput() {
+        Tensor t = new Tensor("w", new int[]{2}, new float[]{1f, Float.NaN});
+        for (TensorEncoding enc : TensorEncoding.values()) {
+            InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> TensorCodec.encode(t, enc));
+            assertEquals(RejectReason.NON_FINITE, e.reason());
+            assertTrue(e.getMessage().contains("'w' element 1 is NaN"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bitsPerParameterOverSeveralTensors() {
+        List<EncodedTensor> list = List.of(TensorCodec.encode(random("a", 10, 10, 1), TensorEncoding.FLOAT32),
+                TensorCodec.encode(random("b", 10, 30, 2), TensorEncoding.FLOAT16));
+        assertEquals((400 * 8 + 600 * 8) / 400.0, TensorCodec.bitsPerParameter(list), 1e-12);
+        assertEquals(0, TensorCodec.bitsPerParameter(List.of()));
+    }
+
+    @Test
+    void integerTensorsDecodeToFloats() {
+        EncodedTensor idx = TensorCodec.int32("fc1.indices", new int[]{2, 2}, new int[]{0, 5, -1, 300});
+        assertArrayEquals(new float[]{0, 5, -1, 300}, TensorCodec.decode(idx).data());
+    }
+}
