@@ -13,7 +13,7 @@ package io.fedprune.dpp;
  * @param exactKMax     the exact k successive softmaxes are used for {@code k <= exactKMax}, the continuous limit
  *                      above (default 32); 0 = always the continuous limit, {@code Integer.MAX_VALUE} = always exact
  * @param newtonIters   maximum damped-Newton iterations of the continuous limit's {@code tau} solve (default 20; it
- *                      stops earlier once the row sum is within 1e-3 k of k, typically after 2-5)
+ *                      stops earlier once the row sum is within 1e-3 k of k, typically after 2-3)
  * @param gumbelScale   scale s of the Gumbel noise, keys {@code D + s*g} (default 1.0)
  * @param threads       1 or 2: split the per-group work over this many Java threads (default 1)
  * @param vectorized    use the {@code jdk.incubator.vector} kernels when the module is present (default true);

@@ -5,7 +5,8 @@ package io.fedprune.dpp;
  * {@code (key, i)}, so the scalar and the vectorised kernels, and any split of the rows over threads, produce the
  * same noise. A stream key is derived from an explicit seed and a draw counter ({@link #streamKey}).
  *
- * <p>Bits: two rounds of a murmur3-style 32-bit finaliser of {@code i} keyed by the two halves of the key;
+ * <p>Bits: the murmur3 32-bit finaliser of {@code (i + lo) * 0x9E3779B9 ^ hi}, {@code lo, hi} the halves of the
+ * key (a bijection of i per key, then full avalanche);
  * uniform {@code u = (2 * (bits >>> 9) + 1) / 2^24}, exactly representable, in {@code (0, 1)};
  * Gumbel {@code g = -log(-log u)}.
  */
@@ -27,18 +28,12 @@ public final class Gumbel {
 
     /** 32 random bits for element {@code i} of stream {@code key}. */
     public static int bits(long key, int i) {
-        int x = (i ^ (int) key) * 0x9E3779B9;
+        int x = ((i + (int) key) * 0x9E3779B9) ^ (int) (key >>> 32);
         x ^= x >>> 16;
         x *= 0x85EBCA6B;
         x ^= x >>> 13;
         x *= 0xC2B2AE35;
         x ^= x >>> 16;
-        x += (int) (key >>> 32);
-        x ^= x >>> 15;
-        x *= 0x2C1B3C6D;
-        x ^= x >>> 12;
-        x *= 0x297A2D39;
-        x ^= x >>> 15;
         return x;
     }
 

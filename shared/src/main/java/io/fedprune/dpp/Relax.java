@@ -20,7 +20,7 @@ import java.util.Arrays;
  * is the same as multiplying u by the remaining mass r.) Cost O(n k).
  *
  * <p><b>Continuous limit</b> (infinitely many infinitesimal stages): {@code m_i = 1 - exp(-exp(s_i - tau))}, with
- * {@code tau} per row such that {@code sum_i m_i = k}, by damped Newton (steps clipped to [-1, 1]) from the midpoint
+ * {@code tau} per row such that {@code sum_i m_i = k}, by damped Newton on {@code log sum m = log k} (see {@link #newtonStep}) from the midpoint
  * of the k-th and (k+1)-th largest scores. Implicit gradient: with {@code F_i = dm_i/ds_i = e_i exp(-e_i)},
  * {@code e_i = exp(s_i - tau)}: {@code dL/ds_i = F_i (G_i - sum_j F_j G_j / sum_j F_j)}. Cost O(n) per Newton step.
  */
@@ -135,10 +135,19 @@ public final class Relax {
                 fp[i] = f;
                 sf += f;
             }
-            double f = sm - k;
-            if (Math.abs(f) < tol * k || it >= maxIter) return tau;
-            tau += Math.max(-1.0, Math.min(1.0, f / Math.max(sf, 1e-20)));
+            if (Math.abs(sm - k) < tol * k || it >= maxIter) return tau;
+            tau += newtonStep(sm, k, sf);
         }
+    }
+
+    /**
+     * Damped Newton step on {@code log(sum m) = log k} in tau: {@code log(sum m / k) * sum m / sum F}, clipped to
+     * [-2, 2] (from the midpoint start it converges in 2-3 steps at T = 0.5..5, where Newton on {@code sum m = k}
+     * took up to 6).
+     */
+    static double newtonStep(double sm, int k, double sf) {
+        if (!(sf > 0) || !(sm > 0)) return sm > k ? 2.0 : -2.0;
+        return Math.max(-2.0, Math.min(2.0, Math.log(sm / k) * sm / sf));
     }
 
     /** Soft mask of the continuous limit at scores {@code key * invT}, tau solved to 1e-12. Allocates. */

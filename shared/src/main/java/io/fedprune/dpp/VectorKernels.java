@@ -38,13 +38,10 @@ final class VectorKernels implements RowKernels {
         IntVector iota = IntVector.fromArray(IS, IOTA, 0);
         int i = from;
         for (; i + L <= to; i += L) {
-            IntVector x = iota.add(i).lanewise(VectorOperators.XOR, k1).mul(0x9E3779B9);
+            IntVector x = iota.add(i + k1).mul(0x9E3779B9).lanewise(VectorOperators.XOR, k2);
             x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
             x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).add(k2);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(0x2C1B3C6D);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 12)).mul(0x297A2D39);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15));
+            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
             IntVector b = x.lanewise(VectorOperators.LSHR, 9).lanewise(VectorOperators.LSHL, 1).lanewise(VectorOperators.OR, 1);
             FloatVector u = ((FloatVector) b.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f);
             FloatVector g = u.lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).neg();
@@ -228,7 +225,7 @@ final class VectorKernels implements RowKernels {
             sf = af.reduceLanes(VectorOperators.ADD);
             float fsum = (np - am.reduceLanes(VectorOperators.ADD)) - k;      // pads have e = 0, em = 1, m = 0
             if (Math.abs(fsum) < 1e-3f * k || it >= maxIter) break;
-            tau += Math.max(-1f, Math.min(1f, fsum / Math.max(sf, 1e-20f)));
+            tau += (float) Relax.newtonStep(fsum + k, k, sf);
         }
         FloatVector fg = FloatVector.zero(FS);
         int i = 0;

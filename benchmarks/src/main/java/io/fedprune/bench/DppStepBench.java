@@ -1,0 +1,201 @@
+package io.fedprune.bench;
+
+import io.fedprune.dpp.DppConfig;
+import io.fedprune.dpp.DppLayer;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.Logits;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.TemperatureSchedule;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Times one LeNet-300-100 training step: dense (forward, backward, SGD on W and b) against DPP with frozen weights
+ * (per layer {@link DppLayer#forward}, the same ND4J forward/backward on the masked weights, {@link DppLayer#backward}
+ * with Adam on the logits, temperature annealed 5 -> 0.5 over the run as in training), at keep 2, 5, 10, 25% (output
+ * layer max(keep, 25%)) and batch 128 and 512. Prints the
+ * median step times and their ratio. The matrix products run in ND4J (run with {@code OMP_NUM_THREADS=1}); W, the
+ * logits and the optimiser state live in Java arrays and move to and from ND4J buffers with one memcpy per layer.
+ *
+ * <pre>
+ * ./mvnw -q -B -pl benchmarks -am package -DskipTests
+ * OMP_NUM_THREADS=1 java --add-modules jdk.incubator.vector -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
+ *     io.fedprune.bench.DppStepBench [steps=200] [warmup=60] [batches=128,512]
+ * </pre>
+ */
+public final class DppStepBench {
+    static final int[] DIM = {784, 300, 100, 10};
+    static final int L = 3;
+    static final float SGD_LR = 0.01f;
+    static final TemperatureSchedule SCHEDULE = TemperatureSchedule.defaults();
+
+    final int batch;
+    final INDArray x, y;
+    final INDArray[] w = new INDArray[L], b = new INDArray[L], weff = new INDArray[L], dW = new INDArray[L];
+    final INDArray[] act = new INDArray[L + 1], dZ = new INDArray[L];
+    final float[][] wJ = new float[L][], weffJ = new float[L][], dWJ = new float[L][];
+    final FloatPointer[] weffPtr = new FloatPointer[L], dWPtr = new FloatPointer[L];
+    long tMask, tGemm, tBack;   // phase sums (ns) of the DPP steps
+    long step, totalSteps = 1;  // temperature anneals 5 -> 0.5 over the warm-up and timed steps, as in training
+
+    DppStepBench(int batch) {
+        this.batch = batch;
+        Nd4j.getRandom().setSeed(1);
+        x = Nd4j.rand(DataType.FLOAT, batch, 784);
+        y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        Random r = new Random(2);
+        for (int i = 0; i < batch; i++) y.putScalar(i, r.nextInt(10), 1f);
+        act[0] = x;
+        for (int l = 0; l < L; l++) {
+            int in = DIM[l], out = DIM[l + 1];
+            w[l] = Nd4j.randn(DataType.FLOAT, out, in).muli(Math.sqrt(2.0 / in));
+            b[l] = Nd4j.zeros(DataType.FLOAT, 1, out);
+            weff[l] = Nd4j.create(DataType.FLOAT, out, in);
+            dW[l] = Nd4j.create(DataType.FLOAT, out, in);
+            act[l + 1] = Nd4j.create(DataType.FLOAT, batch, out);
+            dZ[l] = Nd4j.create(DataType.FLOAT, batch, out);
+            wJ[l] = w[l].data().asFloat();
+            weffJ[l] = new float[in * out];
+            dWJ[l] = new float[in * out];
+            weffPtr[l] = new FloatPointer(weff[l].data().addressPointer());
+            dWPtr[l] = new FloatPointer(dW[l].data().addressPointer());
+        }
+    }
+
+    /** Forward and backward (softmax cross-entropy) with weights {@code wu}; leaves dL/dW in {@code dW}. */
+    void fwdBwd(INDArray[] wu) {
+        for (int l = 0; l < L; l++) {
+            Nd4j.gemm(act[l], wu[l], act[l + 1], false, true, 1.0, 0.0);
+            act[l + 1].addiRowVector(b[l]);
+            if (l < L - 1) Transforms.relu(act[l + 1], false);
+        }
+        Transforms.softmax(act[L], false);
+        dZ[L - 1].assign(act[L]).subi(y).divi(batch);
+        for (int l = L - 1; l >= 0; l--) {
+            Nd4j.gemm(dZ[l], act[l], dW[l], true, false, 1.0, 0.0);
+            if (l > 0) {
+                Nd4j.gemm(dZ[l], wu[l], dZ[l - 1], false, false, 1.0, 0.0);
+                dZ[l - 1].muli(Transforms.step(act[l], true));
+            }
+        }
+    }
+
+    void denseStep() {
+        fwdBwd(w);
+        for (int l = 0; l < L; l++) {
+            INDArray db = dZ[l].sum(true, 0);
+            w[l].subi(dW[l].muli(SGD_LR));
+            b[l].subi(db.muli(SGD_LR));
+        }
+    }
+
+    DppLayer[] layers(double keep, DppConfig cfg) {
+        DppLayer[] d = new DppLayer[L];
+        for (int l = 0; l < L; l++) {
+            double k = l == L - 1 ? Math.max(keep, 0.25) : keep;
+            MaskSpec s = MaskSpec.ofKeep("fc" + (l + 1), Granularity.WEIGHT, new int[]{DIM[l + 1], DIM[l]}, k);
+            d[l] = new DppLayer(s, Logits.fromWeights(wJ[l], s), cfg, 100 + l);
+        }
+        return d;
+    }
+
+    void dppStep(DppLayer[] d) {
+        float T = SCHEDULE.at(step++, totalSteps);
+        long t0 = System.nanoTime();
+        for (int l = 0; l < L; l++) {
+            d[l].forward(wJ[l], weffJ[l], T);
+            weffPtr[l].put(weffJ[l]);
+        }
+        long t1 = System.nanoTime();
+        fwdBwd(weff);
+        long t2 = System.nanoTime();
+        for (int l = 0; l < L; l++) {
+            dWPtr[l].get(dWJ[l]);
+            d[l].backward(wJ[l], dWJ[l], T);
+        }
+        long t3 = System.nanoTime();
+        tMask += t1 - t0;
+        tGemm += t2 - t1;
+        tBack += t3 - t2;
+    }
+
+    static double[] time(Runnable step, int warm, int steps) {
+        for (int i = 0; i < warm; i++) step.run();
+        double[] t = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long a = System.nanoTime();
+            step.run();
+            t[i] = (System.nanoTime() - a) / 1e6;
+        }
+        return t;
+    }
+
+    static double median(double[] t) {
+        double[] s = t.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+
+    public static void main(String[] args) {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int warm = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        int[] batches = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray() : new int[]{128, 512};
+        double[] keeps = {0.02, 0.05, 0.10, 0.25};
+        record Variant(String name, DppConfig cfg) {
+        }
+        List<Variant> variants = List.of(
+                new Variant("1 thread", DppConfig.defaults()),
+                new Variant("2 threads", DppConfig.defaults().withThreads(2)),
+                new Variant("2 thr, limit only", DppConfig.defaults().withThreads(2).withExactKMax(0)));
+        System.out.printf(Locale.ROOT, "DppStepBench: LeNet-300-100, OMP_NUM_THREADS=%s, %d cores, steps=%d warmup=%d, vector=%s%n",
+                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), steps, warm,
+                ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        List<String> table = new ArrayList<>();
+        for (int batch : batches) {
+            DppStepBench dense = new DppStepBench(batch);
+            double[] d1 = time(dense::denseStep, warm, steps);
+            List<String> rows = new ArrayList<>();
+            for (Variant v : variants) {
+                for (double keep : keeps) {
+                    DppStepBench bm = new DppStepBench(batch);
+                    DppLayer[] d = bm.layers(keep, v.cfg());
+                    bm.totalSteps = warm + steps;
+                    double[] t = time(() -> bm.dppStep(d), warm, steps);
+                    int total = warm + steps;
+                    rows.add(String.format(Locale.ROOT, "%s|%.0f%%|%d/%d/%d|%s|%.3f|%.2f/%.2f/%.2f", v.name(), keep * 100, d[0].spec().k(), d[1].spec().k(),
+                            d[2].spec().k(), exactOrLimit(d), median(t), bm.tMask / 1e6 / total, bm.tGemm / 1e6 / total, bm.tBack / 1e6 / total));
+                }
+            }
+            double[] d2 = time(dense::denseStep, warm, steps);   // dense again at the end: drift check
+            double[] all = new double[2 * steps];
+            System.arraycopy(d1, 0, all, 0, steps);
+            System.arraycopy(d2, 0, all, steps, steps);
+            double dm = median(all);
+            table.add(String.format(Locale.ROOT, "%nbatch %d: dense step median %.3f ms (first %.3f, last %.3f)", batch, dm, median(d1), median(d2)));
+            table.add("| variant | keep | k fc1/fc2/fc3 | relaxation | DPP step ms | ratio | mask fwd / gemms / bwd ms (means) |");
+            table.add("|---|---|---|---|---|---|---|");
+            for (String r : rows) {
+                String[] p = r.split("\\|");
+                table.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f | %s |", p[0], p[1], p[2], p[3], p[4],
+                        Double.parseDouble(p[4]) / dm, p[5]));
+            }
+            table.forEach(System.out::println);
+            table.clear();
+        }
+    }
+
+    static String exactOrLimit(DppLayer[] d) {
+        StringBuilder sb = new StringBuilder();
+        for (DppLayer l : d) sb.append(sb.length() > 0 ? "/" : "").append(l.spec().k() >= l.spec().n() ? "-" : l.exactRelaxation() ? "exact" : "limit");
+        return sb.toString();
+    }
+}
