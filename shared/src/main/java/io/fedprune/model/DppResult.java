@@ -1,0 +1,33 @@
+package io.fedprune.model;
+
+import java.util.Map;
+
+/**
+ * Outcome of {@link DppTrainer#train}.
+ *
+ * @param logits         trained logits per layer name, {@code float[G * n]}
+ * @param groupMasks     final deterministic masks (top-k of the logits) per layer name, {@code float[G * n]} 0/1
+ * @param metrics        confidence and diversity per layer name
+ * @param before         loss and accuracy on the training data with the initial logits' top-k masks (null if not
+ *                       evaluated)
+ * @param after          the same with the final masks (null if not evaluated)
+ * @param firstEpochLoss mean sampled-mask training loss of the first epoch
+ * @param lastEpochLoss  mean sampled-mask training loss of the last epoch
+ * @param steps          optimiser steps taken
+ * @param millis         wall time of the training loop
+ * @param weights        the trained weights in joint training, else null (the frozen model is unchanged)
+ */
+public record DppResult(Map<String, float[]> logits, Map<String, float[]> groupMasks, Map<String, LayerMetrics> metrics,
+                        Network.Evaluation before, Network.Evaluation after, double firstEpochLoss, double lastEpochLoss,
+                        long steps, long millis, Model weights) {
+    public DppResult {
+        logits = Map.copyOf(logits);
+        groupMasks = Map.copyOf(groupMasks);
+        metrics = Map.copyOf(metrics);
+    }
+
+    /** Mean wall time per step in milliseconds. */
+    public double millisPerStep() {
+        return steps == 0 ? 0 : (double) millis / steps;
+    }
+}
