@@ -1,0 +1,314 @@
+package io.fedprune.model;
+
+import io.fedprune.data.Dataset;
+import io.fedprune.data.Mnist;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.Masks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./fedprune local}: centralised DPP against the magnitude and random k-of-n baselines on MNIST, weights
+ * frozen. Trains the dense models (or loads them from {@code <work>/models}), then for every requested row
+ * (model, granularity, keep) measures the test accuracy of magnitude masks, random masks (mean over seeds) and
+ * DPP-trained masks, and writes {@code docs/RESULTS.md} (and {@code --json}). Run with {@code --help} for the
+ * options.
+ */
+public final class LocalExperiment {
+
+    /**
+     * Options of a run; {@link #DEFAULTS} gives the full experiment.
+     *
+     * @param data          directory with the four MNIST IDX files
+     * @param work          work directory; trained dense models are cached in {@code <work>/models}
+     * @param out           Markdown report to write
+     * @param json          JSON report to write, or null
+     * @param models        architectures to run
+     * @param keeps         LeNet-300-100 weight-level keep ratios
+     * @param lenet5Rows    LeNet-5 rows as {@code granularity:keep} (granularity of the conv layers: weight, kernel or
+     *                      filter; dense layers are weight level)
+     * @param denseEpochs   dense training epochs
+     * @param dppEpochs     DPP epochs
+     * @param randomSeeds   random-mask seeds to average
+     * @param seed          seed of dense training, DPP and the random masks
+     * @param trainLimit    use only the first N training images (0 = all)
+     * @param testLimit     use only the first N test images (0 = all)
+     * @param threads       Java threads for the DPP per-group work (1 or 2)
+     * @param retrain       ignore cached dense models
+     * @param command       the command line to print as the reproduction command
+     */
+    public record Options(Path data, Path work, Path out, Path json, List<ModelArch> models, List<Double> keeps,
+                          List<String> lenet5Rows, int denseEpochs, int dppEpochs, int randomSeeds, long seed,
+                          int trainLimit, int testLimit, int threads, boolean retrain, String command) {
+        public static final Options DEFAULTS = new Options(Path.of("data/mnist"), Path.of("work"),
+                Path.of("docs/RESULTS.md"), null, List.of(ModelArch.LENET300, ModelArch.LENET5),
+                List.of(0.5, 0.25, 0.10, 0.05, 0.02),
+                List.of("kernel:0.25", "kernel:0.10", "filter:0.50", "filter:0.25", "weight:0.05"),
+                10, 5, 3, 0, 0, 0, 1, false, "./fedprune local");
+
+        public Options {
+            models = List.copyOf(models);
+            keeps = List.copyOf(keeps);
+            lenet5Rows = List.copyOf(lenet5Rows);
+            for (double k : keeps) if (!(k > 0 && k <= 1)) throw new IllegalArgumentException("--keeps: " + k + " not in (0, 1]");
+            for (String r : lenet5Rows) parseRow(r);
+            if (denseEpochs < 1) throw new IllegalArgumentException("--dense-epochs must be >= 1");
+            if (dppEpochs < 1) throw new IllegalArgumentException("--dpp-epochs must be >= 1");
+            if (randomSeeds < 1) throw new IllegalArgumentException("--random-seeds must be >= 1");
+            if (trainLimit < 0 || testLimit < 0) throw new IllegalArgumentException("--train-limit/--test-limit must be >= 0");
+            if (threads < 1 || threads > 2) throw new IllegalArgumentException("--threads must be 1 or 2");
+        }
+    }
+
+    /**
+     * One measured accuracy. {@code spread} is the standard deviation over random seeds (0 otherwise); {@code specs}
+     * the masks' structure; {@code metrics} (DPP rows only) per layer in layer order.
+     */
+    public record Row(ModelArch model, String granularity, double keep, String method, double accuracy, double spread,
+                      List<MaskSpec> specs, List<LayerMetrics> metrics, double millisPerStep) {
+        public Row {
+            specs = List.copyOf(specs);
+            metrics = List.copyOf(metrics);
+        }
+
+        /** k per layer, e.g. {@code 40/15/25}. */
+        public String ks() {
+            return LocalExperiment.ks(specs);
+        }
+    }
+
+    /** Dense model summary: test accuracy, epochs, mean time of one training step (batch 128), loaded from cache. */
+    public record DenseInfo(ModelArch model, double accuracy, int epochs, double stepMillis, boolean cached) {
+    }
+
+    /** Everything a report needs. */
+    public record Results(Options options, Map<ModelArch, DenseInfo> dense, List<Row> rows, TrainConfig dppConfig,
+                          long millis) {
+    }
+
+    private LocalExperiment() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("local: " + e.getMessage());
+            System.err.println("Run with --help for the options.");
+            System.exit(2);
+            return;
+        }
+        if (o == null) {
+            System.out.print(HELP);
+            return;
+        }
+        Results r = run(o, System.out);
+        ResultsReport.writeMarkdown(r, o.out());
+        System.out.println("wrote " + o.out());
+        if (o.json() != null) {
+            ResultsReport.writeJson(r, o.json());
+            System.out.println("wrote " + o.json());
+        }
+    }
+
+    /** Runs the experiment, logging progress to {@code log}. */
+    public static Results run(Options o, PrintStream log) throws IOException {
+        long t0 = System.currentTimeMillis();
+        if (!Files.isDirectory(o.data()))
+            throw new IOException("MNIST not found in " + o.data() + " (run ./fedprune fetch-data, or pass --data DIR)");
+        Mnist.Split split = Mnist.load(o.data());
+        Dataset train = o.trainLimit() > 0 ? split.train().head(o.trainLimit()) : split.train();
+        Dataset test = o.testLimit() > 0 ? split.test().head(o.testLimit()) : split.test();
+        log.printf("MNIST: %d training, %d test images%n", train.n(), test.n());
+        TrainConfig cfg = TrainConfig.DEFAULTS.withEpochs(o.dppEpochs()).withThreads(o.threads()).withEvaluate(false);
+        Map<ModelArch, DenseInfo> dense = new LinkedHashMap<>();
+        List<Row> rows = new ArrayList<>();
+        for (ModelArch arch : o.models()) {
+            Path cache = o.work().resolve("models").resolve(arch.id() + "-e" + o.denseEpochs() + "-s" + o.seed()
+                    + (o.trainLimit() > 0 ? "-n" + o.trainLimit() : "") + ".model");
+            boolean cached = !o.retrain() && Files.exists(cache);
+            Model model;
+            if (cached) {
+                model = ModelFile.read(cache);
+                log.println("loaded " + arch.id() + " from " + cache);
+            } else {
+                model = DenseTrainer.train(Model.init(arch, o.seed()), train, test,
+                        DenseConfig.DEFAULTS.withEpochs(o.denseEpochs()), o.seed(), ProgressListener.printing(log));
+                ModelFile.write(model, cache);
+                log.println("saved " + arch.id() + " to " + cache);
+            }
+            Network net = Network.of(model);
+            double acc = net.evaluate(test).accuracy();
+            double step = denseStepMillis(model, train, o.seed());
+            dense.put(arch, new DenseInfo(arch, acc, o.denseEpochs(), step, cached));
+            log.printf("%s dense: test accuracy %.2f%%, training step %.2f ms (batch 128)%n", arch.id(), 100 * acc, step);
+            for (String spec : rowsFor(arch, o)) {
+                String[] gk = parseRow(spec);
+                double keep = Double.parseDouble(gk[1]);
+                Granularity conv = Granularity.valueOf(gk[0].toUpperCase(Locale.ROOT));
+                List<MaskSpec> specs = MaskSpecs.of(arch, conv, Granularity.WEIGHT, keep, MaskSpecs.OUTPUT_MIN_KEEP);
+                String ks = ks(specs);
+                String label = gk[0];
+                String what = String.format(Locale.ROOT, "%s %s keep %.0f%% (k %s)", arch.id(), label, 100 * keep, ks);
+
+                double mag = accuracy(net, model, specs, masks(specs, s -> Masks.magnitude(model.weight(s.layer()), s)), test);
+                rows.add(new Row(arch, label, keep, "magnitude", mag, 0, specs, List.of(), 0));
+                double[] rnd = new double[o.randomSeeds()];
+                for (int i = 0; i < rnd.length; i++) {
+                    long rs = o.seed() * 1000 + 100 + i;
+                    rnd[i] = accuracy(net, model, specs, masks(specs, s -> Masks.random(s, rs + s.layer().hashCode())), test);
+                }
+                rows.add(new Row(arch, label, keep, "random", mean(rnd), sd(rnd), specs, List.of(), 0));
+                log.printf("%s: magnitude %.2f%%, random %.2f%%%n", what, 100 * mag, 100 * mean(rnd));
+
+                DppResult d = DppTrainer.train(model, train, test, specs, null, cfg, o.seed(), ProgressListener.printing(log));
+                double dpp = accuracy(net, model, specs, d.groupMasks(), test);
+                List<LayerMetrics> metrics = specs.stream().map(s -> d.metrics().get(s.layer())).toList();
+                rows.add(new Row(arch, label, keep, "dpp", dpp, 0, specs, metrics, d.millisPerStep()));
+                log.printf("%s: DPP %.2f%% (%.2f ms/step)%n", what, 100 * dpp, d.millisPerStep());
+            }
+        }
+        return new Results(o, dense, rows, cfg, System.currentTimeMillis() - t0);
+    }
+
+    private static List<String> rowsFor(ModelArch arch, Options o) {
+        if (arch == ModelArch.LENET5) return o.lenet5Rows();
+        return o.keeps().stream().map(k -> "weight:" + k).toList();
+    }
+
+    /** {granularity, keep} of a {@code granularity:keep} row. */
+    static String[] parseRow(String r) {
+        String[] p = r.split(":");
+        if (p.length != 2) throw new IllegalArgumentException("--lenet5-rows: '" + r + "' is not granularity:keep");
+        String g = p[0].trim().toLowerCase(Locale.ROOT);
+        if (!g.equals("weight") && !g.equals("kernel") && !g.equals("filter"))
+            throw new IllegalArgumentException("--lenet5-rows: granularity '" + p[0] + "' is not weight, kernel or filter");
+        double k;
+        try {
+            k = Double.parseDouble(p[1].trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--lenet5-rows: keep '" + p[1] + "' is not a number");
+        }
+        if (!(k > 0 && k <= 1)) throw new IllegalArgumentException("--lenet5-rows: keep " + k + " not in (0, 1]");
+        return new String[]{g, Double.toString(k)};
+    }
+
+    private static Map<String, float[]> masks(List<MaskSpec> specs, java.util.function.Function<MaskSpec, float[]> f) {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (MaskSpec s : specs) m.put(s.layer(), f.apply(s));
+        return m;
+    }
+
+    private static double accuracy(Network net, Model model, List<MaskSpec> specs, Map<String, float[]> masks, Dataset test) {
+        net.load(Pruning.apply(model, specs, masks, 0));
+        return net.evaluate(test).accuracy();
+    }
+
+    static String ks(List<MaskSpec> specs) {
+        return String.join("/", specs.stream().map(s -> s.k() + (s.k() == s.n() ? "(all)" : "")).toList());
+    }
+
+    /** Mean wall time of a dense training step at batch 128 (forward, backward, Adam): 100 steps after 50 warm-up. */
+    static double denseStepMillis(Model model, Dataset train, long seed) {
+        int b = 128;
+        DenseConfig one = new DenseConfig(1, b, 1e-4, false);
+        DenseTrainer.train(model, train.head(b * 50), null, one, seed, ProgressListener.NONE);
+        Dataset part = train.head(b * 100);
+        long s = System.nanoTime();
+        DenseTrainer.train(model, part, null, one, seed, ProgressListener.NONE);
+        return (System.nanoTime() - s) / 1e6 / ((part.n() + b - 1) / b);
+    }
+
+    static double mean(double[] a) {
+        double s = 0;
+        for (double x : a) s += x;
+        return s / a.length;
+    }
+
+    static double sd(double[] a) {
+        double m = mean(a), s = 0;
+        for (double x : a) s += (x - m) * (x - m);
+        return Math.sqrt(s / a.length);
+    }
+
+    static final String HELP = """
+            Usage: ./fedprune local [options]
+            Centralised DPP vs magnitude and random k-of-n masks on MNIST (weights frozen); writes docs/RESULTS.md.
+              --data DIR            MNIST IDX directory (default data/mnist)
+              --work DIR            work directory; dense models cached in DIR/models (default work)
+              --out FILE            Markdown report (default docs/RESULTS.md)
+              --json FILE           also write {"dense": {...}, "rows": [...]} to FILE
+              --models LIST         lenet300,lenet5 (default both)
+              --keeps LIST          LeNet-300-100 weight-level keeps (default 0.5,0.25,0.1,0.05,0.02)
+              --lenet5-rows LIST    LeNet-5 rows granularity:keep, granularity of the conv layers (weight, kernel,
+                                    filter; dense layers weight level) (default kernel:0.25,kernel:0.1,filter:0.5,
+                                    filter:0.25,weight:0.05)
+              --dense-epochs N      dense training epochs (default 10)
+              --dpp-epochs N        DPP epochs (default 5)
+              --random-seeds N      random masks averaged over N seeds (default 3)
+              --seed N              seed (default 0)
+              --train-limit N       use the first N training images only (default all)
+              --test-limit N        use the first N test images only (default all)
+              --threads N           Java threads for the DPP mask work, 1 or 2 (default 1)
+              --retrain             retrain the dense models even if cached
+              --help                this text
+            The output layer always keeps at least 25% (weight level).
+            """;
+
+    /** Parses command-line options; null for {@code --help}. */
+    public static Options parse(String[] args) {
+        Options d = Options.DEFAULTS;
+        Path data = d.data(), work = d.work(), out = d.out(), json = d.json();
+        List<ModelArch> models = d.models();
+        List<Double> keeps = d.keeps();
+        List<String> rows = d.lenet5Rows();
+        int denseEpochs = d.denseEpochs(), dppEpochs = d.dppEpochs(), seeds = d.randomSeeds(), trainLimit = 0, testLimit = 0, threads = 1;
+        long seed = d.seed();
+        boolean retrain = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) return null;
+            if (a.equals("--retrain")) {
+                retrain = true;
+                continue;
+            }
+            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
+            String v = args[++i];
+            try {
+                switch (a) {
+                    case "--data" -> data = Path.of(v);
+                    case "--work" -> work = Path.of(v);
+                    case "--out" -> out = Path.of(v);
+                    case "--json" -> json = Path.of(v);
+                    case "--models" -> models = List.of(v.split(",")).stream().map(ModelArch::parse).toList();
+                    case "--keeps" -> keeps = List.of(v.split(",")).stream().map(s -> Double.parseDouble(s.trim())).toList();
+                    case "--lenet5-rows" -> rows = List.of(v.split(","));
+                    case "--dense-epochs" -> denseEpochs = Integer.parseInt(v);
+                    case "--dpp-epochs" -> dppEpochs = Integer.parseInt(v);
+                    case "--random-seeds" -> seeds = Integer.parseInt(v);
+                    case "--seed" -> seed = Long.parseLong(v);
+                    case "--train-limit" -> trainLimit = Integer.parseInt(v);
+                    case "--test-limit" -> testLimit = Integer.parseInt(v);
+                    case "--threads" -> threads = Integer.parseInt(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(a + ": '" + v + "' is not a number");
+            }
+        }
+        String command = "./fedprune local" + (args.length == 0 ? "" : " " + String.join(" ", args));
+        return new Options(data, work, out, json, models, keeps, rows, denseEpochs, dppEpochs, seeds, seed, trainLimit,
+                testLimit, threads, retrain, command);
+    }
+}
