@@ -1,0 +1,343 @@
+package io.fedprune.kafka;
+
+import io.fedprune.wire.BlobAssembler;
+import io.fedprune.wire.BlobChunk;
+import io.fedprune.wire.BlobException;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Decoded;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Fetches blobs by reference. One background thread reads the whole blobs topic (every partition, from the
+ * beginning, without a consumer group), so a reader that starts late still finds every blob the topic retains.
+ *
+ * <p>Efficiency: the reader does not keep every blob it passes. It remembers where each blob starts (blob id to
+ * partition and offset of chunk 0, a bounded index of a few dozen bytes per blob) and assembles only the blobs
+ * somebody asked for; when a request names a blob that was already passed, it seeks back to that blob's first
+ * chunk. Completed blobs are verified (CRC-32C per chunk, size and SHA-256 of the whole) and kept in a cache
+ * bounded in bytes and keyed by SHA-256, so the same content is never fetched twice. A missing, duplicate,
+ * out-of-order or corrupt chunk fails the request with a {@link BlobException} naming the blob and the chunk;
+ * no partial payload is ever returned. Share one reader per process (e.g. among many simulated agents).
+ *
+ * <pre>{@code
+ * try (BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults())) {
+ *     byte[] logits = reader.fetch(ref, Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ */
+public final class BlobReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobReader.class);
+
+    /**
+     * Reader settings.
+     *
+     * @param pollTimeout     how long one poll waits; default 100 ms
+     * @param cacheBytes      bytes of completed blobs kept (least recently used evicted); default 256 MiB
+     * @param maxIndexEntries blob start positions remembered; default 100,000
+     * @param maxBlobBytes    largest blob assembled; default 2 GiB - 9
+     */
+    public record Config(Duration pollTimeout, long cacheBytes, int maxIndexEntries, long maxBlobBytes) {
+        public Config {
+            Objects.requireNonNull(pollTimeout, "pollTimeout");
+            if (cacheBytes < 0) throw new IllegalArgumentException("cacheBytes must be >= 0, was " + cacheBytes);
+            if (maxIndexEntries < 1) throw new IllegalArgumentException("maxIndexEntries must be >= 1, was " + maxIndexEntries);
+            if (maxBlobBytes < 0) throw new IllegalArgumentException("maxBlobBytes must be >= 0, was " + maxBlobBytes);
+        }
+
+        /** The defaults listed above. */
+        public static Config defaults() {
+            return new Config(Duration.ofMillis(100), 256L << 20, 100_000, Integer.MAX_VALUE - 8L);
+        }
+    }
+
+    private record Location(TopicPartition partition, long offset) {
+    }
+
+    private record Request(BlobRef ref, CompletableFuture<byte[]> future) {
+    }
+
+    /** A requested blob: its waiters and, once its first chunk arrived, its assembly. */
+    private static final class Pending {
+        final List<Request> waiters = new ArrayList<>();
+        BlobAssembler assembler;
+        long lastOffset = -1;
+        volatile String progress = "no chunk received yet";
+    }
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final WireCodec codec;
+    private final Config config;
+    private final Cache cache;
+    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, Location> index;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /**
+     * A reader over {@code consumer} (which it owns and closes), reading {@code topic} from the beginning.
+     *
+     * @throws IllegalStateException if the topic does not exist (create it first with {@link Topics#ensureCreated})
+     */
+    public BlobReader(Consumer<byte[], byte[]> consumer, String topic, WireCodec codec, Config config) {
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.config = Objects.requireNonNull(config, "config");
+        this.cache = new Cache(config.cacheBytes());
+        this.index = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Location> eldest) {
+                return size() > config.maxIndexEntries();
+            }
+        };
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (partitions == null || partitions.isEmpty()) {
+            consumer.close();
+            throw new IllegalStateException("blob topic '" + topic + "' does not exist; create the topics first (Topics.ensureCreated)");
+        }
+        List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        thread = new Thread(this::run, "fedprune-blob-reader-" + topic);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A reader of {@code topics}' blobs topic with its own consumer (no group). */
+    public static BlobReader start(KafkaClients clients, Topics topics, Config config) {
+        return new BlobReader(clients.consumer(null, "blob-reader"), topics.name(Topic.BLOBS), WireCodec.standard(), config);
+    }
+
+    /**
+     * The payload of {@code ref}, verified against its SHA-256. Completes at once from the cache; otherwise when the
+     * blob has been read; exceptionally with {@link BlobException} if a chunk is missing or corrupt. It does not
+     * time out by itself (see {@link #fetch}). Each caller gets its own copy of the bytes.
+     */
+    public CompletableFuture<byte[]> get(BlobRef ref) {
+        Objects.requireNonNull(ref, "ref");
+        byte[] hit = cache.get(ref.sha256());
+        if (hit != null) return CompletableFuture.completedFuture(hit.clone());
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new BlobException(ref.blobId(), "the blob reader is closed"));
+            return f;
+        }
+        requests.add(new Request(ref, f));
+        consumer.wakeup();
+        return f;
+    }
+
+    /**
+     * {@link #get} with a time-out.
+     *
+     * @throws BlobException if the blob is corrupt or incomplete, or not complete within {@code timeout} (the message
+     *                       says how many chunks had arrived)
+     */
+    public byte[] fetch(BlobRef ref, Duration timeout) {
+        CompletableFuture<byte[]> f = get(ref);
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof BlobException b ? b : new BlobException(ref.blobId(), "fetch failed", e.getCause());
+        } catch (TimeoutException e) {
+            Pending p = pending.get(ref.blobId());
+            throw new BlobException(ref.blobId(), "not complete after " + timeout + ": " + (p == null ? "unknown" : p.progress)
+                    + " (expected " + ref.chunkCount() + " chunks, " + ref.size() + " bytes)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlobException(ref.blobId(), "interrupted while fetching", e);
+        }
+    }
+
+    /** Whether a blob with this SHA-256 is in the cache. */
+    public boolean cached(String sha256) {
+        return cache.get(sha256) != null;
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                drainRequests();
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(config.pollTimeout());
+                } catch (WakeupException | InterruptException e) {
+                    continue;
+                } catch (KafkaException e) {
+                    LOG.warn("blob reader: poll failed, retrying: {}", e.toString());
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) onRecord(r);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("blob reader stopped", e);
+        } finally {
+            closed = true;
+            for (Pending p : pending.values()) fail(p, "the blob reader stopped");
+            pending.clear();
+            Request r;
+            while ((r = requests.poll()) != null) r.future().completeExceptionally(new BlobException(r.ref().blobId(), "the blob reader stopped"));
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("blob reader: closing the consumer failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void drainRequests() {
+        Request r;
+        while ((r = requests.poll()) != null) {
+            byte[] hit = cache.get(r.ref().sha256());
+            if (hit != null) {
+                r.future().complete(hit.clone());
+                continue;
+            }
+            String id = r.ref().blobId();
+            boolean fresh = !pending.containsKey(id);
+            Pending p = pending.computeIfAbsent(id, k -> new Pending());
+            p.waiters.add(r);
+            Location start = index.get(id);
+            if (fresh && start != null && start.offset() < consumer.position(start.partition())) {
+                consumer.seek(start.partition(), start.offset());   // already passed: read it again from its first chunk
+            }
+        }
+    }
+
+    private void onRecord(ConsumerRecord<byte[], byte[]> r) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        Decoded<Envelope> d = codec.decode(r.value(), EnumSet.of(MessageType.BLOB_CHUNK));
+        if (!d.isOk()) {
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            Pending p = key == null ? null : pending.get(key);
+            LOG.warn("blob reader: record {}@{} (key {}) rejected: {}", tp, r.offset(), key, d.rejection());
+            if (p != null && r.offset() > p.lastOffset) {
+                pending.remove(key);
+                fail(p, new BlobException(key, "chunk record at " + tp + " offset " + r.offset() + " rejected: " + d.rejection()));
+            }
+            return;
+        }
+        BlobChunk c = (BlobChunk) d.value().body();
+        if (c.index() == 0) index.put(c.blobId(), new Location(tp, r.offset()));
+        Pending p = pending.get(c.blobId());
+        if (p == null || r.offset() <= p.lastOffset) return;   // not wanted, or seen before a seek back
+        p.lastOffset = r.offset();
+        try {
+            if (p.assembler == null || c.index() == 0) p.assembler = new BlobAssembler(c.blobId(), config.maxBlobBytes());   // (re)start
+            boolean done = p.assembler.accept(c);
+            p.progress = p.assembler.received() + " of " + p.assembler.expected() + " chunks received";
+            if (!done) return;
+            pending.remove(c.blobId());
+            byte[] payload = p.assembler.payload();
+            String sha = p.assembler.ref().sha256();
+            cache.put(sha, payload);
+            for (Request w : p.waiters) {
+                if (w.ref().sha256().equals(sha) && w.ref().size() == payload.length) {
+                    w.future().complete(payload.clone());
+                } else {
+                    w.future().completeExceptionally(new BlobException(c.blobId(), "the topic holds content with SHA-256 " + sha + " ("
+                            + payload.length + " bytes), the reference names " + w.ref().sha256() + " (" + w.ref().size() + " bytes)"));
+                }
+            }
+        } catch (BlobException e) {
+            pending.remove(c.blobId());
+            fail(p, e);
+        }
+    }
+
+    private static void fail(Pending p, String message) {
+        for (Request w : p.waiters) w.future().completeExceptionally(new BlobException(w.ref().blobId(), message));
+    }
+
+    private static void fail(Pending p, BlobException e) {
+        for (Request w : p.waiters) w.future().completeExceptionally(e);
+    }
+
+    /** Stops the reading thread (waiting up to 10 s); pending requests fail. */
+    @Override
+    public void close() {
+        closed = true;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Completed blobs by SHA-256, least recently used evicted beyond a byte budget. */
+    private static final class Cache {
+        private final long maxBytes;
+        private final LinkedHashMap<String, byte[]> map = new LinkedHashMap<>(16, 0.75f, true);
+        private long bytes;
+
+        Cache(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        synchronized byte[] get(String sha) {
+            return map.get(sha);
+        }
+
+        synchronized void put(String sha, byte[] payload) {
+            if (payload.length > maxBytes || map.containsKey(sha)) return;
+            map.put(sha, payload);
+            bytes += payload.length;
+            var it = map.entrySet().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                bytes -= it.next().getValue().length;
+                it.remove();
+            }
+        }
+    }
+
+    /** Keys of the blobs being assembled or waited for (for diagnostics). */
+    public Set<String> pendingBlobIds() {
+        return Set.copyOf(pending.keySet());
+    }
+
+    /** How far the assembly of a requested blob got (for diagnostics and tests); empty if not pending. */
+    String progress(String blobId) {
+        Pending p = pending.get(blobId);
+        return p == null ? "" : p.progress;
+    }
+
+    /** Number of blob start positions remembered. */
+    int indexSize() {
+        return index.size();
+    }
+}

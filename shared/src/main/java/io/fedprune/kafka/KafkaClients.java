@@ -1,0 +1,102 @@
+package io.fedprune.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Makes Kafka clients with fedprune's settings; keys and values are {@code byte[]} (so that a consumer never fails
+ * on a record it cannot read: decoding is {@link io.fedprune.wire.WireCodec}'s job).
+ *
+ * <ul>
+ *   <li>Producers: {@code acks=all}, {@code enable.idempotence=true} (at most 5 requests in flight, so order per
+ *       partition is kept), {@code linger.ms=5}, no compression (tensors barely compress).</li>
+ *   <li>Consumers: {@code auto.offset.reset=earliest}, {@code enable.auto.commit=false} (the loop commits after
+ *       handling), {@code max.partition.fetch.bytes=8 MiB} (several blob chunks per fetch).</li>
+ * </ul>
+ * Any of these can be overridden through {@code overrides}, which apply to every client.
+ *
+ * @param bootstrapServers {@code host:port[,host:port...]}
+ * @param overrides        extra client properties (e.g. security settings); default none
+ */
+public record KafkaClients(String bootstrapServers, Map<String, Object> overrides) {
+    /** The environment variable read when no bootstrap servers are configured. */
+    public static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
+
+    public KafkaClients {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrapServers must not be blank");
+        overrides = Map.copyOf(Objects.requireNonNull(overrides, "overrides"));
+    }
+
+    /** Clients for {@code bootstrapServers} without overrides. */
+    public static KafkaClients of(String bootstrapServers) {
+        return new KafkaClients(bootstrapServers, Map.of());
+    }
+
+    /**
+     * Clients for the configured bootstrap servers, or, when {@code configured} is null or blank, for
+     * {@code KAFKA_BOOTSTRAP_SERVERS}.
+     *
+     * @throws IllegalStateException if neither is set
+     */
+    public static KafkaClients fromConfigOrEnv(String configured) {
+        return of(resolveBootstrap(configured, System.getenv(BOOTSTRAP_ENV)));
+    }
+
+    static String resolveBootstrap(String configured, String env) {
+        if (configured != null && !configured.isBlank()) return configured.trim();
+        if (env != null && !env.isBlank()) return env.trim();
+        throw new IllegalStateException("no Kafka bootstrap servers: configure them or set " + BOOTSTRAP_ENV + " (e.g. 127.0.0.1:9092)");
+    }
+
+    /** An idempotent producer with {@code acks=all}. */
+    public Producer<byte[], byte[]> producer(String clientId) {
+        Map<String, Object> p = base(clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.putAll(overrides);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A consumer in group {@code groupId}, or without a group (for {@code assign}) when {@code groupId} is null.
+     */
+    public Consumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        Map<String, Object> p = base(clientId);
+        if (groupId != null) p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        p.putAll(overrides);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** An admin client. */
+    public Admin admin() {
+        Map<String, Object> p = new HashMap<>(overrides);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(p);
+    }
+
+    private Map<String, Object> base(String clientId) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", bootstrapServers);
+        if (clientId != null) p.put("client.id", clientId);
+        return p;
+    }
+}

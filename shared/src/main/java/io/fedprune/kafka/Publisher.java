@@ -1,0 +1,67 @@
+package io.fedprune.kafka;
+
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Encodes envelopes and sends them to fedprune topics. Thread-safe (Kafka producers are). Closing it closes the
+ * producer.
+ */
+public final class Publisher implements AutoCloseable {
+    private final Producer<byte[], byte[]> producer;
+    private final Topics topics;
+    private final WireCodec codec;
+
+    /** A publisher over {@code producer} (which it owns from now on). */
+    public Publisher(Producer<byte[], byte[]> producer, Topics topics, WireCodec codec) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    /** The topic settings this publisher sends to. */
+    public Topics topics() {
+        return topics;
+    }
+
+    /** Sends {@code envelope} to {@code topic} with a UTF-8 key; completes when the broker acknowledged it. */
+    public CompletableFuture<RecordMetadata> publish(Topic topic, String key, Envelope envelope) {
+        return publish(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), envelope);
+    }
+
+    /** Sends {@code envelope} to {@code topic} with raw key bytes; completes when the broker acknowledged it. */
+    public CompletableFuture<RecordMetadata> publish(Topic topic, byte[] key, Envelope envelope) {
+        return send(new ProducerRecord<>(topics.name(topic), key, codec.encode(envelope)));
+    }
+
+    /** Sends a raw record (already encoded); completes when the broker acknowledged it. */
+    public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
+        try {
+            producer.send(record, (meta, error) -> {
+                if (error != null) f.completeExceptionally(error);
+                else f.complete(meta);
+            });
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
+    /** Waits until everything sent so far is acknowledged (or failed). */
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,305 @@
+package io.fedprune.wire;
+
+import io.fedprune.model.Tensor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The safetensors file format (as written by the Python {@code safetensors} package), used for deployment
+ * artifacts: an 8-byte little-endian header length N; N bytes of UTF-8 JSON mapping each tensor name to
+ * {@code {"dtype", "shape", "data_offsets": [begin, end]}} (offsets relative to the data section) plus an optional
+ * {@code "__metadata__"} map of strings, padded with spaces to a multiple of 8; then the data section, row-major and
+ * little-endian, tensors back to back without holes. Supported dtypes: F32, I32, U8.
+ *
+ * <p>In Python: {@code safetensors.numpy.load_file(path)} or {@code safetensors.torch.load_file(path)} read what
+ * {@link #write} writes; {@link #read} refuses anything malformed with a message naming the problem.
+ */
+public final class Safetensors {
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {
+    }
+
+    /** Element types supported here, by their safetensors names. */
+    public enum Dtype {
+        F32(4), I32(4), U8(1);
+
+        private final int bytes;
+
+        Dtype(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Bytes per element. */
+        public int bytes() {
+            return bytes;
+        }
+    }
+
+    /**
+     * One named tensor of a file. Arrays are copied.
+     *
+     * @param name  tensor name, not {@code __metadata__}
+     * @param dtype element type
+     * @param shape dimensions (each {@code >= 0})
+     * @param data  little-endian bytes, {@code product(shape) * dtype.bytes()} of them
+     */
+    public record Entry(String name, Dtype dtype, int[] shape, byte[] data) {
+        public Entry {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty() || name.equals("__metadata__")) throw new IllegalArgumentException("invalid tensor name '" + name + "'");
+            Objects.requireNonNull(dtype, "dtype");
+            long n = Tensor.size(Objects.requireNonNull(shape, "shape"));
+            Objects.requireNonNull(data, "data");
+            if (data.length != n * dtype.bytes()) {
+                throw new IllegalArgumentException("tensor '" + name + "': " + dtype + " " + Arrays.toString(shape) + " needs "
+                        + n * dtype.bytes() + " bytes, got " + data.length);
+            }
+            shape = shape.clone();
+            data = data.clone();
+        }
+
+        /** A float32 entry. */
+        public static Entry f32(String name, int[] shape, float[] values) {
+            ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            return new Entry(name, Dtype.F32, shape, b.array());
+        }
+
+        /** A float32 entry holding a tensor (under the tensor's name). */
+        public static Entry of(Tensor t) {
+            return f32(t.name(), t.shape(), t.data());
+        }
+
+        /** An int32 entry. */
+        public static Entry i32(String name, int[] shape, int[] values) {
+            ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asIntBuffer().put(values);
+            return new Entry(name, Dtype.I32, shape, b.array());
+        }
+
+        /** A uint8 entry. */
+        public static Entry u8(String name, int[] shape, byte[] values) {
+            return new Entry(name, Dtype.U8, shape, values);
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        /** The values of an F32 entry. */
+        public float[] floats() {
+            require(Dtype.F32);
+            float[] out = new float[data.length / 4];
+            ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+            return out;
+        }
+
+        /** The values of an I32 entry. */
+        public int[] ints() {
+            require(Dtype.I32);
+            int[] out = new int[data.length / 4];
+            ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
+            return out;
+        }
+
+        /** An F32 entry as a tensor. */
+        public Tensor toTensor() {
+            return new Tensor(name, shape, floats());
+        }
+
+        private void require(Dtype d) {
+            if (dtype != d) throw new IllegalStateException("tensor '" + name + "' is " + dtype + ", not " + d);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry e && name.equals(e.name) && dtype == e.dtype && Arrays.equals(shape, e.shape) && Arrays.equals(data, e.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, dtype, Arrays.hashCode(shape), Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "Entry[" + name + " " + dtype + " " + Arrays.toString(shape) + "]";
+        }
+    }
+
+    /**
+     * The contents of a file.
+     *
+     * @param entries  tensors in file order (names unique)
+     * @param metadata the {@code __metadata__} strings (empty if none)
+     */
+    public record Contents(List<Entry> entries, Map<String, String> metadata) {
+        public Contents {
+            entries = List.copyOf(entries);
+            metadata = Map.copyOf(metadata);
+            Set<String> names = new HashSet<>();
+            for (Entry e : entries) if (!names.add(e.name())) throw new IllegalArgumentException("tensor '" + e.name() + "' appears twice");
+        }
+
+        /** The entry named {@code name}, if any. */
+        public Optional<Entry> get(String name) {
+            return entries.stream().filter(e -> e.name().equals(name)).findFirst();
+        }
+
+        /** The entry named {@code name}; {@link IllegalArgumentException} naming it if absent. */
+        public Entry require(String name) {
+            return get(name).orElseThrow(() -> new IllegalArgumentException("no tensor '" + name + "' in the file"));
+        }
+    }
+
+    /** The bytes of a file holding {@code entries} (in this order) and {@code metadata}. */
+    public static byte[] write(Collection<Entry> entries, Map<String, String> metadata) {
+        new Contents(List.copyOf(entries), metadata);   // validates unique names
+        StringBuilder h = new StringBuilder("{");
+        if (!metadata.isEmpty()) {
+            h.append(MiniJson.quote("__metadata__")).append(":{");
+            String sep = "";
+            for (var m : new TreeMap<>(metadata).entrySet()) {
+                h.append(sep).append(MiniJson.quote(m.getKey())).append(':').append(MiniJson.quote(m.getValue()));
+                sep = ",";
+            }
+            h.append('}');
+        }
+        long offset = 0;
+        for (Entry e : entries) {
+            if (h.length() > 1) h.append(',');
+            h.append(MiniJson.quote(e.name())).append(":{\"dtype\":\"").append(e.dtype()).append("\",\"shape\":[");
+            int[] shape = e.shape();
+            for (int d = 0; d < shape.length; d++) h.append(d == 0 ? "" : ",").append(shape[d]);
+            long end = offset + e.data.length;
+            h.append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+            offset = end;
+        }
+        h.append('}');
+        byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        if (8L + padded + offset > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("file of " + (8L + padded + offset) + " bytes is too large");
+        ByteBuffer b = ByteBuffer.allocate((int) (8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(padded).put(json);
+        for (int k = json.length; k < padded; k++) b.put((byte) ' ');
+        for (Entry e : entries) b.put(e.data);
+        return b.array();
+    }
+
+    /** Writes a file atomically (a temporary file beside it, then a move). */
+    public static void write(Path file, Collection<Entry> entries, Map<String, String> metadata) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, write(entries, metadata));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads a file. */
+    public static Contents read(Path file) throws IOException {
+        try {
+            return read(Files.readAllBytes(file));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses the bytes of a file.
+     *
+     * @throws IllegalArgumentException naming the problem: short file, header length beyond the file, invalid JSON,
+     *                                  unknown dtype, bad shape or offsets, holes or overlaps in the data section
+     */
+    public static Contents read(byte[] bytes) {
+        if (bytes.length < 8) throw new IllegalArgumentException("not a safetensors file: " + bytes.length + " bytes, shorter than the 8-byte header length");
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        if (n < 2 || n > MAX_HEADER || n > bytes.length - 8L) {
+            throw new IllegalArgumentException("not a safetensors file: header length " + n + " does not fit the file of " + bytes.length + " bytes");
+        }
+        String json = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+        if (!(MiniJson.parse(json.stripTrailing()) instanceof Map<?, ?> header)) throw new IllegalArgumentException("safetensors header is not a JSON object");
+        int dataStart = 8 + (int) n;
+        long dataLength = bytes.length - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        record Span(String name, long begin, long end) {
+        }
+        List<Span> spans = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
+        for (var e : header.entrySet()) {
+            String name = (String) e.getKey();
+            if (name.equals("__metadata__")) {
+                if (!(e.getValue() instanceof Map<?, ?> m)) throw new IllegalArgumentException("__metadata__ is not an object");
+                for (var kv : m.entrySet()) {
+                    if (!(kv.getValue() instanceof String v)) throw new IllegalArgumentException("__metadata__ value of '" + kv.getKey() + "' is not a string");
+                    metadata.put((String) kv.getKey(), v);
+                }
+                continue;
+            }
+            if (!(e.getValue() instanceof Map<?, ?> info)) throw new IllegalArgumentException("tensor '" + name + "': header entry is not an object");
+            Dtype dtype;
+            try {
+                dtype = Dtype.valueOf(String.valueOf(info.get("dtype")));
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException("tensor '" + name + "': unsupported dtype " + info.get("dtype") + " (supported: F32, I32, U8)");
+            }
+            int[] shape = ints(info.get("shape"), name, "shape");
+            int[] offsets = ints(info.get("data_offsets"), name, "data_offsets");
+            if (offsets.length != 2 || offsets[0] > offsets[1] || offsets[1] > dataLength) {
+                throw new IllegalArgumentException("tensor '" + name + "': data_offsets " + Arrays.toString(offsets) + " outside the data section of " + dataLength + " bytes");
+            }
+            byte[] data = Arrays.copyOfRange(bytes, dataStart + offsets[0], dataStart + offsets[1]);
+            entries.add(new Entry(name, dtype, shape, data));
+            spans.add(new Span(name, offsets[0], offsets[1]));
+        }
+        spans.sort((a, b) -> Long.compare(a.begin(), b.begin()));
+        long expected = 0;
+        for (Span s : spans) {
+            if (s.begin() != expected) {
+                throw new IllegalArgumentException("tensor '" + s.name() + "' starts at " + s.begin() + ", expected " + expected + " (hole or overlap in the data section)");
+            }
+            expected = s.end();
+        }
+        if (expected != dataLength) throw new IllegalArgumentException("data section has " + dataLength + " bytes, the tensors cover " + expected);
+        return new Contents(entries, metadata);
+    }
+
+    private static int[] ints(Object v, String tensor, String field) {
+        if (!(v instanceof List<?> l)) throw new IllegalArgumentException("tensor '" + tensor + "': " + field + " is not a list");
+        int[] out = new int[l.size()];
+        for (int k = 0; k < out.length; k++) {
+            if (!(l.get(k) instanceof Long x) || x < 0 || x > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("tensor '" + tensor + "': " + field + "[" + k + "] = " + l.get(k) + " is not a non-negative int");
+            }
+            out[k] = (int) (long) x;
+        }
+        return out;
+    }
+}

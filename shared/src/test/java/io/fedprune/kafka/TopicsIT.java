@@ -1,0 +1,67 @@
+package io.fedprune.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Topics are created with the configured settings, once. */
+class TopicsIT {
+    static EmbeddedBroker broker;
+    static KafkaClients clients;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+        clients = KafkaClients.of(broker.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    @Test
+    void createsAllTopicsWithTheirSettingsIdempotently() throws Exception {
+        Topics topics = Topics.defaults().withPrefix("ti.")
+                .with(Topic.UPDATES, TopicConfig.timedTopic().withPartitions(3).withRetention(Duration.ofHours(2)))
+                .with(Topic.BLOBS, new TopicConfig(2, (short) 1, false, Duration.ofDays(1), Map.of("max.message.bytes", "2000000")));
+        try (Admin admin = clients.admin()) {
+            Set<String> created = topics.ensureCreated(admin, Duration.ofSeconds(30));
+            assertEquals(Arrays.stream(Topic.values()).map(topics::name).collect(Collectors.toSet()), created);
+            assertEquals(Set.of(), topics.ensureCreated(admin, Duration.ofSeconds(30)), "second call creates nothing");
+
+            var descriptions = admin.describeTopics(created).allTopicNames().get();
+            assertEquals(3, descriptions.get("ti.fedprune.updates").partitions().size());
+            assertEquals(2, descriptions.get("ti.fedprune.blobs").partitions().size());
+            assertEquals(1, descriptions.get("ti.fedprune.devices").partitions().size());
+
+            Map<ConfigResource, Config> configs = admin.describeConfigs(created.stream()
+                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get();
+            for (Topic t : Topic.values()) {
+                Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topics.name(t)));
+                boolean compacted = t == Topic.DEVICES || t == Topic.DEPLOYMENTS || t == Topic.JOBS;
+                assertEquals(compacted ? "compact" : "delete", c.get("cleanup.policy").value(), t.name());
+                if (!compacted) {
+                    long expected = switch (t) {
+                        case UPDATES -> 2 * 3600_000L;
+                        case BLOBS -> 24 * 3600_000L;
+                        default -> 7 * 24 * 3600_000L;
+                    };
+                    assertEquals(String.valueOf(expected), c.get("retention.ms").value(), t.name());
+                }
+            }
+            assertEquals("2000000", configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "ti.fedprune.blobs")).get("max.message.bytes").value());
+        }
+    }
+}
