@@ -1,0 +1,197 @@
+package io.fedprune.bench;
+
+import io.fedprune.kafka.BlobReader;
+import io.fedprune.kafka.BlobWriter;
+import io.fedprune.kafka.EmbeddedBroker;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Publisher;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.TopicConfig;
+import io.fedprune.kafka.Topics;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Blob throughput through an embedded KRaft broker with Kafka's default limits, beside raw producer-to-consumer
+ * throughput of the same bytes (no chunk envelope, no CRC-32C, no SHA-256, no reassembly), measured in the same run.
+ *
+ * <p>Every variant is timed from the first byte handed to the producer to the last byte in the consumer's hands, with
+ * the consumer already waiting (so production and consumption overlap in all of them):
+ * <ul>
+ *   <li>{@code blob}: {@link BlobWriter#write} on one side, {@link BlobReader#get} registered beforehand on the other;
+ *       includes hashing on both sides, chunk CRCs, protobuf framing and reassembly into one array;</li>
+ *   <li>{@code blob (ref after write)}: what an agent sees when it learns the reference from a control message only
+ *       after the write: write, then fetch (the reader seeks back to the blob's first chunk);</li>
+ *   <li>{@code raw 512 KiB}: the same bytes as plain records of the chunk size;</li>
+ *   <li>{@code raw 1 MiB}: plain records of 1 MiB (topic {@code max.message.bytes} and producer
+ *       {@code max.request.size} raised to 2 MiB for this path only).</li>
+ * </ul>
+ * Prints the median MB/s (10^6 bytes per second) over the runs and the ratio blob / best raw.
+ *
+ * <p>Usage: {@code BlobThroughputBench [--mb 40] [--runs 5] [--warmup 2]}
+ */
+public final class BlobThroughputBench {
+    private BlobThroughputBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        int mb = intArg(args, "--mb", 40);
+        int runs = intArg(args, "--runs", 5);
+        int warmup = intArg(args, "--warmup", 2);
+        int size = mb * 1_000_000;
+
+        long t0 = System.nanoTime();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults())) {
+            System.out.printf(Locale.ROOT, "broker: %s, message.max.bytes %d, started in %.1f s%n", broker.bootstrapServers(),
+                    EmbeddedBroker.Config.defaults().messageMaxBytes(), (System.nanoTime() - t0) / 1e9);
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            Topics topics = Topics.defaults().withPrefix("bench.");
+            String raw512 = "bench.raw-512k";
+            String raw1m = "bench.raw-1m";
+            try (Admin admin = clients.admin()) {
+                topics.ensureCreated(admin, Duration.ofSeconds(30));
+                admin.createTopics(List.of(new NewTopic(raw512, 1, (short) 1).configs(TopicConfig.timedTopic().configs()),
+                        new NewTopic(raw1m, 1, (short) 1).configs(Map.of("max.message.bytes", String.valueOf(2 << 20))))).all().get();
+            }
+            byte[] payload = new byte[size];
+            new Random(1).nextBytes(payload);
+
+            List<Double> blob = new ArrayList<>();
+            List<Double> blobAfter = new ArrayList<>();
+            List<Double> rawSmall = new ArrayList<>();
+            List<Double> rawLarge = new ArrayList<>();
+            try (Publisher publisher = new Publisher(clients.producer("bench-blob"), topics, WireCodec.standard());
+                 BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+                 RawPath small = new RawPath(clients, raw512, Blobs.DEFAULT_CHUNK_SIZE);
+                 RawPath large = new RawPath(clients, raw1m, 1 << 20)) {
+                BlobWriter writer = new BlobWriter(publisher, "bench");
+                for (int run = -warmup; run < runs; run++) {
+                    boolean measured = run >= 0;
+                    record(measured, blob, size, timeBlob(writer, reader, payload, "pipelined-" + run, true));
+                    record(measured, blobAfter, size, timeBlob(writer, reader, payload, "after-" + run, false));
+                    record(measured, rawSmall, size, small.time(payload));
+                    record(measured, rawLarge, size, large.time(payload));
+                }
+            }
+            double b = median(blob);
+            double ba = median(blobAfter);
+            double rs = median(rawSmall);
+            double rl = median(rawLarge);
+            double raw = Math.max(rs, rl);
+            System.out.printf(Locale.ROOT, "payload %d MB, %d runs (+%d warm-up), chunk %d KiB, median MB/s:%n", mb, runs, warmup, Blobs.DEFAULT_CHUNK_SIZE / 1024);
+            System.out.printf(Locale.ROOT, "  blob (reader waiting)       %8.1f MB/s   runs %s%n", b, fmt(blob));
+            System.out.printf(Locale.ROOT, "  blob (ref after write)      %8.1f MB/s   runs %s%n", ba, fmt(blobAfter));
+            System.out.printf(Locale.ROOT, "  raw records of 512 KiB      %8.1f MB/s   runs %s%n", rs, fmt(rawSmall));
+            System.out.printf(Locale.ROOT, "  raw records of 1 MiB        %8.1f MB/s   runs %s%n", rl, fmt(rawLarge));
+            System.out.printf(Locale.ROOT, "ratio blob / best raw: %.2f (goal >= 0.5); ref-after-write / best raw: %.2f%n", b / raw, ba / raw);
+        }
+    }
+
+    /** Seconds to move the payload as a blob; the payload's first bytes are made unique so no run hits the cache. */
+    private static double timeBlob(BlobWriter writer, BlobReader reader, byte[] payload, String id, boolean requestFirst) throws Exception {
+        byte[] unique = id.getBytes();
+        System.arraycopy(unique, 0, payload, 0, unique.length);
+        Arrays.fill(payload, unique.length, 32, (byte) 0);
+        BlobRef expected = requestFirst ? Blobs.chunk(id, payload, Blobs.OCTETS, writer.chunkSize()).ref() : null;   // outside the timing
+        long t0 = System.nanoTime();
+        CompletableFuture<byte[]> got = requestFirst ? reader.get(expected) : null;
+        BlobRef ref = writer.write(id, payload, Blobs.OCTETS);
+        byte[] back = requestFirst ? got.get() : reader.fetch(ref, Duration.ofSeconds(120));
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (back.length != payload.length || back[7] != payload[7] || back[back.length - 1] != payload[payload.length - 1]) {
+            throw new IllegalStateException("blob " + id + " came back different");
+        }
+        return s;
+    }
+
+    /** Plain records of {@code recordSize} bytes on one topic, consumed by a thread that is already polling. */
+    private static final class RawPath implements AutoCloseable {
+        private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer;
+        private final Consumer<byte[], byte[]> consumer;
+        private final ExecutorService consumerThread = Executors.newSingleThreadExecutor();
+        private final String topic;
+        private final int recordSize;
+
+        RawPath(KafkaClients clients, String topic, int recordSize) {
+            KafkaClients big = new KafkaClients(clients.bootstrapServers(), Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 << 20));
+            this.producer = big.producer("bench-raw-" + recordSize);
+            this.consumer = clients.consumer(null, "bench-raw-" + recordSize);
+            this.topic = topic;
+            this.recordSize = recordSize;
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+        }
+
+        double time(byte[] payload) throws Exception {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.seekToEnd(List.of(tp));
+            consumer.position(tp);
+            long t0 = System.nanoTime();
+            Future<byte[]> received = consumerThread.submit(() -> {
+                byte[] out = new byte[payload.length];
+                int filled = 0;
+                while (filled < out.length) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        System.arraycopy(r.value(), 0, out, filled, r.value().length);
+                        filled += r.value().length;
+                    }
+                }
+                return out;
+            });
+            for (int from = 0; from < payload.length; from += recordSize) {
+                producer.send(new ProducerRecord<>(topic, "raw".getBytes(), Arrays.copyOfRange(payload, from, Math.min(payload.length, from + recordSize))));
+            }
+            producer.flush();
+            byte[] back = received.get();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (back[back.length - 1] != payload[payload.length - 1]) throw new IllegalStateException("raw bytes came back different");
+            return s;
+        }
+
+        @Override
+        public void close() {
+            consumerThread.shutdownNow();
+            producer.close();
+            consumer.close();
+        }
+    }
+
+    private static void record(boolean measured, List<Double> into, int bytes, double seconds) {
+        if (measured) into.add(bytes / 1e6 / seconds);
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static String fmt(List<Double> xs) {
+        return xs.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList().toString();
+    }
+
+    private static int intArg(String[] args, String name, int def) {
+        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return Integer.parseInt(args[i + 1]);
+        return def;
+    }
+}
