@@ -1,6 +1,7 @@
 package io.fedprune.wire;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.UnsafeByteOperations;
@@ -86,7 +87,9 @@ public final class WireCodec {
             if (bytes.length > limits.maxMessageBytes()) {
                 return Decoded.rejected(RejectReason.OVERSIZE, bytes.length + " bytes exceed the limit of " + limits.maxMessageBytes());
             }
-            Pb.Envelope pb = Pb.Envelope.parseFrom(bytes);
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);   // bytes fields view the input instead of copying it; the records copy what they keep
+            Pb.Envelope pb = Pb.Envelope.parseFrom(in);
             Envelope e = fromProto(pb);
             if (!accepted.contains(e.type())) {
                 return Decoded.rejected(RejectReason.WRONG_TYPE, e.type() + " is not accepted here (expected one of " + accepted + ")");
@@ -94,6 +97,8 @@ public final class WireCodec {
             return Decoded.ok(e);
         } catch (InvalidProtocolBufferException e) {
             return Decoded.rejected(protobufReason(e), "not a valid envelope: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            return Decoded.rejected(RejectReason.MALFORMED, "not a valid envelope: " + e);
         } catch (InvalidMessageException e) {
             return Decoded.rejected(e.rejection());
         } catch (RuntimeException | StackOverflowError e) {
