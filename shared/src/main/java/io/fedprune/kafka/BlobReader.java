@@ -190,7 +190,11 @@ public final class BlobReader implements AutoCloseable {
     private void run() {
         try {
             while (!closed) {
-                drainRequests();
+                try {
+                    drainRequests();
+                } catch (WakeupException e) {
+                    continue;
+                }
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(config.pollTimeout());
@@ -201,7 +205,15 @@ public final class BlobReader implements AutoCloseable {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                     continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : records) onRecord(r);
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    try {
+                        onRecord(r);
+                    } catch (WakeupException e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        LOG.error("blob reader: failed on {}@{}:{}, going on", r.topic(), r.partition(), r.offset(), e);
+                    }
+                }
             }
         } catch (RuntimeException e) {
             LOG.error("blob reader stopped", e);
@@ -232,8 +244,19 @@ public final class BlobReader implements AutoCloseable {
             Pending p = pending.computeIfAbsent(id, k -> new Pending());
             p.waiters.add(r);
             Location start = index.get(id);
-            if (fresh && start != null && start.offset() < consumer.position(start.partition())) {
+            if (fresh && start != null && start.offset() < position(start.partition())) {
                 consumer.seek(start.partition(), start.offset());   // already passed: read it again from its first chunk
+            }
+        }
+    }
+
+    /** The consumer's position, retried when a concurrent {@link #get} wakes the consumer up. */
+    private long position(TopicPartition tp) {
+        while (true) {
+            try {
+                return consumer.position(tp);
+            } catch (WakeupException e) {
+                if (closed) throw e;
             }
         }
     }

@@ -29,7 +29,8 @@ import java.util.function.BiConsumer;
 /**
  * The one consumer loop of fedprune: poll, decode, hand each envelope to a {@link Handler}. Records that do not
  * decode (or whose type is not accepted) and records whose handler throws are published to the dead-letter topic
- * with the reason; a handler throwing {@link InvalidMessageException} chooses the reason (e.g.
+ * with the reason (tombstones, i.e. null values on compacted topics, are skipped and counted, not rejected); a
+ * handler throwing {@link InvalidMessageException} chooses the reason (e.g.
  * {@link RejectReason#DUPLICATE}), any other exception is {@link RejectReason#HANDLER_ERROR}. Nothing a record does
  * stops the loop; only {@link #close()} does. Transport errors are logged and polling goes on.
  *
@@ -60,8 +61,9 @@ public final class ConsumerLoop implements AutoCloseable {
      * @param rejected           records not decoded or of a type not accepted
      * @param handlerFailures    records whose handler threw
      * @param deadLetterFailures dead letters that could not be published (logged)
+     * @param tombstones         records with a null value (deletions on compacted topics), skipped
      */
-    public record Stats(long handled, long rejected, long handlerFailures, long deadLetterFailures) {
+    public record Stats(long handled, long rejected, long handlerFailures, long deadLetterFailures, long tombstones) {
     }
 
     private final String name;
@@ -71,11 +73,13 @@ public final class ConsumerLoop implements AutoCloseable {
     private final Set<MessageType> accepted;
     private final DeadLetters deadLetters;
     private final BiConsumer<ConsumerRecord<byte[], byte[]>, Rejection> onReject;
+    private final java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onTombstone;
     private final Duration pollTimeout;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong handlerFailures = new AtomicLong();
     private final AtomicLong deadLetterFailures = new AtomicLong();
+    private final AtomicLong tombstones = new AtomicLong();
     private volatile boolean closed;
     private volatile Thread thread;
     private boolean commit = true;
@@ -88,6 +92,7 @@ public final class ConsumerLoop implements AutoCloseable {
         this.accepted = b.accepted;
         this.deadLetters = b.deadLetters;
         this.onReject = b.onReject;
+        this.onTombstone = b.onTombstone;
         this.pollTimeout = b.pollTimeout;
     }
 
@@ -134,6 +139,15 @@ public final class ConsumerLoop implements AutoCloseable {
 
     /** Decodes and dispatches one record; never throws (Errors of the JVM aside). */
     void process(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {   // a tombstone: a deletion on a compacted topic, not a message
+            tombstones.incrementAndGet();
+            try {
+                if (onTombstone != null) onTombstone.accept(r);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: tombstone listener failed on {}@{}:{}: {}", name, r.topic(), r.partition(), r.offset(), e.toString());
+            }
+            return;
+        }
         Decoded<Envelope> d = codec.decode(r.value(), accepted);
         if (!d.isOk()) {
             rejected.incrementAndGet();
@@ -191,7 +205,7 @@ public final class ConsumerLoop implements AutoCloseable {
 
     /** Counters since start. */
     public Stats stats() {
-        return new Stats(handled.get(), rejected.get(), handlerFailures.get(), deadLetterFailures.get());
+        return new Stats(handled.get(), rejected.get(), handlerFailures.get(), deadLetterFailures.get(), tombstones.get());
     }
 
     /** Stops the loop, waits up to 10 s for it to finish and closes the consumer. */
@@ -218,6 +232,7 @@ public final class ConsumerLoop implements AutoCloseable {
         private Set<MessageType> accepted = EnumSet.allOf(MessageType.class);
         private DeadLetters deadLetters;
         private BiConsumer<ConsumerRecord<byte[], byte[]>, Rejection> onReject;
+        private java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onTombstone;
         private Duration pollTimeout = Duration.ofMillis(200);
 
         private Builder(String name, Consumer<byte[], byte[]> consumer, Handler handler) {
@@ -247,6 +262,12 @@ public final class ConsumerLoop implements AutoCloseable {
         /** Called for every rejected record, e.g. to count it (default none). */
         public Builder onReject(BiConsumer<ConsumerRecord<byte[], byte[]>, Rejection> listener) {
             this.onReject = listener;
+            return this;
+        }
+
+        /** Called for every tombstone (null value), e.g. a device removed from the compacted devices topic (default none). */
+        public Builder onTombstone(java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> listener) {
+            this.onTombstone = listener;
             return this;
         }
 

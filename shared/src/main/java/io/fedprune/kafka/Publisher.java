@@ -41,6 +41,11 @@ public final class Publisher implements AutoCloseable {
         return send(new ProducerRecord<>(topics.name(topic), key, codec.encode(envelope)));
     }
 
+    /** Sends a tombstone (null value) for {@code key}, which deletes it from a compacted topic. */
+    public CompletableFuture<RecordMetadata> tombstone(Topic topic, String key) {
+        return send(new ProducerRecord<>(topics.name(topic), key.getBytes(StandardCharsets.UTF_8), null));
+    }
+
     /** Sends a raw record (already encoded); completes when the broker acknowledged it. */
     public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<RecordMetadata> f = new CompletableFuture<>();

@@ -84,11 +84,12 @@ class ConsumerLoopIT {
                 for (int i = 0; i < values.size(); i++) {
                     publisher.send(new ProducerRecord<>(updates, ("key-" + i).getBytes(StandardCharsets.UTF_8), values.get(i))).join();
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 2);
+                publisher.send(new ProducerRecord<>(updates, "key-7".getBytes(StandardCharsets.UTF_8), null)).join();   // a tombstone
+                await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 2 && loop.stats().tombstones() == 1);
                 assertEquals(List.of("d1", "d2"), handled);
 
                 List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readAll(clients, topics.name(Topic.DEAD_LETTER), 5);
-                assertEquals(5, dead.size());
+                assertEquals(5, dead.size(), "the tombstone is not dead-lettered");
                 List<DeadLetter> letters = dead.stream().map(r -> (DeadLetter) codec.decode(r.value()).value().body()).toList();
                 assertEquals(List.of(RejectReason.MALFORMED, RejectReason.TRUNCATED, RejectReason.WRONG_TYPE, RejectReason.HANDLER_ERROR, RejectReason.DUPLICATE),
                         letters.stream().map(DeadLetter::reason).toList());
@@ -100,7 +101,7 @@ class ConsumerLoopIT {
                 assertTrue(letters.get(3).detail().contains("simulated handler bug"), letters.get(3).detail());
                 assertTrue(letters.get(2).detail().contains("HEARTBEAT is not accepted"), letters.get(2).detail());
                 assertEquals(letters.stream().map(DeadLetter::reason).toList(), seenRejects);
-                assertEquals(new ConsumerLoop.Stats(2, 3, 2, 0), loop.stats());
+                assertEquals(new ConsumerLoop.Stats(2, 3, 2, 0, 1), loop.stats());
             } finally {
                 loop.close();
             }

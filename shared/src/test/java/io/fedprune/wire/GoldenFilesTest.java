@@ -23,6 +23,13 @@ class GoldenFilesTest {
         }));
     }
 
+    @TestFactory
+    Stream<DynamicTest> theEncoderStillWritesTheGoldenBytes() {
+        // encoding is deterministic (maps sorted); a difference here is an accidental wire change
+        return Samples.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+                () -> assertArrayEquals(GoldenFiles.read(e.getKey()), codec.encode(e.getValue()))));
+    }
+
     @Test
     void goldenTensorBundleStillDecodes() {
         byte[] golden = GoldenFiles.read(GoldenFiles.TENSORS);
