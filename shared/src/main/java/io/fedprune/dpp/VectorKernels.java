@@ -62,18 +62,18 @@ final class VectorKernels implements RowKernels {
     public void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff) {
         float[] v = s.f;
         int np = stage(keys, off, n, v, Float.NEGATIVE_INFINITY);
-        FloatVector vmx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < np; i += L) vmx = vmx.max(FloatVector.fromArray(FS, v, i));
-        float hi = vmx.reduceLanes(VectorOperators.MAX), lo = minReal(v, n);
+        float hi = maxOf(v, 0, n), lo = minOf(v, 0, n);
         float mid = Float.NaN;
         boolean found = false;
         if (k < n && Float.isFinite(hi) && Float.isFinite(lo)) {
             lo = Math.nextDown(lo);                                              // count(v > lo) = n > k, count(v > hi) = 0 < k
+            IntVector one = IntVector.broadcast(IS, 1);
             for (int it = 0; it < 64; it++) {
                 float m = 0.5f * (lo + hi);
                 if (!(m > lo && m < hi)) break;                                  // adjacent floats: a tie at the boundary
-                int c = 0;
-                for (int i = 0; i < np; i += L) c += FloatVector.fromArray(FS, v, i).compare(VectorOperators.GT, m).trueCount();
+                IntVector cv = IntVector.zero(IS);
+                for (int i = 0; i < np; i += L) cv = cv.add(one, FloatVector.fromArray(FS, v, i).compare(VectorOperators.GT, m).cast(IS));
+                int c = cv.reduceLanes(VectorOperators.ADD);
                 if (c == k) {
                     mid = m;
                     found = true;
@@ -109,12 +109,21 @@ final class VectorKernels implements RowKernels {
         stats[soff + 1] = nxt;
     }
 
-    private static float minReal(float[] v, int n) {
+    private static float minOf(float[] v, int off, int n) {
         FloatVector mn = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
         int i = 0;
-        for (; i + L <= n; i += L) mn = mn.min(FloatVector.fromArray(FS, v, i));
+        for (; i + L <= n; i += L) mn = mn.min(FloatVector.fromArray(FS, v, off + i));
         float m = mn.reduceLanes(VectorOperators.MIN);
-        for (; i < n; i++) m = Math.min(m, v[i]);
+        for (; i < n; i++) m = Math.min(m, v[off + i]);
+        return m;
+    }
+
+    private static float maxOf(float[] v, int off, int n) {
+        FloatVector mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + L <= n; i += L) mx = mx.max(FloatVector.fromArray(FS, v, off + i));
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, v[off + i]);
         return m;
     }
 
@@ -144,9 +153,7 @@ final class VectorKernels implements RowKernels {
     public void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s) {
         float[] u = s.a, a = s.b, gu = s.c, rs = s.rs;
         int np = stage(keys, off, n, s.f, Float.NEGATIVE_INFINITY);
-        float smax = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) smax = Math.max(smax, s.f[i]);
-        smax *= invT;
+        float smax = maxOf(s.f, 0, n) * invT;
         float[] sumS = s.sums;
         // forward: u, r^0 = 1, and r^{j+1} = r^j max(1 - u/S_j, 0), S_{j+1} = sum u r^{j+1}
         FloatVector acc = FloatVector.zero(FS);
@@ -206,9 +213,7 @@ final class VectorKernels implements RowKernels {
     public void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
         float[] E = s.a, F = s.b;
         int np = stage(keys, off, n, s.f, -Float.MAX_VALUE);
-        float vmax = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) vmax = Math.max(vmax, s.f[i]);
-        float smax = vmax * invT;
+        float smax = maxOf(s.f, 0, n) * invT;
         for (int i = 0; i < np; i += L)
             FloatVector.fromArray(FS, s.f, i).mul(invT).sub(smax).lanewise(VectorOperators.EXP).intoArray(E, i);
         float tau = tau0, sf;
@@ -241,8 +246,7 @@ final class VectorKernels implements RowKernels {
     @Override
     public void addEntropyGrad(float[] d, int off, int n, float weight, float[] g, Scratch s) {
         float[] e = s.a;
-        float mx = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) mx = Math.max(mx, d[off + i]);
+        float mx = maxOf(d, off, n);
         FloatVector z = FloatVector.zero(FS), zx = FloatVector.zero(FS);
         int i = 0;
         for (; i + L <= n; i += L) {
