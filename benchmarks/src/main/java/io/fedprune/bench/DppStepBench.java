@@ -12,7 +12,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +21,8 @@ import java.util.Random;
  * Times one LeNet-300-100 training step: dense (forward, backward, SGD on W and b) against DPP with frozen weights
  * (per layer {@link DppLayer#forward}, the same ND4J forward/backward on the masked weights, {@link DppLayer#backward}
  * with Adam on the logits, temperature annealed 5 -> 0.5 over the run as in training), at keep 2, 5, 10, 25% (output
- * layer max(keep, 25%)) and batch 128 and 512. Prints the
- * median step times and their ratio. The matrix products run in ND4J (run with {@code OMP_NUM_THREADS=1}); W, the
+ * layer max(keep, 25%)) and batch 128 and 512. Dense and DPP steps alternate, so that load from other processes on a
+ * shared machine hits both alike. Prints the median step times and their ratio. The matrix products run in ND4J (run with {@code OMP_NUM_THREADS=1}); W, the
  * logits and the optimiser state live in Java arrays and move to and from ND4J buffers with one memcpy per layer.
  *
  * <pre>
@@ -128,13 +127,21 @@ public final class DppStepBench {
         tBack += t3 - t2;
     }
 
-    static double[] time(Runnable step, int warm, int steps) {
-        for (int i = 0; i < warm; i++) step.run();
-        double[] t = new double[steps];
+    /** Alternates a dense and a DPP step (so that load from other processes hits both alike); returns their times (ms). */
+    static double[][] timeInterleaved(Runnable dense, Runnable dpp, int warm, int steps) {
+        for (int i = 0; i < warm; i++) {
+            dense.run();
+            dpp.run();
+        }
+        double[][] t = new double[2][steps];
         for (int i = 0; i < steps; i++) {
             long a = System.nanoTime();
-            step.run();
-            t[i] = (System.nanoTime() - a) / 1e6;
+            dense.run();
+            long b = System.nanoTime();
+            dpp.run();
+            long c = System.nanoTime();
+            t[0][i] = (b - a) / 1e6;
+            t[1][i] = (c - b) / 1e6;
         }
         return t;
     }
@@ -155,41 +162,27 @@ public final class DppStepBench {
         List<Variant> variants = List.of(
                 new Variant("1 thread", DppConfig.defaults()),
                 new Variant("2 threads", DppConfig.defaults().withThreads(2)),
-                new Variant("2 thr, limit only", DppConfig.defaults().withThreads(2).withExactKMax(0)));
-        System.out.printf(Locale.ROOT, "DppStepBench: LeNet-300-100, OMP_NUM_THREADS=%s, %d cores, steps=%d warmup=%d, vector=%s%n",
-                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), steps, warm,
+                new Variant("2 threads, limit only", DppConfig.defaults().withThreads(2).withExactKMax(0)));
+        System.out.printf(Locale.ROOT, "DppStepBench: LeNet-300-100, OMP_NUM_THREADS=%s, %d cores, steps=%d warmup=%d, vector=%s, "
+                        + "dense and DPP steps interleaved%n", System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(), steps, warm,
                 ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
-        List<String> table = new ArrayList<>();
         for (int batch : batches) {
-            DppStepBench dense = new DppStepBench(batch);
-            double[] d1 = time(dense::denseStep, warm, steps);
-            List<String> rows = new ArrayList<>();
+            System.out.printf(Locale.ROOT, "%nbatch %d%n", batch);
+            System.out.println("| variant | keep | k fc1/fc2/fc3 | relaxation | dense ms | DPP ms | ratio | DPP mask fwd / gemms / bwd ms (means) |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             for (Variant v : variants) {
                 for (double keep : keeps) {
-                    DppStepBench bm = new DppStepBench(batch);
+                    DppStepBench dense = new DppStepBench(batch), bm = new DppStepBench(batch);
                     DppLayer[] d = bm.layers(keep, v.cfg());
                     bm.totalSteps = warm + steps;
-                    double[] t = time(() -> bm.dppStep(d), warm, steps);
+                    double[][] t = timeInterleaved(dense::denseStep, () -> bm.dppStep(d), warm, steps);
+                    double dm = median(t[0]), pm = median(t[1]);
                     int total = warm + steps;
-                    rows.add(String.format(Locale.ROOT, "%s|%.0f%%|%d/%d/%d|%s|%.3f|%.2f/%.2f/%.2f", v.name(), keep * 100, d[0].spec().k(), d[1].spec().k(),
-                            d[2].spec().k(), exactOrLimit(d), median(t), bm.tMask / 1e6 / total, bm.tGemm / 1e6 / total, bm.tBack / 1e6 / total));
+                    System.out.printf(Locale.ROOT, "| %s | %.0f%% | %d/%d/%d | %s | %.3f | %.3f | %.2f | %.2f / %.2f / %.2f |%n", v.name(), keep * 100,
+                            d[0].spec().k(), d[1].spec().k(), d[2].spec().k(), exactOrLimit(d), dm, pm, pm / dm,
+                            bm.tMask / 1e6 / total, bm.tGemm / 1e6 / total, bm.tBack / 1e6 / total);
                 }
             }
-            double[] d2 = time(dense::denseStep, warm, steps);   // dense again at the end: drift check
-            double[] all = new double[2 * steps];
-            System.arraycopy(d1, 0, all, 0, steps);
-            System.arraycopy(d2, 0, all, steps, steps);
-            double dm = median(all);
-            table.add(String.format(Locale.ROOT, "%nbatch %d: dense step median %.3f ms (first %.3f, last %.3f)", batch, dm, median(d1), median(d2)));
-            table.add("| variant | keep | k fc1/fc2/fc3 | relaxation | DPP step ms | ratio | mask fwd / gemms / bwd ms (means) |");
-            table.add("|---|---|---|---|---|---|---|");
-            for (String r : rows) {
-                String[] p = r.split("\\|");
-                table.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f | %s |", p[0], p[1], p[2], p[3], p[4],
-                        Double.parseDouble(p[4]) / dm, p[5]));
-            }
-            table.forEach(System.out::println);
-            table.clear();
         }
     }
 

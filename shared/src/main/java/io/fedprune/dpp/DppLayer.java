@@ -7,9 +7,10 @@ import java.util.Objects;
  * Training state of one prunable layer's logits {@code D[G, n]}: Gumbel top-k sampling in the forward pass, a
  * straight-through gradient through the relaxed top-k in the backward pass, the entropy regulariser and Adam.
  * Mutable and not thread-safe (one layer is driven by one thread; with {@link DppConfig#threads()} = 2 it splits
- * its own groups over a shared worker). Every random draw comes from the seed given at construction: the t-th
- * {@link #forward} uses the Gumbel stream {@code Gumbel.streamKey(seed, t)}, so a run is reproducible and
- * independent of the thread split.
+ * its own groups over one shared daemon worker thread, for layers of at least 8192 candidates). Every random draw
+ * comes from the seed given at construction: the t-th {@link #forward} uses the Gumbel stream
+ * {@code Gumbel.streamKey(seed, t)}, so a run is reproducible and independent of the thread split. Derive
+ * per-round, per-device, per-layer seeds with {@link Gumbel#deriveSeed}.
  *
  * <p>A step with frozen weights (the mode devices use):
  * <pre>{@code
@@ -24,9 +25,10 @@ public final class DppLayer {
     private final DppConfig cfg;
     private final long seed;
     private final RowKernels kernels;
-    private final int groups, n, k, e;
+    private final int groups, n, k, e, threads;
     private final float[] logits, keys, groupMask, grad, adamM, adamV, stats;
     private final RowKernels.Scratch[] scratch;
+    static final int MIN_CANDIDATES_PER_SPLIT = 8192;
     private long draws;     // forwards done
     private long steps;     // Adam steps done
     private boolean sampled;
@@ -59,9 +61,11 @@ public final class DppLayer {
         adamM = new float[c];
         adamV = new float[c];
         stats = new float[2 * groups];
+        // a hand-off to the worker costs tens of microseconds: split only layers with enough work
+        this.threads = c >= MIN_CANDIDATES_PER_SPLIT ? cfg.threads() : 1;
         int lanes = kernels.vectorized() ? 16 : 1;
         scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()),
-                cfg.threads() > 1 ? new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()) : null};
+                threads > 1 ? new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()) : null};
     }
 
     public MaskSpec spec() {
@@ -104,7 +108,7 @@ public final class DppLayer {
         checkTemperature(temperature);
         long key = Gumbel.streamKey(seed, draws++);
         float scale = (float) cfg.gumbelScale();
-        RowParallel.run(groups, cfg.threads(), (g0, g1, part) -> {
+        RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
             kernels.perturb(logits, keys, g0 * n, g1 * n, key, scale);
             for (int g = g0; g < g1; g++) kernels.topK(keys, g * n, n, k, groupMask, s, stats, 2 * g);
@@ -139,7 +143,7 @@ public final class DppLayer {
         boolean exact = k <= cfg.exactKMax();
         float lambda = (float) cfg.entropyWeight();
         long t = apply ? ++steps : steps;
-        RowParallel.run(groups, cfg.threads(), (g0, g1, part) -> {
+        RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
             kernels.reduceMul(gradWeff, w, g0 * n, g1 * n, e, grad);
             for (int g = g0; g < g1; g++) {
@@ -168,7 +172,8 @@ public final class DppLayer {
     public void lastMask(float[] out) {
         spec.checkLength("out", out, spec.size());
         if (!sampled) throw new IllegalStateException(spec.layer() + ": no forward yet");
-        for (int c = 0, o = 0; c < groupMask.length; c++, o += e) Arrays.fill(out, o, o + e, groupMask[c]);
+        if (e == 1) System.arraycopy(groupMask, 0, out, 0, out.length);
+        else for (int c = 0, o = 0; c < groupMask.length; c++, o += e) Arrays.fill(out, o, o + e, groupMask[c]);
     }
 
     /** Group mask {@code [G, n]} of the last forward (a copy). */

@@ -21,6 +21,16 @@ public final class Gumbel {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * A seed derived from a parent seed and any number of parts, e.g. {@code deriveSeed(jobSeed, round, deviceIndex,
+     * layerIndex)} (DESIGN.md §2: a round's seed derives from job seed, round and device). Order matters.
+     */
+    public static long deriveSeed(long seed, long... parts) {
+        long z = mix64(seed + 0x2545F4914F6CDD1DL);
+        for (long p : parts) z = mix64(z ^ mix64(p + 0x9E3779B97F4A7C15L));
+        return z;
+    }
+
     /** The key of draw number {@code draw} (e.g. the training step) of a generator seeded with {@code seed}. */
     public static long streamKey(long seed, long draw) {
         return mix64(mix64(seed) ^ mix64(draw * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L));

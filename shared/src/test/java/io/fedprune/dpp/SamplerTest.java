@@ -112,6 +112,15 @@ class SamplerTest {
     }
 
     @Test
+    void derivedSeedsDependOnEveryPartAndItsOrder() {
+        long a = Gumbel.deriveSeed(7, 1, 2), b = Gumbel.deriveSeed(7, 2, 1), c = Gumbel.deriveSeed(8, 1, 2);
+        assertEquals(a, Gumbel.deriveSeed(7, 1, 2));
+        assertNotEquals(a, b);
+        assertNotEquals(a, c);
+        assertNotEquals(Gumbel.deriveSeed(7), Gumbel.deriveSeed(7, 0));
+    }
+
+    @Test
     void uniformAndGumbelAreInRange() {
         long key = Gumbel.streamKey(1, 2);
         double mean = 0;
