@@ -1,9 +1,13 @@
 package io.fedprune.model;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Outcome of {@link DppTrainer#train}.
+ *
+ * <p>Maps are unmodifiable and in layer order; their arrays are handed over without copying.
  *
  * @param logits         trained logits per layer name, {@code float[G * n]}
  * @param groupMasks     final deterministic masks (top-k of the logits) per layer name, {@code float[G * n]} 0/1
@@ -21,9 +25,14 @@ public record DppResult(Map<String, float[]> logits, Map<String, float[]> groupM
                         Network.Evaluation before, Network.Evaluation after, double firstEpochLoss, double lastEpochLoss,
                         long steps, long millis, Model weights) {
     public DppResult {
-        logits = Map.copyOf(logits);
-        groupMasks = Map.copyOf(groupMasks);
-        metrics = Map.copyOf(metrics);
+        logits = ordered(logits);
+        groupMasks = ordered(groupMasks);
+        metrics = ordered(metrics);
+    }
+
+    /** An unmodifiable copy that keeps the layer order (the arrays themselves are not copied). */
+    private static <V> Map<String, V> ordered(Map<String, V> m) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 
     /** Mean wall time per step in milliseconds. */

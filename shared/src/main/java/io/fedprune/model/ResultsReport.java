@@ -33,7 +33,8 @@ public final class ResultsReport {
                 .append(o.trainLimit() > 0 ? ", training on the first " + o.trainLimit() + " images" : "").append(".\n\n");
         md.append("Measured ").append(LocalDate.now()).append(" on this machine (")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, OMP_NUM_THREADS=")
-                .append(Objects.requireNonNullElse(System.getenv("OMP_NUM_THREADS"), "unset")).append(", shared with other jobs), ")
+                .append(Objects.requireNonNullElse(System.getenv("OMP_NUM_THREADS"), "unset")).append(", shared with other jobs")
+                .append(loadAverage()).append("), ")
                 .append(String.format(Locale.ROOT, "%.1f", r.millis() / 60000.0)).append(" minutes in all. Reproduce with:\n\n");
         md.append("```\n").append(o.command()).append("\n```\n\n");
 
@@ -115,6 +116,16 @@ public final class ResultsReport {
             out.add("DPP LeNet-300-100 above magnitude at every keep: " + (lost.isEmpty() ? "met" : "MISSED at " + lost)
                     + " (above at " + beat + ")");
         return out;
+    }
+
+    /** ", load average X at the end" from /proc/loadavg where it exists (step times depend on it), else "". */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return "; 1/5/15-minute load average at the end: " + f[0] + " / " + f[1] + " / " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /** Rounds tiny values (e.g. -1e-17) to 0 for display. */

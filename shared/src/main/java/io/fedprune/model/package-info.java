@@ -1,5 +1,19 @@
 /**
  * Models on ND4J (LeNet-300-100, LeNet-5), their parameters as named {@link io.fedprune.model.Tensor}s, and training:
  * dense, DPP mask logits with frozen weights, and joint.
+ *
+ * <ul>
+ *   <li>{@link io.fedprune.model.ModelArch} (layers and shapes), {@link io.fedprune.model.Model} (parameters as
+ *       {@code float[]} per tensor, to and from {@code List<Tensor>}), {@link io.fedprune.model.ModelFile} (on disk).</li>
+ *   <li>{@link io.fedprune.model.Network}: forward/backward of a batch with given (e.g. masked) weights; matrix
+ *       products are ND4J gemms into preallocated arrays, everything else Java loops over {@code float[]}.</li>
+ *   <li>{@link io.fedprune.model.DenseTrainer} ({@link io.fedprune.model.DenseConfig}) and
+ *       {@link io.fedprune.model.DppTrainer} ({@link io.fedprune.model.TrainConfig}, result
+ *       {@link io.fedprune.model.DppResult}): what a device agent calls to learn its logits.</li>
+ *   <li>{@link io.fedprune.model.MaskSpecs} (specs from a keep ratio), {@link io.fedprune.model.Pruning} (masks and
+ *       8-bit quantisation applied to a model), {@link io.fedprune.model.Quantizer}.</li>
+ *   <li>{@link io.fedprune.model.LocalExperiment}: {@code ./fedprune local}, writing {@code docs/RESULTS.md} through
+ *       {@link io.fedprune.model.ResultsReport}.</li>
+ * </ul>
  */
 package io.fedprune.model;

@@ -1,0 +1,66 @@
+package io.fedprune.model;
+
+import io.fedprune.data.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocalExperimentTest {
+
+    @Test
+    void parsesOptionsAndNamesBadOnes() {
+        LocalExperiment.Options o = LocalExperiment.parse(new String[]{"--models", "lenet5", "--keeps", "0.1,0.02",
+                "--lenet5-rows", "filter:0.5", "--dpp-epochs", "2", "--json", "r.json"});
+        assertEquals(List.of(ModelArch.LENET5), o.models());
+        assertEquals(List.of(0.1, 0.02), o.keeps());
+        assertEquals(2, o.dppEpochs());
+        assertEquals(Path.of("r.json"), o.json());
+        assertEquals("./fedprune local --models lenet5 --keeps 0.1,0.02 --lenet5-rows filter:0.5 --dpp-epochs 2 --json r.json", o.command());
+        assertNull(LocalExperiment.parse(new String[]{"--help"}));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--keeps", "1.5"}))
+                .getMessage().contains("--keeps"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--lenet5-rows", "tile:0.5"}))
+                .getMessage().contains("tile"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--dpp-epochs", "x"}))
+                .getMessage().contains("--dpp-epochs"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--frobnicate", "1"}))
+                .getMessage().contains("--frobnicate"));
+    }
+
+    @Test
+    void aTinyRunWritesTheReportsAndReusesTheCachedModel(@TempDir Path dir) throws Exception {
+        String[] args = {"--data", TestData.mnistMini().toString(), "--work", dir.resolve("work").toString(),
+                "--out", dir.resolve("RESULTS.md").toString(), "--json", dir.resolve("r.json").toString(),
+                "--models", "lenet300", "--keeps", "0.1", "--dense-epochs", "2", "--dpp-epochs", "1", "--random-seeds", "2",
+                "--train-limit", "1024", "--test-limit", "300"};
+        LocalExperiment.Options o = LocalExperiment.parse(args);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        LocalExperiment.Results r = LocalExperiment.run(o, new PrintStream(log, true));
+        assertEquals(3, r.rows().size());
+        assertEquals(List.of("magnitude", "random", "dpp"), r.rows().stream().map(LocalExperiment.Row::method).toList());
+        ResultsReport.writeMarkdown(r, o.out());
+        ResultsReport.writeJson(r, o.json());
+        String md = Files.readString(o.out());
+        assertTrue(md.contains("| weight | 10% | 79/30/25 |"), md);
+        assertTrue(md.contains(o.command()), md);
+        String json = Files.readString(o.json());
+        assertTrue(json.matches("(?s)\\{\\s*\"dense\": \\{\"lenet300\": 0\\.\\d+}.*"), json);
+        assertTrue(json.contains("{\"model\": \"lenet300\", \"granularity\": \"weight\", \"keep\": 0.1, \"method\": \"dpp\", \"accuracy\": "), json);
+        assertTrue(log.toString().contains("saved lenet300"), log.toString());
+
+        ByteArrayOutputStream log2 = new ByteArrayOutputStream();
+        LocalExperiment.Results again = LocalExperiment.run(o, new PrintStream(log2, true));
+        assertTrue(log2.toString().contains("loaded lenet300"), log2.toString());
+        assertEquals(r.dense().get(ModelArch.LENET300).accuracy(), again.dense().get(ModelArch.LENET300).accuracy());
+    }
+}
