@@ -42,23 +42,27 @@ public final class LocalExperiment {
      * @param seed          seed of dense training, DPP and the random masks
      * @param trainLimit    use only the first N training images (0 = all)
      * @param testLimit     use only the first N test images (0 = all)
+     * @param variantKeeps  LeNet-300-100 keeps at which DPP also runs with 8-bit weights and jointly with the weights
      * @param threads       Java threads for the DPP per-group work (1 or 2)
      * @param retrain       ignore cached dense models
      * @param command       the command line to print as the reproduction command
      */
     public record Options(Path data, Path work, Path out, Path json, List<ModelArch> models, List<Double> keeps,
                           List<String> lenet5Rows, int denseEpochs, int dppEpochs, int randomSeeds, long seed,
-                          int trainLimit, int testLimit, int threads, boolean retrain, String command) {
+                          int trainLimit, int testLimit, List<Double> variantKeeps, int threads, boolean retrain,
+                          String command) {
         public static final Options DEFAULTS = new Options(Path.of("data/mnist"), Path.of("work"),
                 Path.of("docs/RESULTS.md"), null, List.of(ModelArch.LENET300, ModelArch.LENET5),
                 List.of(0.5, 0.25, 0.10, 0.05, 0.02),
                 List.of("kernel:0.25", "kernel:0.10", "filter:0.50", "filter:0.25", "weight:0.05"),
-                10, 5, 3, 0, 0, 0, 1, false, "./fedprune local");
+                10, 5, 3, 0, 0, 0, List.of(0.05, 0.02), 1, false, "./fedprune local");
 
         public Options {
             models = List.copyOf(models);
             keeps = List.copyOf(keeps);
             lenet5Rows = List.copyOf(lenet5Rows);
+            variantKeeps = List.copyOf(variantKeeps);
+            for (double k : variantKeeps) if (!(k > 0 && k <= 1)) throw new IllegalArgumentException("--variant-keeps: " + k + " not in (0, 1]");
             for (double k : keeps) if (!(k > 0 && k <= 1)) throw new IllegalArgumentException("--keeps: " + k + " not in (0, 1]");
             for (String r : lenet5Rows) parseRow(r);
             if (denseEpochs < 1) throw new IllegalArgumentException("--dense-epochs must be >= 1");
@@ -177,8 +181,35 @@ public final class LocalExperiment {
                 rows.add(new Row(arch, label, keep, "dpp", dpp, 0, specs, metrics, d.millisPerStep()));
                 log.printf("%s: DPP %.2f%% (%.2f ms/step)%n", what, 100 * dpp, d.millisPerStep());
             }
+            if (arch == ModelArch.LENET300) rows.addAll(variants(model, net, train, test, cfg, o, log));
         }
         return new Results(o, dense, rows, cfg, System.currentTimeMillis() - t0);
+    }
+
+    /** Methods of the variant rows (not in the JSON, whose methods are dpp, magnitude and random). */
+    public static final String INT8 = "dpp-int8", JOINT = "dpp-joint";
+
+    /** LeNet-300-100 DPP with 8-bit quantised weights (frozen), and DPP trained jointly with the weights. */
+    private static List<Row> variants(Model model, Network net, Dataset train, Dataset test, TrainConfig cfg, Options o,
+                                      PrintStream log) {
+        List<Row> rows = new ArrayList<>();
+        for (double keep : o.variantKeeps()) {
+            List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, keep);
+            String what = String.format(Locale.ROOT, "lenet300 weight keep %.0f%%", 100 * keep);
+            TrainConfig q = cfg.withQuantBits(8);
+            DppResult d = DppTrainer.train(model, train, test, specs, null, q, o.seed(), ProgressListener.printing(log));
+            net.load(Pruning.apply(model, specs, d.groupMasks(), 8));
+            double acc = net.evaluate(test).accuracy();
+            rows.add(new Row(ModelArch.LENET300, "weight", keep, INT8, acc, 0, specs, List.of(), d.millisPerStep()));
+            log.printf("%s: DPP with 8-bit weights %.2f%%%n", what, 100 * acc);
+            TrainConfig j = cfg.withJointWeights(TrainConfig.DEFAULTS.weightLr());
+            d = DppTrainer.train(model, train, test, specs, null, j, o.seed(), ProgressListener.printing(log));
+            net.load(Pruning.apply(d.weights(), specs, d.groupMasks(), 0));
+            acc = net.evaluate(test).accuracy();
+            rows.add(new Row(ModelArch.LENET300, "weight", keep, JOINT, acc, 0, specs, List.of(), d.millisPerStep()));
+            log.printf("%s: DPP joint with the weights %.2f%%%n", what, 100 * acc);
+        }
+        return rows;
     }
 
     private static List<String> rowsFor(ModelArch arch, Options o) {
@@ -259,6 +290,8 @@ public final class LocalExperiment {
               --seed N              seed (default 0)
               --train-limit N       use the first N training images only (default all)
               --test-limit N        use the first N test images only (default all)
+              --variant-keeps LIST  LeNet-300-100 keeps for the variants: DPP with 8-bit weights, DPP joint with
+                                    the weights ("none" to skip; default 0.05,0.02)
               --threads N           Java threads for the DPP mask work, 1 or 2 (default 1)
               --retrain             retrain the dense models even if cached
               --help                this text
@@ -272,6 +305,7 @@ public final class LocalExperiment {
         List<ModelArch> models = d.models();
         List<Double> keeps = d.keeps();
         List<String> rows = d.lenet5Rows();
+        List<Double> variantKeeps = d.variantKeeps();
         int denseEpochs = d.denseEpochs(), dppEpochs = d.dppEpochs(), seeds = d.randomSeeds(), trainLimit = 0, testLimit = 0, threads = 1;
         long seed = d.seed();
         boolean retrain = false;
@@ -301,6 +335,8 @@ public final class LocalExperiment {
                     case "--train-limit" -> trainLimit = Integer.parseInt(v);
                     case "--test-limit" -> testLimit = Integer.parseInt(v);
                     case "--threads" -> threads = Integer.parseInt(v);
+                    case "--variant-keeps" -> variantKeeps = v.equals("none") ? List.of()
+                            : List.of(v.split(",")).stream().map(x -> Double.parseDouble(x.trim())).toList();
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             } catch (NumberFormatException e) {
@@ -309,6 +345,6 @@ public final class LocalExperiment {
         }
         String command = "./fedprune local" + (args.length == 0 ? "" : " " + String.join(" ", args));
         return new Options(data, work, out, json, models, keeps, rows, denseEpochs, dppEpochs, seeds, seed, trainLimit,
-                testLimit, threads, retrain, command);
+                testLimit, variantKeeps, threads, retrain, command);
     }
 }

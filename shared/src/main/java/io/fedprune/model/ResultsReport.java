@@ -53,12 +53,28 @@ public final class ResultsReport {
             md.append("|---|---|---|---|---|---|---|\n");
             for (Row d : rows) {
                 if (!d.method().equals("dpp")) continue;
-                Row mag = find(rows, d, "magnitude"), rnd = find(rows, d, "random");
+                Row mag = find(rows, d, "magnitude").orElseThrow(), rnd = find(rows, d, "random").orElseThrow();
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | **%.2f%%** | %.2f%% | %.2f%% ± %.2f | %.1f ms |%n",
                         granularityLabel(arch, d.granularity()), pct(d.keep()), d.ks(), 100 * d.accuracy(),
                         100 * mag.accuracy(), 100 * rnd.accuracy(), 100 * rnd.spread(), d.millisPerStep()));
             }
             md.append('\n');
+            List<Row> variants = rows.stream().filter(x -> x.method().equals(LocalExperiment.INT8)).toList();
+            if (!variants.isEmpty()) {
+                md.append("Variants at weight level: the same DPP with the masked weights quantised to 8 bits (symmetric, ")
+                        .append("per layer; straight-through in the backward pass; weights frozen), and DPP trained jointly ")
+                        .append("with the weights and biases (Adam, lr ").append(TrainConfig.DEFAULTS.weightLr())
+                        .append("; the weights change, so this is not the frozen-weights setting of the targets).\n\n");
+                md.append("| keep | DPP (float, frozen) | DPP, 8-bit weights (frozen) | DPP joint with weights | magnitude |\n|---|---|---|---|---|\n");
+                for (Row q : variants) {
+                    String dpp = find(rows, q, "dpp").map(x -> String.format(Locale.ROOT, "%.2f%%", 100 * x.accuracy())).orElse("-");
+                    String mag = find(rows, q, "magnitude").map(x -> String.format(Locale.ROOT, "%.2f%%", 100 * x.accuracy())).orElse("-");
+                    Row j = find(rows, q, LocalExperiment.JOINT).orElseThrow();
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %.2f%% | %.2f%% | %s |%n", pct(q.keep()), dpp, 100 * q.accuracy(),
+                            100 * j.accuracy(), mag));
+                }
+                md.append('\n');
+            }
         }
         if (r.dense().containsKey(ModelArch.LENET5))
             md.append("LeNet-5 granularity names the convolutions' granularity (KERNEL: k of the cin kh x kw kernels per ")
@@ -109,7 +125,7 @@ public final class ResultsReport {
         List<String> beat = new ArrayList<>(), lost = new ArrayList<>();
         for (Row d : r.rows()) {
             if (!d.method().equals("dpp") || d.model() != ModelArch.LENET300) continue;
-            Row m = find(r.rows(), d, "magnitude");
+            Row m = find(r.rows(), d, "magnitude").orElseThrow();
             (d.accuracy() > m.accuracy() ? beat : lost).add(pct(d.keep()));
         }
         if (!beat.isEmpty() || !lost.isEmpty())
@@ -137,9 +153,9 @@ public final class ResultsReport {
         return String.format(Locale.ROOT, "%s: %.2f%% — %s", what, 100 * got, got >= goal ? "met" : "MISSED");
     }
 
-    private static Row find(List<Row> rows, Row like, String method) {
+    private static java.util.Optional<Row> find(List<Row> rows, Row like, String method) {
         return rows.stream().filter(x -> x.model() == like.model() && x.granularity().equals(like.granularity())
-                && x.keep() == like.keep() && x.method().equals(method)).findFirst().orElseThrow();
+                && x.keep() == like.keep() && x.method().equals(method)).findFirst();
     }
 
     private static String name(ModelArch a) {
@@ -166,6 +182,7 @@ public final class ResultsReport {
         js.append("},\n  \"rows\": [");
         i = 0;
         for (Row row : r.rows()) {
+            if (!List.of("dpp", "magnitude", "random").contains(row.method())) continue;
             js.append(i++ == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
                     "    {\"model\": \"%s\", \"granularity\": \"%s\", \"keep\": %s, \"method\": \"%s\", \"accuracy\": %s}",
                     row.model().id(), row.granularity(), num(row.keep()), row.method(), num(row.accuracy())));

@@ -42,20 +42,22 @@ class LocalExperimentTest {
         String[] args = {"--data", TestData.mnistMini().toString(), "--work", dir.resolve("work").toString(),
                 "--out", dir.resolve("RESULTS.md").toString(), "--json", dir.resolve("r.json").toString(),
                 "--models", "lenet300", "--keeps", "0.1", "--dense-epochs", "2", "--dpp-epochs", "1", "--random-seeds", "2",
-                "--train-limit", "1024", "--test-limit", "300"};
+                "--train-limit", "1024", "--test-limit", "300", "--variant-keeps", "0.1"};
         LocalExperiment.Options o = LocalExperiment.parse(args);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         LocalExperiment.Results r = LocalExperiment.run(o, new PrintStream(log, true));
-        assertEquals(3, r.rows().size());
-        assertEquals(List.of("magnitude", "random", "dpp"), r.rows().stream().map(LocalExperiment.Row::method).toList());
+        assertEquals(List.of("magnitude", "random", "dpp", LocalExperiment.INT8, LocalExperiment.JOINT),
+                r.rows().stream().map(LocalExperiment.Row::method).toList());
         ResultsReport.writeMarkdown(r, o.out());
         ResultsReport.writeJson(r, o.json());
         String md = Files.readString(o.out());
         assertTrue(md.contains("| weight | 10% | 79/30/25 |"), md);
         assertTrue(md.contains(o.command()), md);
+        assertTrue(md.contains("| keep | DPP (float, frozen) | DPP, 8-bit weights (frozen) |"), md);
         String json = Files.readString(o.json());
         assertTrue(json.matches("(?s)\\{\\s*\"dense\": \\{\"lenet300\": 0\\.\\d+}.*"), json);
         assertTrue(json.contains("{\"model\": \"lenet300\", \"granularity\": \"weight\", \"keep\": 0.1, \"method\": \"dpp\", \"accuracy\": "), json);
+        assertTrue(!json.contains(LocalExperiment.INT8) && !json.contains(LocalExperiment.JOINT), "variants stay out of the JSON rows");
         assertTrue(log.toString().contains("saved lenet300"), log.toString());
 
         ByteArrayOutputStream log2 = new ByteArrayOutputStream();
