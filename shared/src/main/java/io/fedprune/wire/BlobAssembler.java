@@ -59,13 +59,13 @@ public final class BlobAssembler {
                         + (c.index() - next > 1 ? "s " + next + ".." + (c.index() - 1) : " " + next) + " missing or out of order)");
             }
         }
-        byte[] data = c.data();
-        if (filled + data.length > buffer.length) {
+        int n = c.size();
+        if (filled + n > buffer.length) {
             throw new BlobException(blobId, "chunk " + c.index() + " overflows the declared size " + buffer.length + " bytes");
         }
-        System.arraycopy(data, 0, buffer, (int) filled, data.length);
-        digest.update(data);
-        filled += data.length;
+        c.copyTo(buffer, (int) filled);
+        digest.update(buffer, (int) filled, n);
+        filled += n;
         next++;
         if (next < header.count()) return false;
         if (filled != buffer.length) {

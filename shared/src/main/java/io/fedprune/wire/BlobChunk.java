@@ -1,6 +1,6 @@
 package io.fedprune.wire;
 
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 
@@ -16,8 +16,9 @@ import static io.fedprune.wire.Checks.text;
  * blob's header (count, total size, SHA-256 of the whole, content type), so any chunk tells a reader what to
  * expect. On the wire each chunk also carries the CRC-32C of its data, so a corrupt chunk is named by its index.
  *
- * <p>{@code data} is <em>not</em> copied (this is the bulk-transfer path): do not modify the array after handing
- * it over, nor the array returned by {@link #data()}.
+ * <p>{@code data} is kept as a read-only view, not copied (this is the bulk-transfer path): the chunk of a payload
+ * is a view on the payload, a decoded chunk a view on the record it came from. Do not modify the underlying array
+ * while the chunk is in use.
  *
  * @param blobId      the blob id (record key)
  * @param index       0 .. count-1
@@ -25,9 +26,9 @@ import static io.fedprune.wire.Checks.text;
  * @param totalSize   size of the whole payload in bytes
  * @param sha256      SHA-256 of the whole payload (64 lowercase hex digits)
  * @param contentType the payload's content type, may be empty
- * @param data        this chunk's bytes
+ * @param data        this chunk's bytes (the remaining bytes of the buffer)
  */
-public record BlobChunk(String blobId, int index, int count, long totalSize, String sha256, String contentType, byte[] data)
+public record BlobChunk(String blobId, int index, int count, long totalSize, String sha256, String contentType, ByteBuffer data)
         implements Message {
 
     public BlobChunk {
@@ -38,8 +39,36 @@ public record BlobChunk(String blobId, int index, int count, long totalSize, Str
         atLeast(totalSize, 0L, "blob_chunk.total_size");
         hexSha256(sha256, "blob_chunk.sha256");
         contentType = orEmpty(contentType);
-        present(data, "blob_chunk.data");
-        if (data.length > totalSize) throw bad("blob_chunk.data has " + data.length + " bytes, more than total_size " + totalSize);
+        data = present(data, "blob_chunk.data").slice().asReadOnlyBuffer();
+        if (data.remaining() > totalSize) throw bad("blob_chunk.data has " + data.remaining() + " bytes, more than total_size " + totalSize);
+    }
+
+    /** A chunk viewing {@code data} (not copied). */
+    public BlobChunk(String blobId, int index, int count, long totalSize, String sha256, String contentType, byte[] data) {
+        this(blobId, index, count, totalSize, sha256, contentType, ByteBuffer.wrap(present(data, "blob_chunk.data")));
+    }
+
+    /** A read-only view of this chunk's bytes (position 0, limit {@link #size()}). */
+    @Override
+    public ByteBuffer data() {
+        return data.duplicate();
+    }
+
+    /** Number of data bytes. */
+    public int size() {
+        return data.remaining();
+    }
+
+    /** A copy of the data bytes. */
+    public byte[] toByteArray() {
+        byte[] out = new byte[data.remaining()];
+        data.duplicate().get(out);
+        return out;
+    }
+
+    /** Copies the data bytes into {@code dest} at {@code offset}. */
+    public void copyTo(byte[] dest, int offset) {
+        data.duplicate().get(dest, offset, data.remaining());
     }
 
     /** The reference that names this chunk's blob. */
@@ -50,7 +79,7 @@ public record BlobChunk(String blobId, int index, int count, long totalSize, Str
     /** CRC-32C of {@link #data()}. */
     public int crc32c() {
         CRC32C crc = new CRC32C();
-        crc.update(data);
+        crc.update(data.duplicate());
         return (int) crc.getValue();
     }
 
@@ -63,16 +92,16 @@ public record BlobChunk(String blobId, int index, int count, long totalSize, Str
     public boolean equals(Object o) {
         return o instanceof BlobChunk c && index == c.index && count == c.count && totalSize == c.totalSize
                 && blobId.equals(c.blobId) && sha256.equals(c.sha256) && contentType.equals(c.contentType)
-                && Arrays.equals(data, c.data);
+                && data.equals(c.data);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(blobId, index, count, totalSize, sha256, contentType) * 31 + Arrays.hashCode(data);
+        return Objects.hash(blobId, index, count, totalSize, sha256, contentType) * 31 + data.hashCode();
     }
 
     @Override
     public String toString() {
-        return "BlobChunk[" + blobId + " " + (index + 1) + "/" + count + ", " + data.length + " of " + totalSize + " bytes]";
+        return "BlobChunk[" + blobId + " " + (index + 1) + "/" + count + ", " + data.remaining() + " of " + totalSize + " bytes]";
     }
 }

@@ -85,13 +85,13 @@ public final class Blobs {
             return ref.chunkCount();
         }
 
-        /** Chunk {@code i} (a copy of its slice of the payload). */
+        /** Chunk {@code i}: a read-only view of its slice of the payload (no copy). */
         public BlobChunk chunk(int i) {
             Objects.checkIndex(i, count());
             int from = (int) Math.min((long) i * chunkSize, payload.length);
             int to = (int) Math.min((long) from + chunkSize, payload.length);
-            byte[] data = java.util.Arrays.copyOfRange(payload, from, to);
-            return new BlobChunk(ref.blobId(), i, count(), payload.length, ref.sha256(), ref.contentType(), data);
+            return new BlobChunk(ref.blobId(), i, count(), payload.length, ref.sha256(), ref.contentType(),
+                    java.nio.ByteBuffer.wrap(payload, from, to - from));
         }
 
         @Override

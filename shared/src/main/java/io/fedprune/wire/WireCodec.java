@@ -255,7 +255,7 @@ public final class WireCodec {
     private Pb.BlobChunk toProto(BlobChunk c) {
         return Pb.BlobChunk.newBuilder().setBlobId(c.blobId()).setIndex(c.index()).setCount(c.count()).setTotalSize(c.totalSize())
                 .setSha256(c.sha256()).setContentType(c.contentType())
-                .setData(UnsafeByteOperations.unsafeWrap(c.data()))   // no copy: BlobChunk does not copy either
+                .setData(UnsafeByteOperations.unsafeWrap(c.data()))   // no copy: a view of the payload, copied once by toByteArray
                 .setCrc32C(c.crc32c()).build();
     }
 
@@ -265,10 +265,10 @@ public final class WireCodec {
                     + " exceeds the limit of " + limits.maxBlobBytes());
         }
         BlobChunk c = new BlobChunk(p.getBlobId(), uint(p.getIndex(), "blob_chunk.index"), uint(p.getCount(), "blob_chunk.count"),
-                p.getTotalSize(), p.getSha256(), p.getContentType(), p.getData().toByteArray());
+                p.getTotalSize(), p.getSha256(), p.getContentType(), p.getData().asReadOnlyByteBuffer());   // a view (aliasing parse)
         if (c.crc32c() != p.getCrc32C()) {
             throw new InvalidMessageException(RejectReason.CHECKSUM_MISMATCH, "blob " + c.blobId() + " chunk " + c.index() + " of " + c.count()
-                    + ": CRC-32C of its " + c.data().length + " data bytes is " + Integer.toHexString(c.crc32c())
+                    + ": CRC-32C of its " + c.size() + " data bytes is " + Integer.toHexString(c.crc32c())
                     + ", the chunk declares " + Integer.toHexString(p.getCrc32C()) + " (corrupt chunk)");
         }
         return c;

@@ -128,7 +128,7 @@ class BlobIT {
         byte[] payload = random(3_000_000, 4);
         List<BlobChunk> chunks = new java.util.ArrayList<>(chunksOf("corrupt-" + System.nanoTime(), payload));
         BlobChunk good = chunks.get(2);
-        byte[] bad = good.data().clone();
+        byte[] bad = good.toByteArray();
         bad[1000] ^= 0x10;                                                // a flipped bit, consistent chunk CRC
         chunks.set(2, new BlobChunk(good.blobId(), 2, good.count(), good.totalSize(), good.sha256(), good.contentType(), bad));
         publishChunks(chunks);

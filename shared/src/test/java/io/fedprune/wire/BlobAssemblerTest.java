@@ -31,7 +31,7 @@ class BlobAssemblerTest {
         byte[] p = payload(2500, 1);
         List<BlobChunk> c = chunks(p, 1000);
         assertEquals(3, c.size());
-        assertEquals(List.of(1000, 1000, 500), c.stream().map(x -> x.data().length).toList());
+        assertEquals(List.of(1000, 1000, 500), c.stream().map(BlobChunk::size).toList());
         for (BlobChunk x : c) {
             assertEquals(3, x.count());
             assertEquals(2500, x.totalSize());
@@ -80,7 +80,7 @@ class BlobAssemblerTest {
     void corruptChunkFailsTheHash() {
         byte[] p = payload(3000, 5);
         List<BlobChunk> c = chunks(p, 1000);
-        byte[] bad = c.get(1).data().clone();
+        byte[] bad = c.get(1).toByteArray();
         bad[17] ^= 1;
         BlobChunk corrupt = new BlobChunk("b1", 1, 3, 3000, c.get(1).sha256(), Blobs.OCTETS, bad);
         BlobAssembler a = new BlobAssembler("b1", Long.MAX_VALUE);
