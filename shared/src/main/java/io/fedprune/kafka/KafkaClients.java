@@ -21,7 +21,9 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>Producers: {@code acks=all}, {@code enable.idempotence=true} (at most 5 requests in flight, so order per
- *       partition is kept), {@code linger.ms=5}, no compression (tensors barely compress).</li>
+ *       partition is kept), {@code linger.ms=5}, no compression (tensors barely compress), {@code max.request.size}
+ *       4 MiB so that several blob chunks share one produce request (each record is still bounded by the broker's
+ *       {@code message.max.bytes}, 1 MB by default).</li>
  *   <li>Consumers: {@code auto.offset.reset=earliest}, {@code enable.auto.commit=false} (the loop commits after
  *       handling), {@code max.partition.fetch.bytes=8 MiB} (several blob chunks per fetch).</li>
  * </ul>
@@ -68,6 +70,7 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> override
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
         p.putAll(overrides);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
