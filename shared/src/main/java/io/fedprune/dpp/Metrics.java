@@ -7,7 +7,8 @@ package io.fedprune.dpp;
  * with probabilities proportional to {@code w_i = exp(D_i)} (Plackett-Luce). Their inclusion probabilities are
  * approximated (Rosén's approximation for successive sampling, which is also the continuous limit of the
  * relaxation at T = 1) by {@code p_i = 1 - exp(-exp(D_i - tau))}, {@code tau} solved so that {@code sum_i p_i = k}.
- * Deterministic, no sampling. When {@code k = n}, {@code p_i = 1}.
+ * Deterministic, no sampling; within 0.025 of the exact Plackett-Luce values on the test case n = 5, k = 2 (logits
+ * 1.2, 0.5, 0, -0.4, -1.5). When {@code k = n}, {@code p_i = 1}.
  *
  * <p><b>Confidence</b> of a group: with {@code q_i = p_i / k} (sums to 1) and {@code H = -sum_i q_i log q_i},
  * {@code conf_g = 1 - (H - log k) / (log n - log k)}: 1 when the group's mask is certain (k candidates with

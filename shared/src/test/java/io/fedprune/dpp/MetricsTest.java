@@ -28,6 +28,25 @@ class MetricsTest {
     }
 
     @Test
+    void inclusionProbabilitiesApproximatePlackettLuce() {
+        // Rosen's approximation against the exact inclusion probabilities (enumerated ordered pairs)
+        double[] d = {1.2, 0.5, 0.0, -0.4, -1.5};
+        double[][] pairs = SamplerTest.pairProbabilities(d);
+        MaskSpec s = MaskSpec.ofK("pl", Granularity.WEIGHT, new int[]{1, 5}, 2);
+        float[] logits = new float[5];
+        for (int i = 0; i < 5; i++) logits[i] = (float) d[i];
+        double[] p = Metrics.inclusionProbabilities(logits, s);
+        double sum = 0;
+        for (int i = 0; i < 5; i++) {
+            double exact = 0;
+            for (int j = 0; j < 5; j++) if (j != i) exact += pairs[Math.min(i, j)][Math.max(i, j)];
+            assertEquals(exact, p[i], 0.025, "candidate " + i);   // 0.788 / 0.541 / 0.349 / 0.240 / 0.082 exact
+            sum += p[i];
+        }
+        assertEquals(2.0, sum, 1e-6);
+    }
+
+    @Test
     void diversityOfHandComputedCases() {
         MaskSpec s = MaskSpec.ofK("a", Granularity.WEIGHT, new int[]{2, 4}, 2);
         // both groups pick {0, 1}: f = (1, 1, 0, 0), q = (1/2, 1/2, 0, 0), H = log 2 = log k -> 0
