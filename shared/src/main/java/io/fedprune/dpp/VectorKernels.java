@@ -150,7 +150,7 @@ final class VectorKernels implements RowKernels {
     }
 
     @Override
-    public void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s) {
+    public void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, RowKernels.Scratch s) {
         float[] u = s.a, a = s.b, gu = s.c, rs = s.rs;
         int np = stage(keys, off, n, s.f, Float.NEGATIVE_INFINITY);
         float smax = maxOf(s.f, 0, n) * invT;
@@ -171,7 +171,8 @@ final class VectorKernels implements RowKernels {
             acc = FloatVector.zero(FS);
             for (int i = 0; i < np; i += L) {
                 FloatVector ui = FloatVector.fromArray(FS, u, i);
-                FloatVector r = FloatVector.fromArray(FS, rs, src + i).mul(ui.mul(-invS).add(1f).max(0f));
+                FloatVector q = ui.mul(-invS).add(1f);
+                FloatVector r = FloatVector.fromArray(FS, rs, src + i).mul(sumS[j] > 1f ? q : q.max(0f));
                 r.intoArray(rs, dst + i);
                 acc = ui.fma(r, acc);
             }
@@ -187,6 +188,19 @@ final class VectorKernels implements RowKernels {
             float Sj = sumS[j], invS = 1f / Sj;
             int rp = j * np;
             FloatVector dsv = FloatVector.zero(FS);
+            if (Sj > 1f) {                                          // u <= 1 < S: no clipping at this stage
+                for (int i = 0; i < np; i += L)
+                    dsv = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i)).fma(FloatVector.fromArray(FS, u, i), dsv);
+                float dS = dsv.reduceLanes(VectorOperators.ADD) * invS * invS;
+                for (int i = 0; i < np; i += L) {
+                    FloatVector ui = FloatVector.fromArray(FS, u, i);
+                    FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
+                    FloatVector ai = FloatVector.fromArray(FS, a, i);
+                    FloatVector.fromArray(FS, gu, i).add(r.mul(ai.mul(-invS).add(dS))).intoArray(gu, i);
+                    ai.mul(ui.mul(-invS).add(1f)).add(ui.mul(dS)).intoArray(a, i);
+                }
+                continue;
+            }
             for (int i = 0; i < np; i += L) {
                 FloatVector ui = FloatVector.fromArray(FS, u, i);
                 FloatVector ar = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i));
