@@ -12,6 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +24,10 @@ import java.util.Random;
  * (per layer {@link DppLayer#forward}, the same ND4J forward/backward on the masked weights, {@link DppLayer#backward}
  * with Adam on the logits, temperature annealed 5 -> 0.5 over the run as in training), at keep 2, 5, 10, 25% (output
  * layer max(keep, 25%)) and batch 128 and 512. Dense and DPP steps alternate, so that load from other processes on a
- * shared machine hits both alike. Prints the median step times and their ratio. The matrix products run in ND4J (run with {@code OMP_NUM_THREADS=1}); W, the
+ * shared machine hits both alike. Prints the median step times and their ratio, by wall clock and by the CPU time of
+ * the calling thread (which excludes time the thread was preempted: on a loaded machine it estimates the quiet-machine
+ * wall time of the 1-thread variant; with 2 threads it counts the caller's half of the rows, the critical path when
+ * the halves are balanced, plus the hand-off). The matrix products run in ND4J (run with {@code OMP_NUM_THREADS=1}); W, the
  * logits and the optimiser state live in Java arrays and move to and from ND4J buffers with one memcpy per layer.
  *
  * <pre>
@@ -127,21 +132,27 @@ public final class DppStepBench {
         tBack += t3 - t2;
     }
 
-    /** Alternates a dense and a DPP step (so that load from other processes hits both alike); returns their times (ms). */
+    /**
+     * Alternates a dense and a DPP step (so that load from other processes hits both alike); returns their wall
+     * times and the calling thread's CPU times (ms): {wall dense, wall DPP, cpu dense, cpu DPP}.
+     */
     static double[][] timeInterleaved(Runnable dense, Runnable dpp, int warm, int steps) {
         for (int i = 0; i < warm; i++) {
             dense.run();
             dpp.run();
         }
-        double[][] t = new double[2][steps];
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        double[][] t = new double[4][steps];
         for (int i = 0; i < steps; i++) {
-            long a = System.nanoTime();
+            long ca = mx.getCurrentThreadCpuTime(), a = System.nanoTime();
             dense.run();
-            long b = System.nanoTime();
+            long cb = mx.getCurrentThreadCpuTime(), b = System.nanoTime();
             dpp.run();
-            long c = System.nanoTime();
+            long cc = mx.getCurrentThreadCpuTime(), c = System.nanoTime();
             t[0][i] = (b - a) / 1e6;
             t[1][i] = (c - b) / 1e6;
+            t[2][i] = (cb - ca) / 1e6;
+            t[3][i] = (cc - cb) / 1e6;
         }
         return t;
     }
@@ -168,18 +179,18 @@ public final class DppStepBench {
                 ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
         for (int batch : batches) {
             System.out.printf(Locale.ROOT, "%nbatch %d%n", batch);
-            System.out.println("| variant | keep | k fc1/fc2/fc3 | relaxation | dense ms | DPP ms | ratio | DPP mask fwd / gemms / bwd ms (means) |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+            System.out.println("| variant | keep | k fc1/fc2/fc3 | relaxation | dense ms | DPP ms | ratio | CPU dense ms | CPU DPP ms | CPU ratio | DPP mask fwd / gemms / bwd ms (means) |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
             for (Variant v : variants) {
                 for (double keep : keeps) {
                     DppStepBench dense = new DppStepBench(batch), bm = new DppStepBench(batch);
                     DppLayer[] d = bm.layers(keep, v.cfg());
                     bm.totalSteps = warm + steps;
                     double[][] t = timeInterleaved(dense::denseStep, () -> bm.dppStep(d), warm, steps);
-                    double dm = median(t[0]), pm = median(t[1]);
+                    double dm = median(t[0]), pm = median(t[1]), dc = median(t[2]), pc = median(t[3]);
                     int total = warm + steps;
-                    System.out.printf(Locale.ROOT, "| %s | %.0f%% | %d/%d/%d | %s | %.3f | %.3f | %.2f | %.2f / %.2f / %.2f |%n", v.name(), keep * 100,
-                            d[0].spec().k(), d[1].spec().k(), d[2].spec().k(), exactOrLimit(d), dm, pm, pm / dm,
+                    System.out.printf(Locale.ROOT, "| %s | %.0f%% | %d/%d/%d | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f | %.2f / %.2f / %.2f |%n",
+                            v.name(), keep * 100, d[0].spec().k(), d[1].spec().k(), d[2].spec().k(), exactOrLimit(d), dm, pm, pm / dm, dc, pc, pc / dc,
                             bm.tMask / 1e6 / total, bm.tGemm / 1e6 / total, bm.tBack / 1e6 / total);
                 }
             }
