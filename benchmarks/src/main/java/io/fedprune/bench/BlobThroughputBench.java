@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Blob throughput through an embedded KRaft broker with Kafka's default limits, beside raw producer-to-consumer
@@ -37,8 +39,9 @@ import java.util.concurrent.Future;
  * <p>Every variant is timed from the first byte handed to the producer to the last byte in the consumer's hands, with
  * the consumer already waiting (so production and consumption overlap in all of them):
  * <ul>
- *   <li>{@code blob}: {@link BlobWriter#write} on one side, {@link BlobReader#get} registered beforehand on the other;
- *       includes hashing on both sides, chunk CRCs, protobuf framing and reassembly into one array;</li>
+ *   <li>{@code blob}: {@link BlobWriter#write} on one side, {@link BlobReader#view} registered beforehand on the other;
+ *       includes hashing on both sides, chunk CRCs, protobuf framing and reassembly into one array (the raw paths
+ *       reassemble into one array too);</li>
  *   <li>{@code blob (ref after write)}: what an agent sees when it learns the reference from a control message only
  *       after the write: write, then fetch (the reader seeks back to the blob's first chunk);</li>
  *   <li>{@code raw 512 KiB}: the same bytes as plain records of the chunk size;</li>
@@ -116,11 +119,11 @@ public final class BlobThroughputBench {
         Arrays.fill(payload, unique.length, 32, (byte) 0);
         BlobRef expected = requestFirst ? Blobs.chunk(id, payload, Blobs.OCTETS, writer.chunkSize()).ref() : null;   // outside the timing
         long t0 = System.nanoTime();
-        CompletableFuture<byte[]> got = requestFirst ? reader.get(expected) : null;
+        CompletableFuture<ByteBuffer> got = requestFirst ? reader.view(expected) : null;
         BlobRef ref = writer.write(id, payload, Blobs.OCTETS);
-        byte[] back = requestFirst ? got.get() : reader.fetch(ref, Duration.ofSeconds(120));
+        ByteBuffer back = requestFirst ? got.get() : reader.view(ref).get(120, TimeUnit.SECONDS);
         double s = (System.nanoTime() - t0) / 1e9;
-        if (back.length != payload.length || back[7] != payload[7] || back[back.length - 1] != payload[payload.length - 1]) {
+        if (back.remaining() != payload.length || back.get(7) != payload[7] || back.get(payload.length - 1) != payload[payload.length - 1]) {
             throw new IllegalStateException("blob " + id + " came back different");
         }
         return s;

@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ public final class BlobReader implements AutoCloseable {
     private record Location(TopicPartition partition, long offset) {
     }
 
-    private record Request(BlobRef ref, CompletableFuture<byte[]> future) {
+    private record Request(BlobRef ref, CompletableFuture<ByteBuffer> future) {
     }
 
     /** A requested blob: its waiters and, once its first chunk arrived, its assembly. */
@@ -147,10 +148,18 @@ public final class BlobReader implements AutoCloseable {
      * time out by itself (see {@link #fetch}). Each caller gets its own copy of the bytes.
      */
     public CompletableFuture<byte[]> get(BlobRef ref) {
+        return view(ref).thenApply(BlobReader::copy);
+    }
+
+    /**
+     * Like {@link #get}, but without copying: a read-only view of the verified payload, shared with the cache and
+     * with other callers (the bulk path, e.g. for parsing the payload straight away).
+     */
+    public CompletableFuture<ByteBuffer> view(BlobRef ref) {
         Objects.requireNonNull(ref, "ref");
         byte[] hit = cache.get(ref.sha256());
-        if (hit != null) return CompletableFuture.completedFuture(hit.clone());
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        if (hit != null) return CompletableFuture.completedFuture(readOnly(hit));
+        CompletableFuture<ByteBuffer> f = new CompletableFuture<>();
         if (closed) {
             f.completeExceptionally(new BlobException(ref.blobId(), "the blob reader is closed"));
             return f;
@@ -158,6 +167,16 @@ public final class BlobReader implements AutoCloseable {
         requests.add(new Request(ref, f));
         consumer.wakeup();
         return f;
+    }
+
+    private static ByteBuffer readOnly(byte[] payload) {
+        return ByteBuffer.wrap(payload).asReadOnlyBuffer();
+    }
+
+    private static byte[] copy(ByteBuffer view) {
+        byte[] out = new byte[view.remaining()];
+        view.duplicate().get(out);
+        return out;
     }
 
     /**
@@ -236,7 +255,7 @@ public final class BlobReader implements AutoCloseable {
         while ((r = requests.poll()) != null) {
             byte[] hit = cache.get(r.ref().sha256());
             if (hit != null) {
-                r.future().complete(hit.clone());
+                r.future().complete(readOnly(hit));
                 continue;
             }
             String id = r.ref().blobId();
@@ -290,7 +309,7 @@ public final class BlobReader implements AutoCloseable {
             cache.put(sha, payload);
             for (Request w : p.waiters) {
                 if (w.ref().sha256().equals(sha) && w.ref().size() == payload.length) {
-                    w.future().complete(payload.clone());
+                    w.future().complete(readOnly(payload));
                 } else {
                     w.future().completeExceptionally(new BlobException(c.blobId(), "the topic holds content with SHA-256 " + sha + " ("
                             + payload.length + " bytes), the reference names " + w.ref().sha256() + " (" + w.ref().size() + " bytes)"));

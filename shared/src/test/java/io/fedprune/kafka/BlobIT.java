@@ -88,6 +88,12 @@ class BlobIT {
             CompletableFuture<byte[]> f = reader.get(sameContent);
             assertTrue(f.isDone());
             assertArrayEquals(payload, f.join());
+            // get() hands out copies, view() a read-only view: nobody can change the cached payload
+            f.join()[0] ^= 1;
+            assertArrayEquals(payload, reader.get(ref).join());
+            java.nio.ByteBuffer view = reader.view(ref).join();
+            assertTrue(view.isReadOnly());
+            assertEquals(payload.length, view.remaining());
         }
     }
 
