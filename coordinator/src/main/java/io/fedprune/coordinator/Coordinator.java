@@ -1,0 +1,367 @@
+package io.fedprune.coordinator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedprune.coordinator.fleet.DeviceRecord;
+import io.fedprune.coordinator.fleet.FleetRegistry;
+import io.fedprune.coordinator.job.InvalidFieldException;
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.coordinator.round.Evaluator;
+import io.fedprune.coordinator.round.JobRunner;
+import io.fedprune.coordinator.round.ReceivedUpdate;
+import io.fedprune.coordinator.round.RoundTransport;
+import io.fedprune.model.Model;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Deployment;
+import io.fedprune.wire.DeploymentAck;
+import io.fedprune.wire.DeviceProfile;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.JobEvent;
+import io.fedprune.wire.JobState;
+import io.fedprune.wire.JobStatus;
+import io.fedprune.wire.JobSubmitted;
+import io.fedprune.wire.RoundResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The coordinator's core as a plain service, usable with or without the HTTP server: jobs (submit, list, inspect,
+ * cancel), the fleet registry, the inbound events (device hellos/heartbeats, updates, deployment acks, the replayed
+ * job log) and one {@link JobRunner} thread per running job. The Micronaut application wires it to Kafka and REST;
+ * the sandbox demo can build one directly (see {@code io.fedprune.coordinator.round.KafkaRoundTransport#start}).
+ */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final CoordinatorConfig config;
+    private final RoundTransport transport;
+    private final ModelProvider models;
+    private final FleetRegistry fleet;
+    private final LongSupplier clock;
+    private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fedprune-job");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Mutable state of one job (guarded by its own monitor). */
+    private static final class Entry {
+        JobSpec spec;
+        JobState state = JobState.PENDING;
+        String reason = "";
+        final List<RoundResult> rounds = new ArrayList<>();
+        final Map<String, Deployment> deployments = new LinkedHashMap<>();
+        final Map<String, Map<String, DeploymentAck>> acks = new LinkedHashMap<>();
+        volatile JobRunner runner;
+    }
+
+    public Coordinator(CoordinatorConfig config, RoundTransport transport, ModelProvider models, LongSupplier clock) {
+        this.config = config;
+        this.transport = transport;
+        this.models = models;
+        this.fleet = new FleetRegistry(config.deviceLiveMs());
+        this.clock = clock;
+    }
+
+    // ------------------------------------------------------------------------------------------------ jobs
+
+    /**
+     * Validates and starts a job.
+     *
+     * @throws InvalidFieldException naming the bad field
+     */
+    public JobViews.JobView submit(JobSpec request) {
+        String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
+        JobSpec spec = request.validated(id);
+        if (spec.modelSafetensors() != null) {
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(spec.modelSafetensors());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidFieldException("modelSafetensors", "not valid base64: " + e.getMessage());
+            }
+            try {
+                models.fromSafetensors(spec.modelArch(), bytes);
+            } catch (RuntimeException e) {
+                throw new InvalidFieldException("modelSafetensors", e.getMessage());
+            }
+            spec = spec.withModelBlob(JSON.valueToTree(transport.putBytes(bytes, Blobs.SAFETENSORS)).toString());
+        } else if (!models.canPretrain()) {
+            throw new InvalidFieldException("modelSafetensors", "this coordinator has no training data (" + config.dataDir()
+                    + "): upload a model");
+        }
+        byte[] json;
+        try {
+            json = JSON.writeValueAsBytes(spec);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        transport.appendJobEvent(id, 0, new JobSubmitted("application/json", json));
+        Entry e = new Entry();
+        e.spec = spec;
+        jobs.put(id, e);
+        start(e, null);
+        return view(id).orElseThrow();
+    }
+
+    /** Cancels a running job; false if there is no such job or it already ended. */
+    public boolean cancel(String id) {
+        Entry e = jobs.get(id);
+        if (e == null) return false;
+        synchronized (e) {
+            if (e.state != JobState.RUNNING && e.state != JobState.PENDING) return false;
+        }
+        JobRunner r = e.runner;
+        if (r != null) r.cancel();
+        else finished(id, JobState.CANCELLED, "cancelled before start");
+        return true;
+    }
+
+    /** Every job, oldest first. */
+    public List<JobViews.JobView> jobs() {
+        return jobs.keySet().stream().sorted().map(this::view).flatMap(Optional::stream).toList();
+    }
+
+    /** One job. */
+    public Optional<JobViews.JobView> view(String id) {
+        Entry e = jobs.get(id);
+        if (e == null) return Optional.empty();
+        synchronized (e) {
+            List<JobViews.RoundView> rounds = new ArrayList<>();
+            for (int i = 0; i < e.rounds.size(); i++) rounds.add(JobViews.RoundView.of(i + 1, e.rounds.get(i)));
+            List<JobViews.DeploymentView> deps = new ArrayList<>();
+            for (Deployment d : e.deployments.values()) {
+                Map<String, JobViews.AckView> acks = new LinkedHashMap<>();
+                e.acks.getOrDefault(d.tier(), Map.of()).forEach((dev, a) -> acks.put(dev, JobViews.AckView.of(a)));
+                deps.add(new JobViews.DeploymentView(d.tier(), d.keep(), JobViews.ks(d.layers()),
+                        d.accuracy().isPresent() ? d.accuracy().getAsDouble() : null,
+                        artifactPath(id, d.tier()).toString(), d.checksums(), acks));
+            }
+            JobRunner r = e.runner;
+            JobViews.ProgressView p = null;
+            if (r != null && e.state == JobState.RUNNING) {
+                JobRunner.Progress pr = r.progress();
+                p = new JobViews.ProgressView(pr.round(), pr.selected(), pr.replied(), pr.deadlineMs());
+            }
+            return Optional.of(new JobViews.JobView(id, e.state.name(), e.reason, e.spec, p, rounds, deps));
+        }
+    }
+
+    /** The safetensors artifact of a deployed tier, if present. */
+    public Optional<byte[]> artifact(String jobId, String tier) {
+        Path p = artifactPath(jobId, tier);
+        try {
+            return Files.exists(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private Path artifactPath(String jobId, String tier) {
+        return Path.of(config.workDir(), "jobs", jobId, tier + ".safetensors");
+    }
+
+    /** The fleet. */
+    public List<JobViews.DeviceView> devices() {
+        long now = clock.getAsLong();
+        List<JobViews.DeviceView> out = new ArrayList<>();
+        for (DeviceRecord d : fleet.all()) {
+            DeviceProfile p = d.profile();
+            out.add(new JobViews.DeviceView(p.deviceId(), p.budget().keep(), p.budget().kPerLayer(), p.sampleCount(),
+                    d.state().name(), d.lastSeenMs(), fleet.isAlive(d, now)));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ inbound
+
+    /** A hello or heartbeat. */
+    public void onDevice(DeviceProfile profile, DeviceState state) {
+        fleet.seen(profile, state, clock.getAsLong());
+    }
+
+    /** An update (decoded or not) for a job. */
+    public void onUpdate(ReceivedUpdate u) {
+        Entry e = jobs.get(u.jobId());
+        JobRunner r = e == null ? null : e.runner;
+        if (r == null) {
+            transport.deadLetter(u, io.fedprune.wire.RejectReason.LATE, "no running job " + u.jobId());
+            return;
+        }
+        r.offer(u);
+    }
+
+    /** A deployment ack. */
+    public void onAck(String jobId, DeploymentAck ack) {
+        Entry e = jobs.get(jobId);
+        if (e == null) return;
+        synchronized (e) {
+            e.acks.computeIfAbsent(ack.tier(), t -> new LinkedHashMap<>()).put(ack.deviceId(), ack);
+        }
+    }
+
+    /** A device's latest ack for a job (the tier it settled on), if any. */
+    public Map<String, DeploymentAck> latestAcks(String jobId) {
+        Entry e = jobs.get(jobId);
+        Map<String, DeploymentAck> out = new LinkedHashMap<>();
+        if (e == null) return out;
+        synchronized (e) {
+            e.acks.values().forEach(m -> m.forEach((dev, a) -> {
+                DeploymentAck prev = out.get(dev);
+                if (prev == null || tierKeep(e, a.tier()) > tierKeep(e, prev.tier())) out.put(dev, a);
+            }));
+        }
+        return out;
+    }
+
+    private static double tierKeep(Entry e, String tier) {
+        Deployment d = e.deployments.get(tier);
+        return d == null ? 0 : d.keep();
+    }
+
+    /** One event of the replayed job log (before {@link #resume}). */
+    public void replay(String jobId, JobEvent event) {
+        if (event instanceof JobSubmitted s) {
+            try {
+                Entry e = new Entry();
+                e.spec = JSON.readValue(s.spec(), JobSpec.class);
+                jobs.put(jobId, e);
+            } catch (IOException ex) {
+                LOG.warn("job {}: unreadable spec in the log, skipped: {}", jobId, ex.getMessage());
+            }
+            return;
+        }
+        Entry e = jobs.get(jobId);
+        if (e == null) return;
+        synchronized (e) {
+            if (event instanceof RoundResult r) e.rounds.add(r);
+            else if (event instanceof JobStatus st) {
+                e.state = st.state();
+                e.reason = st.reason();
+            }
+        }
+    }
+
+    /** Continues every job of the replayed log that had not ended. */
+    public void resume() {
+        for (Map.Entry<String, Entry> me : jobs.entrySet()) {
+            Entry e = me.getValue();
+            if (e.state == JobState.COMPLETED || e.state == JobState.CANCELLED || e.state == JobState.FAILED || e.runner != null)
+                continue;
+            List<float[]> global = null;
+            try {
+                for (int i = e.rounds.size() - 1; i >= 0 && global == null; i--) {
+                    BlobRef ref = e.rounds.get(i).fusedLogits();
+                    if (ref != null) global = transport.getTensors(ref).stream().map(Tensor::data).toList();
+                }
+            } catch (Exception ex) {
+                LOG.warn("job {}: cannot read the last fused logits ({}); restarting from the weights", me.getKey(), ex.getMessage());
+                global = null;
+            }
+            int done = global == null ? 0 : e.rounds.size();
+            if (global == null) e.rounds.clear();
+            LOG.info("job {}: resuming after round {}", me.getKey(), done);
+            start(e, new JobRunner.Resume(done, global));
+        }
+    }
+
+    private void start(Entry e, JobRunner.Resume resume) {
+        String id = e.spec.id();
+        synchronized (e) {
+            e.state = JobState.RUNNING;
+        }
+        transport.appendJobEvent(id, 0, new JobStatus(JobState.RUNNING, ""));
+        executor.submit(() -> {
+            try {
+                Model model = models.model(e.spec);
+                BlobRef modelRef = transport.putTensors(model.toTensors());
+                JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport,
+                        models.evaluator(model, config.evalSamples()), listener, clock, resume);
+                e.runner = runner;
+                runner.run();
+            } catch (Exception ex) {
+                LOG.error("job {} could not start", id, ex);
+                finished(id, JobState.FAILED, "could not start: " + ex.getMessage());
+            }
+        });
+    }
+
+    private final JobRunner.Listener listener = new JobRunner.Listener() {
+        @Override
+        public void roundDone(String jobId, int round, RoundResult result) {
+            transport.appendJobEvent(jobId, round, result);
+            Entry e = jobs.get(jobId);
+            synchronized (e) {
+                e.rounds.add(result);
+            }
+        }
+
+        @Override
+        public void deployed(String jobId, Deployment d, byte[] artifact) {
+            try {
+                Path p = artifactPath(jobId, d.tier());
+                Files.createDirectories(p.getParent());
+                Files.write(p, artifact);
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            Entry e = jobs.get(jobId);
+            synchronized (e) {
+                e.deployments.put(d.tier(), d);
+            }
+        }
+
+        @Override
+        public void finished(String jobId, JobState state, String reason) {
+            Coordinator.this.finished(jobId, state, reason);
+        }
+    };
+
+    private void finished(String jobId, JobState state, String reason) {
+        transport.appendJobEvent(jobId, 0, new JobStatus(state, reason));
+        Entry e = jobs.get(jobId);
+        synchronized (e) {
+            e.state = state;
+            e.reason = reason;
+        }
+        LOG.info("job {} {} {}", jobId, state, reason);
+    }
+
+    /** The deployments of a finished job, by tier. */
+    public Map<String, Deployment> deployments(String jobId) {
+        Entry e = jobs.get(jobId);
+        if (e == null) return Map.of();
+        synchronized (e) {
+            return new LinkedHashMap<>(e.deployments);
+        }
+    }
+
+    /** Stops the job threads (the jobs stay RUNNING in the log, so a restarted coordinator continues them). */
+    @Override
+    public void close() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,53 @@
+package io.fedprune.coordinator;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import io.micronaut.core.annotation.Nullable;
+
+/**
+ * The coordinator's settings, keys under {@code fedprune.coordinator} (application.yml, environment
+ * {@code FEDPRUNE_COORDINATOR_*}, or {@code -Dfedprune.coordinator.*}). A plain record, so an in-process coordinator
+ * (the sandbox demo) builds one with {@link #defaults()} and the {@code with*} methods.
+ *
+ * @param bootstrapServers Kafka bootstrap servers; default: {@code KAFKA_BOOTSTRAP_SERVERS}, else {@code localhost:9092}
+ * @param topicPrefix      prefix of every topic name; default empty
+ * @param dataDir          MNIST IDX folder for pretraining and the held-out set; default {@code data/mnist}
+ * @param workDir          where pretrained models and deployment artifacts are kept; default {@code work/coordinator}
+ * @param evalSamples      held-out images used per evaluation (0 = the whole test split); default 0
+ * @param deviceLiveMs     a device counts as alive this long after its last hello/heartbeat; default 30000
+ * @param resumeJobs       rebuild state from {@code fedprune.jobs} on start and continue unfinished jobs; default true
+ */
+@ConfigurationProperties("fedprune.coordinator")
+public record CoordinatorConfig(@Nullable String bootstrapServers,
+                                @Bindable(defaultValue = "") String topicPrefix,
+                                @Bindable(defaultValue = "data/mnist") String dataDir,
+                                @Bindable(defaultValue = "work/coordinator") String workDir,
+                                @Bindable(defaultValue = "0") int evalSamples,
+                                @Bindable(defaultValue = "30000") long deviceLiveMs,
+                                @Bindable(defaultValue = "true") boolean resumeJobs) {
+
+    /** Every setting at its default. */
+    public static CoordinatorConfig defaults() {
+        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true);
+    }
+
+    public CoordinatorConfig withBootstrapServers(String v) {
+        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs);
+    }
+
+    public CoordinatorConfig withTopicPrefix(String v) {
+        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs);
+    }
+
+    public CoordinatorConfig withDataDir(String v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs);
+    }
+
+    public CoordinatorConfig withWorkDir(String v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs);
+    }
+
+    public CoordinatorConfig withEvalSamples(int v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs);
+    }
+}

@@ -1,0 +1,2 @@
+/** Deployment artifacts: one self-describing safetensors file per tier. */
+package io.fedprune.coordinator.deploy;

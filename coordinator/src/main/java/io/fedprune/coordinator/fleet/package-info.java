@@ -1,0 +1,2 @@
+/** The device registry fed by hellos and heartbeats on {@code fedprune.devices}. */
+package io.fedprune.coordinator.fleet;

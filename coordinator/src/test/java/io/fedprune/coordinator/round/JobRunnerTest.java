@@ -1,0 +1,229 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.agent.TierModel;
+import io.fedprune.coordinator.fleet.FleetRegistry;
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.Deployment;
+import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.wire.DeviceProfile;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.JobState;
+import io.fedprune.wire.LocalMetrics;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.Rejection;
+import io.fedprune.wire.RoundResult;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.Timings;
+import io.fedprune.wire.Update;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The round loop against an in-memory transport and simulated devices (no broker, no training). */
+class JobRunnerTest {
+    private static final Model MODEL = Model.init(ModelArch.LENET300, 7);
+    private static final Map<String, Double> KEEP = Map.of("d1", 0.05, "d2", 0.10, "d3", 0.25);
+    private static final Map<String, Integer> SAMPLES = Map.of("d1", 100, "d2", 300, "d3", 600);
+
+    private static JobSpec spec(String fusion, int rounds) {
+        return new JobSpec(null, "lenet300", 0, 0, null, null, null, List.of(0.05, 0.1, 0.25), 0.25, rounds, 0, 1.0,
+                60_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, 0.1, "NONE", 1.0, 42L).validated("job-t");
+    }
+
+    /** What the runner reported. */
+    static final class Recorder implements JobRunner.Listener {
+        final List<RoundResult> rounds = new CopyOnWriteArrayList<>();
+        final Map<String, byte[]> artifacts = new HashMap<>();
+        volatile JobState state;
+        volatile String reason;
+
+        @Override
+        public void roundDone(String jobId, int round, RoundResult result) {
+            rounds.add(result);
+        }
+
+        @Override
+        public synchronized void deployed(String jobId, Deployment d, byte[] artifact) {
+            artifacts.put(d.tier(), artifact);
+        }
+
+        @Override
+        public void finished(String jobId, JobState s, String r) {
+            reason = r;
+            state = s;
+        }
+    }
+
+    /** A device's simulated logits: the global logits plus seeded noise. */
+    private static List<Tensor> deviceLogits(List<Tensor> global, String device, int round) {
+        Random rnd = new Random(device.hashCode() * 31L + round);
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : global) {
+            float[] x = t.data();
+            for (int i = 0; i < x.length; i++) x[i] += (float) rnd.nextGaussian();
+            out.add(new Tensor(t.name(), t.shape(), x));
+        }
+        return out;
+    }
+
+    private static Update update(String device, DeviceAssignment a, long samples) {
+        return new Update(device, a.layers(), new BlobRef("b-" + device, "0".repeat(64), 1, 1, ""), List.of(),
+                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), 0, 32, new byte[0]);
+    }
+
+    private record Run(Recorder rec, MemoryTransport transport, List<List<Tensor>> sent) {
+    }
+
+    /** Runs a job with three devices; with {@code inject}, adds a duplicate, malformed, stray and late update. */
+    private static Run run(String fusion, int rounds, boolean inject) throws Exception {
+        MemoryTransport transport = new MemoryTransport();
+        FleetRegistry fleet = new FleetRegistry(60_000);
+        long now = System.currentTimeMillis();
+        for (String d : KEEP.keySet())
+            fleet.seen(new DeviceProfile(d, Budget.ofKeep(KEEP.get(d)), SAMPLES.get(d), List.of(), "t"), DeviceState.IDLE, now);
+        Recorder rec = new Recorder();
+        JobSpec spec = spec(fusion, rounds);
+        JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
+                masks -> OptionalDouble.of(0.5), rec, System::currentTimeMillis, null);
+        Thread t = new Thread(runner);
+        t.start();
+        List<List<Tensor>> sent = new ArrayList<>();
+        for (int r = 1; r <= rounds; r++) {
+            while (transport.roundStarts.size() < r) Thread.sleep(5);
+            RoundStart rs = transport.roundStarts.get(r - 1);
+            List<Tensor> global = transport.getTensors(rs.globalLogits());
+            Map<String, DeviceAssignment> as = new HashMap<>();
+            for (DeviceAssignment a : rs.assignments()) as.put(a.deviceId(), a);
+            assertEquals(KEEP.keySet(), as.keySet());
+            if (inject && r == 2) runner.offer(ReceivedUpdate.of("job-t", 1, update("d1", as.get("d1"), 100), deviceLogits(global, "d1", 1), 10, null, new byte[0]));
+            for (String d : List.of("d1", "d2", "d3")) {
+                List<Tensor> logits = deviceLogits(global, d, r);
+                if (inject && r == 1 && d.equals("d2")) {
+                    List<Tensor> bad = new ArrayList<>(logits);
+                    float[] x = bad.get(0).data();
+                    x[3] = Float.NaN;
+                    bad.set(0, new Tensor(bad.get(0).name(), bad.get(0).shape(), x));
+                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), bad, 10, null, new byte[0]));
+                }
+                if (inject && r == 1 && d.equals("d3")) {
+                    runner.offer(ReceivedUpdate.of("job-t", r, update("d9", as.get("d1"), 50), logits, 10, null, new byte[0]));
+                    runner.offer(ReceivedUpdate.failed("job-t", r, "d3", new Rejection(RejectReason.MALFORMED, "garbage"), 10, null, new byte[]{1, 2}));
+                }
+                runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), logits, 10, null, new byte[0]));
+                if (r == 1) sent.add(logits);
+                if (inject && r == 1 && d.equals("d1")) {
+                    List<Tensor> other = deviceLogits(global, "d1", 99);
+                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), other, 10, null, new byte[0]));
+                }
+            }
+        }
+        t.join(60_000);
+        assertEquals(JobState.COMPLETED, rec.state, rec.reason);
+        return new Run(rec, transport, sent);
+    }
+
+    @Test
+    void meanFusionIsTheSampleWeightedMeanOfTheDeviceLogits() throws Exception {
+        Run run = run("MEAN", 1, false);
+        RoundResult r1 = run.rec.rounds.get(0);
+        assertEquals(3, r1.selected());
+        assertEquals(3, r1.replied());
+        List<Tensor> fused = run.transport.getTensors(r1.fusedLogits());
+        double[] w = {100, 300, 600};   // d1, d2, d3 in the order sent
+        for (int l = 0; l < fused.size(); l++) {
+            for (int i = 0; i < fused.get(l).size(); i += 997) {
+                double expected = 0;
+                for (int d = 0; d < 3; d++) expected += w[d] * run.sent.get(d).get(l).get(i);
+                assertEquals(expected / 1000, fused.get(l).get(i), 1e-5, "layer " + l + " index " + i);
+            }
+        }
+    }
+
+    @Test
+    void rejectedUpdatesAreCountedDeadLetteredAndDoNotChangeTheResult() throws Exception {
+        Run clean = run("RANK", 2, false);
+        Run dirty = run("RANK", 2, true);
+        RoundResult r1 = dirty.rec.rounds.get(0), r2 = dirty.rec.rounds.get(1);
+        assertEquals(3, r1.replied());
+        assertEquals(1, r1.duplicates());
+        assertEquals(3, r1.invalid());     // NaN, not selected, undecodable
+        assertEquals(0, r1.late());
+        assertEquals(1, r2.late());
+        assertEquals(List.of(RejectReason.DUPLICATE, RejectReason.NON_FINITE, RejectReason.INVALID_FIELD, RejectReason.MALFORMED,
+                RejectReason.LATE), dirty.transport.deadLetters.stream().map(MemoryTransport.DeadLettered::reason).toList());
+        for (int r = 0; r < 2; r++) {
+            List<Tensor> a = clean.transport.getTensors(clean.rec.rounds.get(r).fusedLogits());
+            List<Tensor> b = dirty.transport.getTensors(dirty.rec.rounds.get(r).fusedLogits());
+            for (int l = 0; l < a.size(); l++) assertArrayEquals(a.get(l).data(), b.get(l).data(), 0f, "round " + (r + 1));
+        }
+        for (String tier : clean.rec.artifacts.keySet())
+            assertArrayEquals(clean.rec.artifacts.get(tier), dirty.rec.artifacts.get(tier), tier);
+    }
+
+    @Test
+    void tierMasksKeepExactlyKPerGroupAndAreNested() throws Exception {
+        Run run = run("RANK", 1, false);
+        assertEquals(List.of("keep-0.05", "keep-0.1", "keep-0.25"), run.transport.deployments.stream().map(Deployment::tier).toList());
+        byte[] previous = null;
+        Map<String, byte[]> prevMasks = null;
+        for (Deployment d : run.transport.deployments) {
+            TierModel.Parsed p = TierModel.parse(run.rec.artifacts.get(d.tier()));
+            assertEquals(d.tier(), p.metadata().get("tier"));
+            Map<String, byte[]> masks = new HashMap<>();
+            for (var ls : d.layers()) {
+                byte[] mask = p.tensors().get(ls.layer() + ".mask").data();
+                int n = ls.n(), k = ls.k();
+                assertEquals(Integer.toString(k), p.metadata().get(ls.layer() + ".k"));
+                // hand-computed k: ceil(keep * n); the output layer keeps max(keep, 0.25)
+                double keep = ls.layer().equals("fc3") ? Math.max(d.keep(), 0.25) : d.keep();
+                assertEquals((int) Math.ceil(Math.round(keep * n * 1e6) / 1e6), k, ls.layer());
+                for (int g = 0; g < mask.length / n; g++) {
+                    int kept = 0;
+                    for (int j = 0; j < n; j++) kept += mask[g * n + j];
+                    assertEquals(k, kept, d.tier() + " " + ls.layer() + " group " + g);
+                }
+                if (prevMasks != null) {
+                    byte[] smaller = prevMasks.get(ls.layer());
+                    for (int i = 0; i < mask.length; i++)
+                        assertTrue(smaller[i] <= mask[i], "tier " + d.tier() + " must contain the smaller tier's mask");
+                }
+                masks.put(ls.layer(), mask);
+            }
+            prevMasks = masks;
+            // the compact model rebuilds to exactly the masked weights
+            Model rebuilt = TierModel.fromArtifact(run.rec.artifacts.get(d.tier()));
+            for (var ls : d.layers()) {
+                float[] w = MODEL.weight(ls.layer()), rw = rebuilt.weight(ls.layer());
+                byte[] mask = masks.get(ls.layer());
+                for (int i = 0; i < w.length; i++) assertEquals(mask[i] == 1 ? w[i] : 0f, rw[i]);
+            }
+        }
+    }
+
+    @Test
+    void aRoundWithoutEligibleDevicesFailsTheJobAfterTheDeadline() throws Exception {
+        MemoryTransport transport = new MemoryTransport();
+        Recorder rec = new Recorder();
+        JobSpec spec = new JobSpec(null, null, 0, null, null, null, null, null, null, 1, null, null, 300L, null, null, null,
+                null, null, null, null, null, null, null, null, null, null).validated("job-empty");
+        JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), new FleetRegistry(1000),
+                transport, Evaluator.none(), rec, System::currentTimeMillis, null);
+        runner.run();
+        assertEquals(JobState.FAILED, rec.state);
+        assertTrue(rec.reason.contains("no eligible device"), rec.reason);
+    }
+}
