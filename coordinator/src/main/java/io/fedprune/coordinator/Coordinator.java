@@ -60,6 +60,7 @@ public final class Coordinator implements AutoCloseable {
     private final FleetRegistry fleet;
     private final LongSupplier clock;
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
+    private final List<java.util.function.BiConsumer<String, RoundResult>> roundObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fedprune-job");
         t.setDaemon(true);
@@ -312,6 +313,7 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void roundDone(String jobId, int round, RoundResult result) {
             transport.appendJobEvent(jobId, round, result);
+            roundObservers.forEach(o -> o.accept(jobId, result));
             Entry e = jobs.get(jobId);
             synchronized (e) {
                 e.rounds.add(result);
@@ -347,6 +349,11 @@ public final class Coordinator implements AutoCloseable {
             e.reason = reason;
         }
         LOG.info("job {} {} {}", jobId, state, reason);
+    }
+
+    /** Calls {@code observer} after every finished round (e.g. for metrics). */
+    public void onRound(java.util.function.BiConsumer<String, RoundResult> observer) {
+        roundObservers.add(observer);
     }
 
     /** The deployments of a finished job, by tier. */

@@ -43,8 +43,9 @@ public final class Agent {
      * @param budget   keep ratio and/or per-layer k
      * @param train    local training data
      * @param test     local test split (for deployment acks)
+     * @param workDir  where the applied tier's artifact is written ({@code <workDir>/<job>/<tier>.safetensors}); null = not written
      */
-    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test) {
+    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir) {
         public Settings {
             if (deviceId == null || deviceId.isBlank()) throw new IllegalArgumentException("deviceId must not be blank");
             Objects.requireNonNull(budget, "budget");
@@ -129,10 +130,15 @@ public final class Agent {
         if (prev != null && prev.keep() >= d.keep()) return Optional.empty();
         try {
             Model pruned = TierModel.fromArtifact(artifact);
+            if (settings.workDir() != null) {
+                java.nio.file.Path p = settings.workDir().resolve(jobId).resolve(d.tier() + ".safetensors");
+                java.nio.file.Files.createDirectories(p.getParent());
+                java.nio.file.Files.write(p, artifact);
+            }
             double acc = Network.of(pruned).evaluate(settings.test()).accuracy();
             applied.put(jobId, new Applied(jobId, d.tier(), d.keep(), acc));
             return Optional.of(new DeploymentAck(id(), d.tier(), true, acc, settings.test().n(), ""));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             return Optional.of(new DeploymentAck(id(), d.tier(), false, 0, 0, String.valueOf(e.getMessage())));
         }
     }

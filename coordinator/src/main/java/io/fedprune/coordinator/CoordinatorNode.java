@@ -1,0 +1,145 @@
+package io.fedprune.coordinator;
+
+import io.fedprune.coordinator.round.KafkaRoundTransport;
+import io.fedprune.kafka.BlobReader;
+import io.fedprune.kafka.ConsumerLoop;
+import io.fedprune.kafka.DeadLetters;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Publisher;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.Topics;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Decoded;
+import io.fedprune.wire.DeploymentAck;
+import io.fedprune.wire.DeviceHello;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.Heartbeat;
+import io.fedprune.wire.JobEvent;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A running coordinator without HTTP: Kafka clients (wire package), the {@link Coordinator} service, and the consumer
+ * loops feeding it (devices, updates, deployment acks). On start it creates the topics, replays
+ * {@code fedprune.jobs} and continues unfinished jobs. The Micronaut application wraps one; the sandbox demo can
+ * start one in-process:
+ * <pre>{@code
+ * try (CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.defaults().withBootstrapServers(bootstrap))) {
+ *     JobViews.JobView job = node.coordinator().submit(spec);
+ * }
+ * }</pre>
+ */
+public final class CoordinatorNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
+    private static final Duration BLOB_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Coordinator coordinator;
+    private final KafkaRoundTransport transport;
+    private final Publisher publisher;
+    private final BlobReader reader;
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+
+    private CoordinatorNode(CoordinatorConfig config) {
+        KafkaClients clients = KafkaClients.fromConfigOrEnv(config.bootstrapServers());
+        Topics topics = Topics.defaults().withPrefix(config.topicPrefix());
+        try (var admin = clients.admin()) {
+            topics.ensureCreated(admin, Duration.ofSeconds(30));
+        }
+        WireCodec codec = WireCodec.standard();
+        publisher = new Publisher(clients.producer("coordinator"), topics, codec);
+        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        transport = new KafkaRoundTransport(publisher, reader, codec, BLOB_TIMEOUT);
+        ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
+                json -> transport.getBytes(fromJson(json)));
+        coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
+        DeadLetters deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
+
+        if (config.resumeJobs()) replayJobs(clients, topics, codec);
+        loops.add(ConsumerLoop.builder("coordinator-devices", assigned(clients, topics, Topic.DEVICES, "coordinator-devices"),
+                        (env, rec) -> {
+                            if (env.body() instanceof DeviceHello h) coordinator.onDevice(h.profile(), DeviceState.IDLE);
+                            else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state());
+                        })
+                .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).deadLetters(deadLetters).build().start());
+        Consumer<byte[], byte[]> updates = clients.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
+        updates.subscribe(List.of(topics.name(Topic.UPDATES)));
+        loops.add(ConsumerLoop.builder("coordinator-updates", updates,
+                        (env, rec) -> coordinator.onUpdate(transport.receive(env, rec.key(), rec.value())))
+                .accept(MessageType.UPDATE).deadLetters(deadLetters).build().start());
+        loops.add(ConsumerLoop.builder("coordinator-acks", assigned(clients, topics, Topic.DEPLOYMENTS, "coordinator-acks"),
+                        (env, rec) -> {
+                            if (env.body() instanceof DeploymentAck a) coordinator.onAck(env.jobId(), a);
+                        })
+                .accept(MessageType.DEPLOYMENT, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
+        if (config.resumeJobs()) coordinator.resume();
+    }
+
+    /** Starts a coordinator node (blocks until the topics exist and the job log is replayed). */
+    public static CoordinatorNode start(CoordinatorConfig config) {
+        return new CoordinatorNode(config);
+    }
+
+    public Coordinator coordinator() {
+        return coordinator;
+    }
+
+    public KafkaRoundTransport transport() {
+        return transport;
+    }
+
+    /** A consumer without group on every partition of a topic, from the beginning. */
+    private static Consumer<byte[], byte[]> assigned(KafkaClients clients, Topics topics, Topic topic, String clientId) {
+        Consumer<byte[], byte[]> c = clients.consumer(null, clientId);
+        List<TopicPartition> tps = c.partitionsFor(topics.name(topic), Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        c.assign(tps);
+        c.seekToBeginning(tps);
+        return c;
+    }
+
+    /** Reads fedprune.jobs from the beginning to its current end into the coordinator. */
+    private void replayJobs(KafkaClients clients, Topics topics, WireCodec codec) {
+        try (Consumer<byte[], byte[]> c = assigned(clients, topics, Topic.JOBS, "coordinator-replay")) {
+            Map<TopicPartition, Long> end = c.endOffsets(c.assignment());
+            int events = 0;
+            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    Decoded<Envelope> d = codec.decode(r.value());
+                    if (d.isOk() && d.value().body() instanceof JobEvent e) {
+                        coordinator.replay(d.value().jobId(), e);
+                        events++;
+                    }
+                }
+            }
+            LOG.info("replayed {} job events", events);
+        }
+    }
+
+    static BlobRef fromJson(String json) {
+        try {
+            return Coordinator.JSON.readValue(json, BlobRef.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("bad model blob reference: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        coordinator.close();
+        for (ConsumerLoop l : loops) l.close();
+        reader.close();
+        publisher.close();
+    }
+}

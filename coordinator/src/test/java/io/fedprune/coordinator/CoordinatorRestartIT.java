@@ -1,0 +1,52 @@
+package io.fedprune.coordinator;
+
+import io.fedprune.agent.AgentHub;
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.kafka.EmbeddedBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The coordinator stops in the middle of a job; a new one rebuilds its state from fedprune.jobs and finishes it. */
+class CoordinatorRestartIT {
+    @BeforeAll
+    static void start() throws Exception {
+        FederatedRoundsIT.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        FederatedRoundsIT.stop();
+    }
+
+    @Test
+    void aRestartedCoordinatorContinuesTheJob() throws Exception {
+        String prefix = "restart.";
+        try (AgentHub hub = FederatedRoundsIT.agents(prefix)) {
+            String jobId;
+            try (CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+                Coordinator c = first.coordinator();
+                await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+                jobId = c.submit(FederatedRoundsIT.spec(4)).id();
+                await().atMost(Duration.ofMinutes(3)).until(() -> c.view(jobId).orElseThrow().rounds().size() >= 2);
+            }
+            try (CoordinatorNode second = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+                Coordinator c = second.coordinator();
+                JobViews.JobView replayed = c.view(jobId).orElseThrow();
+                assertTrue(replayed.rounds().size() >= 2, "rounds rebuilt from the log: " + replayed.rounds().size());
+                await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+                JobViews.JobView done = c.view(jobId).orElseThrow();
+                assertEquals("COMPLETED", done.state(), done.reason());
+                assertEquals(4, done.rounds().size());
+                assertEquals(2, done.deployments().size());
+                for (JobViews.RoundView r : done.rounds()) assertTrue(r.replied() >= 1);
+                assertTrue(c.artifact(jobId, "keep-0.1").isPresent());
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package io.fedprune.agent;
+
+import io.fedprune.kafka.BlobReader;
+import io.fedprune.kafka.BlobWriter;
+import io.fedprune.kafka.ConsumerLoop;
+import io.fedprune.kafka.DeadLetters;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Publisher;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.Topics;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Decoded;
+import io.fedprune.wire.Deployment;
+import io.fedprune.wire.DeploymentAck;
+import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.wire.DeviceHello;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.EncodedTensor;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.Heartbeat;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.TensorCodec;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.Timings;
+import io.fedprune.wire.Update;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One set of Kafka clients shared by any number of {@link Agent}s in this JVM: one producer, one blob reader (blobs
+ * cached by hash, so 200 agents fetch the model once), one consumer of round starts and one of deployments that
+ * route to the agents concerned, a heartbeat timer and a small pool of training threads. Agents selected for a
+ * round train one after the other on that pool (a round start whose deadline passed while queued is skipped).
+ */
+public final class AgentHub implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentHub.class);
+
+    /**
+     * Hub settings.
+     *
+     * @param bootstrapServers Kafka bootstrap servers; null = {@code KAFKA_BOOTSTRAP_SERVERS}
+     * @param topicPrefix      topic name prefix; default empty
+     * @param trainThreads     agents training at the same time; default 1
+     * @param heartbeatMs      heartbeat period; default 5000
+     * @param blobTimeoutMs    how long to wait for a blob; default 60000
+     */
+    public record Config(String bootstrapServers, String topicPrefix, int trainThreads, long heartbeatMs, long blobTimeoutMs) {
+        public Config {
+            topicPrefix = topicPrefix == null ? "" : topicPrefix;
+            if (trainThreads < 1) throw new IllegalArgumentException("trainThreads must be >= 1, was " + trainThreads);
+            if (heartbeatMs < 10) throw new IllegalArgumentException("heartbeatMs must be >= 10, was " + heartbeatMs);
+            if (blobTimeoutMs < 1) throw new IllegalArgumentException("blobTimeoutMs must be >= 1, was " + blobTimeoutMs);
+        }
+
+        public static Config defaults(String bootstrapServers) {
+            return new Config(bootstrapServers, "", 1, 5000, 60_000);
+        }
+
+        public Config withTopicPrefix(String p) {
+            return new Config(bootstrapServers, p, trainThreads, heartbeatMs, blobTimeoutMs);
+        }
+
+        public Config withTrainThreads(int t) {
+            return new Config(bootstrapServers, topicPrefix, t, heartbeatMs, blobTimeoutMs);
+        }
+
+        public Config withHeartbeatMs(long ms) {
+            return new Config(bootstrapServers, topicPrefix, trainThreads, ms, blobTimeoutMs);
+        }
+    }
+
+    private final Config config;
+    private final WireCodec codec = WireCodec.standard();
+    private final Publisher publisher;
+    private final BlobWriter blobs;
+    private final BlobReader reader;
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    private final Map<String, DeviceState> states = new ConcurrentHashMap<>();
+    private final Map<String, Model> models = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Model> e) {
+            return size() > 2;
+        }
+    };
+    private final ExecutorService trainers;
+    private final ExecutorService deployers = Executors.newSingleThreadExecutor(daemon("fedprune-agent-deploy"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fedprune-agent-heartbeat"));
+    private final AtomicLong uplinkBytes = new AtomicLong();
+
+    private AgentHub(Config config) {
+        this.config = config;
+        KafkaClients clients = KafkaClients.fromConfigOrEnv(config.bootstrapServers());
+        Topics topics = Topics.defaults().withPrefix(config.topicPrefix());
+        try (var admin = clients.admin()) {
+            topics.ensureCreated(admin, Duration.ofSeconds(30));
+        }
+        publisher = new Publisher(clients.producer("agents"), topics, codec);
+        blobs = new BlobWriter(publisher, "agents");
+        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        DeadLetters deadLetters = new DeadLetters(publisher, "agents");
+        trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
+        loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),
+                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).deadLetters(deadLetters).build().start());
+        loops.add(ConsumerLoop.builder("agent-deployments", fromEnd(clients, topics, Topic.DEPLOYMENTS, "agent-deployments"),
+                        (env, rec) -> {
+                            if (env.body() instanceof Deployment d) deployers.submit(() -> onDeployment(env.jobId(), d));
+                        })
+                .accept(MessageType.DEPLOYMENT, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
+        timer.scheduleAtFixedRate(this::heartbeats, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Connects to the broker, creates the topics if needed and starts listening. */
+    public static AgentHub start(Config config) {
+        return new AgentHub(config);
+    }
+
+    /** Adds an agent: it says hello now and heartbeats from then on. */
+    public void add(Agent agent) {
+        if (agents.putIfAbsent(agent.id(), agent) != null) throw new IllegalArgumentException("device " + agent.id() + " already added");
+        states.put(agent.id(), DeviceState.IDLE);
+        publisher.publish(Topic.DEVICES, agent.id(), Envelope.of(agent.id(), new DeviceHello(agent.profile()))).join();
+    }
+
+    /** Removes an agent, announcing that it leaves. */
+    public void remove(String deviceId) {
+        Agent a = agents.remove(deviceId);
+        if (a != null) publisher.publish(Topic.DEVICES, deviceId, Envelope.of(deviceId, new Heartbeat(a.profile(), DeviceState.LEAVING))).join();
+    }
+
+    public Map<String, Agent> agents() {
+        return Map.copyOf(agents);
+    }
+
+    /** Update bytes sent so far (records and blobs). */
+    public long uplinkBytes() {
+        return uplinkBytes.get();
+    }
+
+    private void heartbeats() {
+        for (Agent a : agents.values()) {
+            try {
+                publisher.publish(Topic.DEVICES, a.id(), Envelope.of(a.id(), new Heartbeat(a.profile(), states.getOrDefault(a.id(), DeviceState.IDLE))));
+            } catch (RuntimeException e) {
+                LOG.warn("heartbeat of {} failed: {}", a.id(), e.getMessage());
+            }
+        }
+    }
+
+    private void onRoundStart(Envelope env) {
+        RoundStart rs = (RoundStart) env.body();
+        for (DeviceAssignment a : rs.assignments()) {
+            Agent agent = agents.get(a.deviceId());
+            if (agent != null) trainers.submit(() -> trainAndUpload(agent, env, rs, a));
+        }
+    }
+
+    private void trainAndUpload(Agent agent, Envelope env, RoundStart rs, DeviceAssignment a) {
+        if (System.currentTimeMillis() > rs.deadlineMs()) {
+            LOG.info("{}: round {} of {} skipped, its deadline passed", agent.id(), env.round(), env.jobId());
+            return;
+        }
+        states.put(agent.id(), DeviceState.TRAINING);
+        try {
+            long t0 = System.nanoTime();
+            Model model = model(rs.modelArchitecture(), rs.model());
+            List<Tensor> global = rs.globalLogits() == null ? null : tensors(rs.globalLogits());
+            long fetchMs = (System.nanoTime() - t0) / 1_000_000;
+            Agent.Trained t = agent.train(rs, a, model, global);
+            long t1 = System.nanoTime();
+            TensorEncoding enc = rs.config().updateEncoding();
+            int group = enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0;
+            List<EncodedTensor> encoded = TensorCodec.encodeAll(t.logits(), enc, group);
+            byte[] payload = codec.encodeTensors(encoded);
+            long encodeMs = (System.nanoTime() - t1) / 1_000_000;
+            long t2 = System.nanoTime();
+            BlobRef ref = blobs.write("d-" + agent.id() + "-" + Blobs.newBlobId(), payload, Blobs.TENSORS);
+            Update u = new Update(agent.id(), t.kUsed(), ref, List.of(), enc, agent.settings().train().n(), t.metrics(),
+                    new Timings(fetchMs, t.trainMs(), encodeMs, (System.nanoTime() - t2) / 1_000_000), env.round() - 1,
+                    TensorCodec.bitsPerParameter(encoded), new byte[0]);
+            Envelope out = Envelope.of(env.jobId(), env.round(), agent.id(), u);
+            uplinkBytes.addAndGet(payload.length + codec.encode(out).length);
+            publisher.publish(Topic.UPDATES, env.jobId(), out).join();
+            LOG.info("{}: round {} of {} uploaded (train {} ms, accuracy {} -> {})", agent.id(), env.round(), env.jobId(),
+                    t.trainMs(), String.format("%.4f", t.metrics().accuracyBefore()), String.format("%.4f", t.metrics().accuracyAfter()));
+        } catch (Exception e) {
+            LOG.warn("{}: round {} of {} failed: {}", agent.id(), env.round(), env.jobId(), e.toString());
+        } finally {
+            states.put(agent.id(), DeviceState.IDLE);
+        }
+    }
+
+    private void onDeployment(String jobId, Deployment d) {
+        try {
+            byte[] artifact = null;
+            for (Agent agent : agents.values()) {
+                if (!agent.fits(d)) continue;
+                if (artifact == null) {
+                    artifact = reader.fetch(d.masks(), Duration.ofMillis(config.blobTimeoutMs()));
+                    String expected = d.checksums().get("artifact");
+                    if (expected != null && !expected.equals(Blobs.sha256Hex(artifact)))
+                        throw new IllegalStateException("artifact checksum mismatch for tier " + d.tier());
+                }
+                agent.deploy(jobId, d, artifact).ifPresent(ack -> {
+                    publisher.publish(Topic.DEPLOYMENTS, jobId + "/" + d.tier() + "/" + agent.id(), Envelope.of(jobId, 0, agent.id(), ack)).join();
+                    LOG.info("{}: applied {} of {}: local accuracy {}", agent.id(), d.tier(), jobId, String.format("%.4f", ack.localAccuracy()));
+                });
+            }
+        } catch (Exception e) {
+            LOG.warn("deployment {} of {} failed: {}", d.tier(), jobId, e.toString());
+            for (Agent agent : agents.values())
+                if (agent.fits(d))
+                    publisher.publish(Topic.DEPLOYMENTS, jobId + "/" + d.tier() + "/" + agent.id(), Envelope.of(jobId, 0, agent.id(),
+                            new DeploymentAck(agent.id(), d.tier(), false, 0, 0, String.valueOf(e.getMessage()))));
+        }
+    }
+
+    private synchronized Model model(String arch, BlobRef ref) {
+        Model m = models.get(ref.sha256());
+        if (m == null) {
+            m = Model.fromTensors(ModelArch.parse(arch), tensors(ref));
+            models.put(ref.sha256(), m);
+        }
+        return m;
+    }
+
+    private List<Tensor> tensors(BlobRef ref) {
+        byte[] bytes = reader.fetch(ref, Duration.ofMillis(config.blobTimeoutMs()));
+        Decoded<List<EncodedTensor>> d = codec.decodeTensors(bytes);
+        return TensorCodec.decodeAll(d.value());
+    }
+
+    /** A consumer without group on every partition of a topic, positioned at its current end. */
+    private static Consumer<byte[], byte[]> fromEnd(KafkaClients clients, Topics topics, Topic topic, String clientId) {
+        Consumer<byte[], byte[]> c = clients.consumer(null, clientId);
+        List<TopicPartition> tps = c.partitionsFor(topics.name(topic), Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        c.assign(tps);
+        c.seekToEnd(tps);
+        for (TopicPartition tp : tps) c.position(tp);   // resolve now, so nothing published after start is missed
+        return c;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Says goodbye for every agent and stops the clients. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        trainers.shutdownNow();
+        deployers.shutdownNow();
+        for (String id : List.copyOf(agents.keySet())) {
+            try {
+                remove(id);
+            } catch (RuntimeException e) {
+                LOG.debug("goodbye of {} failed: {}", id, e.getMessage());
+            }
+        }
+        for (ConsumerLoop l : loops) l.close();
+        reader.close();
+        publisher.close();
+    }
+}

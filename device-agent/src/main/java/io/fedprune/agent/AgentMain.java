@@ -1,0 +1,131 @@
+package io.fedprune.agent;
+
+import io.fedprune.data.Dataset;
+import io.fedprune.data.Mnist;
+import io.fedprune.wire.Budget;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code ./fedprune agent}: one device agent, running until interrupted. */
+@Command(name = "fedprune agent", mixinStandardHelpOptions = true, version = Agent.VERSION, sortOptions = false,
+        description = {"A fedprune device agent: registers with the coordinator over Kafka, trains DPP mask logits on its",
+                "private data when selected for a round, and applies the deployed tier that fits its budget."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped normally", "1:unreadable data or broker unreachable", "2:bad option"})
+public final class AgentMain implements Callable<Integer> {
+
+    @Option(names = "--device-id", required = true, description = "Device id (unique in the fleet).")
+    String deviceId;
+
+    @Option(names = "--budget", required = true, paramLabel = "KEEP|LAYER=K,...",
+            description = "Pruning budget: a keep ratio in (0, 1] (e.g. 0.1), per-layer k (fc1=40,fc2=15), or both (0.1,fc3=30).")
+    String budget;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Folder with the four MNIST-format IDX files (plain or .gz).")
+    Path data;
+
+    @Option(names = "--partition", defaultValue = "all", paramLabel = "SPEC",
+            description = "This device's share of --data: all, iid:I/N[:SEED] or dirichlet:ALPHA:I/N[:SEED] (device I of N). Default: ${DEFAULT-VALUE}.")
+    String partition;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+    String bootstrap;
+
+    @Option(names = "--topic-prefix", defaultValue = "", description = "Topic name prefix (default none).")
+    String topicPrefix;
+
+    @Option(names = "--work-dir", defaultValue = "work/agent", paramLabel = "DIR",
+            description = "Where the agent keeps the deployed tier's artifact. Default: ${DEFAULT-VALUE}.")
+    Path workDir;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "5000", description = "Heartbeat period. Default: ${DEFAULT-VALUE}.")
+    long heartbeatMs;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line; returns the exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new AgentMain()).execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Budget b;
+        PartitionSpec part;
+        try {
+            b = parseBudget(budget);
+            part = PartitionSpec.parse(partition);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        if (bootstrap == null && System.getenv("KAFKA_BOOTSTRAP_SERVERS") == null)
+            throw new CommandLine.ParameterException(new CommandLine(this), "no broker: give --bootstrap or set KAFKA_BOOTSTRAP_SERVERS");
+        Mnist.Split split;
+        try {
+            if (!Files.isDirectory(data)) throw new java.io.IOException("not a folder: " + data);
+            split = Mnist.load(data);
+        } catch (Exception e) {
+            System.err.println("fedprune agent: cannot read data in " + data + ": " + e.getMessage());
+            return 1;
+        }
+        Dataset train = part.apply(split.train()), test = part.apply(split.test());
+        Agent agent;
+        try {
+            agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir));
+        } catch (IllegalArgumentException e) {
+            System.err.println("fedprune agent: " + e.getMessage());
+            return 1;
+        }
+        AgentHub hub;
+        try {
+            hub = AgentHub.start(new AgentHub.Config(bootstrap, topicPrefix, 1, heartbeatMs, 60_000));
+        } catch (RuntimeException e) {
+            System.err.println("fedprune agent: cannot reach the broker: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            hub.close();
+            stop.countDown();
+        }));
+        hub.add(agent);
+        System.out.printf("fedprune agent %s: budget %s, %d training and %d test images; waiting for rounds%n",
+                deviceId, budget, train.n(), test.n());
+        stop.await();
+        return 0;
+    }
+
+    /** Parses {@code 0.1}, {@code fc1=40,fc2=15} or {@code 0.1,fc3=30}. */
+    static Budget parseBudget(String s) {
+        double keep = 0;
+        Map<String, Integer> ks = new TreeMap<>();
+        for (String part : s.split(",")) {
+            String p = part.trim();
+            try {
+                if (p.contains("=")) {
+                    String[] kv = p.split("=", 2);
+                    int k = Integer.parseInt(kv[1].trim());
+                    if (k < 1) throw new IllegalArgumentException("budget: k of " + kv[0] + " must be >= 1, was " + k);
+                    ks.put(kv[0].trim(), k);
+                } else {
+                    keep = Double.parseDouble(p);
+                    if (!(keep > 0 && keep <= 1)) throw new IllegalArgumentException("budget: keep must be in (0, 1], was " + p);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("budget: cannot parse '" + p + "' (expected KEEP or LAYER=K)");
+            }
+        }
+        return new Budget(keep, ks);
+    }
+}
