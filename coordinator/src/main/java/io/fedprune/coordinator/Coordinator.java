@@ -76,6 +76,7 @@ public final class Coordinator implements AutoCloseable {
         final Map<String, Deployment> deployments = new LinkedHashMap<>();
         final Map<String, Map<String, DeploymentAck>> acks = new LinkedHashMap<>();
         volatile JobRunner runner;
+        volatile boolean cancelRequested;
     }
 
     public Coordinator(CoordinatorConfig config, RoundTransport transport, ModelProvider models, LongSupplier clock) {
@@ -134,9 +135,9 @@ public final class Coordinator implements AutoCloseable {
         synchronized (e) {
             if (e.state != JobState.RUNNING && e.state != JobState.PENDING) return false;
         }
+        e.cancelRequested = true;
         JobRunner r = e.runner;
         if (r != null) r.cancel();
-        else finished(id, JobState.CANCELLED, "cancelled before start");
         return true;
     }
 
@@ -238,8 +239,8 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static double tierKeep(Entry e, String tier) {
-        Deployment d = e.deployments.get(tier);
-        return d == null ? 0 : d.keep();
+        for (double keep : e.spec.tiers()) if (JobSpec.tierName(keep).equals(tier)) return keep;
+        return 0;
     }
 
     /** One event of the replayed job log (before {@link #resume}). */
@@ -301,6 +302,7 @@ public final class Coordinator implements AutoCloseable {
                 JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport,
                         models.evaluator(model, config.evalSamples()), listener, clock, resume);
                 e.runner = runner;
+                if (e.cancelRequested) runner.cancel();
                 runner.run();
             } catch (Exception ex) {
                 LOG.error("job {} could not start", id, ex);

@@ -8,16 +8,15 @@ import io.fedprune.model.DenseConfig;
 import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
+import io.fedprune.model.ModelFile;
+import io.fedprune.wire.Safetensors;
 import io.fedprune.model.Network;
 import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,8 +59,8 @@ public class ModelProvider {
     /** The model of a job. */
     public Model model(JobSpec spec) throws IOException {
         if (spec.modelBlob() != null) return fromSafetensors(spec.modelArch(), blobs.apply(spec.modelBlob()));
-        Path cache = cacheDir.resolve(spec.arch() + "-e" + spec.pretrainEpochs() + "-n" + spec.pretrainSamples() + "-s" + spec.seed() + ".bin");
-        if (Files.exists(cache)) return Model.fromTensors(spec.modelArch(), read(cache));
+        Path cache = cacheDir.resolve(spec.arch() + "-e" + spec.pretrainEpochs() + "-n" + spec.pretrainSamples() + "-s" + spec.seed() + ".model");
+        if (Files.exists(cache)) return ModelFile.read(cache);
         Dataset train = data().train();
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
         Model model = Model.init(spec.modelArch(), spec.seed());
@@ -70,13 +69,15 @@ public class ModelProvider {
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
                     ProgressListener.NONE);
         }
-        write(cache, model.toTensors());
+        ModelFile.write(model, cache);
         return model;
     }
 
     /** A model from safetensors bytes holding {@code <layer>.weight} and {@code <layer>.bias} of every layer. */
     public Model fromSafetensors(ModelArch arch, byte[] bytes) {
-        return Model.fromTensors(arch, io.fedprune.coordinator.deploy.SafetensorsReader.read(bytes));
+        List<Tensor> tensors = new ArrayList<>();
+        for (Safetensors.Entry e : Safetensors.read(bytes).entries()) tensors.add(e.toTensor());
+        return Model.fromTensors(arch, tensors);
     }
 
     /** Held-out accuracy of the model under masks, on the first {@code samples} test images (0 = all). */
@@ -85,40 +86,5 @@ public class ModelProvider {
         Dataset test = data().test();
         Dataset held = samples > 0 && samples < test.n() ? test.head(samples) : test;
         return masks -> OptionalDouble.of(Network.of(model.masked(masks)).evaluate(held).accuracy());
-    }
-
-    private static void write(Path p, List<Tensor> tensors) throws IOException {
-        Files.createDirectories(p.getParent());
-        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            out.writeInt(tensors.size());
-            for (Tensor t : tensors) {
-                out.writeUTF(t.name());
-                int[] shape = t.shape();
-                out.writeInt(shape.length);
-                for (int d : shape) out.writeInt(d);
-                for (int i = 0; i < t.size(); i++) out.writeFloat(t.get(i));
-            }
-        }
-        Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static List<Tensor> read(Path p) {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(p)))) {
-            int count = in.readInt();
-            List<Tensor> out = new ArrayList<>();
-            for (int c = 0; c < count; c++) {
-                String name = in.readUTF();
-                int[] shape = new int[in.readInt()];
-                int size = 1;
-                for (int i = 0; i < shape.length; i++) size *= (shape[i] = in.readInt());
-                float[] data = new float[size];
-                for (int i = 0; i < size; i++) data[i] = in.readFloat();
-                out.add(new Tensor(name, shape, data));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

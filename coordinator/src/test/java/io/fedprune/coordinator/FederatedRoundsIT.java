@@ -4,6 +4,7 @@ import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
 import io.fedprune.agent.TierModel;
+import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.data.Mnist;
@@ -195,9 +196,9 @@ class FederatedRoundsIT {
             for (int l = 0; l < clean.fused().get(r).size(); l++)
                 assertArrayEquals(clean.fused().get(r).get(l).data(), dirty.fused().get(r).get(l).data(), 0f, "round " + (r + 1));
         for (String tier : clean.artifacts().keySet()) {     // same tensors (the metadata differ only in the job id)
-            TierModel.Parsed a = TierModel.parse(clean.artifacts().get(tier)), b = TierModel.parse(dirty.artifacts().get(tier));
-            assertEquals(a.tensors().keySet(), b.tensors().keySet());
-            for (String t : a.tensors().keySet()) assertArrayEquals(a.tensors().get(t).data(), b.tensors().get(t).data(), tier + " " + t);
+            Safetensors.Contents a = Safetensors.read(clean.artifacts().get(tier)), b = Safetensors.read(dirty.artifacts().get(tier));
+            assertEquals(a.entries().stream().map(Safetensors.Entry::name).toList(), b.entries().stream().map(Safetensors.Entry::name).toList());
+            for (String t : a.entries().stream().map(Safetensors.Entry::name).toList()) assertArrayEquals(a.require(t).data(), b.require(t).data(), tier + " " + t);
         }
 
         // tiers: exactly k per group in every layer, nested, accuracy far above chance
@@ -206,12 +207,12 @@ class FederatedRoundsIT {
         for (JobViews.TierView t : last.tiers()) {
             System.out.printf("tier %s: k %s, accuracy %.4f%n", t.tier(), t.k(), t.accuracy());
             assertTrue(t.accuracy() > 0.5, t.tier() + " accuracy " + t.accuracy());
-            TierModel.Parsed p = TierModel.parse(clean.artifacts().get(t.tier()));
+            Safetensors.Contents p = Safetensors.read(clean.artifacts().get(t.tier()));
             Map<String, byte[]> masks = new HashMap<>();
             for (String layer : List.of("fc1", "fc2", "fc3")) {
                 int n = Integer.parseInt(p.metadata().get(layer + ".n")), k = Integer.parseInt(p.metadata().get(layer + ".k"));
                 assertEquals(t.k().get(layer), k);
-                byte[] mask = p.tensors().get(layer + ".mask").data();
+                byte[] mask = p.require(layer + ".mask").data();
                 for (int g = 0; g < mask.length / n; g++) {
                     int kept = 0;
                     for (int j = 0; j < n; j++) kept += mask[g * n + j];

@@ -146,6 +146,10 @@ public final class JobRunner implements Runnable {
             ServerOptimizer optimizer = new ServerOptimizer(new ServerOptimizer.Config(
                     ServerOptimizer.Kind.valueOf(spec.serverOptimizer()), spec.serverLearningRate(), 0.9, 0.99, 1e-3), shapes);
             for (int r = resume.completedRounds() + 1; r <= spec.rounds(); r++) {
+                if (cancelled) {
+                    listener.finished(spec.id(), JobState.CANCELLED, "cancelled before round " + r);
+                    return;
+                }
                 Optional<RoundOutcome> out = runRound(r, global, optimizer);
                 if (cancelled) {
                     listener.finished(spec.id(), JobState.CANCELLED, "cancelled in round " + r);
@@ -339,15 +343,21 @@ public final class JobRunner implements Runnable {
         return new Tier(new TierResult(JobSpec.tierName(keep), keep, ls, accuracy, metrics), specs, groupMasks);
     }
 
+    /**
+     * Publishes the tiers from the largest keep down: an agent applies the first tier that fits its budget and skips
+     * smaller ones, so each agent applies (and acks) exactly one tier.
+     */
     private void deploy(List<float[]> scores) throws Exception {
-        for (double keep : spec.tiers()) {
+        List<Double> largestFirst = new ArrayList<>(spec.tiers());
+        Collections.reverse(largestFirst);
+        for (double keep : largestFirst) {
             Tier t = evaluateTier(keep, scores, scores);
             TierArtifact artifact = TierArtifact.build(spec, model, keep, t.specs(), t.groupMasks());
             BlobRef ref = transport.putBytes(artifact.bytes(), Blobs.SAFETENSORS);
             Deployment d = new Deployment(JobSpec.tierName(keep), keep, t.result().layers(), ref, ref,
                     t.result().accuracy(), artifact.checksums());
-            transport.publishDeployment(spec.id(), d);
             listener.deployed(spec.id(), d, artifact.bytes());
+            transport.publishDeployment(spec.id(), d);
         }
     }
 

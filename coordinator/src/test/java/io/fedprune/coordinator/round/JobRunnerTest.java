@@ -1,6 +1,7 @@
 package io.fedprune.coordinator.round;
 
 import io.fedprune.agent.TierModel;
+import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.model.Model;
@@ -177,15 +178,17 @@ class JobRunnerTest {
     @Test
     void tierMasksKeepExactlyKPerGroupAndAreNested() throws Exception {
         Run run = run("RANK", 1, false);
-        assertEquals(List.of("keep-0.05", "keep-0.1", "keep-0.25"), run.transport.deployments.stream().map(Deployment::tier).toList());
-        byte[] previous = null;
+        // published from the largest tier down, so that an agent applies the first tier that fits
+        assertEquals(List.of("keep-0.25", "keep-0.1", "keep-0.05"), run.transport.deployments.stream().map(Deployment::tier).toList());
         Map<String, byte[]> prevMasks = null;
-        for (Deployment d : run.transport.deployments) {
-            TierModel.Parsed p = TierModel.parse(run.rec.artifacts.get(d.tier()));
+        List<Deployment> smallestFirst = new ArrayList<>(run.transport.deployments);
+        java.util.Collections.reverse(smallestFirst);
+        for (Deployment d : smallestFirst) {
+            Safetensors.Contents p = Safetensors.read(run.rec.artifacts.get(d.tier()));
             assertEquals(d.tier(), p.metadata().get("tier"));
             Map<String, byte[]> masks = new HashMap<>();
             for (var ls : d.layers()) {
-                byte[] mask = p.tensors().get(ls.layer() + ".mask").data();
+                byte[] mask = p.require(ls.layer() + ".mask").data();
                 int n = ls.n(), k = ls.k();
                 assertEquals(Integer.toString(k), p.metadata().get(ls.layer() + ".k"));
                 // hand-computed k: ceil(keep * n); the output layer keeps max(keep, 0.25)

@@ -1,0 +1,114 @@
+package io.fedprune.coordinator.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedprune.data.TestData;
+import io.fedprune.kafka.EmbeddedBroker;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The REST API over HTTP: the Micronaut application against an embedded broker. */
+class CoordinatorApiIT {
+    static EmbeddedBroker broker;
+    static EmbeddedServer server;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+        server = ApplicationContext.run(EmbeddedServer.class, Map.of(
+                "micronaut.server.port", -1,
+                "fedprune.coordinator.bootstrap-servers", broker.bootstrapServers(),
+                "fedprune.coordinator.topic-prefix", "api.",
+                "fedprune.coordinator.data-dir", TestData.mnistMini().toString(),
+                "fedprune.coordinator.work-dir", Files.createTempDirectory("fedprune-api").toString()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) server.getApplicationContext().close();
+        broker.close();
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(server.getURL() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(server.getURL() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void badRequestsAreRejectedNamingTheField() throws Exception {
+        Map<String, String> cases = Map.of(
+                "{\"tiers\": [0.1, 1.5]}", "tiers[1]",
+                "{\"arch\": \"vgg16\"}", "arch",
+                "{\"rounds\": 0}", "rounds",
+                "{\"fusion\": \"VOTE\"}", "fusion",
+                "{\"layers\": [{\"layer\": \"conv9\"}]}", "layers[0].layer",
+                "{\"layers\": [{\"layer\": \"fc1\", \"granularity\": \"KERNEL\"}]}", "layers[0].granularity",
+                "{\"quorum\": 1.5}", "quorum");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            HttpResponse<String> r = post("/jobs", c.getKey());
+            assertEquals(400, r.statusCode(), c.getKey() + " -> " + r.body());
+            assertEquals(c.getValue(), JSON.readTree(r.body()).path("field").asText(), r.body());
+        }
+        HttpResponse<String> r = post("/jobs", "{\"rounds\": \"many\"}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("rounds"), r.body());
+        assertEquals(404, get("/jobs/no-such-job").statusCode());
+        assertEquals(404, post("/jobs/no-such-job/cancel", "").statusCode());
+    }
+
+    @Test
+    void createInspectAndCancelAJob() throws Exception {
+        HttpResponse<String> created = post("/jobs", "{\"rounds\": 3, \"pretrainEpochs\": 0, \"tiers\": [0.25, 0.05], \"seed\": 5}");
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode job = JSON.readTree(created.body());
+        String id = job.path("id").asText();
+        assertEquals("RUNNING", job.path("state").asText());
+        assertEquals("lenet300", job.path("spec").path("arch").asText());
+        assertEquals("[0.05,0.25]", job.path("spec").path("tiers").toString());   // defaults filled, tiers sorted
+        assertEquals("RANK", job.path("spec").path("fusion").asText());
+
+        JsonNode fetched = JSON.readTree(get("/jobs/" + id).body());
+        assertEquals(id, fetched.path("id").asText());
+        JsonNode all = JSON.readTree(get("/jobs").body());
+        assertTrue(all.isArray() && all.size() >= 1);
+        assertEquals(200, get("/devices").statusCode());
+        assertEquals(404, get("/jobs/" + id + "/deployments/keep-0.05").statusCode());
+
+        HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
+        assertEquals(202, cancel.statusCode(), cancel.body());
+        await().atMost(Duration.ofSeconds(30)).until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
+        assertEquals(409, post("/jobs/" + id + "/cancel", "").statusCode());
+    }
+
+    @Test
+    void healthMetricsAndOpenApiAreServed() throws Exception {
+        assertEquals(200, get("/health").statusCode());
+        HttpResponse<String> prom = get("/prometheus");
+        assertEquals(200, prom.statusCode());
+        assertTrue(prom.body().contains("fedprune_rounds_total"), "prometheus output lacks fedprune_rounds_total");
+        assertTrue(prom.body().contains("fedprune_bytes_out"), "prometheus output lacks fedprune_bytes_out");
+        HttpResponse<String> api = get("/swagger/fedprune-0.1.yml");
+        assertEquals(200, api.statusCode());
+        assertTrue(api.body().contains("/jobs/{id}/deployments/{tier}"), api.body());
+    }
+}
