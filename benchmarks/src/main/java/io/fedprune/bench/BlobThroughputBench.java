@@ -79,10 +79,10 @@ public final class BlobThroughputBench {
             byte[] payload = new byte[size];
             new Random(1).nextBytes(payload);
 
-            List<Double> blob = new ArrayList<>();
-            List<Double> blobAfter = new ArrayList<>();
-            List<Double> rawSmall = new ArrayList<>();
-            List<Double> rawLarge = new ArrayList<>();
+            Variant blob = new Variant("blob (reader waiting)");
+            Variant blobAfter = new Variant("blob (ref after write)");
+            Variant rawSmall = new Variant("raw records of 512 KiB");
+            Variant rawLarge = new Variant("raw records of 1 MiB");
             try (Publisher publisher = new Publisher(clients.producer("bench-blob"), topics, WireCodec.standard());
                  BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
                  RawPath small = new RawPath(clients, raw512, Blobs.DEFAULT_CHUNK_SIZE);
@@ -90,25 +90,63 @@ public final class BlobThroughputBench {
                 BlobWriter writer = new BlobWriter(publisher, "bench");
                 for (int run = -warmup; run < runs; run++) {
                     boolean measured = run >= 0;
-                    record(measured, blob, size, timeBlob(writer, reader, payload, "pipelined-" + run, true));
-                    record(measured, blobAfter, size, timeBlob(writer, reader, payload, "after-" + run, false));
-                    record(measured, rawSmall, size, small.time(payload));
-                    record(measured, rawLarge, size, large.time(payload));
+                    String id = String.valueOf(run);
+                    blob.measure(measured, size, () -> timeBlob(writer, reader, payload, "pipelined-" + id, true));
+                    blobAfter.measure(measured, size, () -> timeBlob(writer, reader, payload, "after-" + id, false));
+                    rawSmall.measure(measured, size, () -> small.time(payload));
+                    rawLarge.measure(measured, size, () -> large.time(payload));
                 }
             }
-            double b = median(blob);
-            double ba = median(blobAfter);
-            double rs = median(rawSmall);
-            double rl = median(rawLarge);
-            double raw = Math.max(rs, rl);
-            System.out.printf(Locale.ROOT, "payload %d MB, %d runs (+%d warm-up), chunk %d KiB, median MB/s:%n", mb, runs, warmup, Blobs.DEFAULT_CHUNK_SIZE / 1024);
-            System.out.printf(Locale.ROOT, "  blob (reader waiting)       %8.1f MB/s  (best %6.1f)  runs %s%n", b, max(blob), fmt(blob));
-            System.out.printf(Locale.ROOT, "  blob (ref after write)      %8.1f MB/s  (best %6.1f)  runs %s%n", ba, max(blobAfter), fmt(blobAfter));
-            System.out.printf(Locale.ROOT, "  raw records of 512 KiB      %8.1f MB/s  (best %6.1f)  runs %s%n", rs, max(rawSmall), fmt(rawSmall));
-            System.out.printf(Locale.ROOT, "  raw records of 1 MiB        %8.1f MB/s  (best %6.1f)  runs %s%n", rl, max(rawLarge), fmt(rawLarge));
-            System.out.printf(Locale.ROOT, "ratio of medians blob / best raw: %.2f (goal >= 0.5); ref-after-write / best raw: %.2f%n", b / raw, ba / raw);
-            System.out.printf(Locale.ROOT, "ratio of bests   blob / best raw: %.2f; ref-after-write / best raw: %.2f%n",
-                    max(blob) / Math.max(max(rawSmall), max(rawLarge)), max(blobAfter) / Math.max(max(rawSmall), max(rawLarge)));
+            Variant raw = rawSmall.medianMBps() >= rawLarge.medianMBps() ? rawSmall : rawLarge;
+            System.out.printf(Locale.ROOT, "payload %d MB, %d runs (+%d warm-up), chunk %d KiB; throughput MB/s (10^6 B/s) and process CPU"
+                    + " time per transfer (broker included), medians:%n", mb, runs, warmup, Blobs.DEFAULT_CHUNK_SIZE / 1024);
+            for (Variant v : List.of(blob, blobAfter, rawSmall, rawLarge)) System.out.println("  " + v);
+            System.out.printf(Locale.ROOT, "ratio blob / %s: %.2f (goal >= 0.5); ref-after-write / %s: %.2f%n", raw.name, blob.medianMBps() / raw.medianMBps(),
+                    raw.name, blobAfter.medianMBps() / raw.medianMBps());
+            System.out.printf(Locale.ROOT, "CPU time blob / %s: %.2f (the cost of framing, CRC-32C and SHA-256 on both sides,"
+                    + " less sensitive to other load than wall time)%n", raw.name, blob.medianCpuMs() / raw.medianCpuMs());
+        }
+    }
+
+    /** A timed operation returning its wall time in seconds. */
+    @FunctionalInterface
+    private interface Timed {
+        double seconds() throws Exception;
+    }
+
+    /** One path's measurements: throughput and process CPU time per run. */
+    private static final class Variant {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        final String name;
+        final List<Double> mbps = new ArrayList<>();
+        final List<Double> cpuMs = new ArrayList<>();
+
+        Variant(String name) {
+            this.name = name;
+        }
+
+        void measure(boolean keep, int bytes, Timed op) throws Exception {
+            long cpu0 = OS.getProcessCpuTime();
+            double seconds = op.seconds();
+            long cpu1 = OS.getProcessCpuTime();
+            if (!keep) return;
+            mbps.add(bytes / 1e6 / seconds);
+            cpuMs.add((cpu1 - cpu0) / 1e6);
+        }
+
+        double medianMBps() {
+            return median(mbps);
+        }
+
+        double medianCpuMs() {
+            return median(cpuMs);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%-24s %7.1f MB/s (best %6.1f)  CPU %5.0f ms   runs MB/s %s", name, medianMBps(),
+                    mbps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), medianCpuMs(), fmt(mbps));
         }
     }
 
@@ -180,17 +218,9 @@ public final class BlobThroughputBench {
         }
     }
 
-    private static void record(boolean measured, List<Double> into, int bytes, double seconds) {
-        if (measured) into.add(bytes / 1e6 / seconds);
-    }
-
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
-
-    private static double max(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     private static String fmt(List<Double> xs) {

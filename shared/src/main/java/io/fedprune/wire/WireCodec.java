@@ -87,8 +87,10 @@ public final class WireCodec {
             if (bytes.length > limits.maxMessageBytes()) {
                 return Decoded.rejected(RejectReason.OVERSIZE, bytes.length + " bytes exceed the limit of " + limits.maxMessageBytes());
             }
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.enableAliasing(true);   // bytes fields view the input instead of copying it; the records copy what they keep
+            // bytes fields view the input instead of copying it (aliasing needs an input protobuf treats as immutable);
+            // the records copy what they keep, except BlobChunk, which documents that it is a view
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+            in.enableAliasing(true);
             Pb.Envelope pb = Pb.Envelope.parseFrom(in);
             Envelope e = fromProto(pb);
             if (!accepted.contains(e.type())) {
