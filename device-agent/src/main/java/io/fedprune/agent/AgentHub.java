@@ -107,6 +107,7 @@ public final class AgentHub implements AutoCloseable {
     private final ExecutorService deployers = Executors.newSingleThreadExecutor(daemon("fedprune-agent-deploy"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fedprune-agent-heartbeat"));
     private final AtomicLong uplinkBytes = new AtomicLong();
+    private final AtomicLong trainMillis = new AtomicLong();
 
     private AgentHub(Config config) {
         this.config = config;
@@ -157,6 +158,11 @@ public final class AgentHub implements AutoCloseable {
         return uplinkBytes.get();
     }
 
+    /** Milliseconds spent in local training by all agents of this hub so far (summed over agents). */
+    public long trainMillis() {
+        return trainMillis.get();
+    }
+
     private void heartbeats() {
         for (Agent a : agents.values()) {
             try {
@@ -200,6 +206,7 @@ public final class AgentHub implements AutoCloseable {
                     TensorCodec.bitsPerParameter(encoded), new byte[0]);
             Envelope out = Envelope.of(env.jobId(), env.round(), agent.id(), u);
             uplinkBytes.addAndGet(payload.length + codec.encode(out).length);
+            trainMillis.addAndGet(t.trainMs());
             publisher.publish(Topic.UPDATES, env.jobId(), out).join();
             LOG.info("{}: round {} of {} uploaded (train {} ms, accuracy {} -> {})", agent.id(), env.round(), env.jobId(),
                     t.trainMs(), String.format("%.4f", t.metrics().accuracyBefore()), String.format("%.4f", t.metrics().accuracyAfter()));

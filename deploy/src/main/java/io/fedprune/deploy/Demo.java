@@ -1,0 +1,357 @@
+package io.fedprune.deploy;
+
+import io.fedprune.agent.Agent;
+import io.fedprune.agent.AgentHub;
+import io.fedprune.agent.PartitionSpec;
+import io.fedprune.coordinator.Coordinator;
+import io.fedprune.coordinator.CoordinatorConfig;
+import io.fedprune.coordinator.CoordinatorNode;
+import io.fedprune.coordinator.ModelProvider;
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.data.Dataset;
+import io.fedprune.data.Mnist;
+import io.fedprune.deploy.report.ArtifactCheck;
+import io.fedprune.deploy.report.DemoReport;
+import io.fedprune.deploy.report.ReportWriter;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.Masks;
+import io.fedprune.kafka.EmbeddedBroker;
+import io.fedprune.model.DppResult;
+import io.fedprune.model.DppTrainer;
+import io.fedprune.model.Layer;
+import io.fedprune.model.MaskSpecs;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.Network;
+import io.fedprune.model.ProgressListener;
+import io.fedprune.model.TrainConfig;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.DeploymentAck;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The sandbox: a Kafka broker (embedded KRaft unless one is given), an in-process coordinator and a fleet of agents
+ * in one JVM, one federated pruning job on MNIST with progress on the console, then centralised baselines, and a
+ * {@link DemoReport}. Nothing is left running when {@link #run} returns.
+ */
+public final class Demo {
+    private static final long POLL_MS = 250;
+
+    private final DemoConfig cfg;
+    private final PrintStream out;
+
+    public Demo(DemoConfig cfg, PrintStream out) {
+        this.cfg = cfg;
+        this.out = out;
+    }
+
+    /** Runs the demo and returns what it measured. */
+    public DemoReport run() throws Exception {
+        long t0 = System.currentTimeMillis();
+        ModelArch arch = ModelArch.parse(cfg.model());
+        Mnist.Split data = Mnist.load(cfg.data());
+        Dataset train = cfg.trainSamples() > 0 ? data.train().head(cfg.trainSamples()) : data.train();
+        Dataset test = cfg.testSamples() > 0 ? data.test().head(cfg.testSamples()) : data.test();
+        say("data: %d training, %d test images of %dx%d from %s", train.n(), test.n(), train.rows(), train.cols(), cfg.data());
+        if (train.rows() != 28 || train.cols() != 28)
+            throw new IllegalArgumentException("the built-in models take 28x28 images; " + cfg.data() + " holds " + train.rows() + "x" + train.cols());
+
+        JobSpec spec = jobSpec(arch);
+        Path coordWork = cfg.work().resolve("coordinator");
+        long tp = System.currentTimeMillis();
+        ModelProvider models = new ModelProvider(cfg.data(), coordWork, ref -> {
+            throw new IllegalStateException("the demo uses a built-in model");
+        });
+        say("dense %s: pretraining %d epochs on %d images (cached under %s after the first run) ...", arch.id(),
+                cfg.pretrainEpochs(), train.n(), coordWork.resolve("models"));
+        Model dense = models.model(spec.validated("demo"));
+        long pretrainMs = System.currentTimeMillis() - tp;
+        double denseAcc = Network.of(dense).evaluate(test).accuracy();
+        say("dense %s: test accuracy %.2f%% (%.1f s)", arch.id(), 100 * denseAcc, pretrainMs / 1e3);
+
+        String prefix = "demo-" + Long.toString(System.currentTimeMillis(), 36) + ".";
+        EmbeddedBroker embedded = null;
+        String bootstrap = cfg.bootstrap();
+        String brokerInfo;
+        if (bootstrap == null) {
+            long tb = System.currentTimeMillis();
+            embedded = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+            bootstrap = embedded.bootstrapServers();
+            brokerInfo = "embedded KRaft broker (Kafka 4.3.1) at " + bootstrap;
+            say("broker: %s, started in %.1f s", brokerInfo, (System.currentTimeMillis() - tb) / 1e3);
+        } else {
+            brokerInfo = "external broker at " + bootstrap;
+            say("broker: %s (topic prefix %s)", brokerInfo, prefix);
+        }
+        try {
+            CoordinatorConfig cc = CoordinatorConfig.defaults().withBootstrapServers(bootstrap).withTopicPrefix(prefix)
+                    .withDataDir(cfg.data().toString()).withWorkDir(coordWork.toString()).withEvalSamples(cfg.testSamples());
+            try (CoordinatorNode node = CoordinatorNode.start(cc);
+                 AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix)
+                         .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000))) {
+                Map<String, Double> budgets = startAgents(hub, data);
+                Coordinator c = node.coordinator();
+                awaitFleet(c);
+                long startupMs = System.currentTimeMillis() - t0 - pretrainMs;
+                return runJob(c, hub, spec, arch, dense, denseAcc, train, test, budgets, brokerInfo, t0, startupMs, pretrainMs);
+            }
+        } finally {
+            if (embedded != null) embedded.close();
+        }
+    }
+
+    private JobSpec jobSpec(ModelArch arch) {
+        Granularity g = Granularity.valueOf(cfg.granularity().toUpperCase(Locale.ROOT));
+        List<JobSpec.LayerPlan> layers = new ArrayList<>();
+        for (Layer l : arch.layers()) {
+            Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);
+            layers.add(new JobSpec.LayerPlan(l.name(), lg.name()));
+        }
+        return new JobSpec(null, arch.id(), cfg.pretrainEpochs(), cfg.trainSamples(), null, null, layers, cfg.tiers(),
+                MaskSpecs.OUTPUT_MIN_KEEP, cfg.rounds(), 0, 1.0, cfg.deadlineMs(), 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0,
+                cfg.encoding(), cfg.fusion(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
+    }
+
+    /** Adds the fleet: device i holds Dirichlet share i of the training and of the test images, budget round-robin. */
+    private Map<String, Double> startAgents(AgentHub hub, Mnist.Split data) {
+        Map<String, Double> budgets = new LinkedHashMap<>();
+        Map<Double, Integer> perBudget = new TreeMap<>();
+        long smallest = Long.MAX_VALUE, largest = 0;
+        for (int i = 0; i < cfg.devices(); i++) {
+            PartitionSpec part = new PartitionSpec(PartitionSpec.Kind.DIRICHLET, cfg.alpha(), i, cfg.devices(), cfg.seed());
+            Dataset own = part.apply(cfg.trainSamples() > 0 ? data.train().head(cfg.trainSamples()) : data.train());
+            Dataset ownTest = part.apply(cfg.testSamples() > 0 ? data.test().head(cfg.testSamples()) : data.test());
+            String id = String.format(Locale.ROOT, "device-%03d", i);
+            double b = cfg.budgetOf(i);
+            hub.add(new Agent(new Agent.Settings(id, Budget.ofKeep(b), own, ownTest, null)));
+            budgets.put(id, b);
+            perBudget.merge(b, 1, Integer::sum);
+            smallest = Math.min(smallest, own.n());
+            largest = Math.max(largest, own.n());
+        }
+        StringBuilder sb = new StringBuilder();
+        perBudget.forEach((b, n) -> sb.append(String.format(Locale.ROOT, " %d x %s", n, pct(b))));
+        say("fleet: %d agents (budgets:%s), Dirichlet(%.2g) label skew, %d to %d training images each",
+                cfg.devices(), sb, cfg.alpha(), smallest, largest);
+        return budgets;
+    }
+
+    private void awaitFleet(Coordinator c) throws TimeoutException, InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        long alive;
+        while ((alive = c.devices().stream().filter(JobViews.DeviceView::alive).count()) < cfg.devices()) {
+            if (System.currentTimeMillis() > deadline)
+                throw new TimeoutException("only " + alive + " of " + cfg.devices() + " agents registered within 120 s");
+            Thread.sleep(POLL_MS);
+        }
+        say("coordinator: %d devices registered", alive);
+    }
+
+    private DemoReport runJob(Coordinator c, AgentHub hub, JobSpec spec, ModelArch arch, Model dense, double denseAcc,
+                              Dataset train, Dataset test, Map<String, Double> budgets, String brokerInfo, long t0,
+                              long startupMs, long pretrainMs) throws Exception {
+        long tj = System.currentTimeMillis();
+        String jobId = c.submit(spec).id();
+        say("job %s: %s, %d rounds, tiers %s, fusion %s", jobId, arch.id(), cfg.rounds(), tierList(), cfg.fusion());
+        Map<Integer, Long> trainSumByRound = new HashMap<>();
+        long lastTrain = hub.trainMillis();
+        String lastLine = "";
+        int seenRounds = 0;
+        JobViews.JobView v;
+        while (true) {
+            v = c.view(jobId).orElseThrow();
+            while (seenRounds < v.rounds().size()) {
+                seenRounds++;
+                long now = hub.trainMillis();
+                trainSumByRound.put(seenRounds, now - lastTrain);
+                lastTrain = now;
+                say("%s", roundLine(v.rounds().get(seenRounds - 1), tj));
+            }
+            if (!v.state().equals("RUNNING") && !v.state().equals("PENDING")) break;
+            String line = progressLine(v);
+            if (!line.equals(lastLine)) {
+                say("%s", line);
+                lastLine = line;
+            }
+            Thread.sleep(POLL_MS);
+        }
+        if (!v.state().equals("COMPLETED"))
+            throw new IllegalStateException("job " + jobId + " ended " + v.state() + (v.reason() == null ? "" : ": " + v.reason()));
+        long ackDeadline = System.currentTimeMillis() + 120_000;
+        while (c.latestAcks(jobId).size() < cfg.devices() && System.currentTimeMillis() < ackDeadline) Thread.sleep(POLL_MS);
+        Map<String, DeploymentAck> acks = c.latestAcks(jobId);
+        long jobMs = System.currentTimeMillis() - tj;
+        v = c.view(jobId).orElseThrow();
+        say("job %s completed in %.1f s; %d of %d devices applied a tier", jobId, jobMs / 1e3,
+                acks.values().stream().filter(DeploymentAck::applied).count(), cfg.devices());
+
+        List<DemoReport.Round> rounds = new ArrayList<>();
+        long trainTotal = 0;
+        for (JobViews.RoundView r : v.rounds()) {
+            long sum = trainSumByRound.getOrDefault(r.round(), 0L);
+            trainTotal += sum;
+            Map<String, Double> acc = new LinkedHashMap<>();
+            for (JobViews.TierView t : r.tiers()) acc.put(t.tier(), t.accuracy());
+            rounds.add(new DemoReport.Round(r.round(), r.selected(), r.replied(), r.late(), r.duplicates(), r.invalid(),
+                    r.durationMs(), r.trainMsMax(), sum, acc, r.metrics().getOrDefault("logits_change", Double.NaN),
+                    r.metrics().getOrDefault("mask_similarity", Double.NaN), r.uplinkBytes(), r.uplinkBitsPerParameter()));
+        }
+        List<DemoReport.Tier> tiers = tiers(v, dense, acks, budgets);
+        List<DemoReport.Ack> ackRows = new ArrayList<>();
+        budgets.forEach((dev, b) -> {
+            DeploymentAck a = acks.get(dev);
+            ackRows.add(a == null ? new DemoReport.Ack(dev, b, null, false, Double.NaN, 0)
+                    : new DemoReport.Ack(dev, b, a.tier(), a.applied(), a.localAccuracy(), a.evalSamples()));
+        });
+
+        long tb = System.currentTimeMillis();
+        List<DemoReport.Baseline> baselines = baselines(arch, spec, dense, train, test);
+        long baselinesMs = System.currentTimeMillis() - tb;
+
+        long roundsMs = rounds.stream().mapToLong(DemoReport.Round::durationMs).sum();
+        long localTraining = trainTotal / cfg.trainThreads();
+        long overhead = Math.max(0, jobMs - localTraining);
+        double overheadPerRound = rounds.isEmpty() ? 0 : Math.max(0, roundsMs - localTraining) / (double) rounds.size();
+        double bits = rounds.stream().mapToDouble(DemoReport.Round::uplinkBitsPerParam).average().orElse(0);
+        long uplink = rounds.stream().mapToLong(DemoReport.Round::uplinkBytes).sum();
+        System.gc();
+        long heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+        long denseParams = dense.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum();
+        DemoReport.Timing timing = new DemoReport.Timing(System.currentTimeMillis() - t0, startupMs, pretrainMs, jobMs,
+                localTraining, overhead, overheadPerRound, baselinesMs, heapMb);
+        return new DemoReport(configMap(), brokerInfo, denseAcc, denseParams, tiers, rounds, bits, uplink, baselines,
+                timing, ackRows);
+    }
+
+    /** Each published tier: accuracy, sizes, k-of-n check of its artifact, metrics of the last round. */
+    private List<DemoReport.Tier> tiers(JobViews.JobView v, Model dense, Map<String, DeploymentAck> acks,
+                                        Map<String, Double> budgets) throws IOException {
+        long denseBytes = 4L * dense.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum();
+        long biasBytes = 0;
+        for (Layer l : dense.arch().layers()) biasBytes += 4L * dense.bias(l.name()).length;
+        JobViews.RoundView last = v.rounds().get(v.rounds().size() - 1);
+        List<DemoReport.Tier> out = new ArrayList<>();
+        for (JobViews.DeploymentView d : v.deployments().stream().sorted((a, b) -> Double.compare(a.keep(), b.keep())).toList()) {
+            Path artifact = cfg.out().resolve("artifacts").resolve(d.tier() + ".safetensors");
+            Files.createDirectories(artifact.getParent());
+            Files.copy(Path.of(d.artifact()), artifact, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            byte[] file = Files.readAllBytes(artifact);
+            ArtifactCheck.Result check = ArtifactCheck.check(file);
+            if (!check.ok()) say("WARNING: tier %s artifact failed the k-of-n check: %s", d.tier(), check.layers());
+            Map<String, Double> conf = new LinkedHashMap<>(), div = new LinkedHashMap<>();
+            last.tiers().stream().filter(t -> t.tier().equals(d.tier())).findFirst().ifPresent(t -> t.metrics().forEach((k, val) -> {
+                if (k.startsWith("confidence/")) conf.put(k.substring(11), val);
+                if (k.startsWith("diversity/")) div.put(k.substring(10), val);
+            }));
+            List<DeploymentAck> applied = acks.values().stream().filter(a -> a.tier().equals(d.tier()) && a.applied()).toList();
+            double meanDev = applied.stream().mapToDouble(DeploymentAck::localAccuracy).average().orElse(Double.NaN);
+            out.add(new DemoReport.Tier(d.tier(), d.keep(), d.k(), d.accuracy() == null ? Double.NaN : d.accuracy(),
+                    artifact.toString(), check.fileBytes(), check.compactBytes() + biasBytes, denseBytes, check.ok(), conf, div,
+                    applied.size(), meanDev));
+            say("tier %-10s keep %5s  k %s  accuracy %.2f%%  artifact %s (%.1f KiB, compact %.1f KiB vs dense %.1f KiB), k-of-n %s",
+                    d.tier(), pct(d.keep()), d.k(), 100 * (d.accuracy() == null ? Double.NaN : d.accuracy()), artifact,
+                    check.fileBytes() / 1024.0, (check.compactBytes() + biasBytes) / 1024.0, denseBytes / 1024.0,
+                    check.ok() ? "verified" : "FAILED");
+        }
+        return out;
+    }
+
+    /** Centralised DPP (all training data in one place) and magnitude k-of-n, at every tier's keep. */
+    private List<DemoReport.Baseline> baselines(ModelArch arch, JobSpec spec, Model dense, Dataset train, Dataset test) {
+        List<DemoReport.Baseline> out = new ArrayList<>();
+        if (cfg.baselineEpochs() == 0) return out;
+        JobSpec s = spec.validated("demo");
+        for (double keep : cfg.tiers()) {
+            List<MaskSpec> specs = new ArrayList<>();
+            for (JobSpec.LayerPlan p : s.layers()) {
+                Layer l = arch.layer(p.layer());
+                specs.add(MaskSpec.ofKeep(l.name(), Granularity.valueOf(p.granularity()), l.weightShape(),
+                        l.output() ? Math.max(keep, s.outputMinKeep()) : keep));
+            }
+            long t = System.currentTimeMillis();
+            Map<String, float[]> mag = new HashMap<>();
+            for (MaskSpec m : specs) mag.put(m.layer(), Masks.magnitude(dense.weight(m.layer()), m));
+            double magAcc = DppTrainer.evaluate(dense, specs, mag, 0, test).accuracy();
+            out.add(new DemoReport.Baseline(keep, "magnitude", magAcc, System.currentTimeMillis() - t));
+            t = System.currentTimeMillis();
+            say("baseline: centralised DPP at keep %s (%d epochs on %d images) ...", pct(keep), cfg.baselineEpochs(), train.n());
+            TrainConfig tc = TrainConfig.DEFAULTS.withEpochs(cfg.baselineEpochs()).withEvaluate(false);
+            DppResult r = DppTrainer.train(dense, train, specs, null, tc, cfg.seed(), ProgressListener.NONE);
+            double dppAcc = DppTrainer.evaluate(dense, specs, r.groupMasks(), 0, test).accuracy();
+            out.add(new DemoReport.Baseline(keep, "dpp-centralised", dppAcc, System.currentTimeMillis() - t));
+            say("baseline: keep %s  centralised DPP %.2f%%  magnitude %.2f%%", pct(keep), 100 * dppAcc, 100 * magAcc);
+        }
+        return out;
+    }
+
+    private String progressLine(JobViews.JobView v) {
+        if (v.progress() == null) return "job " + v.state().toLowerCase(Locale.ROOT) + " ...";
+        JobViews.ProgressView p = v.progress();
+        return String.format(Locale.ROOT, "round %d/%d: %d/%d devices replied", p.round(), cfg.rounds(), p.replied(), p.selected());
+    }
+
+    private String roundLine(JobViews.RoundView r, long jobStart) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "round %d/%d done: %d/%d replied in %.1f s |",
+                r.round(), cfg.rounds(), r.replied(), r.selected(), r.durationMs() / 1e3));
+        for (JobViews.TierView t : r.tiers())
+            sb.append(String.format(Locale.ROOT, " %s %.2f%%", pct(t.keep()), t.accuracy() == null ? Double.NaN : 100 * t.accuracy()));
+        long elapsed = System.currentTimeMillis() - jobStart;
+        long left = r.round() >= cfg.rounds() ? 0 : elapsed / r.round() * (cfg.rounds() - r.round());
+        sb.append(String.format(Locale.ROOT, " | elapsed %s, about %s left", clock(elapsed), clock(left)));
+        return sb.toString();
+    }
+
+    private Map<String, Object> configMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", cfg.model());
+        m.put("devices", cfg.devices());
+        m.put("rounds", cfg.rounds());
+        m.put("budgets", cfg.budgets());
+        m.put("alpha", cfg.alpha());
+        m.put("granularity", cfg.granularity());
+        m.put("fusion", cfg.fusion());
+        m.put("server_optimizer", cfg.serverOptimizer());
+        m.put("encoding", cfg.encoding());
+        m.put("seed", cfg.seed());
+        m.put("pretrain_epochs", cfg.pretrainEpochs());
+        m.put("train_samples", cfg.trainSamples());
+        m.put("test_samples", cfg.testSamples());
+        m.put("baseline_epochs", cfg.baselineEpochs());
+        m.put("train_threads", cfg.trainThreads());
+        m.put("data", cfg.data().toString());
+        return m;
+    }
+
+    private String tierList() {
+        return String.join(", ", cfg.tiers().stream().map(Demo::pct).toList());
+    }
+
+    private static String pct(double keep) {
+        return ReportWriter.pct(keep);
+    }
+
+    private static String clock(long ms) {
+        long s = Math.round(ms / 1e3);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    private void say(String fmt, Object... args) {
+        out.printf(Locale.ROOT, "[demo] " + fmt + "%n", args);
+        out.flush();
+    }
+}

@@ -1,0 +1,63 @@
+package io.fedprune.deploy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of the sandbox demo ({@code ./fedprune demo}); the defaults are the documented demo.
+ *
+ * @param data            folder with the four standard IDX files (plain or .gz); default {@code data/mnist}
+ * @param out             report folder; default {@code work/demo}
+ * @param work            cache folder (pretrained models); default {@code work}
+ * @param json            also write the JSON report here (it is always written to {@code out/report.json}); default none
+ * @param bootstrap       use this broker instead of the embedded one; default none (embedded KRaft broker)
+ * @param devices         simulated devices; default 10
+ * @param rounds          federated rounds; default 10
+ * @param budgets         keep ratios spread round-robin over the devices; they are also the deployment tiers;
+ *                        default 0.05, 0.10, 0.25
+ * @param alpha           Dirichlet label-skew concentration of the split; default 0.5
+ * @param model           {@code lenet300} (default) or {@code lenet5}
+ * @param granularity     WEIGHT (default), KERNEL or FILTER for the hidden layers (KERNEL applies to convolutions,
+ *                        dense hidden layers then use WEIGHT); the output layer is always WEIGHT at keep >= 25%
+ * @param fusion          RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
+ * @param serverOptimizer NONE (default), MOMENTUM or ADAM over the fused logits
+ * @param encoding        update encoding FLOAT32 (default), FLOAT16 or INT8
+ * @param seed            job seed (split, selection, training); default 1
+ * @param pretrainEpochs  dense pretraining epochs of the model (cached); default 10
+ * @param trainSamples    use only the first N training images (0 = all); default 0
+ * @param testSamples     evaluate on the first N test images (0 = all); default 0
+ * @param baselineEpochs  epochs of the centralised DPP baseline (0 = skip the baselines); default 5
+ * @param trainThreads    agents training at the same time; default 2 (the machine's cores)
+ * @param deadlineMs      round deadline; default 600000
+ */
+public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
+                         List<Double> budgets, double alpha, String model, String granularity, String fusion,
+                         String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
+                         int testSamples, int baselineEpochs, int trainThreads, long deadlineMs) {
+
+    public DemoConfig {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(work, "work");
+        if (devices < 1) throw new IllegalArgumentException("--devices must be >= 1, was " + devices);
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, was " + rounds);
+        if (budgets == null || budgets.isEmpty()) throw new IllegalArgumentException("--budgets must list at least one keep ratio");
+        for (double b : budgets) if (!(b > 0 && b <= 1)) throw new IllegalArgumentException("--budgets: keep ratio " + b + " is not in (0, 1]");
+        budgets = List.copyOf(budgets);
+        if (!(alpha > 0)) throw new IllegalArgumentException("--alpha must be > 0, was " + alpha);
+        if (pretrainEpochs < 0 || trainSamples < 0 || testSamples < 0 || baselineEpochs < 0)
+            throw new IllegalArgumentException("epochs and sample limits must be >= 0");
+        if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
+    }
+
+    /** The budget of device {@code i} (round-robin over the budgets). */
+    public double budgetOf(int i) {
+        return budgets.get(i % budgets.size());
+    }
+
+    /** The distinct budgets, ascending: the deployment tiers. */
+    public List<Double> tiers() {
+        return budgets.stream().distinct().sorted().toList();
+    }
+}

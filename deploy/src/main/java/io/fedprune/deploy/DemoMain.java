@@ -1,0 +1,104 @@
+package io.fedprune.deploy;
+
+import io.fedprune.deploy.report.DemoReport;
+import io.fedprune.deploy.report.Json;
+import io.fedprune.deploy.report.ReportWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ./fedprune demo}: the sandbox (broker, coordinator and a fleet of agents in one process) and its report. */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the sandbox: a Kafka broker, the coordinator and a fleet of simulated devices in one process;",
+                "one federated pruning job on MNIST with progress; then centralised baselines and a report",
+                "(Markdown with SVG plots, and JSON) in --out. Exits 0 and leaves nothing running."})
+public final class DemoMain implements Callable<Integer> {
+
+    @Option(names = "--devices", defaultValue = "10", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
+    int devices;
+    @Option(names = "--rounds", defaultValue = "10", description = "Federated rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+    @Option(names = "--budgets", defaultValue = "0.05,0.10,0.25", split = ",", paramLabel = "KEEP[,KEEP...]",
+            description = "Keep ratios spread round-robin over the devices; also the deployment tiers (default: ${DEFAULT-VALUE}).")
+    List<Double> budgets;
+    @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet label-skew concentration of the split (default: ${DEFAULT-VALUE}).")
+    double alpha;
+    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+            description = "Folder with the four standard IDX files, plain or .gz, 28x28 images, 10 classes (default: ${DEFAULT-VALUE}).")
+    Path data;
+    @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 or lenet5 (default: ${DEFAULT-VALUE}).")
+    String model;
+    @Option(names = "--granularity", defaultValue = "WEIGHT", description = "WEIGHT, KERNEL or FILTER for the hidden layers (default: ${DEFAULT-VALUE}).")
+    String granularity;
+    @Option(names = "--fusion", defaultValue = "RANK", description = "RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN (default: ${DEFAULT-VALUE}).")
+    String fusion;
+    @Option(names = "--server-optimizer", defaultValue = "NONE", description = "NONE, MOMENTUM or ADAM over the fused logits (default: ${DEFAULT-VALUE}).")
+    String serverOptimizer;
+    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding FLOAT32, FLOAT16 or INT8 (default: ${DEFAULT-VALUE}).")
+    String encoding;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, selection and training (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--out", defaultValue = "work/demo", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
+    Path json;
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this Kafka broker instead of the embedded one.")
+    String bootstrap;
+    @Option(names = "--work", defaultValue = "work", paramLabel = "DIR", description = "Cache folder: pretrained models (default: ${DEFAULT-VALUE}).")
+    Path work;
+    @Option(names = "--pretrain-epochs", defaultValue = "10", description = "Dense pretraining epochs (cached; default: ${DEFAULT-VALUE}).")
+    int pretrainEpochs;
+    @Option(names = "--train-samples", defaultValue = "0", description = "Use only the first N training images (0 = all; default: ${DEFAULT-VALUE}).")
+    int trainSamples;
+    @Option(names = "--test-samples", defaultValue = "0", description = "Evaluate on the first N test images (0 = all; default: ${DEFAULT-VALUE}).")
+    int testSamples;
+    @Option(names = "--baseline-epochs", defaultValue = "5", description = "Epochs of the centralised DPP baseline, 0 skips the baselines (default: ${DEFAULT-VALUE}).")
+    int baselineEpochs;
+    @Option(names = "--train-threads", defaultValue = "2", description = "Agents training at the same time (default: ${DEFAULT-VALUE}).")
+    int trainThreads;
+    @Option(names = "--deadline-ms", defaultValue = "600000", description = "Round deadline in ms (default: ${DEFAULT-VALUE}).")
+    long deadlineMs;
+
+    private final String[] args;
+
+    DemoMain(String[] args) {
+        this.args = args;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        DemoConfig cfg;
+        try {
+            cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
+                    fusion, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
+                    trainThreads, deadlineMs);
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage());
+            return 2;
+        }
+        if (!Files.isDirectory(data)) {
+            System.err.println("demo: data folder " + data.toAbsolutePath() + " not found (run ./fedprune fetch-data, or pass --data DIR)");
+            return 2;
+        }
+        DemoReport report = new Demo(cfg, System.out).run();
+        Path md = ReportWriter.write(report, out, "./fedprune demo" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        if (json != null) {
+            if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
+            Files.writeString(json, Json.write(report));
+        }
+        System.out.println("[demo] report: " + md + " (plots and report.json beside it)" + (json == null ? "" : "; JSON also in " + json));
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new DemoMain(args));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        int code = cl.execute(args);
+        System.exit(code);
+    }
+}

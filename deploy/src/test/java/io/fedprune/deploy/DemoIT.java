@@ -1,0 +1,104 @@
+package io.fedprune.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedprune.data.TestData;
+import io.fedprune.deploy.report.ArtifactCheck;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A reduced demo end to end, through the command-line entry point: embedded broker, coordinator, 4 agents with 3
+ * budgets on the committed MNIST subset, 2 rounds, baselines; then the JSON report is checked.
+ */
+class DemoIT {
+
+    @Test
+    void reducedDemoWritesAConsistentReport(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("report"), json = dir.resolve("demo.json");
+        String[] args = {"--data", TestData.mnistMini().toString(), "--devices", "4", "--rounds", "2",
+                "--budgets", "0.05,0.1,0.25", "--pretrain-epochs", "2", "--baseline-epochs", "1", "--seed", "3",
+                "--out", out.toString(), "--work", dir.resolve("work").toString(), "--json", json.toString()};
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            code = new picocli.CommandLine(new DemoMain(args)).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String log = console.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, log);
+        assertTrue(log.contains("round 2/2 done"), "progress is shown");
+
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        assertEquals(r, new ObjectMapper().readTree(out.resolve("report.json").toFile()));
+        double dense = r.get("dense_accuracy").asDouble();
+        assertTrue(dense > 0.5 && dense <= 1, "dense accuracy " + dense);
+
+        JsonNode tiers = r.get("tiers");
+        assertEquals(3, tiers.size());
+        double[] keeps = {0.05, 0.1, 0.25};
+        // k = ceil(keep * n) for fc1 (n = 784) and fc2 (n = 300); fc3 (n = 100) keeps max(keep, 25%)
+        int[][] ks = {{40, 15, 25}, {79, 30, 25}, {196, 75, 25}};
+        for (int t = 0; t < 3; t++) {
+            JsonNode tier = tiers.get(t);
+            assertEquals(keeps[t], tier.get("keep").asDouble(), 1e-12);
+            assertEquals(ks[t][0], tier.get("k").get("fc1").asInt());
+            assertEquals(ks[t][1], tier.get("k").get("fc2").asInt());
+            assertEquals(ks[t][2], tier.get("k").get("fc3").asInt());
+            double acc = tier.get("accuracy").asDouble();
+            assertTrue(acc > 0.2 && acc <= 1, "tier accuracy " + acc + " is far above chance (0.1)");
+            Path artifact = Path.of(tier.get("artifact").asText());
+            assertTrue(artifact.startsWith(out), artifact + " is in the report folder");
+            assertTrue(ArtifactCheck.check(Files.readAllBytes(artifact)).ok(), "artifact is k-of-n");
+            assertTrue(tier.get("k_of_n").asBoolean());
+            assertTrue(tier.get("compact_bytes").asLong() < tier.get("dense_bytes").asLong());
+        }
+
+        JsonNode rounds = r.get("rounds");
+        assertEquals(2, rounds.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode rd = rounds.get(i);
+            assertEquals(i + 1, rd.get("round").asInt());
+            assertEquals(4, rd.get("replied").asInt());
+            assertTrue(rd.get("duration_ms").asLong() > 0);
+            assertTrue(rd.get("train_ms_max").asLong() > 0);
+            assertTrue(rd.get("train_ms_max").asLong() <= rd.get("duration_ms").asLong());
+        }
+        assertEquals(32.0, r.get("uplink_bits_per_param").asDouble(), 0.5, "float32 logits: 32 bits per parameter");
+
+        JsonNode bl = r.get("baselines");
+        assertEquals(6, bl.size());
+        Set<String> seen = new HashSet<>();
+        for (JsonNode b : bl) seen.add(b.get("method").asText() + "@" + b.get("keep").asDouble());
+        for (double k : keeps) {
+            assertTrue(seen.contains("dpp-centralised@" + k), seen.toString());
+            assertTrue(seen.contains("magnitude@" + k), seen.toString());
+        }
+        JsonNode acks = r.get("acks");
+        assertEquals(4, acks.size());
+        for (JsonNode a : acks) assertTrue(a.get("applied").asBoolean(), a.toString());
+        for (String f : new String[]{"REPORT.md", "accuracy.svg", "convergence.svg", "tiers.svg"})
+            assertTrue(Files.size(out.resolve(f)) > 500, f);
+    }
+
+    @Test
+    void badOptionsExitWithAMessage(@TempDir Path dir) {
+        String[] args = {"--data", dir.resolve("missing").toString()};
+        assertEquals(2, new picocli.CommandLine(new DemoMain(args)).execute(args));
+        String[] bad = {"--budgets", "0.05,1.5", "--data", TestData.mnistMini().toString()};
+        assertEquals(2, new picocli.CommandLine(new DemoMain(bad)).execute(bad));
+    }
+}
