@@ -27,6 +27,9 @@ class LocalExperimentTest {
         assertEquals(Path.of("r.json"), o.json());
         assertEquals("./fedprune local --models lenet5 --keeps 0.1,0.02 --lenet5-rows filter:0.5 --dpp-epochs 2 --json r.json", o.command());
         assertNull(LocalExperiment.parse(new String[]{"--help"}));
+        String data = Path.of("data/mnist").toAbsolutePath().toString();
+        assertEquals("./fedprune local --json r.json", LocalExperiment.parse(new String[]{"--data", data, "--json", "r.json"}).command());
+        assertEquals("./fedprune local --data elsewhere", LocalExperiment.parse(new String[]{"--data", "elsewhere"}).command());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--keeps", "1.5"}))
                 .getMessage().contains("--keeps"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--lenet5-rows", "tile:0.5"}))
