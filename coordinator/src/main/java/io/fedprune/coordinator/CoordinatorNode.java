@@ -59,7 +59,9 @@ public final class CoordinatorNode implements AutoCloseable {
         }
         WireCodec codec = WireCodec.standard();
         publisher = new Publisher(clients.producer("coordinator"), topics, codec);
-        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
+        BlobReader.Config rc = BlobReader.Config.defaults();
+        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), rc.maxBlobBytes()));
         transport = new KafkaRoundTransport(publisher, reader, codec, BLOB_TIMEOUT);
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 json -> transport.getBytes(fromJson(json)));

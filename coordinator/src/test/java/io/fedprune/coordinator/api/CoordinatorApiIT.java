@@ -101,6 +101,28 @@ class CoordinatorApiIT {
     }
 
     @Test
+    void anUploadedModelIsStoredAsABlobAndNotLogged() throws Exception {
+        java.util.List<io.fedprune.wire.Safetensors.Entry> entries = new java.util.ArrayList<>();
+        for (io.fedprune.model.Tensor t : io.fedprune.model.Model.init(io.fedprune.model.ModelArch.LENET300, 3).toTensors())
+            entries.add(io.fedprune.wire.Safetensors.Entry.of(t));
+        String b64 = java.util.Base64.getEncoder().encodeToString(io.fedprune.wire.Safetensors.write(entries, Map.of()));
+        HttpResponse<String> created = post("/jobs", "{\"rounds\": 2, \"modelSafetensors\": \"" + b64 + "\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode spec = JSON.readTree(created.body()).path("spec");
+        assertTrue(spec.path("modelSafetensors").isMissingNode() || spec.path("modelSafetensors").isNull(), "the model bytes must not be kept in the spec");
+        assertTrue(spec.path("modelBlob").asText().contains("blobId"), spec.toString());
+        assertEquals(202, post("/jobs/" + JSON.readTree(created.body()).path("id").asText() + "/cancel", "").statusCode());
+
+        HttpResponse<String> bad = post("/jobs", "{\"modelSafetensors\": \"%%%\"}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals("modelSafetensors", JSON.readTree(bad.body()).path("field").asText());
+        String notAModel = java.util.Base64.getEncoder().encodeToString("hello".getBytes());
+        bad = post("/jobs", "{\"modelSafetensors\": \"" + notAModel + "\"}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals("modelSafetensors", JSON.readTree(bad.body()).path("field").asText());
+    }
+
+    @Test
     void healthMetricsAndOpenApiAreServed() throws Exception {
         assertEquals(200, get("/health").statusCode());
         HttpResponse<String> prom = get("/prometheus");
