@@ -32,7 +32,7 @@ class CoordinatorRestartIT {
             try (CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
                 Coordinator c = first.coordinator();
                 await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-                jobId = c.submit(FederatedRoundsIT.spec(4)).id();
+                jobId = c.submit(FederatedRoundsIT.spec(4, "INT8")).id();   // also exercises int8 updates
                 await().atMost(Duration.ofMinutes(3)).until(() -> c.view(jobId).orElseThrow().rounds().size() >= 2);
             }
             try (CoordinatorNode second = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
@@ -44,7 +44,10 @@ class CoordinatorRestartIT {
                 assertEquals("COMPLETED", done.state(), done.reason());
                 assertEquals(4, done.rounds().size());
                 assertEquals(2, done.deployments().size());
-                for (JobViews.RoundView r : done.rounds()) assertTrue(r.replied() >= 1);
+                for (JobViews.RoundView r : done.rounds()) {
+                    assertTrue(r.replied() >= 1);
+                    assertTrue(r.uplinkBitsPerParameter() > 8 && r.uplinkBitsPerParameter() < 10, "int8 + scales: " + r.uplinkBitsPerParameter());
+                }
                 assertTrue(c.artifact(jobId, "keep-0.1").isPresent());
             }
         }

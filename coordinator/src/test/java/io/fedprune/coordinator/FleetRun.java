@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * A real federated run in one JVM (embedded broker, coordinator node, a fleet of agents on a Dirichlet split) that
  * prints per-round metrics and the final tiers. Not a test; run it with the test class path:
- * {@code java --add-modules jdk.incubator.vector -cp ... io.fedprune.coordinator.FleetRun DATA_DIR [rounds] [fusion] [seed]}.
+ * {@code java --add-modules jdk.incubator.vector -cp ... io.fedprune.coordinator.FleetRun DATA_DIR [rounds] [fusion] [seed]
+ * [serverOptimizer] [serverLr]}.
  */
 public final class FleetRun {
     public static void main(String[] args) throws Exception {
@@ -31,6 +32,8 @@ public final class FleetRun {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         String fusion = args.length > 2 ? args[2] : "RANK";
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
+        String optimizer = args.length > 4 ? args[4] : "NONE";
+        double serverLr = args.length > 5 ? Double.parseDouble(args[5]) : 1.0;
         double[] budgets = {0.05, 0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.25, 0.25, 0.25};
         Path work = Files.createDirectories(Path.of("work/fleet-run"));
         Mnist.Split mnist = Mnist.load(data);
@@ -47,7 +50,7 @@ public final class FleetRun {
             Coordinator c = node.coordinator();
             while (c.devices().stream().filter(JobViews.DeviceView::alive).count() < budgets.length) Thread.sleep(100);
             JobSpec spec = new JobSpec(null, "lenet300", 10, 0, null, null, null, List.of(0.05, 0.1, 0.25), 0.25, rounds,
-                    0, 1.0, 600_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, 0.1, "NONE", 1.0, seed);
+                    0, 1.0, 600_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, 0.1, optimizer, serverLr, seed);
             String id = c.submit(spec).id();
             int printed = 0;
             while (c.view(id).orElseThrow().state().equals("RUNNING")) {

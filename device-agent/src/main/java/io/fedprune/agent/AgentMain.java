@@ -16,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code ./fedprune agent}: one device agent, running until interrupted. */
 @Command(name = "fedprune agent", mixinStandardHelpOptions = true, version = Agent.VERSION, sortOptions = false,
-        description = {"A fedprune device agent: registers with the coordinator over Kafka, trains DPP mask logits on its",
-                "private data when selected for a round, and applies the deployed tier that fits its budget."},
+        description = "A fedprune device agent: registers with the coordinator over Kafka, trains DPP mask logits on its "
+                + "private data when selected for a round, and applies the deployed tier that fits its budget.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped normally", "1:unreadable data or broker unreachable", "2:bad option"})
 public final class AgentMain implements Callable<Integer> {
