@@ -123,7 +123,7 @@ public final class Demo {
             layers.add(new JobSpec.LayerPlan(l.name(), lg.name()));
         }
         return new JobSpec(null, arch.id(), cfg.pretrainEpochs(), cfg.trainSamples(), null, null, layers, cfg.tiers(),
-                MaskSpecs.OUTPUT_MIN_KEEP, cfg.rounds(), 0, 1.0, cfg.deadlineMs(), 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0,
+                MaskSpecs.OUTPUT_MIN_KEEP, cfg.rounds(), 0, 1.0, cfg.deadlineMs(), cfg.localEpochs(), cfg.learningRate(), 128, 5.0, 0.5, 1e-3, 1.0,
                 cfg.encoding(), cfg.fusion(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
     }
 
@@ -333,6 +333,8 @@ public final class Demo {
         m.put("test_samples", cfg.testSamples());
         m.put("baseline_epochs", cfg.baselineEpochs());
         m.put("train_threads", cfg.trainThreads());
+        m.put("local_epochs", cfg.localEpochs());
+        m.put("learning_rate", cfg.learningRate());
         m.put("data", cfg.data().toString());
         return m;
     }

@@ -30,11 +30,14 @@ import java.util.Objects;
  * @param baselineEpochs  epochs of the centralised DPP baseline (0 = skip the baselines); default 5
  * @param trainThreads    agents training at the same time; default 2 (the machine's cores)
  * @param deadlineMs      round deadline; default 600000
+ * @param localEpochs     passes over its data per device and round; default 1
+ * @param learningRate    Adam learning rate of the devices' logits; default 0.1
  */
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
                          List<Double> budgets, double alpha, String model, String granularity, String fusion,
                          String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
-                         int testSamples, int baselineEpochs, int trainThreads, long deadlineMs) {
+                         int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
+                         int localEpochs, double learningRate) {
 
     public DemoConfig {
         Objects.requireNonNull(data, "data");
@@ -49,6 +52,8 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (pretrainEpochs < 0 || trainSamples < 0 || testSamples < 0 || baselineEpochs < 0)
             throw new IllegalArgumentException("epochs and sample limits must be >= 0");
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
+        if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
+        if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
     }
 
     /** The budget of device {@code i} (round-robin over the budgets). */

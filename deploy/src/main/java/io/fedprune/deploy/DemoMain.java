@@ -64,6 +64,11 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--deadline-ms", defaultValue = "600000", description = "Round deadline in ms (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
+    @Option(names = "--local-epochs", defaultValue = "1", description = "Passes over its data per device and round (default: ${DEFAULT-VALUE}).")
+    int localEpochs;
+    @Option(names = "--lr", defaultValue = "0.1", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
+    double lr;
+
     private final String[] args;
 
     DemoMain(String[] args) {
@@ -76,7 +81,7 @@ public final class DemoMain implements Callable<Integer> {
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
                     fusion, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
-                    trainThreads, deadlineMs);
+                    trainThreads, deadlineMs, localEpochs, lr);
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             return 2;
