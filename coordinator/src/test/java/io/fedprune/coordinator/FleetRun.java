@@ -24,7 +24,7 @@ import java.util.Map;
  * A real federated run in one JVM (embedded broker, coordinator node, a fleet of agents on a Dirichlet split) that
  * prints per-round metrics and the final tiers. Not a test; run it with the test class path:
  * {@code java --add-modules jdk.incubator.vector -cp ... io.fedprune.coordinator.FleetRun DATA_DIR [rounds] [fusion] [seed]
- * [serverOptimizer] [serverLr]}.
+ * [serverOptimizer] [serverLr] [devices]}.
  */
 public final class FleetRun {
     public static void main(String[] args) throws Exception {
@@ -34,7 +34,10 @@ public final class FleetRun {
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
         String optimizer = args.length > 4 ? args[4] : "NONE";
         double serverLr = args.length > 5 ? Double.parseDouble(args[5]) : 1.0;
-        double[] budgets = {0.05, 0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.25, 0.25, 0.25};
+        int devices = args.length > 6 ? Integer.parseInt(args[6]) : 10;
+        double[] ten = {0.05, 0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.25, 0.25, 0.25};
+        double[] budgets = new double[devices];
+        for (int i = 0; i < devices; i++) budgets[i] = ten[i * ten.length / devices];
         Path work = Files.createDirectories(Path.of("work/fleet-run"));
         Mnist.Split mnist = Mnist.load(data);
         long t0 = System.nanoTime();
@@ -70,7 +73,10 @@ public final class FleetRun {
             for (Map.Entry<String, DeploymentAck> a : c.latestAcks(id).entrySet())
                 System.out.printf("ack %s: %s applied=%s local accuracy %.4f on %d images%n", a.getKey(), a.getValue().tier(),
                         a.getValue().applied(), a.getValue().localAccuracy(), a.getValue().evalSamples());
-            System.out.printf("wall time %.1f s, uplink %d bytes%n", (System.nanoTime() - t0) / 1e9, hub.uplinkBytes());
+            Runtime rt = Runtime.getRuntime();
+            rt.gc();
+            System.out.printf("wall time %.1f s, uplink %d bytes, JVM heap used after GC %d MB (whole JVM: broker, coordinator, agents)%n",
+                    (System.nanoTime() - t0) / 1e9, hub.uplinkBytes(), (rt.totalMemory() - rt.freeMemory()) >> 20);
         }
     }
 
