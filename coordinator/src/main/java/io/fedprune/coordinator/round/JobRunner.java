@@ -67,6 +67,11 @@ import java.util.function.LongSupplier;
 public final class JobRunner implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
     private static final long POLL_MS = 100;
+    /**
+     * The mask-similarity metrics look at the masks of at most this many devices per round (a seeded sample of the
+     * selected ones), so the round's memory stays O(model) however large the fleet: fusion itself streams.
+     */
+    static final int SIMILARITY_SAMPLE = 32;
 
     /** Where the runner reports what happened (the coordinator appends it to the job log and its views). */
     public interface Listener {
@@ -212,6 +217,7 @@ public final class JobRunner implements Runnable {
         Accumulator acc = new FusionConfig(Fusion.valueOf(spec.fusion()), spec.trimFraction(), 1.0,
                 ServerOptimizer.Config.none()).strategy().begin(shapes);
         Set<String> seen = new HashSet<>();
+        Set<String> similaritySample = sample(selected.keySet(), roundSeed, SIMILARITY_SAMPLE);
         List<BitSet> deviceMasks = new ArrayList<>();
         List<int[]> deviceKs = new ArrayList<>();
         int late = lateBetweenRounds, duplicates = 0, invalid = 0;
@@ -238,7 +244,7 @@ public final class JobRunner implements Runnable {
                 reason = RejectReason.DUPLICATE;
                 reject = "second update of device " + u.deviceId() + " for round " + round;
             } else {
-                reject = accept(u, selected.get(u.deviceId()), acc, deviceMasks, deviceKs);
+                reject = accept(u, selected.get(u.deviceId()), acc, similaritySample.contains(u.deviceId()) ? deviceMasks : null, deviceKs);
                 if (reject != null) reason = reason(reject);
             }
             if (reject != null) {
@@ -287,7 +293,18 @@ public final class JobRunner implements Runnable {
         return RejectReason.INVALID_FIELD;
     }
 
-    /** Checks an update against its assignment and adds it; returns why it was rejected, or null. */
+    /** At most {@code max} of the ids, chosen by a seeded shuffle of the sorted ids (the same for the same seed). */
+    static Set<String> sample(Set<String> ids, long seed, int max) {
+        List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(ids));
+        if (sorted.size() <= max) return new HashSet<>(sorted);
+        Collections.shuffle(sorted, new Random(seed ^ 0x5DEECE66DL));
+        return new HashSet<>(sorted.subList(0, max));
+    }
+
+    /**
+     * Checks an update against its assignment and adds it; returns why it was rejected, or null. The device's own
+     * top-k mask is kept for the similarity metrics when {@code deviceMasks} is not null.
+     */
     private String accept(ReceivedUpdate u, int[] k, Accumulator acc, List<BitSet> deviceMasks, List<int[]> deviceKs) {
         List<LayerSpec> used = u.update().kUsed();
         if (!used.equals(layerSpecs(k))) return "k used " + used + " differs from the assignment " + layerSpecs(k);
@@ -308,6 +325,7 @@ public final class JobRunner implements Runnable {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
+        if (deviceMasks == null) return null;   // not in this round's similarity sample
         BitSet bits = new BitSet();
         int off = 0;
         for (int l = 0; l < shapes.size(); l++) {
