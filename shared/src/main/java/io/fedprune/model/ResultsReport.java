@@ -42,7 +42,14 @@ public final class ResultsReport {
         for (DenseInfo d : r.dense().values())
             md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %d | %.2f ms |%n", name(d.model()), 100 * d.accuracy(), d.epochs(), d.stepMillis()));
         md.append("\nDense training: Adam, learning rate 1e-3 with cosine decay to 0, batch 128, He-normal initialisation, seed ")
-                .append(o.seed()).append(".\n\n");
+                .append(o.seed()).append(".");
+        List<String> cached = r.dense().values().stream().filter(DenseInfo::cached).map(d -> name(d.model())).toList();
+        if (!cached.isEmpty())
+            md.append(" ").append(String.join(" and ", cached)).append(cached.size() > 1 ? " were" : " was")
+                    .append(" loaded from the cache in ").append(o.work().resolve("models"))
+                    .append(" (trained by an earlier run of the same command; --retrain trains again), so the run time above excludes")
+                    .append(cached.size() > 1 ? " their" : " its").append(" training.");
+        md.append("\n\n");
 
         for (ModelArch arch : r.dense().keySet()) {
             List<Row> rows = r.rows().stream().filter(x -> x.model() == arch).toList();
