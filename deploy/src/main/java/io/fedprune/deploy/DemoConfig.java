@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param json            also write the JSON report here (it is always written to {@code out/report.json}); default none
  * @param bootstrap       use this broker instead of the embedded one; default none (embedded KRaft broker)
  * @param devices         simulated devices; default 10
- * @param rounds          federated rounds; default 10
+ * @param rounds          federated rounds; default 20
  * @param budgets         keep ratios spread round-robin over the devices; they are also the deployment tiers;
  *                        default 0.05, 0.10, 0.25
  * @param alpha           Dirichlet label-skew concentration of the split; default 0.5

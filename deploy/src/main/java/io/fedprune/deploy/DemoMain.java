@@ -21,7 +21,7 @@ public final class DemoMain implements Callable<Integer> {
 
     @Option(names = "--devices", defaultValue = "10", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
-    @Option(names = "--rounds", defaultValue = "10", description = "Federated rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "20", description = "Federated rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
     @Option(names = "--budgets", defaultValue = "0.05,0.10,0.25", split = ",", paramLabel = "KEEP[,KEEP...]",
             description = "Keep ratios spread round-robin over the devices; also the deployment tiers (default: ${DEFAULT-VALUE}).")
