@@ -277,12 +277,7 @@ public final class Demo {
         if (cfg.baselineEpochs() == 0) return out;
         JobSpec s = spec.validated("demo");
         for (double keep : cfg.tiers()) {
-            List<MaskSpec> specs = new ArrayList<>();
-            for (JobSpec.LayerPlan p : s.layers()) {
-                Layer l = arch.layer(p.layer());
-                specs.add(MaskSpec.ofKeep(l.name(), Granularity.valueOf(p.granularity()), l.weightShape(),
-                        l.output() ? Math.max(keep, s.outputMinKeep()) : keep));
-            }
+            List<MaskSpec> specs = s.maskSpecs(keep);
             long t = System.currentTimeMillis();
             Map<String, float[]> mag = new HashMap<>();
             for (MaskSpec m : specs) mag.put(m.layer(), Masks.magnitude(dense.weight(m.layer()), m));

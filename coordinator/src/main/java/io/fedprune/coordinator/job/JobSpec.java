@@ -1,7 +1,10 @@
 package io.fedprune.coordinator.job;
 
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.model.Layer;
 import io.fedprune.model.ModelArch;
 
 import java.util.ArrayList;
@@ -135,6 +138,21 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
     /** The architecture (after validation). */
     public ModelArch modelArch() {
         return ModelArch.parse(arch);
+    }
+
+    /**
+     * The mask spec of every pruned layer at a keep ratio (after validation): {@code k = ceil(keep * n)}, the output
+     * layer keeping at least {@code outputMinKeep}. The one place of this rule for tiers, devices and baselines.
+     */
+    public List<MaskSpec> maskSpecs(double keep) {
+        ModelArch a = modelArch();
+        List<MaskSpec> out = new ArrayList<>();
+        for (LayerPlan p : layers) {
+            Layer l = a.layer(p.layer());
+            out.add(MaskSpec.ofKeep(p.layer(), Granularity.valueOf(p.granularity()), l.weightShape(),
+                    l.output() ? Math.max(keep, outputMinKeep) : keep));
+        }
+        return out;
     }
 
     /** This spec without the uploaded model bytes (for the log), pointing at the blob that holds them. */

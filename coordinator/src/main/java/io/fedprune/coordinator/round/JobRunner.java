@@ -381,12 +381,7 @@ public final class JobRunner implements Runnable {
 
     /** The tier's spec per layer: k = ceil(keep * n), the output layer keeping at least outputMinKeep. */
     List<MaskSpec> tierSpecs(double keep) {
-        List<MaskSpec> out = new ArrayList<>();
-        for (MaskSpec s : baseSpecs) {
-            double kp = model.arch().layer(s.layer()).output() ? Math.max(keep, spec.outputMinKeep()) : keep;
-            out.add(s.withK(MaskSpec.kFor(kp, s.n())));
-        }
-        return out;
+        return spec.maskSpecs(keep);
     }
 
     /** Selected devices and their k per layer: live devices whose budget fits, shuffled with the round seed. */
@@ -417,6 +412,7 @@ public final class JobRunner implements Runnable {
         if (p.capabilities().stream().anyMatch(c -> c.startsWith("model:"))
                 && !p.capabilities().contains("model:" + spec.arch())) return Optional.empty();
         Budget b = p.budget();
+        List<MaskSpec> byKeep = b.keep() > 0 ? spec.maskSpecs(b.keep()) : null;
         int[] k = new int[baseSpecs.size()];
         for (int l = 0; l < k.length; l++) {
             MaskSpec s = baseSpecs.get(l);
@@ -424,9 +420,8 @@ public final class JobRunner implements Runnable {
             if (explicit != null) {
                 if (explicit < 1 || explicit > s.n()) return Optional.empty();
                 k[l] = explicit;
-            } else if (b.keep() > 0) {
-                double kp = model.arch().layer(s.layer()).output() ? Math.max(b.keep(), spec.outputMinKeep()) : b.keep();
-                k[l] = MaskSpec.kFor(kp, s.n());
+            } else if (byKeep != null) {
+                k[l] = byKeep.get(l).k();
             } else {
                 return Optional.empty();
             }
