@@ -63,9 +63,8 @@ public final class DppLayer {
         stats = new float[2 * groups];
         // a hand-off to the worker costs tens of microseconds: split only layers with enough work
         this.threads = c >= MIN_CANDIDATES_PER_SPLIT ? cfg.threads() : 1;
-        int lanes = kernels.vectorized() ? 16 : 1;
-        scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()),
-                threads > 1 ? new RowKernels.Scratch(n, k, lanes, cfg.exactKMax()) : null};
+        scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, cfg.exactKMax()),
+                threads > 1 ? new RowKernels.Scratch(n, k, cfg.exactKMax()) : null};
     }
 
     public MaskSpec spec() {

@@ -147,7 +147,7 @@ public final class Relax {
      */
     static double newtonStep(double sm, int k, double sf) {
         if (!(sf > 0) || !(sm > 0)) return sm > k ? 2.0 : -2.0;
-        return Math.max(-2.0, Math.min(2.0, Math.log(sm / k) * sm / sf));
+        return Math.max(-2.0, Math.min(2.0, StrictMath.log(sm / k) * sm / sf));   // StrictMath: the kernels use it
     }
 
     /** Soft mask of the continuous limit at scores {@code key * invT}, tau solved to 1e-12. Allocates. */

@@ -1,10 +1,10 @@
 package io.fedprune.dpp;
 
 /**
- * The per-group kernels of a DPP step. Two implementations: {@link ScalarKernels} (delegates to the reference maths
- * in {@link Relax}) and {@code VectorKernels} ({@code jdk.incubator.vector}), loaded by {@link #select} only when
- * that module is in the boot layer. Gradient kernels work in place: {@code g} holds {@code dL/dA} on entry and
- * {@code dL/dD} on return.
+ * The per-group kernels of a DPP step. Two implementations that give bit-identical results (float arithmetic in a
+ * fixed order, see {@link FloatMath}): {@link ScalarKernels} (plain loops) and {@code VectorKernels}
+ * ({@code jdk.incubator.vector}), loaded by {@link #select} only when that module is in the boot layer. Gradient
+ * kernels work in place: {@code g} holds {@code dL/dA} on entry and {@code dL/dD} on return.
  */
 interface RowKernels {
 
@@ -35,23 +35,25 @@ interface RowKernels {
     /** Whether this implementation is vectorised. */
     boolean vectorized();
 
-    /** Per-thread scratch sized for rows of n candidates keeping k. */
+    /**
+     * Per-thread scratch sized for rows of n candidates keeping k: staged rows padded to a multiple of 16 ({@link
+     * FloatMath#stage}), the exact relaxation's remaining mass per stage, and two sets of 16 virtual-lane accumulators.
+     */
     final class Scratch {
         final float[] f;
         final float[] a, b, c;
         final float[] rs, sums;
-        final double[] d;
+        final float[] acc = new float[2 * FloatMath.W];
 
-        Scratch(int n, int k, int lanes, int exactKMax) {
-            int np = (n + lanes - 1) / lanes * lanes + lanes;
+        Scratch(int n, int k, int exactKMax) {
+            int np = FloatMath.padded(n);
             f = new float[np];
             a = new float[np];
             b = new float[np];
             c = new float[np];
-            int ke = Math.min(k, exactKMax);
-            rs = new float[ke <= 0 || k >= n ? 0 : ke * np];
+            int ke = k >= n ? 0 : Math.min(k, exactKMax);
+            rs = new float[ke * np];
             sums = new float[Math.max(ke, 1)];
-            d = new double[Relax.exactScratch(n, ke <= 0 || k >= n ? 0 : ke)];
         }
     }
 

@@ -1,0 +1,120 @@
+package io.fedprune.dpp;
+
+import java.util.Arrays;
+
+/**
+ * The float arithmetic of the DPP kernels with a fixed operation order, so that {@link ScalarKernels} and
+ * {@code VectorKernels} give bit-identical results, independent of the JIT tier, the hardware's vector width and the
+ * thread split. Java float {@code +, -, *, /}, {@code sqrt}, {@code min}/{@code max} and the integer and bit operations
+ * are exactly specified (IEEE 754, round to nearest), and the vectorised kernels use the same operations lane-wise in
+ * the same order. What is not exactly specified, and so not used on any value that reaches a result:
+ * <ul>
+ *   <li>{@code Math.exp}/{@code Math.log} and the Vector API's {@code VectorOperators.EXP}/{@code LOG}: the latter
+ *       are a Java fallback ({@code Math}) in the interpreter and C1 but intrinsic stubs in C2-compiled code, and
+ *       differ in the last bit for ~4% of arguments (measured on JDK 17, AVX2), so a JVM's first training differed
+ *       from later ones. Here: {@link #exp} and {@link #log}, polynomials built from IEEE operations only, with a
+ *       lane-wise twin in {@code VectorKernels}; scalar transcendental functions of reduced values use
+ *       {@link StrictMath}.</li>
+ *   <li>{@code reduceLanes(ADD)} on floats (unspecified order). Every float sum of a row is instead a sum over
+ *       {@link #W} = 16 <em>virtual lanes</em>: element {@code i} of the row (row-relative index) is added to lane
+ *       {@code i % 16} in increasing {@code i}, starting from +0, and the 16 lanes are then added in order 0..15
+ *       ({@link #sumLanes}). A vector of L lanes (L divides 16) adds into lanes {@code [i % 16, i % 16 + L)}.</li>
+ *   <li>Fused multiply-add: not used (it differs from {@code a * b + c}, and {@code Math.fma} is very slow where the
+ *       hardware lacks it).</li>
+ * </ul>
+ */
+final class FloatMath {
+    private FloatMath() {
+    }
+
+    /** Number of virtual lanes of every float sum; also the padding of staged rows. */
+    static final int W = 16;
+
+    /** {@code n} rounded up to a multiple of {@link #W}. */
+    static int padded(int n) {
+        return (n + W - 1) / W * W;
+    }
+
+    /**
+     * Copies a row {@code src[off..off+n)} into {@code buf[0..n)}, fills {@code buf[n..padded(n))} with {@code pad}
+     * and returns {@code padded(n)}.
+     */
+    static int stage(float[] src, int off, int n, float[] buf, float pad) {
+        System.arraycopy(src, off, buf, 0, n);
+        int np = padded(n);
+        Arrays.fill(buf, n, np, pad);
+        return np;
+    }
+
+    /** Adds lanes {@code acc[base..base+W)} in order, clears them and returns the sum. */
+    static float sumLanes(float[] acc, int base) {
+        float s = acc[base];
+        acc[base] = 0f;
+        for (int j = 1; j < W; j++) {
+            s += acc[base + j];
+            acc[base + j] = 0f;
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ exp (Cephes expf)
+
+    /** Below this, {@link #exp} returns 0 (about ln of {@link Float#MIN_NORMAL}). */
+    static final float EXP_LO = -87.33654f;
+    /** Above this, {@link #exp} returns +Infinity (about ln of {@link Float#MAX_VALUE}). */
+    static final float EXP_HI = 88.72283f;
+    static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that {@code n * LN2_HI} is exact. */
+    static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: {@code (t + ROUND) - ROUND} rounds t to an integer, kept in the low bits of {@code t + ROUND}. */
+    static final float ROUND = 0x1.8p23f;
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final float E0 = 1.9875691500e-4f, E1 = 1.3981999507e-3f, E2 = 8.3334519073e-3f, E3 = 4.1665795894e-2f,
+            E4 = 1.6666665459e-1f, E5 = 5.0000001201e-1f;
+
+    /**
+     * {@code e^x} within 2 ulp for results in the normal range; 0 for {@code x < EXP_LO} (flushes results below
+     * about 1.2e-38), +Infinity for {@code x > EXP_HI}, NaN for NaN. Steps (mirrored lane-wise in
+     * {@code VectorKernels.exp}): {@code x = n ln2 + r} with n = round(x log2 e), {@code |r| <= ln2 / 2};
+     * {@code e^r = 1 + r + r^2 P(r)}; times {@code 2^(n >> 1) * 2^(n - (n >> 1))} (two factors keep both normal).
+     */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = xc * LOG2E + ROUND;
+        int n = Float.floatToRawIntBits(t) - ROUND_BITS;
+        float nf = t - ROUND;
+        float r = xc - nf * LN2_HI - nf * LN2_LO;
+        float y = (((((E0 * r + E1) * r + E2) * r + E3) * r + E4) * r + E5) * (r * r) + r + 1f;
+        int n1 = n >> 1, n2 = n - n1;
+        y = y * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat((n2 + 127) << 23);
+        return x < EXP_LO ? 0f : x > EXP_HI ? Float.POSITIVE_INFINITY : y;
+    }
+
+    // ------------------------------------------------------------------ log (Cephes logf)
+
+    static final float SQRT_HALF = 0.70710678118654752f;
+    static final float G0 = 7.0376836292e-2f, G1 = -1.1514610310e-1f, G2 = 1.1676998740e-1f, G3 = -1.2420140846e-1f,
+            G4 = 1.4249322787e-1f, G5 = -1.6668057665e-1f, G6 = 2.0000714765e-1f, G7 = -2.4999993993e-1f,
+            G8 = 3.3333331174e-1f;
+
+    /**
+     * Natural log within 2 ulp of <b>positive normal</b> x (the kernels' only arguments: Gumbel noise takes the log of
+     * {@code u in [2^-24, 1)} and of {@code -log u in [2^-24, 17]}); other arguments give meaningless, but still
+     * deterministic, values. Steps (mirrored lane-wise in {@code VectorKernels.log}): {@code x = m 2^e},
+     * {@code m in [sqrt(1/2), sqrt(2))} from the bits, {@code f = m - 1}; {@code log(1 + f) = f - f^2/2 + f^3 P(f)};
+     * plus {@code e ln2} in two parts.
+     */
+    static float log(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        int e = (bits >>> 23) - 126;                                           // x = m 2^e, m in [0.5, 1)
+        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f000000);
+        boolean small = m < SQRT_HALF;                                         // then m -> 2m, e -> e - 1
+        float f = small ? m + m - 1f : m - 1f;
+        float fe = small ? e - 1 : e;
+        float z = f * f;
+        float y = ((((((((G0 * f + G1) * f + G2) * f + G3) * f + G4) * f + G5) * f + G6) * f + G7) * f + G8) * f * z;
+        y = y + fe * LN2_LO;
+        y = y + -0.5f * z;
+        return f + y + fe * LN2_HI;
+    }
+}
