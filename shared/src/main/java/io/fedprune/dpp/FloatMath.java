@@ -16,9 +16,10 @@ import java.util.Arrays;
  *       lane-wise twin in {@code VectorKernels}; scalar transcendental functions of reduced values use
  *       {@link StrictMath}.</li>
  *   <li>{@code reduceLanes(ADD)} on floats (unspecified order). Every float sum of a row is instead a sum over
- *       {@link #W} = 16 <em>virtual lanes</em>: element {@code i} of the row (row-relative index) is added to lane
- *       {@code i % 16} in increasing {@code i}, starting from +0, and the 16 lanes are then added in order 0..15
- *       ({@link #sumLanes}). A vector of L lanes (L divides 16) adds into lanes {@code [i % 16, i % 16 + L)}.</li>
+ *       {@link #W} = 32 <em>virtual lanes</em>: element {@code i} of the row (row-relative index) is added to lane
+ *       {@code i % 32} in increasing {@code i}, starting from +0, and the 32 lanes are then added by a fixed pairwise
+ *       tree ({@link #sumLanes}). A vector of L lanes (L divides 16) adds into lanes {@code [i % 32, i % 32 + L)}
+ *       (32 lanes: with 8-lane vectors 4 independent chains of additions).</li>
  *   <li>Fused multiply-add: not used (it differs from {@code a * b + c}, and {@code Math.fma} is very slow where the
  *       hardware lacks it).</li>
  * </ul>
@@ -27,12 +28,14 @@ final class FloatMath {
     private FloatMath() {
     }
 
-    /** Number of virtual lanes of every float sum; also the padding of staged rows. */
-    static final int W = 16;
+    /** Number of virtual lanes of every float sum. */
+    static final int W = 32;
+    /** Staged rows are padded to a multiple of this (at least the lanes of any vector species used). */
+    static final int PAD = 16;
 
-    /** {@code n} rounded up to a multiple of {@link #W}. */
+    /** {@code n} rounded up to a multiple of {@link #PAD}. */
     static int padded(int n) {
-        return (n + W - 1) / W * W;
+        return (n + PAD - 1) / PAD * PAD;
     }
 
     /**
@@ -46,23 +49,25 @@ final class FloatMath {
         return np;
     }
 
-    /** Adds lanes {@code acc[base..base+W)} in order, clears them and returns the sum. */
+    /**
+     * The sum of lanes {@code acc[base..base+W)} by a fixed pairwise tree (lane j plus lane j + w, for w = 16, 8, .., 1),
+     * leaving the lanes cleared (the accumulators are all zero between sums).
+     */
     static float sumLanes(float[] acc, int base) {
+        for (int w = W / 2; w >= 1; w /= 2)
+            for (int j = base; j < base + w; j++) acc[j] = acc[j] + acc[j + w];
         float s = acc[base];
-        acc[base] = 0f;
-        for (int j = 1; j < W; j++) {
-            s += acc[base + j];
-            acc[base + j] = 0f;
-        }
+        Arrays.fill(acc, base, base + W, 0f);
         return s;
     }
 
-    // ------------------------------------------------------------------ exp (Cephes expf)
+    // ------------------------------------------------------------------ exp (Cephes expf coefficients)
 
-    /** Below this, {@link #exp} returns 0 (about ln of {@link Float#MIN_NORMAL}). */
-    static final float EXP_LO = -87.33654f;
-    /** Above this, {@link #exp} returns +Infinity (about ln of {@link Float#MAX_VALUE}). */
-    static final float EXP_HI = 88.72283f;
+    /**
+     * Arguments are clamped to [EXP_MIN, EXP_MAX]: {@code exp(-104)} rounds to 0 and {@code exp(89)} overflows to
+     * +Infinity through the two scale factors, so no special-case selection is needed.
+     */
+    static final float EXP_MIN = -104f, EXP_MAX = 89f;
     static final float LOG2E = 1.44269504088896341f;
     /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that {@code n * LN2_HI} is exact. */
     static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
@@ -73,24 +78,26 @@ final class FloatMath {
             E4 = 1.6666665459e-1f, E5 = 5.0000001201e-1f;
 
     /**
-     * {@code e^x} within 2 ulp for results in the normal range; 0 for {@code x < EXP_LO} (flushes results below
-     * about 1.2e-38), +Infinity for {@code x > EXP_HI}, NaN for NaN. Steps (mirrored lane-wise in
-     * {@code VectorKernels.exp}): {@code x = n ln2 + r} with n = round(x log2 e), {@code |r| <= ln2 / 2};
-     * {@code e^r = 1 + r + r^2 P(r)}; times {@code 2^(n >> 1) * 2^(n - (n >> 1))} (two factors keep both normal).
+     * {@code e^x} within 2 ulp (normal results), with gradual underflow to 0 below about -87.3 (0 below about -103.9),
+     * +Infinity above about 88.72 and NaN for NaN. Steps (mirrored lane-wise in {@code VectorKernels.exp}):
+     * {@code x = n ln2 + r} with n = round(x log2 e), {@code |r| <= ln2 / 2};
+     * {@code e^r = 1 + r + r^2 P(r)}, P of degree 5 evaluated by Estrin's scheme (short dependency chains); times
+     * {@code 2^(n >> 1) * 2^(n - (n >> 1))} (two factors keep both normal for n in [-150, 128]).
      */
     static float exp(float x) {
-        float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float xc = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
         float t = xc * LOG2E + ROUND;
         int n = Float.floatToRawIntBits(t) - ROUND_BITS;
         float nf = t - ROUND;
         float r = xc - nf * LN2_HI - nf * LN2_LO;
-        float y = (((((E0 * r + E1) * r + E2) * r + E3) * r + E4) * r + E5) * (r * r) + r + 1f;
+        float r2 = r * r, r4 = r2 * r2;
+        float p = (E0 * r + E1) * r4 + ((E2 * r + E3) * r2 + (E4 * r + E5));
+        float y = p * r2 + r + 1f;
         int n1 = n >> 1, n2 = n - n1;
-        y = y * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat((n2 + 127) << 23);
-        return x < EXP_LO ? 0f : x > EXP_HI ? Float.POSITIVE_INFINITY : y;
+        return y * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat((n2 + 127) << 23);
     }
 
-    // ------------------------------------------------------------------ log (Cephes logf)
+    // ------------------------------------------------------------------ log (Cephes logf coefficients)
 
     static final float SQRT_HALF = 0.70710678118654752f;
     static final float G0 = 7.0376836292e-2f, G1 = -1.1514610310e-1f, G2 = 1.1676998740e-1f, G3 = -1.2420140846e-1f,
@@ -100,9 +107,9 @@ final class FloatMath {
     /**
      * Natural log within 2 ulp of <b>positive normal</b> x (the kernels' only arguments: Gumbel noise takes the log of
      * {@code u in [2^-24, 1)} and of {@code -log u in [2^-24, 17]}); other arguments give meaningless, but still
-     * deterministic, values. Steps (mirrored lane-wise in {@code VectorKernels.log}): {@code x = m 2^e},
-     * {@code m in [sqrt(1/2), sqrt(2))} from the bits, {@code f = m - 1}; {@code log(1 + f) = f - f^2/2 + f^3 P(f)};
-     * plus {@code e ln2} in two parts.
+     * deterministic, values. Steps (mirrored lane-wise in {@code VectorKernels.negLog}): {@code x = m 2^e},
+     * {@code m in [sqrt(1/2), sqrt(2))} from the bits, {@code f = m - 1}; {@code log(1 + f) = f - f^2/2 + f^3 P(f)},
+     * P of degree 8 by Estrin's scheme; plus {@code e ln2} in two parts.
      */
     static float log(float x) {
         int bits = Float.floatToRawIntBits(x);
@@ -111,8 +118,9 @@ final class FloatMath {
         boolean small = m < SQRT_HALF;                                         // then m -> 2m, e -> e - 1
         float f = small ? m + m - 1f : m - 1f;
         float fe = small ? e - 1 : e;
-        float z = f * f;
-        float y = ((((((((G0 * f + G1) * f + G2) * f + G3) * f + G4) * f + G5) * f + G6) * f + G7) * f + G8) * f * z;
+        float z = f * f, f4 = z * z;
+        float p = G0 * (f4 * f4) + (((G1 * f + G2) * z + (G3 * f + G4)) * f4 + ((G5 * f + G6) * z + (G7 * f + G8)));
+        float y = p * f * z;
         y = y + fe * LN2_LO;
         y = y + -0.5f * z;
         return f + y + fe * LN2_HI;

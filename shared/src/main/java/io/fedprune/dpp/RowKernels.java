@@ -1,45 +1,170 @@
 package io.fedprune.dpp;
 
-/**
- * The per-group kernels of a DPP step. Two implementations that give bit-identical results (float arithmetic in a
- * fixed order, see {@link FloatMath}): {@link ScalarKernels} (plain loops) and {@code VectorKernels}
- * ({@code jdk.incubator.vector}), loaded by {@link #select} only when that module is in the boot layer. Gradient
- * kernels work in place: {@code g} holds {@code dL/dA} on entry and {@code dL/dD} on return.
- */
-interface RowKernels {
+import java.util.Arrays;
 
-    /** {@code keys[i] = d[i] + scale * gumbel(key, i)} for {@code i in [from, to)}. */
-    void perturb(float[] d, float[] keys, int from, int to, long key, float scale);
+/**
+ * The per-group kernels of a DPP step: the row algorithms (exact relaxation, continuous limit, entropy, Adam) are
+ * written once here, on top of loop primitives implemented twice: {@link ScalarKernels} (plain loops) and
+ * {@code VectorKernels} ({@code jdk.incubator.vector}, loaded by {@link #select} only when that module is in the boot
+ * layer). Both implementations use the same float operations in the same order ({@link FloatMath}), so they give the
+ * same bits, on every JIT tier and any split of the rows over threads. Gradient kernels work in place: {@code g} holds
+ * {@code dL/dA} on entry and {@code dL/dD} on return. Rows are staged in the per-thread {@link Scratch}, padded to a
+ * multiple of 16; pads contribute zero to every sum.
+ *
+ * <p>The maths are those of the double-precision reference {@link Relax} (the tests compare against it).
+ */
+abstract class RowKernels {
+
+    /** Floor of the exact relaxation's shifted scores (see {@link Relax}). */
+    static final float FLOOR = (float) Relax.FLOOR;
+    /** Cap of {@code e = exp(s - tau)} in the continuous limit: {@code exp(30)}, where {@code exp(-e) = 0}. */
+    static final float EMAX = (float) StrictMath.exp(30.0);
+
+    // ------------------------------------------------------------------ element-wise kernels
+
+    /** {@code keys[i] = d[i] + gumbel(key, i) * scale} for {@code i in [from, to)}. */
+    abstract void perturb(float[] d, float[] keys, int from, int to, long key, float scale);
 
     /** Hard top-k of one row into {@code mask[off..off+n)} (see {@link Relax#topK}); stats = (k-th, (k+1)-th largest). */
-    void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff);
+    abstract void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff);
 
     /** {@code weff[c*e + j] = w[c*e + j] * mask[c]} for candidates {@code c in [cFrom, cTo)}. */
-    void expandMul(float[] w, float[] mask, int cFrom, int cTo, int e, float[] weff);
+    abstract void expandMul(float[] w, float[] mask, int cFrom, int cTo, int e, float[] weff);
 
-    /** {@code g[c] = sum_j gw[c*e + j] * w[c*e + j]} for candidates {@code c in [cFrom, cTo)}. */
-    void reduceMul(float[] gw, float[] w, int cFrom, int cTo, int e, float[] g);
+    /** {@code g[c] = sum_j gw[c*e + j] * w[c*e + j]} (in order j = 0..e-1) for candidates {@code c in [cFrom, cTo)}. */
+    abstract void reduceMul(float[] gw, float[] w, int cFrom, int cTo, int e, float[] g);
 
-    /** Exact relaxation's gradient of one row, in place ({@code k < n}). */
-    void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s);
-
-    /** Continuous limit's gradient of one row, in place ({@code k < n}); Newton from {@code tau0}. */
-    void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s);
-
-    /** {@code g += weight * dH(softmax(d_row))/dd} for one row. */
-    void addEntropyGrad(float[] d, int off, int n, float weight, float[] g, Scratch s);
-
-    /** One Adam step (see {@link Relax#adam}) on {@code [from, to)}, t = step number starting at 1. */
-    void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, DppConfig cfg, long t);
+    /** One Adam step on {@code [from, to)}: {@code m = m b1 + g c1; v = v b2 + g g c2; p = p - m step / (sqrt(v) ic2 + eps)}. */
+    abstract void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamStep a);
 
     /** Whether this implementation is vectorised. */
-    boolean vectorized();
+    abstract boolean vectorized();
+
+    // ------------------------------------------------------------------ loop primitives on staged rows [0, np)
+
+    /** Largest of {@code v[0..n)} (exact, any order). */
+    abstract float max(float[] v, int n);
+
+    /** {@code out[i] = exp(max(x[i] * scale - shift, floor))}. */
+    abstract void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out);
+
+    /** Sum of {@code x[i]} (16 virtual lanes, see {@link FloatMath}). */
+    abstract float sum(float[] x, int np, float[] acc);
+
+    /** Sum of {@code x[i] * y[i]}. */
+    abstract float dot(float[] x, float[] y, int np, float[] acc);
+
+    /**
+     * Exact relaxation, forward stage: {@code rs[dst + i] = rs[src + i] * max(u * -invS + 1, 0)}; returns the sum of
+     * {@code u * rs[dst + i]}. (The max clips only when {@code S <= 1}: otherwise {@code u <= 1 < S}.)
+     */
+    abstract float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc);
+
+    /** Exact relaxation, backward stage: the sum of {@code u < S ? a * rs[rp + i] * u : 0}. */
+    abstract float backSum(float[] a, float[] rs, int rp, float[] u, int np, float S, float[] acc);
+
+    /**
+     * Exact relaxation, backward stage, r = {@code rs[rp + i]}: for {@code S > 1} (nothing clipped)
+     * {@code gu = gu + r (a * -invS + dS)}, {@code a = a (u * -invS + 1) + u dS}; else {@code ar = u < S ? a r : 0},
+     * {@code gu = gu + r dS - ar invS}, {@code a = a max(u * -invS + 1, 0) + u dS}.
+     */
+    abstract void backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS);
+
+    /** {@code x[i] = x[i] * y[i] * c}. */
+    abstract void mulScaled(float[] x, float[] y, int np, float c);
+
+    /**
+     * Continuous limit, one Newton pass: {@code e = min(E c, EMAX)}, {@code em = exp(-e)}, {@code F = e em}; returns
+     * the sum of F and stores the sum of em in {@code sums[0]}.
+     */
+    abstract float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc);
+
+    /** {@code g[i] = (g[i] - ratio) * F[i] * invT}. */
+    abstract void limitOut(float[] g, float[] F, int np, float ratio, float invT);
+
+    /** Entropy: {@code x = d - mx}, {@code e = exp(x)}; {@code sums[0] = sum e}, {@code sums[1] = sum e x}. */
+    abstract void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc);
+
+    /** Entropy: {@code g[i] = (d[i] + c) * e[i] * wz + g[i]}. */
+    abstract void entropyOut(float[] d, float[] e, float[] g, int np, float c, float wz);
+
+    // ------------------------------------------------------------------ row algorithms
+
+    /** Exact relaxation's gradient of one row, in place ({@code k < n}; see {@link Relax#exactGrad}). */
+    final void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s) {
+        float[] f = s.f, u = s.a, a = s.b, gu = s.c, rs = s.rs, S = s.sums, acc = s.acc;
+        int np = FloatMath.stage(keys, off, n, f, Float.NEGATIVE_INFINITY);
+        // forward: u = exp(max(s - max s, FLOOR)), r^0 = 1, r^{j+1} = r^j max(1 - u/S_j, 0), S_{j+1} = sum u r^{j+1}
+        expShifted(f, np, invT, max(f, n) * invT, FLOOR, u);
+        Arrays.fill(u, n, np, 0f);
+        Arrays.fill(rs, 0, np, 1f);
+        S[0] = Math.max(sum(u, np, acc), 1e-30f);
+        for (int j = 0; j + 1 < k; j++)
+            S[j + 1] = Math.max(nextMass(u, rs, j * np, (j + 1) * np, np, 1f / S[j], acc), 1e-30f);
+        // backward: a = dL/dr^k = -G
+        FloatMath.stage(g, off, n, a, 0f);
+        for (int i = 0; i < np; i++) a[i] = -a[i];
+        Arrays.fill(gu, 0, np, 0f);
+        for (int j = k - 1; j >= 0; j--) {
+            float Sj = S[j], invS = 1f / Sj;
+            float dS = backSum(a, rs, j * np, u, np, Sj, acc) * invS * invS;
+            backStep(a, rs, j * np, u, gu, np, Sj, invS, dS);
+        }
+        mulScaled(gu, u, np, invT);
+        System.arraycopy(gu, 0, g, off, n);
+    }
+
+    /** Continuous limit's gradient of one row, in place ({@code k < n}); Newton from {@code tau0} (see {@link Relax#limitGrad}). */
+    final void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
+        float[] f = s.f, E = s.a, F = s.b, gs = s.c, acc = s.acc, sums = s.sums;
+        int np = FloatMath.stage(keys, off, n, f, -Float.MAX_VALUE);              // pads: E = 0, em = 1, F = 0
+        FloatMath.stage(g, off, n, gs, 0f);
+        float smax = max(f, n) * invT;
+        expShifted(f, np, invT, smax, Float.NEGATIVE_INFINITY, E);              // E = exp(s - max s)
+        float tau = tau0, sf;
+        for (int it = 0; ; it++) {
+            sf = limitPass(E, F, np, (float) StrictMath.exp(Math.min(smax - tau, 80f)), sums, acc);
+            float excess = (np - sums[0]) - k;                                   // sum of m = 1 - em, minus k
+            if (Math.abs(excess) < 1e-3f * k || it >= maxIter) break;
+            tau += (float) Relax.newtonStep(excess + k, k, sf);
+        }
+        limitOut(gs, F, np, dot(F, gs, np, acc) / Math.max(sf, 1e-30f), invT);
+        System.arraycopy(gs, 0, g, off, n);
+    }
+
+    /** {@code g += weight * dH(softmax(d_row))/dd} for one row (see {@link Relax#addEntropyGrad}). */
+    final void addEntropyGrad(float[] d, int off, int n, float weight, float[] g, Scratch s) {
+        float[] f = s.f, e = s.a, gs = s.c, acc = s.acc, sums = s.sums;
+        int np = FloatMath.stage(d, off, n, f, -Float.MAX_VALUE);               // pads: e = 0, e x = -0
+        FloatMath.stage(g, off, n, gs, 0f);
+        float mx = max(f, n);
+        softmaxSums(f, np, mx, e, sums, acc);
+        float z = sums[0], lz = (float) StrictMath.log(z), h = lz - sums[1] / z;
+        // g += weight * -(e/z) * (d - mx - lz + H)
+        entropyOut(f, e, gs, np, h - mx - lz, -weight / z);
+        System.arraycopy(gs, 0, g, off, n);
+    }
+
+    /** One Adam step (see {@link Relax#adam}) on {@code [from, to)}, t = step number starting at 1. */
+    final void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, DppConfig cfg, long t) {
+        adam(p, g, m, v, from, to, AdamStep.of(cfg, t));
+    }
+
+    /** Adam's per-step float coefficients: {@code c1 = 1 - b1}, {@code step = lr / (1 - b1^t)}, {@code ic2 = 1 / sqrt(1 - b2^t)}. */
+    record AdamStep(float b1, float b2, float c1, float c2, float eps, float step, float ic2) {
+        static AdamStep of(DppConfig cfg, long t) {
+            float b1 = (float) cfg.beta1(), b2 = (float) cfg.beta2();
+            return new AdamStep(b1, b2, 1 - b1, 1 - b2, (float) cfg.eps(),
+                    (float) (cfg.lr() / (1 - StrictMath.pow(cfg.beta1(), t))),
+                    (float) (1 / StrictMath.sqrt(1 - StrictMath.pow(cfg.beta2(), t))));
+        }
+    }
 
     /**
      * Per-thread scratch sized for rows of n candidates keeping k: staged rows padded to a multiple of 16 ({@link
-     * FloatMath#stage}), the exact relaxation's remaining mass per stage, and two sets of 16 virtual-lane accumulators.
+     * FloatMath#stage}), the exact relaxation's remaining mass per stage and stage sums, virtual-lane accumulators.
      */
-    final class Scratch {
+    static final class Scratch {
         final float[] f;
         final float[] a, b, c;
         final float[] rs, sums;
@@ -53,7 +178,7 @@ interface RowKernels {
             c = new float[np];
             int ke = k >= n ? 0 : Math.min(k, exactKMax);
             rs = new float[ke * np];
-            sums = new float[Math.max(ke, 1)];
+            sums = new float[Math.max(ke, 2)];
         }
     }
 
@@ -64,7 +189,7 @@ interface RowKernels {
     }
 
     /** Loads {@code VectorKernels} reflectively, only if {@code jdk.incubator.vector} is present. */
-    final class VectorSupport {
+    static final class VectorSupport {
         static final RowKernels AVAILABLE = load();
 
         private static RowKernels load() {

@@ -6,24 +6,31 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.Arrays;
-
 import static io.fedprune.dpp.FloatMath.W;
 
 /**
- * The per-group kernels with the JDK Vector API ({@code jdk.incubator.vector}). Loaded reflectively by
- * {@link RowKernels#select} only when the module is present. Bit-identical to {@link ScalarKernels}: every loop here
- * is the lane-wise form of the same float operations in the same order (see {@link FloatMath}: own {@link #exp} and
- * {@link #log} instead of {@code VectorOperators.EXP}/{@code LOG}, sums over 16 virtual lanes instead of
- * {@code reduceLanes(ADD)}, no fused multiply-add). Rows are staged in per-thread scratch padded to a multiple of 16
- * ({@link FloatMath#stage}); pads contribute zero to every sum.
+ * The loop primitives of {@link RowKernels} with the JDK Vector API ({@code jdk.incubator.vector}); loaded
+ * reflectively by {@link RowKernels#select} only when the module is present. Every loop is the lane-wise form of the
+ * loop of the same name in {@link ScalarKernels}, the same float operations in the same order, so both give the same
+ * bits (see {@link FloatMath}): own {@link #exp} and {@link #negLog} instead of {@code VectorOperators.EXP}/{@code LOG}
+ * (whose results depend on the JIT tier), sums over 16 virtual lanes instead of {@code reduceLanes(ADD)} (unspecified
+ * order), no fused multiply-add. A sum adds vector {@code x} of row elements {@code [i, i + L)} to the lanes
+ * {@code acc[i % 16 ..)}, in memory.
+ *
+ * <p>No vector crosses a method boundary here (apart from the Vector API's own, force-inlined methods): a helper
+ * taking or returning a FloatVector that C2 does not inline (it refuses callees that already have big compiled code,
+ * and stops inlining at a node count limit) boxes the vector on every call, 20-30x slower. So exp and log are in-place
+ * loops over arrays, the loops are small methods, and conditions that select a vector are hoisted out of loops.
  */
-final class VectorKernels implements RowKernels {
+final class VectorKernels extends RowKernels {
     /** The preferred species, at most 16 lanes (a power of two, so it divides {@link FloatMath#W}). */
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() > W ? FloatVector.SPECIES_512
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() > FloatMath.PAD ? FloatVector.SPECIES_512
             : FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final int L = FS.length();
+    /** Gumbel noise is made in blocks of this many keys (4 KB, stays in L1 between the passes). */
+    private static final int BLOCK = 1024;
+    private static final FloatVector ZERO = FloatVector.zero(FS);
     private static final int[] IOTA = new int[L];
 
     static {
@@ -31,76 +38,79 @@ final class VectorKernels implements RowKernels {
     }
 
     @Override
-    public boolean vectorized() {
+    boolean vectorized() {
         return true;
     }
 
     // ------------------------------------------------------------------ lane-wise twins of FloatMath
 
-    /** {@link FloatMath#exp}, lane-wise, the same operations in the same order. */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(FloatMath.EXP_LO).min(FloatMath.EXP_HI);
-        FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
-        IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
-        FloatVector nf = t.sub(FloatMath.ROUND);
-        FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
-        FloatVector y = r.mul(FloatMath.E0).add(FloatMath.E1).mul(r).add(FloatMath.E2).mul(r).add(FloatMath.E3).mul(r)
-                .add(FloatMath.E4).mul(r).add(FloatMath.E5).mul(r.mul(r)).add(r).add(1f);
-        IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
-        y = y.mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        return y.blend(0f, x.compare(VectorOperators.LT, FloatMath.EXP_LO))
-                .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, FloatMath.EXP_HI));
+    /** {@code x[i] = FloatMath.exp(x[i])} for {@code i in [from, to)}, to - from a multiple of L. */
+    static void exp(float[] x, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            FloatVector xc = FloatVector.fromArray(FS, x, i).max(FloatMath.EXP_MIN).min(FloatMath.EXP_MAX);
+            FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
+            IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
+            FloatVector nf = t.sub(FloatMath.ROUND);
+            FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
+            FloatVector r2 = r.mul(r), r4 = r2.mul(r2);
+            FloatVector p = r.mul(FloatMath.E0).add(FloatMath.E1).mul(r4)
+                    .add(r.mul(FloatMath.E2).add(FloatMath.E3).mul(r2).add(r.mul(FloatMath.E4).add(FloatMath.E5)));
+            IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
+            p.mul(r2).add(r).add(1f)
+                    .mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(x, i);
+        }
     }
 
-    /** {@link FloatMath#log}, lane-wise, the same operations in the same order (positive normal x). */
-    static FloatVector log(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        FloatVector fe = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
-        FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
-        VectorMask<Float> small = m.compare(VectorOperators.LT, FloatMath.SQRT_HALF);
-        FloatVector f = m.sub(1f).blend(m.add(m).sub(1f), small);
-        fe = fe.blend(fe.sub(1f), small);
-        FloatVector z = f.mul(f);
-        FloatVector y = f.mul(FloatMath.G0).add(FloatMath.G1).mul(f).add(FloatMath.G2).mul(f).add(FloatMath.G3).mul(f)
-                .add(FloatMath.G4).mul(f).add(FloatMath.G5).mul(f).add(FloatMath.G6).mul(f).add(FloatMath.G7).mul(f)
-                .add(FloatMath.G8).mul(f).mul(z);
-        y = y.add(fe.mul(FloatMath.LN2_LO));
-        y = y.add(z.mul(-0.5f));
-        return f.add(y).add(fe.mul(FloatMath.LN2_HI));
+    /** {@code x[i] = -FloatMath.log(x[i])} for {@code i in [from, to)} (positive normal x), to - from a multiple of L. */
+    static void negLog(float[] x, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            IntVector bits = FloatVector.fromArray(FS, x, i).reinterpretAsInts();
+            FloatVector fe = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
+            FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
+            VectorMask<Float> small = m.compare(VectorOperators.LT, FloatMath.SQRT_HALF);
+            FloatVector f = m.sub(1f).blend(m.add(m).sub(1f), small);
+            fe = fe.blend(fe.sub(1f), small);
+            FloatVector z = f.mul(f), f4 = z.mul(z);
+            FloatVector p = f4.mul(f4).mul(FloatMath.G0).add(
+                    f.mul(FloatMath.G1).add(FloatMath.G2).mul(z).add(f.mul(FloatMath.G3).add(FloatMath.G4)).mul(f4)
+                            .add(f.mul(FloatMath.G5).add(FloatMath.G6).mul(z).add(f.mul(FloatMath.G7).add(FloatMath.G8))));
+            FloatVector y = p.mul(f).mul(z);
+            y = y.add(fe.mul(FloatMath.LN2_LO));
+            y = y.add(z.mul(-0.5f));
+            f.add(y).add(fe.mul(FloatMath.LN2_HI)).neg().intoArray(x, i);
+        }
     }
 
-    /** Adds x (row elements {@code [i, i+L)}) into the virtual lanes {@code acc[base + i % W ..)} (see {@link FloatMath}). */
-    private static void accumulate(float[] acc, int base, int i, FloatVector x) {
-        int h = base + (i & (W - 1));
-        FloatVector.fromArray(FS, acc, h).add(x).intoArray(acc, h);
-    }
-
-    // ------------------------------------------------------------------ kernels
+    // ------------------------------------------------------------------ element-wise kernels
 
     @Override
-    public void perturb(float[] d, float[] keys, int from, int to, long key, float scale) {
+    void perturb(float[] d, float[] keys, int from, int to, long key, float scale) {
         int k1 = (int) key, k2 = (int) (key >>> 32);
         IntVector iota = IntVector.fromArray(IS, IOTA, 0);
         int i = from;
-        for (; i + L <= to; i += L) {
-            IntVector x = iota.add(i + k1).mul(0x9E3779B9).lanewise(VectorOperators.XOR, k2);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
-            IntVector b = x.lanewise(VectorOperators.LSHR, 9).lanewise(VectorOperators.LSHL, 1).lanewise(VectorOperators.OR, 1);
-            FloatVector u = ((FloatVector) b.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f);
-            FloatVector g = log(log(u).neg()).neg();
-            FloatVector.fromArray(FS, d, i).add(g.mul(scale)).intoArray(keys, i);
+        for (int end; (end = Math.min(i + BLOCK, (to - i) / L * L + i)) > i; i = end) {   // blocks of whole vectors
+            for (int j = i; j < end; j += L) {              // Gumbel.uniform, lane-wise, into keys
+                IntVector x = iota.add(j + k1).mul(0x9E3779B9).lanewise(VectorOperators.XOR, k2);
+                x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
+                x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
+                x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+                IntVector b = x.lanewise(VectorOperators.LSHR, 9).lanewise(VectorOperators.LSHL, 1).lanewise(VectorOperators.OR, 1);
+                ((FloatVector) b.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).intoArray(keys, j);
+            }
+            negLog(keys, i, end);                           // -log u
+            negLog(keys, i, end);                           // Gumbel -log(-log u)
+            for (int j = i; j < end; j += L)
+                FloatVector.fromArray(FS, d, j).add(FloatVector.fromArray(FS, keys, j).mul(scale)).intoArray(keys, j);
         }
         ScalarKernels.INSTANCE.perturb(d, keys, i, to, key, scale);
     }
 
     @Override
-    public void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff) {
+    void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff) {
         float[] v = s.f;
         int np = FloatMath.stage(keys, off, n, v, Float.NEGATIVE_INFINITY);
-        float hi = maxOf(v, n), lo = minOf(v, n);
+        float hi = max(v, n), lo = min(v, n);
         float mid = Float.NaN;
         boolean found = false;
         if (k < n && Float.isFinite(hi) && Float.isFinite(lo)) {
@@ -111,7 +121,7 @@ final class VectorKernels implements RowKernels {
                 if (!(m > lo && m < hi)) break;                                  // adjacent floats: a tie at the boundary
                 IntVector cv = IntVector.zero(IS);
                 for (int i = 0; i < np; i += L) cv = cv.add(one, FloatVector.fromArray(FS, v, i).compare(VectorOperators.GT, m).cast(IS));
-                int c = cv.reduceLanes(VectorOperators.ADD);                     // integer: exact in any order
+                int c = cv.reduceLanes(VectorOperators.ADD);                     // integers: exact in any order
                 if (c == k) {
                     mid = m;
                     found = true;
@@ -126,13 +136,13 @@ final class VectorKernels implements RowKernels {
             return;
         }
         // the k values > mid are the top k; min and max are exact in any order
-        FloatVector one = FloatVector.broadcast(FS, 1f), zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector mn = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY), mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (; i + L <= n; i += L) {
             FloatVector x = FloatVector.fromArray(FS, v, i);
             VectorMask<Float> gt = x.compare(VectorOperators.GT, mid);
-            zero.blend(one, gt).intoArray(mask, off + i);
+            ZERO.blend(one, gt).intoArray(mask, off + i);
             mn = mn.min(x.blend(Float.POSITIVE_INFINITY, gt.not()));
             mx = mx.max(x.blend(Float.NEGATIVE_INFINITY, gt));
         }
@@ -148,7 +158,7 @@ final class VectorKernels implements RowKernels {
         stats[soff + 1] = nxt;
     }
 
-    private static float minOf(float[] v, int n) {
+    private static float min(float[] v, int n) {
         FloatVector mn = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
         int i = 0;
         for (; i + L <= n; i += L) mn = mn.min(FloatVector.fromArray(FS, v, i));
@@ -157,8 +167,8 @@ final class VectorKernels implements RowKernels {
         return m;
     }
 
-    /** Largest of {@code v[0..n)} (exact; {@link ScalarKernels#maxOf} gives the same value). */
-    private static float maxOf(float[] v, int n) {
+    @Override
+    float max(float[] v, int n) {
         FloatVector mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (; i + L <= n; i += L) mx = mx.max(FloatVector.fromArray(FS, v, i));
@@ -168,153 +178,23 @@ final class VectorKernels implements RowKernels {
     }
 
     @Override
-    public void expandMul(float[] w, float[] mask, int cFrom, int cTo, int e, float[] weff) {
-        if (e != 1) {
-            ScalarKernels.INSTANCE.expandMul(w, mask, cFrom, cTo, e, weff);
-            return;
-        }
+    void expandMul(float[] w, float[] mask, int cFrom, int cTo, int e, float[] weff) {
         int i = cFrom;
-        for (; i + L <= cTo; i += L) FloatVector.fromArray(FS, w, i).mul(FloatVector.fromArray(FS, mask, i)).intoArray(weff, i);
-        ScalarKernels.INSTANCE.expandMul(w, mask, i, cTo, 1, weff);
+        if (e == 1)
+            for (; i + L <= cTo; i += L) FloatVector.fromArray(FS, w, i).mul(FloatVector.fromArray(FS, mask, i)).intoArray(weff, i);
+        ScalarKernels.INSTANCE.expandMul(w, mask, i, cTo, e, weff);
     }
 
     @Override
-    public void reduceMul(float[] gw, float[] w, int cFrom, int cTo, int e, float[] g) {
-        if (e != 1) {
-            ScalarKernels.INSTANCE.reduceMul(gw, w, cFrom, cTo, e, g);
-            return;
-        }
+    void reduceMul(float[] gw, float[] w, int cFrom, int cTo, int e, float[] g) {
         int i = cFrom;
-        for (; i + L <= cTo; i += L) FloatVector.fromArray(FS, gw, i).mul(FloatVector.fromArray(FS, w, i)).intoArray(g, i);
-        ScalarKernels.INSTANCE.reduceMul(gw, w, i, cTo, 1, g);
+        if (e == 1)
+            for (; i + L <= cTo; i += L) FloatVector.fromArray(FS, gw, i).mul(FloatVector.fromArray(FS, w, i)).intoArray(g, i);
+        ScalarKernels.INSTANCE.reduceMul(gw, w, i, cTo, e, g);
     }
 
     @Override
-    public void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s) {
-        float[] f = s.f, u = s.a, a = s.b, gu = s.c, rs = s.rs, sums = s.sums, acc = s.acc;
-        int np = FloatMath.stage(keys, off, n, f, Float.NEGATIVE_INFINITY);
-        Arrays.fill(acc, 0f);
-        float smax = maxOf(f, n) * invT;
-        // forward: u, r^0 = 1, and r^{j+1} = r^j max(1 - u/S_j, 0), S_{j+1} = sum u r^{j+1}
-        FloatVector one = FloatVector.broadcast(FS, 1f);
-        for (int i = 0; i < np; i += L) {
-            exp(FloatVector.fromArray(FS, f, i).mul(invT).sub(smax).max(ScalarKernels.FLOOR)).intoArray(u, i);
-            one.intoArray(rs, i);
-        }
-        for (int i = n; i < np; i++) u[i] = 0f;
-        for (int i = 0; i < np; i += L) accumulate(acc, 0, i, FloatVector.fromArray(FS, u, i));
-        sums[0] = Math.max(FloatMath.sumLanes(acc, 0), 1e-30f);
-        for (int j = 0; j + 1 < k; j++) {
-            float invS = 1f / sums[j];
-            boolean clip = !(sums[j] > 1f);
-            int src = j * np, dst = src + np;
-            for (int i = 0; i < np; i += L) {
-                FloatVector ui = FloatVector.fromArray(FS, u, i);
-                FloatVector q = ui.mul(-invS).add(1f);
-                FloatVector r = FloatVector.fromArray(FS, rs, src + i).mul(clip ? q.max(0f) : q);
-                r.intoArray(rs, dst + i);
-                accumulate(acc, 0, i, ui.mul(r));
-            }
-            sums[j + 1] = Math.max(FloatMath.sumLanes(acc, 0), 1e-30f);
-        }
-        // backward: a = dL/dr^k = -G
-        FloatMath.stage(g, off, n, a, 0f);
-        for (int i = 0; i < np; i += L) {
-            FloatVector.fromArray(FS, a, i).neg().intoArray(a, i);
-            FloatVector.zero(FS).intoArray(gu, i);
-        }
-        for (int j = k - 1; j >= 0; j--) {
-            float Sj = sums[j], invS = 1f / Sj;
-            int rp = j * np;
-            if (Sj > 1f) {                                          // u <= 1 < S: no clipping at this stage
-                for (int i = 0; i < np; i += L)
-                    accumulate(acc, 0, i, FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i)).mul(FloatVector.fromArray(FS, u, i)));
-                float dS = FloatMath.sumLanes(acc, 0) * invS * invS;
-                for (int i = 0; i < np; i += L) {
-                    FloatVector ui = FloatVector.fromArray(FS, u, i);
-                    FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
-                    FloatVector ai = FloatVector.fromArray(FS, a, i);
-                    FloatVector.fromArray(FS, gu, i).add(r.mul(ai.mul(-invS).add(dS))).intoArray(gu, i);
-                    ai.mul(ui.mul(-invS).add(1f)).add(ui.mul(dS)).intoArray(a, i);
-                }
-                continue;
-            }
-            for (int i = 0; i < np; i += L) {
-                FloatVector ui = FloatVector.fromArray(FS, u, i);
-                FloatVector ar = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i));
-                accumulate(acc, 0, i, ar.mul(ui).blend(0f, ui.compare(VectorOperators.GE, Sj)));   // q > 0 <=> u < S
-            }
-            float dS = FloatMath.sumLanes(acc, 0) * invS * invS;
-            for (int i = 0; i < np; i += L) {
-                FloatVector ui = FloatVector.fromArray(FS, u, i);
-                FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
-                FloatVector ai = FloatVector.fromArray(FS, a, i);
-                FloatVector q = ui.mul(-invS).add(1f).max(0f);
-                FloatVector ar = ai.mul(r).blend(0f, ui.compare(VectorOperators.GE, Sj));
-                FloatVector.fromArray(FS, gu, i).add(r.mul(dS)).sub(ar.mul(invS)).intoArray(gu, i);
-                ai.mul(q).add(ui.mul(dS)).intoArray(a, i);
-            }
-        }
-        for (int i = 0; i < np; i += L)
-            FloatVector.fromArray(FS, gu, i).mul(FloatVector.fromArray(FS, u, i)).mul(invT).intoArray(gu, i);
-        System.arraycopy(gu, 0, g, off, n);
-    }
-
-    @Override
-    public void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
-        float[] f = s.f, E = s.a, F = s.b, gs = s.c, acc = s.acc;
-        int np = FloatMath.stage(keys, off, n, f, -Float.MAX_VALUE);
-        FloatMath.stage(g, off, n, gs, 0f);
-        Arrays.fill(acc, 0f);
-        float smax = maxOf(f, n) * invT;
-        for (int i = 0; i < np; i += L) exp(FloatVector.fromArray(FS, f, i).mul(invT).sub(smax)).intoArray(E, i);
-        float tau = tau0, sf;
-        for (int it = 0; ; it++) {
-            float c = ScalarKernels.limitScale(smax, tau);
-            for (int i = 0; i < np; i += L) {
-                FloatVector e = FloatVector.fromArray(FS, E, i).mul(c).min(ScalarKernels.EMAX);
-                FloatVector em = exp(e.neg()), fi = e.mul(em);
-                accumulate(acc, 0, i, em);
-                accumulate(acc, W, i, fi);
-                fi.intoArray(F, i);
-            }
-            sf = FloatMath.sumLanes(acc, W);
-            float fsum = (np - FloatMath.sumLanes(acc, 0)) - k;                // pads have e = 0, em = 1, m = 0
-            if (Math.abs(fsum) < 1e-3f * k || it >= maxIter) break;
-            tau += (float) Relax.newtonStep(fsum + k, k, sf);
-        }
-        for (int i = 0; i < np; i += L) accumulate(acc, 0, i, FloatVector.fromArray(FS, F, i).mul(FloatVector.fromArray(FS, gs, i)));
-        float ratio = FloatMath.sumLanes(acc, 0) / Math.max(sf, 1e-30f);
-        for (int i = 0; i < np; i += L)
-            FloatVector.fromArray(FS, gs, i).sub(ratio).mul(FloatVector.fromArray(FS, F, i)).mul(invT).intoArray(gs, i);
-        System.arraycopy(gs, 0, g, off, n);
-    }
-
-    @Override
-    public void addEntropyGrad(float[] d, int off, int n, float weight, float[] g, Scratch s) {
-        float[] f = s.f, e = s.a, gs = s.c, acc = s.acc;
-        int np = FloatMath.stage(d, off, n, f, -Float.MAX_VALUE);               // pads: e = 0, e * x = -0
-        FloatMath.stage(g, off, n, gs, 0f);
-        Arrays.fill(acc, 0f);
-        float mx = maxOf(f, n);
-        for (int i = 0; i < np; i += L) {
-            FloatVector x = FloatVector.fromArray(FS, f, i).sub(mx), ex = exp(x);
-            ex.intoArray(e, i);
-            accumulate(acc, 0, i, ex);
-            accumulate(acc, W, i, ex.mul(x));
-        }
-        float zs = FloatMath.sumLanes(acc, 0), zxs = FloatMath.sumLanes(acc, W);
-        float lz = (float) StrictMath.log(zs), h = lz - zxs / zs, c = h - mx - lz, wz = -weight / zs;
-        // g += weight * -(e/z) * (d - mx - lz + H)
-        for (int i = 0; i < np; i += L)
-            FloatVector.fromArray(FS, f, i).add(c).mul(FloatVector.fromArray(FS, e, i)).mul(wz)
-                    .add(FloatVector.fromArray(FS, gs, i)).intoArray(gs, i);
-        System.arraycopy(gs, 0, g, off, n);
-    }
-
-    @Override
-    public void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, DppConfig cfg, long t) {
-        ScalarKernels.AdamStep a = ScalarKernels.AdamStep.of(cfg, t);
+    void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamStep a) {
         int i = from;
         for (; i + L <= to; i += L) {
             FloatVector gi = FloatVector.fromArray(FS, g, i);
@@ -324,6 +204,126 @@ final class VectorKernels implements RowKernels {
             vi.intoArray(v, i);
             FloatVector.fromArray(FS, p, i).sub(mi.mul(a.step()).div(vi.sqrt().mul(a.ic2()).add(a.eps()))).intoArray(p, i);
         }
-        ScalarKernels.INSTANCE.adam(p, g, m, v, i, to, cfg, t);
+        ScalarKernels.INSTANCE.adam(p, g, m, v, i, to, a);
+    }
+
+    // ------------------------------------------------------------------ loop primitives on staged rows
+
+    @Override
+    void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, i).mul(scale).sub(shift).max(floor).intoArray(out, i);
+        exp(out, 0, np);
+    }
+
+    @Override
+    float sum(float[] x, int np, float[] acc) {
+        for (int i = 0; i < np; i += L) {
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i)).intoArray(acc, h);
+        }
+        return FloatMath.sumLanes(acc, 0);
+    }
+
+    @Override
+    float dot(float[] x, float[] y, int np, float[] acc) {
+        for (int i = 0; i < np; i += L) {
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i))).intoArray(acc, h);
+        }
+        return FloatMath.sumLanes(acc, 0);
+    }
+
+    @Override
+    float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc) {
+        for (int i = 0; i < np; i += L) {
+            FloatVector ui = FloatVector.fromArray(FS, u, i);
+            FloatVector r = FloatVector.fromArray(FS, rs, src + i).mul(ui.mul(-invS).add(1f).max(0f));
+            r.intoArray(rs, dst + i);
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(ui.mul(r)).intoArray(acc, h);
+        }
+        return FloatMath.sumLanes(acc, 0);
+    }
+
+    @Override
+    float backSum(float[] a, float[] rs, int rp, float[] u, int np, float S, float[] acc) {
+        for (int i = 0; i < np; i += L) {
+            FloatVector ui = FloatVector.fromArray(FS, u, i);
+            FloatVector x = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i)).mul(ui);
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(x.blend(0f, ui.compare(VectorOperators.GE, S))).intoArray(acc, h);
+        }
+        return FloatMath.sumLanes(acc, 0);
+    }
+
+    @Override
+    void backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS) {
+        if (S > 1f) {                                       // u <= 1 < S: nothing clipped at this stage
+            for (int i = 0; i < np; i += L) {
+                FloatVector ui = FloatVector.fromArray(FS, u, i);
+                FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
+                FloatVector ai = FloatVector.fromArray(FS, a, i);
+                FloatVector.fromArray(FS, gu, i).add(r.mul(ai.mul(-invS).add(dS))).intoArray(gu, i);
+                ai.mul(ui.mul(-invS).add(1f)).add(ui.mul(dS)).intoArray(a, i);
+            }
+            return;
+        }
+        for (int i = 0; i < np; i += L) {
+            FloatVector ui = FloatVector.fromArray(FS, u, i);
+            FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
+            FloatVector ai = FloatVector.fromArray(FS, a, i);
+            FloatVector q = ui.mul(-invS).add(1f).max(0f);
+            FloatVector ar = ai.mul(r).blend(0f, ui.compare(VectorOperators.GE, S));
+            FloatVector.fromArray(FS, gu, i).add(r.mul(dS)).sub(ar.mul(invS)).intoArray(gu, i);
+            ai.mul(q).add(ui.mul(dS)).intoArray(a, i);
+        }
+    }
+
+    @Override
+    void mulScaled(float[] x, float[] y, int np, float c) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i)).mul(c).intoArray(x, i);
+    }
+
+    @Override
+    float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, E, i).mul(c).min(EMAX).neg().intoArray(F, i);
+        exp(F, 0, np);                                      // em = exp(-e)
+        for (int i = 0; i < np; i += L) {
+            FloatVector e = FloatVector.fromArray(FS, E, i).mul(c).min(EMAX), em = FloatVector.fromArray(FS, F, i);
+            FloatVector fi = e.mul(em);
+            fi.intoArray(F, i);
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(em).intoArray(acc, h);
+            FloatVector.fromArray(FS, acc, W + h).add(fi).intoArray(acc, W + h);
+        }
+        sums[0] = FloatMath.sumLanes(acc, 0);
+        return FloatMath.sumLanes(acc, W);
+    }
+
+    @Override
+    void limitOut(float[] g, float[] F, int np, float ratio, float invT) {
+        for (int i = 0; i < np; i += L)
+            FloatVector.fromArray(FS, g, i).sub(ratio).mul(FloatVector.fromArray(FS, F, i)).mul(invT).intoArray(g, i);
+    }
+
+    @Override
+    void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, d, i).sub(mx).intoArray(e, i);
+        exp(e, 0, np);
+        for (int i = 0; i < np; i += L) {
+            FloatVector x = FloatVector.fromArray(FS, d, i).sub(mx), ex = FloatVector.fromArray(FS, e, i);
+            int h = i & (W - 1);
+            FloatVector.fromArray(FS, acc, h).add(ex).intoArray(acc, h);
+            FloatVector.fromArray(FS, acc, W + h).add(ex.mul(x)).intoArray(acc, W + h);
+        }
+        sums[0] = FloatMath.sumLanes(acc, 0);
+        sums[1] = FloatMath.sumLanes(acc, W);
+    }
+
+    @Override
+    void entropyOut(float[] d, float[] e, float[] g, int np, float c, float wz) {
+        for (int i = 0; i < np; i += L)
+            FloatVector.fromArray(FS, d, i).add(c).mul(FloatVector.fromArray(FS, e, i)).mul(wz)
+                    .add(FloatVector.fromArray(FS, g, i)).intoArray(g, i);
     }
 }
