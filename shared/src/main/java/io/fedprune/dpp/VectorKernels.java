@@ -52,9 +52,8 @@ final class VectorKernels extends RowKernels {
             IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
             FloatVector nf = t.sub(FloatMath.ROUND);
             FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
-            FloatVector r2 = r.mul(r), r4 = r2.mul(r2);
-            FloatVector p = r.mul(FloatMath.E0).add(FloatMath.E1).mul(r4)
-                    .add(r.mul(FloatMath.E2).add(FloatMath.E3).mul(r2).add(r.mul(FloatMath.E4).add(FloatMath.E5)));
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.mul(FloatMath.E3).add(FloatMath.E2).mul(r2).add(r.mul(FloatMath.E1).add(FloatMath.E0));
             IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
             p.mul(r2).add(r).add(1f)
                     .mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
@@ -80,6 +79,19 @@ final class VectorKernels extends RowKernels {
             y = y.add(z.mul(-0.5f));
             f.add(y).add(fe.mul(FloatMath.LN2_HI)).neg().intoArray(x, i);
         }
+    }
+
+    /** {@link FloatMath#sumLanes}: the same pairwise tree, its levels w >= L lane-wise. */
+    private static float sumLanes(float[] acc, int base) {
+        int w = W / 2;
+        for (; w >= L; w /= 2)
+            for (int j = base; j < base + w; j += L)
+                FloatVector.fromArray(FS, acc, j).add(FloatVector.fromArray(FS, acc, j + w)).intoArray(acc, j);
+        for (; w >= 1; w /= 2)
+            for (int j = base; j < base + w; j++) acc[j] = acc[j] + acc[j + w];
+        float s = acc[base];
+        java.util.Arrays.fill(acc, base, base + W, 0f);
+        return s;
     }
 
     // ------------------------------------------------------------------ element-wise kernels
@@ -221,7 +233,7 @@ final class VectorKernels extends RowKernels {
             int h = i & (W - 1);
             FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i)).intoArray(acc, h);
         }
-        return FloatMath.sumLanes(acc, 0);
+        return sumLanes(acc, 0);
     }
 
     @Override
@@ -230,7 +242,7 @@ final class VectorKernels extends RowKernels {
             int h = i & (W - 1);
             FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i))).intoArray(acc, h);
         }
-        return FloatMath.sumLanes(acc, 0);
+        return sumLanes(acc, 0);
     }
 
     @Override
@@ -242,7 +254,7 @@ final class VectorKernels extends RowKernels {
             int h = i & (W - 1);
             FloatVector.fromArray(FS, acc, h).add(ui.mul(r)).intoArray(acc, h);
         }
-        return FloatMath.sumLanes(acc, 0);
+        return sumLanes(acc, 0);
     }
 
     @Override
@@ -253,7 +265,7 @@ final class VectorKernels extends RowKernels {
             int h = i & (W - 1);
             FloatVector.fromArray(FS, acc, h).add(x.blend(0f, ui.compare(VectorOperators.GE, S))).intoArray(acc, h);
         }
-        return FloatMath.sumLanes(acc, 0);
+        return sumLanes(acc, 0);
     }
 
     @Override
@@ -296,8 +308,8 @@ final class VectorKernels extends RowKernels {
             FloatVector.fromArray(FS, acc, h).add(em).intoArray(acc, h);
             FloatVector.fromArray(FS, acc, W + h).add(fi).intoArray(acc, W + h);
         }
-        sums[0] = FloatMath.sumLanes(acc, 0);
-        return FloatMath.sumLanes(acc, W);
+        sums[0] = sumLanes(acc, 0);
+        return sumLanes(acc, W);
     }
 
     @Override
@@ -316,8 +328,8 @@ final class VectorKernels extends RowKernels {
             FloatVector.fromArray(FS, acc, h).add(ex).intoArray(acc, h);
             FloatVector.fromArray(FS, acc, W + h).add(ex.mul(x)).intoArray(acc, W + h);
         }
-        sums[0] = FloatMath.sumLanes(acc, 0);
-        sums[1] = FloatMath.sumLanes(acc, W);
+        sums[0] = sumLanes(acc, 0);
+        sums[1] = sumLanes(acc, W);
     }
 
     @Override
