@@ -16,10 +16,10 @@ import java.util.Arrays;
  *       lane-wise twin in {@code VectorKernels}; scalar transcendental functions of reduced values use
  *       {@link StrictMath}.</li>
  *   <li>{@code reduceLanes(ADD)} on floats (unspecified order). Every float sum of a row is instead a sum over
- *       {@link #W} = 32 <em>virtual lanes</em>: element {@code i} of the row (row-relative index) is added to lane
- *       {@code i % 32} in increasing {@code i}, starting from +0, and the 32 lanes are then added by a fixed pairwise
- *       tree ({@link #sumLanes}). A vector of L lanes (L divides 16) adds into lanes {@code [i % 32, i % 32 + L)}
- *       (32 lanes: with 8-lane vectors 4 independent chains of additions).</li>
+ *       {@link #W} = 8 <em>virtual lanes</em>: element {@code i} of the row (row-relative index) is added to lane
+ *       {@code i % 8} in increasing {@code i}, starting from +0, and the 8 lanes are then added by a fixed pairwise
+ *       tree ({@link #sumLanes}). With 8-lane vectors that is one vector accumulator; a vector of L < 8 lanes adds
+ *       into lanes {@code [i % 8, i % 8 + L)}. The order, hence the result, is the same on every machine.</li>
  *   <li>Fused multiply-add: not used (it differs from {@code a * b + c}, and {@code Math.fma} is very slow where the
  *       hardware lacks it).</li>
  * </ul>
@@ -28,14 +28,12 @@ final class FloatMath {
     private FloatMath() {
     }
 
-    /** Number of virtual lanes of every float sum. */
-    static final int W = 32;
-    /** Staged rows are padded to a multiple of this (at least the lanes of any vector species used). */
-    static final int PAD = 16;
+    /** Number of virtual lanes of every float sum; staged rows are padded to a multiple of it. */
+    static final int W = 8;
 
-    /** {@code n} rounded up to a multiple of {@link #PAD}. */
+    /** {@code n} rounded up to a multiple of {@link #W}. */
     static int padded(int n) {
-        return (n + PAD - 1) / PAD * PAD;
+        return (n + W - 1) / W * W;
     }
 
     /**
@@ -50,7 +48,7 @@ final class FloatMath {
     }
 
     /**
-     * The sum of lanes {@code acc[base..base+W)} by a fixed pairwise tree (lane j plus lane j + w, for w = 16, 8, .., 1),
+     * The sum of lanes {@code acc[base..base+W)} by a fixed pairwise tree (lane j plus lane j + w, for w = 4, 2, 1),
      * leaving the lanes cleared (the accumulators are all zero between sums).
      */
     static float sumLanes(float[] acc, int base) {

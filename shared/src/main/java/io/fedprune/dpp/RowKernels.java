@@ -48,7 +48,7 @@ abstract class RowKernels {
     /** {@code out[i] = exp(max(x[i] * scale - shift, floor))}. */
     abstract void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out);
 
-    /** Sum of {@code x[i]} (16 virtual lanes, see {@link FloatMath}). */
+    /** Sum of {@code x[i]} (8 virtual lanes, see {@link FloatMath}). */
     abstract float sum(float[] x, int np, float[] acc);
 
     /** Sum of {@code x[i] * y[i]}. */
@@ -60,15 +60,17 @@ abstract class RowKernels {
      */
     abstract float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc);
 
-    /** Exact relaxation, backward stage: the sum of {@code u < S ? a * rs[rp + i] * u : 0}. */
+    /** Exact relaxation, backward: the sum of {@code u < S ? a * rs[rp + i] * u : 0} (stage k-1's). */
     abstract float backSum(float[] a, float[] rs, int rp, float[] u, int np, float S, float[] acc);
 
     /**
      * Exact relaxation, backward stage, r = {@code rs[rp + i]}: for {@code S > 1} (nothing clipped)
      * {@code gu = gu + r (a * -invS + dS)}, {@code a = a (u * -invS + 1) + u dS}; else {@code ar = u < S ? a r : 0},
-     * {@code gu = gu + r dS - ar invS}, {@code a = a max(u * -invS + 1, 0) + u dS}.
+     * {@code gu = gu + r dS - ar invS}, {@code a = a max(u * -invS + 1, 0) + u dS}. Returns the next stage's
+     * {@link #backSum} with the new a, {@code rs[nextRp + i]} and {@code nextS} (the same loop, the same bits).
      */
-    abstract void backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS);
+    abstract float backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS,
+                            int nextRp, float nextS, float[] acc);
 
     /** {@code x[i] = x[i] * y[i] * c}. */
     abstract void mulScaled(float[] x, float[] y, int np, float c);
@@ -105,10 +107,11 @@ abstract class RowKernels {
         FloatMath.stage(g, off, n, a, 0f);
         for (int i = 0; i < np; i++) a[i] = -a[i];
         Arrays.fill(gu, 0, np, 0f);
+        float sum = backSum(a, rs, (k - 1) * np, u, np, S[k - 1], acc);
         for (int j = k - 1; j >= 0; j--) {
-            float Sj = S[j], invS = 1f / Sj;
-            float dS = backSum(a, rs, j * np, u, np, Sj, acc) * invS * invS;
-            backStep(a, rs, j * np, u, gu, np, Sj, invS, dS);
+            float invS = 1f / S[j], dS = sum * invS * invS;
+            int next = Math.max(j - 1, 0);                                      // at j = 0 the sum is not used
+            sum = backStep(a, rs, j * np, u, gu, np, S[j], invS, dS, next * np, S[next], acc);
         }
         mulScaled(gu, u, np, invT);
         System.arraycopy(gu, 0, g, off, n);

@@ -5,7 +5,7 @@ import static io.fedprune.dpp.FloatMath.W;
 /**
  * The loop primitives of {@link RowKernels} as plain loops: float arithmetic in the fixed order of {@link FloatMath};
  * {@code VectorKernels} is the lane-wise form of the same loops and gives the same bits (tested). Sums go to 16
- * virtual lanes, {@code acc[i % 16]} (a second sum in the same loop to {@code acc[16 + i % 16]}).
+ * virtual lanes, {@code acc[i % 8]} (a second sum in the same loop to {@code acc[8 + i % 8]}).
  */
 final class ScalarKernels extends RowKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
@@ -100,22 +100,30 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    void backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS) {
+    float backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS,
+                   int nextRp, float nextS, float[] acc) {
         if (S > 1f) {
             for (int i = 0; i < np; i++) {
                 float ui = u[i], r = rs[rp + i], ai = a[i];
                 gu[i] = gu[i] + r * (ai * -invS + dS);
-                a[i] = ai * (ui * -invS + 1f) + ui * dS;
+                float an = ai * (ui * -invS + 1f) + ui * dS;
+                a[i] = an;
+                float x = an * rs[nextRp + i] * ui;
+                acc[i & (W - 1)] += ui >= nextS ? 0f : x;
             }
-            return;
+            return FloatMath.sumLanes(acc, 0);
         }
         for (int i = 0; i < np; i++) {
             float ui = u[i], r = rs[rp + i], ai = a[i];
             float q = Math.max(ui * -invS + 1f, 0f);
             float ar = ui >= S ? 0f : ai * r;
             gu[i] = gu[i] + r * dS - ar * invS;
-            a[i] = ai * q + ui * dS;
+            float an = ai * q + ui * dS;
+            a[i] = an;
+            float x = an * rs[nextRp + i] * ui;
+            acc[i & (W - 1)] += ui >= nextS ? 0f : x;
         }
+        return FloatMath.sumLanes(acc, 0);
     }
 
     @Override

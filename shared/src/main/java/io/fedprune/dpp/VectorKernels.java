@@ -13,24 +13,30 @@ import static io.fedprune.dpp.FloatMath.W;
  * reflectively by {@link RowKernels#select} only when the module is present. Every loop is the lane-wise form of the
  * loop of the same name in {@link ScalarKernels}, the same float operations in the same order, so both give the same
  * bits (see {@link FloatMath}): own {@link #exp} and {@link #negLog} instead of {@code VectorOperators.EXP}/{@code LOG}
- * (whose results depend on the JIT tier), sums over 16 virtual lanes instead of {@code reduceLanes(ADD)} (unspecified
- * order), no fused multiply-add. A sum adds vector {@code x} of row elements {@code [i, i + L)} to the lanes
- * {@code acc[i % 16 ..)}, in memory.
+ * (whose results depend on the JIT tier), sums over 8 virtual lanes instead of {@code reduceLanes(ADD)} (unspecified
+ * order), no fused multiply-add.
+ *
+ * <p>Vectors have at most 8 lanes (256 bits; on AVX-512 hardware too). With 8 lanes (K = 1) a sum is one vector
+ * register; with fewer lanes (128-bit SIMD, K = 8 / L vectors per 8 lanes) vector {@code x} of row elements
+ * {@code [i, i + L)} is added to the lanes {@code acc[i % 8 ..)} in memory. K is a constant, so C2 keeps one branch.
  *
  * <p>No vector crosses a method boundary here (apart from the Vector API's own, force-inlined methods): a helper
  * taking or returning a FloatVector that C2 does not inline (it refuses callees that already have big compiled code,
  * and stops inlining at a node count limit) boxes the vector on every call, 20-30x slower. So exp and log are in-place
- * loops over arrays, the loops are small methods, and conditions that select a vector are hoisted out of loops.
+ * loops over arrays, the loops are small methods, no loop selects between vectors by a condition, and accumulators
+ * start from {@code FloatVector.zero(FS)}, not from a static final vector (C2 boxes a loop variable that starts
+ * from a vector constant).
  */
 final class VectorKernels extends RowKernels {
-    /** The preferred species, at most 16 lanes (a power of two, so it divides {@link FloatMath#W}). */
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() > FloatMath.PAD ? FloatVector.SPECIES_512
+    /** The preferred species, at most 8 lanes (a power of two, so it divides {@link FloatMath#W}). */
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= W ? FloatVector.SPECIES_256
             : FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final int L = FS.length();
+    /** Vectors per 8 virtual lanes: 1 (sums in a register) or more (sums in memory lanes). */
+    private static final int K = W / L;
     /** Gumbel noise is made in blocks of this many keys (4 KB, stays in L1 between the passes). */
     private static final int BLOCK = 1024;
-    private static final FloatVector ZERO = FloatVector.zero(FS);
     private static final int[] IOTA = new int[L];
 
     static {
@@ -81,7 +87,7 @@ final class VectorKernels extends RowKernels {
         }
     }
 
-    /** {@link FloatMath#sumLanes}: the same pairwise tree, its levels w >= L lane-wise. */
+    /** {@link FloatMath#sumLanes} of {@code acc[base..base+8)}: the same tree, its levels w >= L lane-wise. */
     private static float sumLanes(float[] acc, int base) {
         int w = W / 2;
         for (; w >= L; w /= 2)
@@ -154,7 +160,7 @@ final class VectorKernels extends RowKernels {
         for (; i + L <= n; i += L) {
             FloatVector x = FloatVector.fromArray(FS, v, i);
             VectorMask<Float> gt = x.compare(VectorOperators.GT, mid);
-            ZERO.blend(one, gt).intoArray(mask, off + i);
+            FloatVector.zero(FS).blend(one, gt).intoArray(mask, off + i);
             mn = mn.min(x.blend(Float.POSITIVE_INFINITY, gt.not()));
             mx = mx.max(x.blend(Float.NEGATIVE_INFINITY, gt));
         }
@@ -220,6 +226,9 @@ final class VectorKernels extends RowKernels {
     }
 
     // ------------------------------------------------------------------ loop primitives on staged rows
+    //
+    // Sums: "if (K == 1) a = a.add(x); else <add x to the memory lanes acc[i % 8 ..)>", then
+    // "if (K == 1) a.intoArray(acc, 0)" and sumLanes(acc, 0).
 
     @Override
     void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out) {
@@ -229,66 +238,92 @@ final class VectorKernels extends RowKernels {
 
     @Override
     float sum(float[] x, int np, float[] acc) {
+        FloatVector a = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i)).intoArray(acc, h);
+            FloatVector t = FloatVector.fromArray(FS, x, i);
+            if (K == 1) a = a.add(t);
+            else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
         }
+        if (K == 1) a.intoArray(acc, 0);
         return sumLanes(acc, 0);
     }
 
     @Override
     float dot(float[] x, float[] y, int np, float[] acc) {
+        FloatVector a = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i))).intoArray(acc, h);
+            FloatVector t = FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i));
+            if (K == 1) a = a.add(t);
+            else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
         }
+        if (K == 1) a.intoArray(acc, 0);
         return sumLanes(acc, 0);
     }
 
     @Override
     float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc) {
+        FloatVector a = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
             FloatVector ui = FloatVector.fromArray(FS, u, i);
             FloatVector r = FloatVector.fromArray(FS, rs, src + i).mul(ui.mul(-invS).add(1f).max(0f));
             r.intoArray(rs, dst + i);
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(ui.mul(r)).intoArray(acc, h);
+            FloatVector t = ui.mul(r);
+            if (K == 1) a = a.add(t);
+            else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
         }
+        if (K == 1) a.intoArray(acc, 0);
         return sumLanes(acc, 0);
     }
 
     @Override
     float backSum(float[] a, float[] rs, int rp, float[] u, int np, float S, float[] acc) {
+        FloatVector s = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
             FloatVector ui = FloatVector.fromArray(FS, u, i);
-            FloatVector x = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i)).mul(ui);
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(x.blend(0f, ui.compare(VectorOperators.GE, S))).intoArray(acc, h);
+            FloatVector t = FloatVector.fromArray(FS, a, i).mul(FloatVector.fromArray(FS, rs, rp + i)).mul(ui)
+                    .blend(0f, ui.compare(VectorOperators.GE, S));
+            if (K == 1) s = s.add(t);
+            else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
         }
+        if (K == 1) s.intoArray(acc, 0);
         return sumLanes(acc, 0);
     }
 
     @Override
-    void backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS) {
+    float backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS,
+                   int nextRp, float nextS, float[] acc) {
+        FloatVector s = FloatVector.zero(FS);
         if (S > 1f) {                                       // u <= 1 < S: nothing clipped at this stage
             for (int i = 0; i < np; i += L) {
                 FloatVector ui = FloatVector.fromArray(FS, u, i);
                 FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
                 FloatVector ai = FloatVector.fromArray(FS, a, i);
                 FloatVector.fromArray(FS, gu, i).add(r.mul(ai.mul(-invS).add(dS))).intoArray(gu, i);
-                ai.mul(ui.mul(-invS).add(1f)).add(ui.mul(dS)).intoArray(a, i);
+                FloatVector an = ai.mul(ui.mul(-invS).add(1f)).add(ui.mul(dS));
+                an.intoArray(a, i);
+                FloatVector t = an.mul(FloatVector.fromArray(FS, rs, nextRp + i)).mul(ui)
+                        .blend(0f, ui.compare(VectorOperators.GE, nextS));
+                if (K == 1) s = s.add(t);
+                else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
             }
-            return;
+        } else {
+            for (int i = 0; i < np; i += L) {
+                FloatVector ui = FloatVector.fromArray(FS, u, i);
+                FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
+                FloatVector ai = FloatVector.fromArray(FS, a, i);
+                FloatVector q = ui.mul(-invS).add(1f).max(0f);
+                FloatVector ar = ai.mul(r).blend(0f, ui.compare(VectorOperators.GE, S));
+                FloatVector.fromArray(FS, gu, i).add(r.mul(dS)).sub(ar.mul(invS)).intoArray(gu, i);
+                FloatVector an = ai.mul(q).add(ui.mul(dS));
+                an.intoArray(a, i);
+                FloatVector t = an.mul(FloatVector.fromArray(FS, rs, nextRp + i)).mul(ui)
+                        .blend(0f, ui.compare(VectorOperators.GE, nextS));
+                if (K == 1) s = s.add(t);
+                else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
+            }
         }
-        for (int i = 0; i < np; i += L) {
-            FloatVector ui = FloatVector.fromArray(FS, u, i);
-            FloatVector r = FloatVector.fromArray(FS, rs, rp + i);
-            FloatVector ai = FloatVector.fromArray(FS, a, i);
-            FloatVector q = ui.mul(-invS).add(1f).max(0f);
-            FloatVector ar = ai.mul(r).blend(0f, ui.compare(VectorOperators.GE, S));
-            FloatVector.fromArray(FS, gu, i).add(r.mul(dS)).sub(ar.mul(invS)).intoArray(gu, i);
-            ai.mul(q).add(ui.mul(dS)).intoArray(a, i);
-        }
+        if (K == 1) s.intoArray(acc, 0);
+        return sumLanes(acc, 0);
     }
 
     @Override
@@ -300,13 +335,23 @@ final class VectorKernels extends RowKernels {
     float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
         for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, E, i).mul(c).min(EMAX).neg().intoArray(F, i);
         exp(F, 0, np);                                      // em = exp(-e)
+        FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
             FloatVector e = FloatVector.fromArray(FS, E, i).mul(c).min(EMAX), em = FloatVector.fromArray(FS, F, i);
             FloatVector fi = e.mul(em);
             fi.intoArray(F, i);
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(em).intoArray(acc, h);
-            FloatVector.fromArray(FS, acc, W + h).add(fi).intoArray(acc, W + h);
+            if (K == 1) {
+                a = a.add(em);
+                b = b.add(fi);
+            } else {
+                int h = i & (W - 1);
+                FloatVector.fromArray(FS, acc, h).add(em).intoArray(acc, h);
+                FloatVector.fromArray(FS, acc, W + h).add(fi).intoArray(acc, W + h);
+            }
+        }
+        if (K == 1) {
+            a.intoArray(acc, 0);
+            b.intoArray(acc, W);
         }
         sums[0] = sumLanes(acc, 0);
         return sumLanes(acc, W);
@@ -322,11 +367,21 @@ final class VectorKernels extends RowKernels {
     void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc) {
         for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, d, i).sub(mx).intoArray(e, i);
         exp(e, 0, np);
+        FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector x = FloatVector.fromArray(FS, d, i).sub(mx), ex = FloatVector.fromArray(FS, e, i);
-            int h = i & (W - 1);
-            FloatVector.fromArray(FS, acc, h).add(ex).intoArray(acc, h);
-            FloatVector.fromArray(FS, acc, W + h).add(ex.mul(x)).intoArray(acc, W + h);
+            FloatVector x = FloatVector.fromArray(FS, d, i).sub(mx), ex = FloatVector.fromArray(FS, e, i), xe = ex.mul(x);
+            if (K == 1) {
+                a = a.add(ex);
+                b = b.add(xe);
+            } else {
+                int h = i & (W - 1);
+                FloatVector.fromArray(FS, acc, h).add(ex).intoArray(acc, h);
+                FloatVector.fromArray(FS, acc, W + h).add(xe).intoArray(acc, W + h);
+            }
+        }
+        if (K == 1) {
+            a.intoArray(acc, 0);
+            b.intoArray(acc, W);
         }
         sums[0] = sumLanes(acc, 0);
         sums[1] = sumLanes(acc, W);
