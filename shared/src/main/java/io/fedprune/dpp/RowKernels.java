@@ -8,8 +8,8 @@ import java.util.Arrays;
  * {@code VectorKernels} ({@code jdk.incubator.vector}, loaded by {@link #select} only when that module is in the boot
  * layer). Both implementations use the same float operations in the same order ({@link FloatMath}), so they give the
  * same bits, on every JIT tier and any split of the rows over threads. Gradient kernels work in place: {@code g} holds
- * {@code dL/dA} on entry and {@code dL/dD} on return. Rows are staged in the per-thread {@link Scratch}, padded to a
- * multiple of 16; pads contribute zero to every sum.
+ * {@code dL/dA} on entry and {@code dL/dD} on return. Rows of a multiple of 8 candidates are worked on in place, others
+ * staged in the per-thread {@link Scratch} and padded to a multiple of 8; pads contribute zero to every sum.
  *
  * <p>The maths are those of the double-precision reference {@link Relax} (the tests compare against it).
  */
@@ -40,19 +40,20 @@ abstract class RowKernels {
     /** Whether this implementation is vectorised. */
     abstract boolean vectorized();
 
-    // ------------------------------------------------------------------ loop primitives on staged rows [0, np)
+    // ------------------------------------------------------------------ loop primitives on rows [0, np)
+    // (np a multiple of 8; arrays with an offset parameter are rows in place or staged rows, the others scratch)
 
-    /** Largest of {@code v[0..n)} (exact, any order). */
-    abstract float max(float[] v, int n);
+    /** Largest of {@code v[vo..vo+n)} (exact, any order). */
+    abstract float max(float[] v, int vo, int n);
 
-    /** {@code out[i] = exp(max(x[i] * scale - shift, floor))}. */
-    abstract void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out);
+    /** {@code out[i] = exp(max(x[xo + i] * scale - shift, floor))}. */
+    abstract void expShifted(float[] x, int xo, int np, float scale, float shift, float floor, float[] out);
 
     /** Sum of {@code x[i]} (8 virtual lanes, see {@link FloatMath}). */
     abstract float sum(float[] x, int np, float[] acc);
 
-    /** Sum of {@code x[i] * y[i]}. */
-    abstract float dot(float[] x, float[] y, int np, float[] acc);
+    /** Sum of {@code x[i] * y[yo + i]}. */
+    abstract float dot(float[] x, float[] y, int yo, int np, float[] acc);
 
     /**
      * Exact relaxation, forward stage: {@code rs[dst + i] = rs[src + i] * max(u * -invS + 1, 0)}; returns the sum of
@@ -72,8 +73,8 @@ abstract class RowKernels {
     abstract float backStep(float[] a, float[] rs, int rp, float[] u, float[] gu, int np, float S, float invS, float dS,
                             int nextRp, float nextS, float[] acc);
 
-    /** {@code x[i] = x[i] * y[i] * c}. */
-    abstract void mulScaled(float[] x, float[] y, int np, float c);
+    /** {@code out[oo + i] = x[i] * y[i] * c}. */
+    abstract void mulScaled(float[] x, float[] y, int np, float c, float[] out, int oo);
 
     /**
      * Continuous limit, one Newton pass: {@code e = min(E c, EMAX)}, {@code em = exp(-e)}, {@code F = e em}; returns
@@ -81,31 +82,39 @@ abstract class RowKernels {
      */
     abstract float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc);
 
-    /** {@code g[i] = (g[i] - ratio) * F[i] * invT}. */
-    abstract void limitOut(float[] g, float[] F, int np, float ratio, float invT);
+    /** {@code g[go + i] = (g[go + i] - ratio) * F[i] * invT}. */
+    abstract void limitOut(float[] g, int go, float[] F, int np, float ratio, float invT);
 
-    /** Entropy: {@code x = d - mx}, {@code e = exp(x)}; {@code sums[0] = sum e}, {@code sums[1] = sum e x}. */
-    abstract void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc);
+    /** Entropy: {@code x = d[dof + i] - mx}, {@code e = exp(x)}; {@code sums[0] = sum e}, {@code sums[1] = sum e x}. */
+    abstract void softmaxSums(float[] d, int dof, int np, float mx, float[] e, float[] sums, float[] acc);
 
-    /** Entropy: {@code g[i] = (d[i] + c) * e[i] * wz + g[i]}. */
-    abstract void entropyOut(float[] d, float[] e, float[] g, int np, float c, float wz);
+    /** Entropy: {@code g[go + i] = (d[dof + i] + c) * e[i] * wz + g[go + i]}. */
+    abstract void entropyOut(float[] d, int dof, float[] e, float[] g, int go, int np, float c, float wz);
 
     // ------------------------------------------------------------------ row algorithms
 
+    /*
+     * Rows of a multiple of 8 candidates are read and written in place; other rows are staged in the scratch, padded
+     * to a multiple of 8 with values whose terms are zero in every sum (keys -Infinity or -MAX_VALUE, gradients 0).
+     */
+
     /** Exact relaxation's gradient of one row, in place ({@code k < n}; see {@link Relax#exactGrad}). */
     final void exactGrad(float[] keys, int off, int n, int k, float invT, float[] g, Scratch s) {
-        float[] f = s.f, u = s.a, a = s.b, gu = s.c, rs = s.rs, S = s.sums, acc = s.acc;
-        int np = FloatMath.stage(keys, off, n, f, Float.NEGATIVE_INFINITY);
+        float[] u = s.a, a = s.b, gu = s.c, rs = s.rs, S = s.sums, acc = s.acc;
+        boolean direct = n % FloatMath.W == 0;
+        int np = direct ? n : FloatMath.stage(keys, off, n, s.f, Float.NEGATIVE_INFINITY);
+        float[] kx = direct ? keys : s.f;
+        int ko = direct ? off : 0;
         // forward: u = exp(max(s - max s, FLOOR)), r^0 = 1, r^{j+1} = r^j max(1 - u/S_j, 0), S_{j+1} = sum u r^{j+1}
-        expShifted(f, np, invT, max(f, n) * invT, FLOOR, u);
+        expShifted(kx, ko, np, invT, max(kx, ko, n) * invT, FLOOR, u);
         Arrays.fill(u, n, np, 0f);
         Arrays.fill(rs, 0, np, 1f);
         S[0] = Math.max(sum(u, np, acc), 1e-30f);
         for (int j = 0; j + 1 < k; j++)
             S[j + 1] = Math.max(nextMass(u, rs, j * np, (j + 1) * np, np, 1f / S[j], acc), 1e-30f);
         // backward: a = dL/dr^k = -G
-        FloatMath.stage(g, off, n, a, 0f);
-        for (int i = 0; i < np; i++) a[i] = -a[i];
+        for (int i = 0; i < n; i++) a[i] = -g[off + i];
+        Arrays.fill(a, n, np, 0f);
         Arrays.fill(gu, 0, np, 0f);
         float sum = backSum(a, rs, (k - 1) * np, u, np, S[k - 1], acc);
         for (int j = k - 1; j >= 0; j--) {
@@ -113,17 +122,20 @@ abstract class RowKernels {
             int next = Math.max(j - 1, 0);                                      // at j = 0 the sum is not used
             sum = backStep(a, rs, j * np, u, gu, np, S[j], invS, dS, next * np, S[next], acc);
         }
-        mulScaled(gu, u, np, invT);
-        System.arraycopy(gu, 0, g, off, n);
+        mulScaled(gu, u, np, invT, direct ? g : gu, direct ? off : 0);
+        if (!direct) System.arraycopy(gu, 0, g, off, n);
     }
 
     /** Continuous limit's gradient of one row, in place ({@code k < n}); Newton from {@code tau0} (see {@link Relax#limitGrad}). */
     final void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
-        float[] f = s.f, E = s.a, F = s.b, gs = s.c, acc = s.acc, sums = s.sums;
-        int np = FloatMath.stage(keys, off, n, f, -Float.MAX_VALUE);              // pads: E = 0, em = 1, F = 0
-        FloatMath.stage(g, off, n, gs, 0f);
-        float smax = max(f, n) * invT;
-        expShifted(f, np, invT, smax, Float.NEGATIVE_INFINITY, E);              // E = exp(s - max s)
+        float[] E = s.a, F = s.b, acc = s.acc, sums = s.sums;
+        boolean direct = n % FloatMath.W == 0;
+        int np = direct ? n : FloatMath.stage(keys, off, n, s.f, -Float.MAX_VALUE);   // pads: E = 0, em = 1, F = 0
+        if (!direct) FloatMath.stage(g, off, n, s.c, 0f);
+        float[] kx = direct ? keys : s.f, gx = direct ? g : s.c;
+        int o = direct ? off : 0;
+        float smax = max(kx, o, n) * invT;
+        expShifted(kx, o, np, invT, smax, Float.NEGATIVE_INFINITY, E);          // E = exp(s - max s)
         float tau = tau0, sf;
         for (int it = 0; ; it++) {
             sf = limitPass(E, F, np, (float) StrictMath.exp(Math.min(smax - tau, 80f)), sums, acc);
@@ -131,21 +143,24 @@ abstract class RowKernels {
             if (Math.abs(excess) < 1e-3f * k || it >= maxIter) break;
             tau += (float) Relax.newtonStep(excess + k, k, sf);
         }
-        limitOut(gs, F, np, dot(F, gs, np, acc) / Math.max(sf, 1e-30f), invT);
-        System.arraycopy(gs, 0, g, off, n);
+        limitOut(gx, o, F, np, dot(F, gx, o, np, acc) / Math.max(sf, 1e-30f), invT);
+        if (!direct) System.arraycopy(s.c, 0, g, off, n);
     }
 
     /** {@code g += weight * dH(softmax(d_row))/dd} for one row (see {@link Relax#addEntropyGrad}). */
     final void addEntropyGrad(float[] d, int off, int n, float weight, float[] g, Scratch s) {
-        float[] f = s.f, e = s.a, gs = s.c, acc = s.acc, sums = s.sums;
-        int np = FloatMath.stage(d, off, n, f, -Float.MAX_VALUE);               // pads: e = 0, e x = -0
-        FloatMath.stage(g, off, n, gs, 0f);
-        float mx = max(f, n);
-        softmaxSums(f, np, mx, e, sums, acc);
+        float[] e = s.a, acc = s.acc, sums = s.sums;
+        boolean direct = n % FloatMath.W == 0;
+        int np = direct ? n : FloatMath.stage(d, off, n, s.f, -Float.MAX_VALUE);      // pads: e = 0, e x = -0
+        if (!direct) FloatMath.stage(g, off, n, s.c, 0f);
+        float[] dx = direct ? d : s.f, gx = direct ? g : s.c;
+        int o = direct ? off : 0;
+        float mx = max(dx, o, n);
+        softmaxSums(dx, o, np, mx, e, sums, acc);
         float z = sums[0], lz = (float) StrictMath.log(z), h = lz - sums[1] / z;
         // g += weight * -(e/z) * (d - mx - lz + H)
-        entropyOut(f, e, gs, np, h - mx - lz, -weight / z);
-        System.arraycopy(gs, 0, g, off, n);
+        entropyOut(dx, o, e, gx, o, np, h - mx - lz, -weight / z);
+        if (!direct) System.arraycopy(s.c, 0, g, off, n);
     }
 
     /** One Adam step (see {@link Relax#adam}) on {@code [from, to)}, t = step number starting at 1. */
@@ -164,7 +179,7 @@ abstract class RowKernels {
     }
 
     /**
-     * Per-thread scratch sized for rows of n candidates keeping k: staged rows padded to a multiple of 16 ({@link
+     * Per-thread scratch sized for rows of n candidates keeping k: staged rows padded to a multiple of 8 ({@link
      * FloatMath#stage}), the exact relaxation's remaining mass per stage and stage sums, virtual-lane accumulators.
      */
     static final class Scratch {

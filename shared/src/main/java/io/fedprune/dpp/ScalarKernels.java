@@ -57,15 +57,15 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    float max(float[] v, int n) {
+    float max(float[] v, int vo, int n) {
         float m = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) m = Math.max(m, v[i]);
+        for (int i = 0; i < n; i++) m = Math.max(m, v[vo + i]);
         return m;
     }
 
     @Override
-    void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out) {
-        for (int i = 0; i < np; i++) out[i] = FloatMath.exp(Math.max(x[i] * scale - shift, floor));
+    void expShifted(float[] x, int xo, int np, float scale, float shift, float floor, float[] out) {
+        for (int i = 0; i < np; i++) out[i] = FloatMath.exp(Math.max(x[xo + i] * scale - shift, floor));
     }
 
     @Override
@@ -75,8 +75,8 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    float dot(float[] x, float[] y, int np, float[] acc) {
-        for (int i = 0; i < np; i++) acc[i & (W - 1)] += x[i] * y[i];
+    float dot(float[] x, float[] y, int yo, int np, float[] acc) {
+        for (int i = 0; i < np; i++) acc[i & (W - 1)] += x[i] * y[yo + i];
         return FloatMath.sumLanes(acc, 0);
     }
 
@@ -127,8 +127,8 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    void mulScaled(float[] x, float[] y, int np, float c) {
-        for (int i = 0; i < np; i++) x[i] = x[i] * y[i] * c;
+    void mulScaled(float[] x, float[] y, int np, float c, float[] out, int oo) {
+        for (int i = 0; i < np; i++) out[oo + i] = x[i] * y[i] * c;
     }
 
     @Override
@@ -145,14 +145,14 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    void limitOut(float[] g, float[] F, int np, float ratio, float invT) {
-        for (int i = 0; i < np; i++) g[i] = (g[i] - ratio) * F[i] * invT;
+    void limitOut(float[] g, int go, float[] F, int np, float ratio, float invT) {
+        for (int i = 0; i < np; i++) g[go + i] = (g[go + i] - ratio) * F[i] * invT;
     }
 
     @Override
-    void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc) {
+    void softmaxSums(float[] d, int dof, int np, float mx, float[] e, float[] sums, float[] acc) {
         for (int i = 0; i < np; i++) {
-            float x = d[i] - mx, ex = FloatMath.exp(x);
+            float x = d[dof + i] - mx, ex = FloatMath.exp(x);
             e[i] = ex;
             acc[i & (W - 1)] += ex;
             acc[W + (i & (W - 1))] += ex * x;
@@ -162,7 +162,7 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    void entropyOut(float[] d, float[] e, float[] g, int np, float c, float wz) {
-        for (int i = 0; i < np; i++) g[i] = (d[i] + c) * e[i] * wz + g[i];
+    void entropyOut(float[] d, int dof, float[] e, float[] g, int go, int np, float c, float wz) {
+        for (int i = 0; i < np; i++) g[go + i] = (d[dof + i] + c) * e[i] * wz + g[go + i];
     }
 }

@@ -128,7 +128,7 @@ final class VectorKernels extends RowKernels {
     void topK(float[] keys, int off, int n, int k, float[] mask, Scratch s, float[] stats, int soff) {
         float[] v = s.f;
         int np = FloatMath.stage(keys, off, n, v, Float.NEGATIVE_INFINITY);
-        float hi = max(v, n), lo = min(v, n);
+        float hi = max(v, 0, n), lo = min(v, n);
         float mid = Float.NaN;
         boolean found = false;
         if (k < n && Float.isFinite(hi) && Float.isFinite(lo)) {
@@ -186,12 +186,12 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    float max(float[] v, int n) {
+    float max(float[] v, int vo, int n) {
         FloatVector mx = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         int i = 0;
-        for (; i + L <= n; i += L) mx = mx.max(FloatVector.fromArray(FS, v, i));
+        for (; i + L <= n; i += L) mx = mx.max(FloatVector.fromArray(FS, v, vo + i));
         float m = mx.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) m = Math.max(m, v[i]);
+        for (; i < n; i++) m = Math.max(m, v[vo + i]);
         return m;
     }
 
@@ -225,14 +225,14 @@ final class VectorKernels extends RowKernels {
         ScalarKernels.INSTANCE.adam(p, g, m, v, i, to, a);
     }
 
-    // ------------------------------------------------------------------ loop primitives on staged rows
+    // ------------------------------------------------------------------ loop primitives on rows
     //
     // Sums: "if (K == 1) a = a.add(x); else <add x to the memory lanes acc[i % 8 ..)>", then
     // "if (K == 1) a.intoArray(acc, 0)" and sumLanes(acc, 0).
 
     @Override
-    void expShifted(float[] x, int np, float scale, float shift, float floor, float[] out) {
-        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, i).mul(scale).sub(shift).max(floor).intoArray(out, i);
+    void expShifted(float[] x, int xo, int np, float scale, float shift, float floor, float[] out) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, xo + i).mul(scale).sub(shift).max(floor).intoArray(out, i);
         exp(out, 0, np);
     }
 
@@ -249,10 +249,10 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    float dot(float[] x, float[] y, int np, float[] acc) {
+    float dot(float[] x, float[] y, int yo, int np, float[] acc) {
         FloatVector a = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector t = FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i));
+            FloatVector t = FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, yo + i));
             if (K == 1) a = a.add(t);
             else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
         }
@@ -327,8 +327,8 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    void mulScaled(float[] x, float[] y, int np, float c) {
-        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i)).mul(c).intoArray(x, i);
+    void mulScaled(float[] x, float[] y, int np, float c, float[] out, int oo) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, i)).mul(c).intoArray(out, oo + i);
     }
 
     @Override
@@ -358,18 +358,18 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    void limitOut(float[] g, float[] F, int np, float ratio, float invT) {
+    void limitOut(float[] g, int go, float[] F, int np, float ratio, float invT) {
         for (int i = 0; i < np; i += L)
-            FloatVector.fromArray(FS, g, i).sub(ratio).mul(FloatVector.fromArray(FS, F, i)).mul(invT).intoArray(g, i);
+            FloatVector.fromArray(FS, g, go + i).sub(ratio).mul(FloatVector.fromArray(FS, F, i)).mul(invT).intoArray(g, go + i);
     }
 
     @Override
-    void softmaxSums(float[] d, int np, float mx, float[] e, float[] sums, float[] acc) {
-        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, d, i).sub(mx).intoArray(e, i);
+    void softmaxSums(float[] d, int dof, int np, float mx, float[] e, float[] sums, float[] acc) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, d, dof + i).sub(mx).intoArray(e, i);
         exp(e, 0, np);
         FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector x = FloatVector.fromArray(FS, d, i).sub(mx), ex = FloatVector.fromArray(FS, e, i), xe = ex.mul(x);
+            FloatVector x = FloatVector.fromArray(FS, d, dof + i).sub(mx), ex = FloatVector.fromArray(FS, e, i), xe = ex.mul(x);
             if (K == 1) {
                 a = a.add(ex);
                 b = b.add(xe);
@@ -388,9 +388,9 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    void entropyOut(float[] d, float[] e, float[] g, int np, float c, float wz) {
+    void entropyOut(float[] d, int dof, float[] e, float[] g, int go, int np, float c, float wz) {
         for (int i = 0; i < np; i += L)
-            FloatVector.fromArray(FS, d, i).add(c).mul(FloatVector.fromArray(FS, e, i)).mul(wz)
-                    .add(FloatVector.fromArray(FS, g, i)).intoArray(g, i);
+            FloatVector.fromArray(FS, d, dof + i).add(c).mul(FloatVector.fromArray(FS, e, i)).mul(wz)
+                    .add(FloatVector.fromArray(FS, g, go + i)).intoArray(g, go + i);
     }
 }
