@@ -17,7 +17,7 @@ package io.fedprune.dpp;
  * @param gumbelScale   scale s of the Gumbel noise, keys {@code D + s*g} (default 1.0)
  * @param threads       1 or 2: split the per-group work over this many Java threads (default 1)
  * @param vectorized    use the {@code jdk.incubator.vector} kernels when the module is present (default true);
- *                      false forces the scalar reference path
+ *                      false forces the scalar loops (slower, the same bits)
  */
 public record DppConfig(double lr, double beta1, double beta2, double eps, double entropyWeight, int exactKMax,
                         int newtonIters, double gumbelScale, int threads, boolean vectorized) {

@@ -9,7 +9,8 @@ import java.util.Objects;
  * Mutable and not thread-safe (one layer is driven by one thread; with {@link DppConfig#threads()} = 2 it splits
  * its own groups over one shared daemon worker thread, for layers of at least 8192 candidates). Every random draw
  * comes from the seed given at construction: the t-th {@link #forward} uses the Gumbel stream
- * {@code Gumbel.streamKey(seed, t)}, so a run is reproducible and independent of the thread split. Derive
+ * {@code Gumbel.streamKey(seed, t)}, so a run is reproducible bit for bit: independent of the thread split, of the JIT
+ * state (a JVM's first training equals its later ones) and of whether the vectorised kernels are used. Derive
  * per-round, per-device, per-layer seeds with {@link Gumbel#deriveSeed}.
  *
  * <p>A step with frozen weights (the mode devices use):

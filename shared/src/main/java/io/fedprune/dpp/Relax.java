@@ -3,9 +3,9 @@ package io.fedprune.dpp;
 import java.util.Arrays;
 
 /**
- * The maths of DPP as pure functions on one group (row) of candidates: the scalar reference path (double
- * accumulation), also the fallback when the Vector API is absent. All row functions read {@code n} values from
- * {@code [off, off + n)} of their arrays and support {@code out == g} (in place).
+ * The maths of DPP as pure functions on one group (row) of candidates, in double precision: the reference the float
+ * training kernels ({@code RowKernels}) are tested against, and the top-k they share. All row functions read
+ * {@code n} values from {@code [off, off + n)} of their arrays and support {@code out == g} (in place).
  *
  * <p>Notation: {@code key} = perturbed logits {@code D + s*g} of the row, {@code T} the temperature, scores
  * {@code s_i = key_i / T}; {@code G_i = dL/dA_i}, the loss gradient with respect to the hard mask (for a weight

@@ -4,8 +4,9 @@ import static io.fedprune.dpp.FloatMath.W;
 
 /**
  * The loop primitives of {@link RowKernels} as plain loops: float arithmetic in the fixed order of {@link FloatMath};
- * {@code VectorKernels} is the lane-wise form of the same loops and gives the same bits (tested). Sums go to 16
- * virtual lanes, {@code acc[i % 8]} (a second sum in the same loop to {@code acc[8 + i % 8]}).
+ * {@code VectorKernels} is the lane-wise form of the same loops and gives the same bits (tested). Sums go to 8
+ * virtual lanes, {@code acc[i % 8]} (a second sum in the same loop to {@code acc[8 + i % 8]}), then
+ * {@link FloatMath#sumLanes}.
  */
 final class ScalarKernels extends RowKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
