@@ -58,30 +58,6 @@ class FederatedRoundsIT {
         broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
         work = Files.createTempDirectory("fedprune-it");
         mini = Mnist.load(TestData.mnistMini());
-        warmUp();
-    }
-
-    /**
-     * One DPP training before the runs. The first training in a JVM gives slightly different floats than later ones
-     * (the vectorised kernels' results depend on JIT state), which would make the two runs below differ in the last
-     * bits for a reason that has nothing to do with the coordinator; after one warm-up call they are reproducible.
-     */
-    static void warmUp() {
-        io.fedprune.model.Model m = io.fedprune.model.Model.init(io.fedprune.model.ModelArch.LENET300, 1);
-        for (double keep : new double[]{0.1, 0.25}) {
-            List<io.fedprune.dpp.MaskSpec> specs = new ArrayList<>();
-            Map<String, float[]> init = new HashMap<>();
-            for (io.fedprune.model.Layer l : m.arch().layers()) {
-                io.fedprune.dpp.MaskSpec s = io.fedprune.dpp.MaskSpec.ofKeep(l.name(), io.fedprune.dpp.Granularity.WEIGHT,
-                        l.weightShape(), l.output() ? Math.max(keep, 0.25) : keep);
-                specs.add(s);
-                init.put(l.name(), io.fedprune.dpp.Logits.fromWeights(m.weight(l.name()), s));
-            }
-            for (int rep = 0; rep < 3; rep++)
-                io.fedprune.model.DppTrainer.train(m, mini.train().head(500), specs, init,
-                        new io.fedprune.model.TrainConfig(1, 64, 0.1, 5, 0.5, 1e-3, 32, 1.0, 1, false, 1e-4, 0, true), rep,
-                        io.fedprune.model.ProgressListener.NONE);
-        }
     }
 
     @AfterAll
