@@ -104,7 +104,7 @@ public final class Demo {
             try (CoordinatorNode node = CoordinatorNode.start(cc);
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix)
                          .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000))) {
-                Map<String, Double> budgets = startAgents(hub, data);
+                Map<String, Double> budgets = startAgents(hub, train, test);
                 Coordinator c = node.coordinator();
                 awaitFleet(c);
                 long startupMs = System.currentTimeMillis() - t0 - pretrainMs;
@@ -128,14 +128,14 @@ public final class Demo {
     }
 
     /** Adds the fleet: device i holds Dirichlet share i of the training and of the test images, budget round-robin. */
-    private Map<String, Double> startAgents(AgentHub hub, Mnist.Split data) {
+    private Map<String, Double> startAgents(AgentHub hub, Dataset train, Dataset test) {
         Map<String, Double> budgets = new LinkedHashMap<>();
         Map<Double, Integer> perBudget = new TreeMap<>();
         long smallest = Long.MAX_VALUE, largest = 0;
         for (int i = 0; i < cfg.devices(); i++) {
             PartitionSpec part = new PartitionSpec(PartitionSpec.Kind.DIRICHLET, cfg.alpha(), i, cfg.devices(), cfg.seed());
-            Dataset own = part.apply(cfg.trainSamples() > 0 ? data.train().head(cfg.trainSamples()) : data.train());
-            Dataset ownTest = part.apply(cfg.testSamples() > 0 ? data.test().head(cfg.testSamples()) : data.test());
+            Dataset own = part.apply(train);
+            Dataset ownTest = part.apply(test);
             String id = String.format(Locale.ROOT, "device-%03d", i);
             double b = cfg.budgetOf(i);
             hub.add(new Agent(new Agent.Settings(id, Budget.ofKeep(b), own, ownTest, null)));
