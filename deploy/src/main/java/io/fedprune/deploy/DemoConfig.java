@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param trainThreads    agents training at the same time; default 2 (the machine's cores)
  * @param deadlineMs      round deadline; default 600000
  * @param localEpochs     passes over its data per device and round; default 1
- * @param learningRate    Adam learning rate of the devices' logits; default 0.1
+ * @param learningRate    Adam learning rate of the devices' logits; default 0.2
  */
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
                          List<Double> budgets, double alpha, String model, String granularity, String fusion,

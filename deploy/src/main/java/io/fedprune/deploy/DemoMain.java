@@ -66,7 +66,7 @@ public final class DemoMain implements Callable<Integer> {
 
     @Option(names = "--local-epochs", defaultValue = "1", description = "Passes over its data per device and round (default: ${DEFAULT-VALUE}).")
     int localEpochs;
-    @Option(names = "--lr", defaultValue = "0.1", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.2", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
     double lr;
 
     private final String[] args;

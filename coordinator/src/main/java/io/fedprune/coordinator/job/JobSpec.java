@@ -31,7 +31,7 @@ import java.util.Set;
  * @param quorum              fraction of the selected devices whose updates end a round early, in (0, 1]; default 1.0
  * @param roundDeadlineMs     a round ends at the latest this long after its start; default 120000
  * @param localEpochs         passes over the local data per round; default 1
- * @param learningRate        Adam learning rate of the logits; default 0.1
+ * @param learningRate        Adam learning rate of the logits (reset every round on the device); default 0.2
  * @param batchSize           default 128
  * @param temperatureStart    T0 of the linear temperature schedule over the whole job; default 5.0
  * @param temperatureEnd      T1; default 0.5
@@ -116,7 +116,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
         long dl = or(roundDeadlineMs, 120_000L);
         if (dl < 100) throw new InvalidFieldException("roundDeadlineMs", "must be >= 100, was " + dl);
         int le = atLeast("localEpochs", or(localEpochs, 1), 1);
-        double lr = positive("learningRate", or(learningRate, 0.1));
+        double lr = positive("learningRate", or(learningRate, 0.2));
         int bs = atLeast("batchSize", or(batchSize, 128), 1);
         double t0 = positive("temperatureStart", or(temperatureStart, 5.0));
         double t1 = positive("temperatureEnd", or(temperatureEnd, 0.5));
