@@ -124,7 +124,7 @@ public final class Demo {
         }
         return new JobSpec(null, arch.id(), cfg.pretrainEpochs(), cfg.trainSamples(), null, null, layers, cfg.tiers(),
                 MaskSpecs.OUTPUT_MIN_KEEP, cfg.rounds(), 0, 1.0, cfg.deadlineMs(), cfg.localEpochs(), cfg.learningRate(), 128, 5.0, 0.5, 1e-3, 1.0,
-                cfg.encoding(), cfg.fusion(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
+                cfg.encoding(), cfg.fusion(), cfg.weighting(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
     }
 
     /** Adds the fleet: device i holds Dirichlet share i of the training and of the test images, budget round-robin. */
@@ -167,7 +167,8 @@ public final class Demo {
                               long startupMs, long pretrainMs) throws Exception {
         long tj = System.currentTimeMillis();
         String jobId = c.submit(spec).id();
-        say("job %s: %s, %d rounds, tiers %s, fusion %s", jobId, arch.id(), cfg.rounds(), tierList(), cfg.fusion());
+        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s", jobId, arch.id(), cfg.rounds(), tierList(), cfg.fusion(),
+                cfg.weighting());
         Map<Integer, Long> trainSumByRound = new HashMap<>();
         long lastTrain = hub.trainMillis();
         String lastLine = "";
@@ -320,6 +321,7 @@ public final class Demo {
         m.put("alpha", cfg.alpha());
         m.put("granularity", cfg.granularity());
         m.put("fusion", cfg.fusion());
+        m.put("weighting", cfg.weighting());
         m.put("server_optimizer", cfg.serverOptimizer());
         m.put("encoding", cfg.encoding());
         m.put("seed", cfg.seed());

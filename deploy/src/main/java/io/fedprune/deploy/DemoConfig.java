@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param granularity     WEIGHT (default), KERNEL or FILTER for the hidden layers (KERNEL applies to convolutions,
  *                        dense hidden layers then use WEIGHT); the output layer is always WEIGHT at keep >= 25%
  * @param fusion          RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
+ * @param weighting       a device's weight in the fusion: SAMPLES (its sample count; default) or EQUAL (one vote each)
  * @param serverOptimizer NONE (default), MOMENTUM or ADAM over the fused logits
  * @param encoding        update encoding FLOAT32 (default), FLOAT16 or INT8
  * @param seed            job seed (split, selection, training); default 1
@@ -35,7 +36,7 @@ import java.util.Objects;
  */
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
                          List<Double> budgets, double alpha, String model, String granularity, String fusion,
-                         String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
+                         String weighting, String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
                          int localEpochs, double learningRate) {
 

@@ -37,6 +37,8 @@ public final class DemoMain implements Callable<Integer> {
     String granularity;
     @Option(names = "--fusion", defaultValue = "RANK", description = "RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN (default: ${DEFAULT-VALUE}).")
     String fusion;
+    @Option(names = "--weighting", defaultValue = "SAMPLES", description = "A device's weight in the fusion: SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
+    String weighting;
     @Option(names = "--server-optimizer", defaultValue = "NONE", description = "NONE, MOMENTUM or ADAM over the fused logits (default: ${DEFAULT-VALUE}).")
     String serverOptimizer;
     @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding FLOAT32, FLOAT16 or INT8 (default: ${DEFAULT-VALUE}).")
@@ -80,7 +82,7 @@ public final class DemoMain implements Callable<Integer> {
         DemoConfig cfg;
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
-                    fusion, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
+                    fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
                     trainThreads, deadlineMs, localEpochs, lr);
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());

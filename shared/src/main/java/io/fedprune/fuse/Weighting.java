@@ -1,21 +1,24 @@
 package io.fedprune.fuse;
 
-/** A device's fusion weight: its sample count, optionally discounted by staleness. */
-public final class Weighting {
-    private Weighting() {
-    }
+/**
+ * How much one device's accepted update counts in a round's fusion.
+ *
+ * <p>The protocol is synchronous (an update for an earlier round is rejected as late), so every fused update starts
+ * from the current global logits and there is no staleness to discount.
+ */
+public enum Weighting {
+    /** FedAvg's rule: an update weighs its training sample count (the default). */
+    SAMPLES,
+    /** One device, one vote: every update weighs 1, however much data the device holds. */
+    EQUAL;
 
     /**
-     * {@code samples * (1 + staleness)^(-exponent)}.
+     * The weight of an update trained on {@code samples} images.
      *
-     * @param samples   the device's training sample count, >= 1
-     * @param staleness how many rounds old the global logits the device started from are (0 = current), >= 0
-     * @param exponent  staleness discount exponent, >= 0 (0 = no discount, the default)
+     * @throws IllegalArgumentException if {@code samples < 1}
      */
-    public static double weight(long samples, int staleness, double exponent) {
+    public double weight(long samples) {
         if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, was " + samples);
-        if (staleness < 0) throw new IllegalArgumentException("staleness must be >= 0, was " + staleness);
-        if (!(exponent >= 0)) throw new IllegalArgumentException("exponent must be >= 0, was " + exponent);
-        return exponent == 0 ? samples : samples * Math.pow(1.0 + staleness, -exponent);
+        return this == SAMPLES ? samples : 1.0;
     }
 }

@@ -163,11 +163,11 @@ class FusionTest {
     }
 
     @Test
-    void stalenessDiscountsTheWeight() {
-        assertEquals(100.0, Weighting.weight(100, 3, 0));
-        assertEquals(50.0, Weighting.weight(100, 1, 1.0), 1e-12);
-        assertEquals(25.0, Weighting.weight(100, 3, 1.0), 1e-12);
-        assertThrows(IllegalArgumentException.class, () -> Weighting.weight(0, 0, 0));
+    void weightingIsTheSampleCountOrOneVote() {
+        assertEquals(100.0, Weighting.SAMPLES.weight(100));
+        assertEquals(1.0, Weighting.EQUAL.weight(100));
+        assertThrows(IllegalArgumentException.class, () -> Weighting.SAMPLES.weight(0));
+        assertThrows(IllegalArgumentException.class, () -> Weighting.EQUAL.weight(0));
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
 import io.fedprune.model.Layer;
 import io.fedprune.model.ModelArch;
 
@@ -39,6 +40,8 @@ import java.util.Set;
  * @param gumbelScale         Gumbel noise scale; default 1.0
  * @param updateEncoding      FLOAT32 (default), FLOAT16 or INT8
  * @param fusion              RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
+ * @param weighting           a device's weight in the fusion: SAMPLES (its sample count; default) or EQUAL (one vote
+ *                            per device)
  * @param trimFraction        TRIMMED_MEAN's trim fraction; default 0.1
  * @param serverOptimizer     NONE (default), MOMENTUM or ADAM
  * @param serverLearningRate  the server optimiser's learning rate; default 1.0
@@ -48,7 +51,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
                       String modelBlob, List<LayerPlan> layers, List<Double> tiers, Double outputMinKeep, Integer rounds,
                       Integer devicesPerRound, Double quorum, Long roundDeadlineMs, Integer localEpochs, Double learningRate,
                       Integer batchSize, Double temperatureStart, Double temperatureEnd, Double entropyWeight,
-                      Double gumbelScale, String updateEncoding, String fusion, Double trimFraction,
+                      Double gumbelScale, String updateEncoding, String fusion, String weighting, Double trimFraction,
                       String serverOptimizer, Double serverLearningRate, Long seed) {
 
     /**
@@ -66,7 +69,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
     /** A spec with every field at its default (no id). */
     public static JobSpec defaults() {
         return new JobSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null).validated("job");
+                null, null, null, null, null, null, null, null, null, null, null, null).validated("job");
     }
 
     /**
@@ -124,6 +127,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
         double gs = nonNegative("gumbelScale", or(gumbelScale, 1.0));
         String enc = oneOf("updateEncoding", or(updateEncoding, "FLOAT32"), ENCODINGS);
         String fu = oneOf("fusion", or(fusion, "RANK"), names(Fusion.values()));
+        String we = oneOf("weighting", or(weighting, "SAMPLES"), names(Weighting.values()));
         double tf = or(trimFraction, 0.1);
         if (!(tf >= 0 && tf < 0.5)) throw new InvalidFieldException("trimFraction", "must be in [0, 0.5), was " + tf);
         String so = oneOf("serverOptimizer", or(serverOptimizer, "NONE"), names(ServerOptimizer.Kind.values()));
@@ -132,7 +136,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
         if (modelSafetensors != null && modelSafetensors.isBlank())
             throw new InvalidFieldException("modelSafetensors", "must not be blank");
         return new JobSpec(jobId, a.id(), pe, ps, modelSafetensors, modelBlob, List.copyOf(ls), ts, omk, rs, dpr, q, dl, le,
-                lr, bs, t0, t1, ew, gs, enc, fu, tf, so, slr, sd);
+                lr, bs, t0, t1, ew, gs, enc, fu, we, tf, so, slr, sd);
     }
 
     /** The architecture (after validation). */
@@ -159,7 +163,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
     public JobSpec withModelBlob(String blobId) {
         return new JobSpec(id, arch, pretrainEpochs, pretrainSamples, null, blobId, layers, tiers, outputMinKeep, rounds,
                 devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize, temperatureStart,
-                temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, trimFraction, serverOptimizer,
+                temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction, serverOptimizer,
                 serverLearningRate, seed);
     }
 

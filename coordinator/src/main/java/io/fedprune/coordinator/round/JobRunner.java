@@ -16,6 +16,7 @@ import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionResult;
 import io.fedprune.fuse.LayerShape;
 import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
 import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
 import io.fedprune.model.Tensor;
@@ -321,7 +322,7 @@ public final class JobRunner implements Runnable {
             logits.add(x);
         }
         try {
-            acc.add(new Contribution(logits, k, u.update().sampleCount()));
+            acc.add(new Contribution(logits, k, Weighting.valueOf(spec.weighting()).weight(u.update().sampleCount())));
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }

@@ -61,6 +61,7 @@ class CoordinatorApiIT {
                 "{\"arch\": \"vgg16\"}", "arch",
                 "{\"rounds\": 0}", "rounds",
                 "{\"fusion\": \"VOTE\"}", "fusion",
+                "{\"weighting\": \"BY_SIZE\"}", "weighting",
                 "{\"layers\": [{\"layer\": \"conv9\"}]}", "layers[0].layer",
                 "{\"layers\": [{\"layer\": \"fc1\", \"granularity\": \"KERNEL\"}]}", "layers[0].granularity",
                 "{\"quorum\": 1.5}", "quorum");
@@ -86,6 +87,7 @@ class CoordinatorApiIT {
         assertEquals("lenet300", job.path("spec").path("arch").asText());
         assertEquals("[0.05,0.25]", job.path("spec").path("tiers").toString());   // defaults filled, tiers sorted
         assertEquals("RANK", job.path("spec").path("fusion").asText());
+        assertEquals("SAMPLES", job.path("spec").path("weighting").asText());
 
         JsonNode fetched = JSON.readTree(get("/jobs/" + id).body());
         assertEquals(id, fetched.path("id").asText());

@@ -40,9 +40,9 @@ class JobRunnerTest {
     private static final Map<String, Double> KEEP = Map.of("d1", 0.05, "d2", 0.10, "d3", 0.25);
     private static final Map<String, Integer> SAMPLES = Map.of("d1", 100, "d2", 300, "d3", 600);
 
-    private static JobSpec spec(String fusion, int rounds) {
+    private static JobSpec spec(String fusion, String weighting, int rounds) {
         return new JobSpec(null, "lenet300", 0, 0, null, null, null, List.of(0.05, 0.1, 0.25), 0.25, rounds, 0, 1.0,
-                60_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, 0.1, "NONE", 1.0, 42L).validated("job-t");
+                60_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, weighting, 0.1, "NONE", 1.0, 42L).validated("job-t");
     }
 
     /** What the runner reported. */
@@ -91,13 +91,17 @@ class JobRunnerTest {
 
     /** Runs a job with three devices; with {@code inject}, adds a duplicate, malformed, stray and late update. */
     private static Run run(String fusion, int rounds, boolean inject) throws Exception {
+        return run(fusion, "SAMPLES", rounds, inject);
+    }
+
+    private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
         MemoryTransport transport = new MemoryTransport();
         FleetRegistry fleet = new FleetRegistry(60_000);
         long now = System.currentTimeMillis();
         for (String d : KEEP.keySet())
             fleet.seen(new DeviceProfile(d, Budget.ofKeep(KEEP.get(d)), SAMPLES.get(d), List.of(), "t"), DeviceState.IDLE, now);
         Recorder rec = new Recorder();
-        JobSpec spec = spec(fusion, rounds);
+        JobSpec spec = spec(fusion, weighting, rounds);
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
                 masks -> OptionalDouble.of(0.5), rec, System::currentTimeMillis, null);
         Thread t = new Thread(runner);
@@ -139,17 +143,25 @@ class JobRunnerTest {
 
     @Test
     void meanFusionIsTheSampleWeightedMeanOfTheDeviceLogits() throws Exception {
-        Run run = run("MEAN", 1, false);
+        assertFusedMean(run("MEAN", 1, false), new double[]{100, 300, 600});   // d1, d2, d3 in the order sent
+    }
+
+    @Test
+    void equalWeightingGivesEveryDeviceOneVote() throws Exception {
+        assertFusedMean(run("MEAN", "EQUAL", 1, false), new double[]{1, 1, 1});
+    }
+
+    private static void assertFusedMean(Run run, double[] w) {
         RoundResult r1 = run.rec.rounds.get(0);
         assertEquals(3, r1.selected());
         assertEquals(3, r1.replied());
         List<Tensor> fused = run.transport.getTensors(r1.fusedLogits());
-        double[] w = {100, 300, 600};   // d1, d2, d3 in the order sent
+        double total = w[0] + w[1] + w[2];
         for (int l = 0; l < fused.size(); l++) {
             for (int i = 0; i < fused.get(l).size(); i += 997) {
                 double expected = 0;
                 for (int d = 0; d < 3; d++) expected += w[d] * run.sent.get(d).get(l).get(i);
-                assertEquals(expected / 1000, fused.get(l).get(i), 1e-5, "layer " + l + " index " + i);
+                assertEquals(expected / total, fused.get(l).get(i), 1e-5, "layer " + l + " index " + i);
             }
         }
     }
@@ -222,7 +234,7 @@ class JobRunnerTest {
         MemoryTransport transport = new MemoryTransport();
         Recorder rec = new Recorder();
         JobSpec spec = new JobSpec(null, null, 0, null, null, null, null, null, null, 1, null, null, 300L, null, null, null,
-                null, null, null, null, null, null, null, null, null, null).validated("job-empty");
+                null, null, null, null, null, null, null, null, null, null, null).validated("job-empty");
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), new FleetRegistry(1000),
                 transport, Evaluator.none(), rec, System::currentTimeMillis, null);
         runner.run();
