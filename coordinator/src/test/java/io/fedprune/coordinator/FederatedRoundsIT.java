@@ -71,7 +71,7 @@ class FederatedRoundsIT {
 
     static JobSpec spec(int rounds, String encoding) {
         return new JobSpec(null, "lenet300", 3, 0, null, null, null, List.of(0.1, 0.25), 0.25, rounds, 0, 1.0, 180_000L,
-                1, 0.1, 64, 5.0, 0.5, 1e-3, 1.0, encoding, "RANK", "SAMPLES", 0.1, "NONE", 1.0, 7L);
+                1, 0.1, 64, 5.0, 0.5, 1e-3, 1.0, encoding, "RANK", "SQRT_SAMPLES", 0.1, "NONE", 1.0, 7L);
     }
 
     static CoordinatorConfig config(String prefix) {

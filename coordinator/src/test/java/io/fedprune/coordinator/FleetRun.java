@@ -53,7 +53,7 @@ public final class FleetRun {
             Coordinator c = node.coordinator();
             while (c.devices().stream().filter(JobViews.DeviceView::alive).count() < budgets.length) Thread.sleep(100);
             JobSpec spec = new JobSpec(null, "lenet300", 10, 0, null, null, null, List.of(0.05, 0.1, 0.25), 0.25, rounds,
-                    0, 1.0, 600_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, "SAMPLES", 0.1, optimizer, serverLr, seed);
+                    0, 1.0, 600_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, "SQRT_SAMPLES", 0.1, optimizer, serverLr, seed);
             String id = c.submit(spec).id();
             int printed = 0;
             while (c.view(id).orElseThrow().state().equals("RUNNING")) {

@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param granularity     WEIGHT (default), KERNEL or FILTER for the hidden layers (KERNEL applies to convolutions,
  *                        dense hidden layers then use WEIGHT); the output layer is always WEIGHT at keep >= 25%
  * @param fusion          RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
- * @param weighting       a device's weight in the fusion: SAMPLES (its sample count; default) or EQUAL (one vote each)
+ * @param weighting       a device's weight in the fusion: SQRT_SAMPLES (default), SAMPLES or EQUAL (one vote each)
  * @param serverOptimizer NONE (default), MOMENTUM or ADAM over the fused logits
  * @param encoding        update encoding FLOAT32 (default), FLOAT16 or INT8
  * @param seed            job seed (split, selection, training); default 1

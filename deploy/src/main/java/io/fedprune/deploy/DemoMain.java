@@ -37,7 +37,7 @@ public final class DemoMain implements Callable<Integer> {
     String granularity;
     @Option(names = "--fusion", defaultValue = "RANK", description = "RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN (default: ${DEFAULT-VALUE}).")
     String fusion;
-    @Option(names = "--weighting", defaultValue = "SAMPLES", description = "A device's weight in the fusion: SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weighting", defaultValue = "SQRT_SAMPLES", description = "A device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count), SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
     String weighting;
     @Option(names = "--server-optimizer", defaultValue = "NONE", description = "NONE, MOMENTUM or ADAM over the fused logits (default: ${DEFAULT-VALUE}).")
     String serverOptimizer;

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param logits per layer, in the order of the accumulator's layers, each {@code float[groups * n]} row-major
  * @param k      per layer, the number of candidates per group the device trained for (1 <= k <= n)
- * @param weight the device's weight, > 0 (its sample count, or 1: see {@link Weighting})
+ * @param weight the device's weight, > 0 (from its sample count: see {@link Weighting})
  */
 public record Contribution(List<float[]> logits, int[] k, double weight) {
     public Contribution {

@@ -7,7 +7,12 @@ package io.fedprune.fuse;
  * from the current global logits and there is no staleness to discount.
  */
 public enum Weighting {
-    /** FedAvg's rule: an update weighs its training sample count (the default). */
+    /**
+     * An update weighs the square root of its training sample count (the default): more data counts for more, but a
+     * few large devices with skewed labels cannot outvote the rest (measured in docs/demo/README.md).
+     */
+    SQRT_SAMPLES,
+    /** FedAvg's rule: an update weighs its training sample count. */
     SAMPLES,
     /** One device, one vote: every update weighs 1, however much data the device holds. */
     EQUAL;
@@ -19,6 +24,10 @@ public enum Weighting {
      */
     public double weight(long samples) {
         if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, was " + samples);
-        return this == SAMPLES ? samples : 1.0;
+        return switch (this) {
+            case SQRT_SAMPLES -> Math.sqrt(samples);
+            case SAMPLES -> samples;
+            case EQUAL -> 1.0;
+        };
     }
 }

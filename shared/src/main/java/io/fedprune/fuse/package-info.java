@@ -3,7 +3,7 @@
  *
  * <p>Devices train DPP mask logits under different budgets k, so their raw logits are not directly
  * comparable; a {@link io.fedprune.fuse.FusionStrategy} maps each device's logits to a comparable per-group score,
- * weights it (by sample count, or one vote per device: {@link io.fedprune.fuse.Weighting}) and
+ * weights it (by the square root of its sample count by default: {@link io.fedprune.fuse.Weighting}) and
  * combines. Every strategy is used through an {@link io.fedprune.fuse.Accumulator} fed one device at a time, so that
  * the streaming strategies (rank, mean, inclusion) need memory O(model), not O(devices x model); the robust
  * coordinate-wise strategies (trimmed mean, median) inherently keep every contribution and say so.

@@ -163,8 +163,11 @@ class FusionTest {
     }
 
     @Test
-    void weightingIsTheSampleCountOrOneVote() {
+    void weightingIsTheSampleCountItsRootOrOneVote() {
         assertEquals(100.0, Weighting.SAMPLES.weight(100));
+        assertEquals(10.0, Weighting.SQRT_SAMPLES.weight(100));
+        assertEquals(3.0, Weighting.SQRT_SAMPLES.weight(9));
+        assertThrows(IllegalArgumentException.class, () -> Weighting.SQRT_SAMPLES.weight(0));
         assertEquals(1.0, Weighting.EQUAL.weight(100));
         assertThrows(IllegalArgumentException.class, () -> Weighting.SAMPLES.weight(0));
         assertThrows(IllegalArgumentException.class, () -> Weighting.EQUAL.weight(0));

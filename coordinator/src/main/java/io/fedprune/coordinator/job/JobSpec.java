@@ -40,8 +40,8 @@ import java.util.Set;
  * @param gumbelScale         Gumbel noise scale; default 1.0
  * @param updateEncoding      FLOAT32 (default), FLOAT16 or INT8
  * @param fusion              RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
- * @param weighting           a device's weight in the fusion: SAMPLES (its sample count; default) or EQUAL (one vote
- *                            per device)
+ * @param weighting           a device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count;
+ *                            default), SAMPLES (its sample count, as FedAvg) or EQUAL (one vote per device)
  * @param trimFraction        TRIMMED_MEAN's trim fraction; default 0.1
  * @param serverOptimizer     NONE (default), MOMENTUM or ADAM
  * @param serverLearningRate  the server optimiser's learning rate; default 1.0
@@ -127,7 +127,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
         double gs = nonNegative("gumbelScale", or(gumbelScale, 1.0));
         String enc = oneOf("updateEncoding", or(updateEncoding, "FLOAT32"), ENCODINGS);
         String fu = oneOf("fusion", or(fusion, "RANK"), names(Fusion.values()));
-        String we = oneOf("weighting", or(weighting, "SAMPLES"), names(Weighting.values()));
+        String we = oneOf("weighting", or(weighting, "SQRT_SAMPLES"), names(Weighting.values()));
         double tf = or(trimFraction, 0.1);
         if (!(tf >= 0 && tf < 0.5)) throw new InvalidFieldException("trimFraction", "must be in [0, 0.5), was " + tf);
         String so = oneOf("serverOptimizer", or(serverOptimizer, "NONE"), names(ServerOptimizer.Kind.values()));

@@ -87,7 +87,7 @@ class CoordinatorApiIT {
         assertEquals("lenet300", job.path("spec").path("arch").asText());
         assertEquals("[0.05,0.25]", job.path("spec").path("tiers").toString());   // defaults filled, tiers sorted
         assertEquals("RANK", job.path("spec").path("fusion").asText());
-        assertEquals("SAMPLES", job.path("spec").path("weighting").asText());
+        assertEquals("SQRT_SAMPLES", job.path("spec").path("weighting").asText());
 
         JsonNode fetched = JSON.readTree(get("/jobs/" + id).body());
         assertEquals(id, fetched.path("id").asText());

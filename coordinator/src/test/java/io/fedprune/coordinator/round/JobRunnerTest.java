@@ -151,6 +151,11 @@ class JobRunnerTest {
         assertFusedMean(run("MEAN", "EQUAL", 1, false), new double[]{1, 1, 1});
     }
 
+    @Test
+    void theDefaultWeightingIsTheRootOfTheSampleCount() throws Exception {
+        assertFusedMean(run("MEAN", null, 1, false), new double[]{10, Math.sqrt(300), Math.sqrt(600)});
+    }
+
     private static void assertFusedMean(Run run, double[] w) {
         RoundResult r1 = run.rec.rounds.get(0);
         assertEquals(3, r1.selected());
