@@ -1,5 +1,6 @@
 package io.fedprune.deploy;
 
+import io.fedprune.data.LauncherCommand;
 import io.fedprune.deploy.report.DemoReport;
 import io.fedprune.deploy.report.Json;
 import io.fedprune.deploy.report.ReportWriter;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
                 "one federated pruning job on MNIST with progress; then centralised baselines and a report",
                 "(Markdown with SVG plots, and JSON) in --out. Exits 0 and leaves nothing running."})
 public final class DemoMain implements Callable<Integer> {
+    static final String DEFAULT_DATA_DIR = "data/mnist";
 
     @Option(names = "--devices", defaultValue = "10", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -28,7 +30,7 @@ public final class DemoMain implements Callable<Integer> {
     List<Double> budgets;
     @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet label-skew concentration of the split (default: ${DEFAULT-VALUE}).")
     double alpha;
-    @Option(names = "--data", defaultValue = "data/mnist", paramLabel = "DIR",
+    @Option(names = "--data", defaultValue = DEFAULT_DATA_DIR, paramLabel = "DIR",
             description = "Folder with the four standard IDX files, plain or .gz, 28x28 images, 10 classes (default: ${DEFAULT-VALUE}).")
     Path data;
     @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 or lenet5 (default: ${DEFAULT-VALUE}).")
@@ -93,7 +95,7 @@ public final class DemoMain implements Callable<Integer> {
             return 2;
         }
         DemoReport report = new Demo(cfg, System.out).run();
-        Path md = ReportWriter.write(report, out, "./fedprune demo" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        Path md = ReportWriter.write(report, out, LauncherCommand.of("demo", args, Path.of(DEFAULT_DATA_DIR)));
         if (json != null) {
             if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
             Files.writeString(json, Json.write(report));

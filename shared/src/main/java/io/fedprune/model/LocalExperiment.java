@@ -1,6 +1,7 @@
 package io.fedprune.model;
 
 import io.fedprune.data.Dataset;
+import io.fedprune.data.LauncherCommand;
 import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
@@ -298,23 +299,6 @@ public final class LocalExperiment {
             The output layer always keeps at least 25% (weight level).
             """;
 
-    /**
-     * The reproduction command: {@code ./fedprune local} and the arguments, without a {@code --data} that names the
-     * default directory (the launcher always passes it, as an absolute path).
-     */
-    static String command(String[] args, Path defaultData) {
-        StringBuilder sb = new StringBuilder("./fedprune local");
-        Path dflt = defaultData.toAbsolutePath().normalize();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--data") && i + 1 < args.length && Path.of(args[i + 1]).toAbsolutePath().normalize().equals(dflt)) {
-                i++;
-                continue;
-            }
-            sb.append(' ').append(args[i]);
-        }
-        return sb.toString();
-    }
-
     /** Parses command-line options; null for {@code --help}. */
     public static Options parse(String[] args) {
         Options d = Options.DEFAULTS;
@@ -360,7 +344,7 @@ public final class LocalExperiment {
                 throw new IllegalArgumentException(a + ": '" + v + "' is not a number");
             }
         }
-        String command = command(args, d.data());
+        String command = LauncherCommand.of("local", args, d.data());
         return new Options(data, work, out, json, models, keeps, rows, denseEpochs, dppEpochs, seeds, seed, trainLimit,
                 testLimit, variantKeeps, threads, retrain, command);
     }
