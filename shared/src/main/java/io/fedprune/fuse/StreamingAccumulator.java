@@ -6,7 +6,7 @@ import java.util.List;
 abstract class StreamingAccumulator implements Accumulator {
     final List<LayerShape> layers;
     private int count;
-    private double total;
+    private double total, totalError;
 
     StreamingAccumulator(List<LayerShape> layers) {
         if (layers.isEmpty()) throw new IllegalArgumentException("no layers to fuse");
@@ -18,7 +18,10 @@ abstract class StreamingAccumulator implements Accumulator {
         c.validate(layers);
         accumulate(c);
         count++;
-        total += c.weight();        // exact for integer weights (sample counts)
+        // two-sum: the weights need not be integers (square roots), and the total must not depend on arrival order
+        double w = c.weight(), s = total + w, bb = s - total;
+        totalError += (total - (s - bb)) + (w - bb);
+        total = s;
     }
 
     @Override
@@ -29,7 +32,7 @@ abstract class StreamingAccumulator implements Accumulator {
     @Override
     public final FusionResult finish() {
         if (count == 0) throw new IllegalStateException("nothing to fuse: no contribution was added");
-        return result(total);
+        return result(total + totalError);
     }
 
     abstract void accumulate(Contribution c);

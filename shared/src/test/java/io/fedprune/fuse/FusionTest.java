@@ -141,6 +141,18 @@ class FusionTest {
         }
     }
 
+    @Test
+    void theTotalWeightDoesNotDependOnArrivalOrder() {
+        // in plain double arithmetic (0.1 + 0.2) + 0.3 = 0.6000000000000001 but 0.3 + (0.2 + 0.1) = 0.6
+        List<LayerShape> layers = List.of(new LayerShape("l", 1, 2));
+        for (Fusion f : Fusion.values()) {
+            double forward = fuseAll(f, layers, List.of(c(0.1, 1, 1, 2), c(0.2, 1, 3, 4), c(0.3, 1, 5, 6))).totalWeight();
+            double backward = fuseAll(f, layers, List.of(c(0.3, 1, 5, 6), c(0.2, 1, 3, 4), c(0.1, 1, 1, 2))).totalWeight();
+            assertEquals(forward, backward, 0.0, f.name());
+            assertEquals(0.6, forward, 1e-15, f.name());
+        }
+    }
+
     private static FusionResult fuseAll(Fusion f, List<LayerShape> layers, List<Contribution> cs) {
         Accumulator acc = FusionConfig.of(f).strategy().begin(layers);
         cs.forEach(acc::add);

@@ -59,7 +59,7 @@ import java.util.function.LongSupplier;
  * The round loop of one job, in one place (DESIGN.md §3-§4): select devices (seeded) among the live ones whose budget
  * fits; publish the round start; collect updates until the quorum has replied or the deadline passes (late,
  * duplicate and invalid updates are counted, dead-lettered with the reason and never change the result); fuse the
- * logits weighted by sample count; cut the tier masks as top-k of the fused scores (nested across tiers); evaluate
+ * logits, each device weighted by its sample count or its square root (the default, see Weighting); cut the tier masks as top-k of the fused scores (nested across tiers); evaluate
  * each tier; record the round result; and after the last round publish one deployment per tier.
  *
  * <p>Updates reach the runner through {@link #offer}; everything else goes through {@link RoundTransport}. Memory is
