@@ -248,7 +248,7 @@ public final class Coordinator implements AutoCloseable {
         if (event instanceof JobSubmitted s) {
             try {
                 Entry e = new Entry();
-                e.spec = JSON.readValue(s.spec(), JobSpec.class);
+                e.spec = JSON.readValue(s.spec(), JobSpec.class).upgraded();
                 jobs.put(jobId, e);
             } catch (IOException ex) {
                 LOG.warn("job {}: unreadable spec in the log, skipped: {}", jobId, ex.getMessage());

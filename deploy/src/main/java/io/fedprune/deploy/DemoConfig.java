@@ -1,7 +1,15 @@
 package io.fedprune.deploy;
 
+import io.fedprune.dpp.Granularity;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
+import io.fedprune.wire.TensorEncoding;
+
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -55,6 +63,18 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
         if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
+        granularity = oneOf("--granularity", granularity, Granularity.values());
+        fusion = oneOf("--fusion", fusion, Fusion.values());
+        weighting = oneOf("--weighting", weighting, Weighting.values());
+        serverOptimizer = oneOf("--server-optimizer", serverOptimizer, ServerOptimizer.Kind.values());
+        encoding = oneOf("--encoding", encoding, TensorEncoding.values());
+    }
+
+    /** The option's value upper-cased, if it names one of the values (case-insensitive). */
+    private static String oneOf(String option, String value, Enum<?>[] values) {
+        String v = Objects.requireNonNull(value, option).toUpperCase(Locale.ROOT);
+        for (Enum<?> e : values) if (e.name().equals(v)) return v;
+        throw new IllegalArgumentException(option + " must be one of " + Arrays.toString(values) + ", was '" + value + "'");
     }
 
     /** The budget of device {@code i} (round-robin over the budgets). */

@@ -28,6 +28,7 @@ class DemoIT {
         Path out = dir.resolve("report"), json = dir.resolve("demo.json");
         String[] args = {"--data", TestData.mnistMini().toString(), "--devices", "4", "--rounds", "2",
                 "--budgets", "0.05,0.1,0.25", "--pretrain-epochs", "2", "--baseline-epochs", "1", "--seed", "3",
+                "--weighting", "sqrt_samples",
                 "--out", out.toString(), "--work", dir.resolve("work").toString(), "--json", json.toString()};
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream old = System.out;
@@ -44,6 +45,7 @@ class DemoIT {
 
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         assertEquals(r, new ObjectMapper().readTree(out.resolve("report.json").toFile()));
+        assertEquals("SQRT_SAMPLES", r.get("config").get("weighting").asText(), "options are case-insensitive, reported upper-case");
         double dense = r.get("dense_accuracy").asDouble();
         assertTrue(dense > 0.5 && dense <= 1, "dense accuracy " + dense);
 
@@ -100,5 +102,9 @@ class DemoIT {
         assertEquals(2, new picocli.CommandLine(new DemoMain(args)).execute(args));
         String[] bad = {"--budgets", "0.05,1.5", "--data", TestData.mnistMini().toString()};
         assertEquals(2, new picocli.CommandLine(new DemoMain(bad)).execute(bad));
+        for (String[] option : new String[][]{{"--weighting", "BY_SIZE"}, {"--fusion", "VOTE"}, {"--encoding", "INT4"}}) {
+            String[] a = {option[0], option[1], "--data", TestData.mnistMini().toString()};
+            assertEquals(2, new picocli.CommandLine(new DemoMain(a)).execute(a), String.join(" ", option));
+        }
     }
 }

@@ -34,14 +34,6 @@ public record TrainingConfig(int localEpochs, double learningRate, int batchSize
         else if (int8GroupSize != 0) throw bad("int8_group_size must be 0 for " + updateEncoding + ", was " + int8GroupSize);
     }
 
-    /**
-     * The reference hyper-parameters (shared/reference/README.md): 1 local epoch, Adam lr 0.1, batch 128,
-     * temperature 5 to 0.5, entropy weight 1e-3, Gumbel scale 1, float32 updates.
-     */
-    public static TrainingConfig defaults() {
-        return new TrainingConfig(1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, TensorEncoding.FLOAT32, 0);
-    }
-
     /** The same config with another update encoding ({@code groupSize} is used for INT8 only). */
     public TrainingConfig withEncoding(TensorEncoding encoding, int groupSize) {
         return new TrainingConfig(localEpochs, learningRate, batchSize, temperatureStart, temperatureEnd, entropyWeight,

@@ -167,6 +167,18 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
                 serverLearningRate, seed);
     }
 
+    /**
+     * This spec as read back from a job log written before a field existed, with that field set to the value the job
+     * ran under then: {@code weighting} SAMPLES (sample-count weighting was the only rule before it became a field).
+     */
+    public JobSpec upgraded() {
+        if (weighting != null) return this;
+        return new JobSpec(id, arch, pretrainEpochs, pretrainSamples, modelSafetensors, modelBlob, layers, tiers,
+                outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
+                temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, "SAMPLES",
+                trimFraction, serverOptimizer, serverLearningRate, seed);
+    }
+
     /** The tier name of a keep ratio, e.g. {@code keep-0.05}. */
     public static String tierName(double keep) {
         return "keep-" + new java.math.BigDecimal(Double.toString(keep)).stripTrailingZeros().toPlainString();

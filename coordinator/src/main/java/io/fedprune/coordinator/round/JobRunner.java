@@ -59,8 +59,9 @@ import java.util.function.LongSupplier;
  * The round loop of one job, in one place (DESIGN.md §3-§4): select devices (seeded) among the live ones whose budget
  * fits; publish the round start; collect updates until the quorum has replied or the deadline passes (late,
  * duplicate and invalid updates are counted, dead-lettered with the reason and never change the result); fuse the
- * logits, each device weighted by its sample count or its square root (the default, see Weighting); cut the tier masks as top-k of the fused scores (nested across tiers); evaluate
- * each tier; record the round result; and after the last round publish one deployment per tier.
+ * logits, each device weighted by its sample count or its square root (the default, see {@link Weighting}); cut
+ * the tier masks as top-k of the fused scores (nested across tiers); evaluate each tier; record the round result;
+ * and after the last round publish one deployment per tier.
  *
  * <p>Updates reach the runner through {@link #offer}; everything else goes through {@link RoundTransport}. Memory is
  * O(model) for the streaming fusion rules plus one bit per logit and device for the mask-similarity metric.
@@ -100,6 +101,7 @@ public final class JobRunner implements Runnable {
     private final Listener listener;
     private final LongSupplier clock;
     private final Resume resume;
+    private final Weighting weighting;
     private final List<MaskSpec> baseSpecs = new ArrayList<>();
     private final List<LayerShape> shapes = new ArrayList<>();
     private final BlockingQueue<ReceivedUpdate> inbox = new LinkedBlockingQueue<>();
@@ -118,6 +120,7 @@ public final class JobRunner implements Runnable {
         this.listener = listener;
         this.clock = clock;
         this.resume = resume == null ? new Resume(0, null) : resume;
+        this.weighting = Weighting.valueOf(spec.weighting());
         for (JobSpec.LayerPlan p : spec.layers()) {
             Layer l = model.arch().layer(p.layer());
             MaskSpec s = MaskSpec.ofK(p.layer(), Granularity.valueOf(p.granularity()), l.weightShape(), 1);
@@ -322,7 +325,7 @@ public final class JobRunner implements Runnable {
             logits.add(x);
         }
         try {
-            acc.add(new Contribution(logits, k, Weighting.valueOf(spec.weighting()).weight(u.update().sampleCount())));
+            acc.add(new Contribution(logits, k, weighting.weight(u.update().sampleCount())));
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
