@@ -85,7 +85,7 @@ class FederatedRoundsIT {
         for (int i = 0; i < BUDGETS.length; i++) {
             PartitionSpec part = PartitionSpec.parse("iid:" + i + "/" + BUDGETS.length + ":3");
             hub.add(new Agent(new Agent.Settings("agent-" + i, Budget.ofKeep(BUDGETS[i]), part.apply(mini.train()),
-                    part.apply(mini.test()), null)));
+                    part.applyTest(mini.train(), mini.test()), null)));
         }
         return hub;
     }

@@ -48,7 +48,7 @@ public final class FleetRun {
             for (int i = 0; i < budgets.length; i++) {
                 PartitionSpec part = PartitionSpec.parse("dirichlet:0.5:" + i + "/" + budgets.length + ":1234");
                 hub.add(new Agent(new Agent.Settings("dev-" + i, Budget.ofKeep(budgets[i]), part.apply(mnist.train()),
-                        part.apply(mnist.test()), null)));
+                        part.applyTest(mnist.train(), mnist.test()), null)));
             }
             Coordinator c = node.coordinator();
             while (c.devices().stream().filter(JobViews.DeviceView::alive).count() < budgets.length) Thread.sleep(100);

@@ -127,7 +127,7 @@ public final class Demo {
                 cfg.encoding(), cfg.fusion(), cfg.weighting(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
     }
 
-    /** Adds the fleet: device i holds Dirichlet share i of the training and of the test images, budget round-robin. */
+    /** Adds the fleet: device i holds Dirichlet share i of the training images and the same label mix of the test images, budget round-robin. */
     private Map<String, Double> startAgents(AgentHub hub, Dataset train, Dataset test) {
         Map<String, Double> budgets = new LinkedHashMap<>();
         Map<Double, Integer> perBudget = new TreeMap<>();
@@ -135,7 +135,7 @@ public final class Demo {
         for (int i = 0; i < cfg.devices(); i++) {
             PartitionSpec part = new PartitionSpec(PartitionSpec.Kind.DIRICHLET, cfg.alpha(), i, cfg.devices(), cfg.seed());
             Dataset own = part.apply(train);
-            Dataset ownTest = part.apply(test);
+            Dataset ownTest = part.applyTest(train, test);
             String id = String.format(Locale.ROOT, "device-%03d", i);
             double b = cfg.budgetOf(i);
             hub.add(new Agent(new Agent.Settings(id, Budget.ofKeep(b), own, ownTest, null)));

@@ -79,7 +79,7 @@ public final class AgentMain implements Callable<Integer> {
             System.err.println("fedprune agent: cannot read data in " + data + ": " + e.getMessage());
             return 1;
         }
-        Dataset train = part.apply(split.train()), test = part.apply(split.test());
+        Dataset train = part.apply(split.train()), test = part.applyTest(split.train(), split.test());
         Agent agent;
         try {
             agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir));

@@ -7,8 +7,8 @@ import java.util.Locale;
 
 /**
  * Which share of a data set a device holds: {@code all}, {@code iid:I/N[:SEED]} or {@code dirichlet:ALPHA:I/N[:SEED]}
- * (device I of N, counting from 0; seed default 1). The same spec cuts the training and the test split, so every
- * device also has its own local test data.
+ * (device I of N, counting from 0; seed default 1). The same spec cuts the training and the test split
+ * ({@link #applyTest}: with the training split's label mix), so every device also has its own local test data.
  *
  * @param kind    ALL, IID or DIRICHLET
  * @param alpha   Dirichlet concentration (DIRICHLET only)
@@ -57,6 +57,15 @@ public record PartitionSpec(Kind kind, double alpha, int index, int devices, lon
         String[] in = s.split("/");
         if (in.length != 2) throw new NumberFormatException("expected I/N, got '" + s + "'");
         return new int[]{Integer.parseInt(in[0]), Integer.parseInt(in[1])};
+    }
+
+    /**
+     * This device's share of the test split: for DIRICHLET, with the per-class proportions of its share of
+     * {@code train} (the test labels follow the training labels); otherwise as {@link #apply}.
+     */
+    public Dataset applyTest(Dataset train, Dataset test) {
+        if (kind != Kind.DIRICHLET) return apply(test);
+        return test.subset(Partitioner.dirichletLike(train.y(), test.y(), devices, alpha, seed)[index]);
     }
 
     /** This device's share of {@code data}. */

@@ -13,6 +13,8 @@ import java.util.SplittableRandom;
  *   <li>{@link #dirichlet}: label skew. For every class c, the indices of class c are shuffled and cut according to a
  *       draw {@code p_c ~ Dirichlet(alpha, ..., alpha)} over the devices: device d receives the share
  *       {@code p_c[d]} of class c. Small alpha (e.g. 0.1) gives devices few classes; large alpha approaches IID.</li>
+ *   <li>{@link #dirichletLike}: a second data set (the test split) cut with the proportions drawn for the first (the
+ *       training split), so that every device's test share has the label mix of its training share.</li>
  * </ul>
  * Every device's index list is sorted ascending. The same arguments always give the same partition.
  */
@@ -37,16 +39,35 @@ public final class Partitioner {
 
     /** Dirichlet(alpha) label-skew split over {@code devices} devices. */
     public static int[][] dirichlet(int[] labels, int devices, double alpha, long seed) {
+        return dirichlet(labels, devices, alpha, seed, new double[classes(labels)][]);
+    }
+
+    /**
+     * The split of {@code labels} with, for every class, the device proportions that {@link #dirichlet} draws for
+     * {@code reference} with the same arguments: device d gets the same share of class c in both.
+     */
+    public static int[][] dirichletLike(int[] reference, int[] labels, int devices, double alpha, long seed) {
+        double[][] proportions = new double[Math.max(classes(reference), classes(labels))][];
+        dirichlet(reference, devices, alpha, seed, proportions);
+        return dirichlet(labels, devices, alpha, seed, proportions);
+    }
+
+    /**
+     * The Dirichlet split; {@code proportions[c]}, when set, is used for class c instead of a draw, and when null is set
+     * to the draw.
+     */
+    private static int[][] dirichlet(int[] labels, int devices, double alpha, long seed, double[][] proportions) {
         check(labels, devices);
         if (!(alpha > 0) || Double.isInfinite(alpha)) throw new IllegalArgumentException("alpha must be > 0 and finite, was " + alpha);
         SplittableRandom rnd = new SplittableRandom(seed);
-        int classes = Arrays.stream(labels).max().orElse(-1) + 1;
+        int classes = classes(labels);
         List<List<Integer>> shards = new ArrayList<>();
         for (int d = 0; d < devices; d++) shards.add(new ArrayList<>());
         for (int c = 0; c < classes; c++) {
             int[] idx = indicesOf(labels, c);
             shuffle(idx, rnd);
-            double[] p = dirichletDraw(devices, alpha, rnd);
+            if (proportions[c] == null) proportions[c] = dirichletDraw(devices, alpha, rnd);
+            double[] p = proportions[c];
             double cum = 0;
             int from = 0;
             for (int d = 0; d < devices; d++) {
@@ -103,6 +124,10 @@ public final class Partitioner {
     private static double gaussian(SplittableRandom rnd) {
         double u1 = rnd.nextDouble(), u2 = rnd.nextDouble();
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    private static int classes(int[] labels) {
+        return Arrays.stream(labels).max().orElse(-1) + 1;
     }
 
     private static int[] indicesOf(int[] labels, int c) {

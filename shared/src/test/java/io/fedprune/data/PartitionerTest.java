@@ -42,6 +42,35 @@ class PartitionerTest {
         assertTrue(meanClassesPerDevice(skewed) < 5, "skewed " + meanClassesPerDevice(skewed));
     }
 
+    @Test
+    void aTestSplitCutLikeTheTrainingSplitHasTheSameLabelMixPerDevice() {
+        int[] train = classes(600), test = classes(100);   // 10 classes: 6000 and 1000 labels
+        int[][] tr = Partitioner.dirichlet(train, 10, 0.5, 3);
+        int[][] te = Partitioner.dirichletLike(train, test, 10, 0.5, 3);
+        assertExactCover(te, test.length);
+        for (int d = 0; d < 10; d++) {
+            for (int c = 0; c < 10; c++) {
+                // device d's share of class c, in each split: equal up to one index of rounding on either side
+                double a = count(tr[d], train, c) / 600.0, b = count(te[d], test, c) / 100.0;
+                assertEquals(a, b, 1.0 / 600 + 1.0 / 100 + 1e-12, "device " + d + " class " + c);
+            }
+        }
+        // cut like itself, a split gets exactly the same count of every class on every device
+        int[][] again = Partitioner.dirichletLike(train, train, 10, 0.5, 3);
+        for (int d = 0; d < 10; d++)
+            for (int c = 0; c < 10; c++) assertEquals(count(tr[d], train, c), count(again[d], train, c));
+    }
+
+    private static int[] classes(int perClass) {
+        int[] y = new int[10 * perClass];
+        for (int i = 0; i < y.length; i++) y[i] = i % 10;
+        return y;
+    }
+
+    private static long count(int[] idx, int[] labels, int c) {
+        return Arrays.stream(idx).filter(i -> labels[i] == c).count();
+    }
+
     static double meanClassesPerDevice(int[][] parts) {
         int[] y = labels();
         return Arrays.stream(parts).mapToLong(p -> Arrays.stream(p).map(i -> y[i]).distinct().count()).average().orElse(0);
