@@ -90,8 +90,9 @@ class JobRunnerTest {
     }
 
     /** Runs a job with three devices; with {@code inject}, adds a duplicate, malformed, stray and late update. */
+    /** With the default device weighting. */
     private static Run run(String fusion, int rounds, boolean inject) throws Exception {
-        return run(fusion, "SAMPLES", rounds, inject);
+        return run(fusion, null, rounds, inject);
     }
 
     private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
@@ -143,7 +144,7 @@ class JobRunnerTest {
 
     @Test
     void meanFusionIsTheSampleWeightedMeanOfTheDeviceLogits() throws Exception {
-        assertFusedMean(run("MEAN", 1, false), new double[]{100, 300, 600});   // d1, d2, d3 in the order sent
+        assertFusedMean(run("MEAN", "SAMPLES", 1, false), new double[]{100, 300, 600});   // d1, d2, d3 in the order sent
     }
 
     @Test
@@ -153,7 +154,7 @@ class JobRunnerTest {
 
     @Test
     void theDefaultWeightingIsTheRootOfTheSampleCount() throws Exception {
-        assertFusedMean(run("MEAN", null, 1, false), new double[]{10, Math.sqrt(300), Math.sqrt(600)});
+        assertFusedMean(run("MEAN", 1, false), new double[]{10, Math.sqrt(300), Math.sqrt(600)});
     }
 
     private static void assertFusedMean(Run run, double[] w) {
