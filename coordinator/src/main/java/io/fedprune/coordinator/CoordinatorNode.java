@@ -103,12 +103,7 @@ public final class CoordinatorNode implements AutoCloseable {
 
     /** A consumer without group on every partition of a topic, from the beginning. */
     private static Consumer<byte[], byte[]> assigned(KafkaClients clients, Topics topics, Topic topic, String clientId) {
-        Consumer<byte[], byte[]> c = clients.consumer(null, clientId);
-        List<TopicPartition> tps = c.partitionsFor(topics.name(topic), Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        c.assign(tps);
-        c.seekToBeginning(tps);
-        return c;
+        return clients.assignedConsumer(topics.name(topic), clientId, KafkaClients.Start.BEGINNING);
     }
 
     /** Reads fedprune.jobs from the beginning to its current end into the coordinator. */

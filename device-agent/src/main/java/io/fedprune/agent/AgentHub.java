@@ -30,7 +30,6 @@ import io.fedprune.wire.Timings;
 import io.fedprune.wire.Update;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -259,13 +258,7 @@ public final class AgentHub implements AutoCloseable {
 
     /** A consumer without group on every partition of a topic, positioned at its current end. */
     private static Consumer<byte[], byte[]> fromEnd(KafkaClients clients, Topics topics, Topic topic, String clientId) {
-        Consumer<byte[], byte[]> c = clients.consumer(null, clientId);
-        List<TopicPartition> tps = c.partitionsFor(topics.name(topic), Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        c.assign(tps);
-        c.seekToEnd(tps);
-        for (TopicPartition tp : tps) c.position(tp);   // resolve now, so nothing published after start is missed
-        return c;
+        return clients.assignedConsumer(topics.name(topic), clientId, KafkaClients.Start.END);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -124,14 +123,12 @@ public final class BlobReader implements AutoCloseable {
                 return size() > config.maxIndexEntries();
             }
         };
-        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (partitions == null || partitions.isEmpty()) {
+        try {
+            KafkaClients.assignAll(consumer, topic, KafkaClients.Start.BEGINNING);
+        } catch (RuntimeException e) {
             consumer.close();
-            throw new IllegalStateException("blob topic '" + topic + "' does not exist; create the topics first (Topics.ensureCreated)");
+            throw e;
         }
-        List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
         thread = new Thread(this::run, "fedprune-blob-reader-" + topic);
         thread.setDaemon(true);
         thread.start();

@@ -8,10 +8,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -87,6 +91,45 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> override
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.putAll(overrides);
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Where {@link #assignAll} positions a consumer. */
+    public enum Start { BEGINNING, END }
+
+    /**
+     * A consumer without a group, assigned every partition of {@code topic} and positioned as {@link #assignAll} does.
+     *
+     * @throws IllegalStateException if the topic does not exist (create it first with {@link Topics#ensureCreated})
+     */
+    public Consumer<byte[], byte[]> assignedConsumer(String topic, String clientId, Start start) {
+        Consumer<byte[], byte[]> c = consumer(null, clientId);
+        try {
+            assignAll(c, topic, start);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Assigns {@code consumer} (one without a group) every partition of {@code topic} and positions it at the
+     * beginning, or at the current end, resolved now so that nothing published after this call is missed.
+     *
+     * @throws IllegalStateException if the topic does not exist (create it first with {@link Topics#ensureCreated})
+     */
+    public static void assignAll(Consumer<?, ?> consumer, String topic, Start start) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (partitions == null || partitions.isEmpty())
+            throw new IllegalStateException("topic '" + topic + "' does not exist; create the topics first (Topics.ensureCreated)");
+        List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(tps);
+        if (start == Start.BEGINNING) {
+            consumer.seekToBeginning(tps);
+        } else {
+            consumer.seekToEnd(tps);
+            for (TopicPartition tp : tps) consumer.position(tp);
+        }
     }
 
     /** An admin client. */
