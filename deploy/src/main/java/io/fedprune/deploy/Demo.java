@@ -116,7 +116,7 @@ public final class Demo {
     }
 
     private JobSpec jobSpec(ModelArch arch) {
-        Granularity g = Granularity.valueOf(cfg.granularity().toUpperCase(Locale.ROOT));
+        Granularity g = Granularity.valueOf(cfg.granularity());   // DemoConfig upper-cases it
         List<JobSpec.LayerPlan> layers = new ArrayList<>();
         for (Layer l : arch.layers()) {
             Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);

@@ -4,9 +4,11 @@ import java.util.List;
 
 /** Validation, counting and total weight shared by every accumulator. */
 abstract class StreamingAccumulator implements Accumulator {
+    private static final double[] ONE = {1.0};
     final List<LayerShape> layers;
     private int count;
-    private double total, totalError;
+    /** The total weight, compensated like the layer sums: weights need not be integers (square roots). */
+    private final WeightedSum total = new WeightedSum(1);
 
     StreamingAccumulator(List<LayerShape> layers) {
         if (layers.isEmpty()) throw new IllegalArgumentException("no layers to fuse");
@@ -18,10 +20,7 @@ abstract class StreamingAccumulator implements Accumulator {
         c.validate(layers);
         accumulate(c);
         count++;
-        // two-sum: the weights need not be integers (square roots), and the total must not depend on arrival order
-        double w = c.weight(), s = total + w, bb = s - total;
-        totalError += (total - (s - bb)) + (w - bb);
-        total = s;
+        total.add(ONE, c.weight());
     }
 
     @Override
@@ -32,7 +31,7 @@ abstract class StreamingAccumulator implements Accumulator {
     @Override
     public final FusionResult finish() {
         if (count == 0) throw new IllegalStateException("nothing to fuse: no contribution was added");
-        return result(total + totalError);
+        return result(total.divided(1.0)[0]);
     }
 
     abstract void accumulate(Contribution c);
