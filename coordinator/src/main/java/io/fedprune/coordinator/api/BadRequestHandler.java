@@ -8,15 +8,13 @@ import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
 
-import java.util.Map;
-
-/** A bad job field -> 400 {@code {"field": ..., "message": ...}}. */
+/** A bad job field -> 400 {@link ApiError} naming it. */
 @Produces
 @Singleton
 @Requires(classes = {InvalidFieldException.class, ExceptionHandler.class})
-public class BadRequestHandler implements ExceptionHandler<InvalidFieldException, HttpResponse<Map<String, String>>> {
+public class BadRequestHandler implements ExceptionHandler<InvalidFieldException, HttpResponse<ApiError>> {
     @Override
-    public HttpResponse<Map<String, String>> handle(HttpRequest request, InvalidFieldException e) {
-        return HttpResponse.badRequest(Map.of("field", e.field(), "message", e.getMessage()));
+    public HttpResponse<ApiError> handle(HttpRequest request, InvalidFieldException e) {
+        return HttpResponse.badRequest(new ApiError(e.field(), e.getMessage()));
     }
 }

@@ -20,7 +20,7 @@ public class DeviceController {
     }
 
     @Get
-    @Operation(summary = "Devices: id, budget, samples, state, last seen")
+    @Operation(operationId = "listDevices", summary = "Every device: budget, samples, state, last seen")
     public List<JobViews.DeviceView> list() {
         return coordinator.devices();
     }

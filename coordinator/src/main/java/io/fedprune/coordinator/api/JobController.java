@@ -11,15 +11,20 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Status;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.util.List;
-import java.util.Map;
 
-/** Jobs: create, list, inspect, cancel, and the deployment artifacts. */
+/** Jobs: create, list, inspect, cancel, and the deployment artifacts. Every 4xx body is an {@link ApiError}. */
 @Controller("/jobs")
 @Tag(name = "jobs")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -30,40 +35,68 @@ public class JobController {
         this.coordinator = coordinator;
     }
 
+    /** The answer to a cancel request. */
+    @Schema(name = "Cancelling")
+    public record Cancelling(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String id,
+                             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) boolean cancelling) {
+    }
+
     @Post
-    @Operation(summary = "Create a job", description = "Starts a federated pruning job; every field is optional (defaults in JobSpec). A bad field gives 400 naming it.")
+    @Status(HttpStatus.CREATED)
+    @Operation(operationId = "createJob", summary = "Create a job",
+            description = "Starts a federated pruning job; every field is optional (defaults in JobSpec).")
+    @ApiResponse(responseCode = "201", description = "The job, started", content = @Content(schema = @Schema(implementation = JobViews.JobView.class)))
+    @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<JobViews.JobView> create(@Body JobSpec spec) {
         return HttpResponse.created(coordinator.submit(spec == null ? JobSpec.defaults() : spec));
     }
 
     @Get
-    @Operation(summary = "List jobs")
+    @Operation(operationId = "listJobs", summary = "Every job, oldest first")
+    @ApiResponse(responseCode = "200", description = "The jobs", content = @Content(array = @ArraySchema(schema = @Schema(implementation = JobViews.JobView.class))))
     public List<JobViews.JobView> list() {
         return coordinator.jobs();
     }
 
     @Get("/{id}")
-    @Operation(summary = "A job's status and per-round metrics")
-    public HttpResponse<JobViews.JobView> get(@PathVariable String id) {
-        return coordinator.view(id).map(HttpResponse::ok).orElseGet(HttpResponse::notFound);
+    @Operation(operationId = "getJob", summary = "A job's state, live progress, per-round metrics and deployments")
+    @ApiResponse(responseCode = "200", description = "The job", content = @Content(schema = @Schema(implementation = JobViews.JobView.class)))
+    @ApiResponse(responseCode = "404", description = "No such job", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<?> get(@PathVariable String id) {
+        return coordinator.view(id).<HttpResponse<?>>map(HttpResponse::ok).orElseGet(() -> noSuchJob(id));
     }
 
     @Post("/{id}/cancel")
-    @Operation(summary = "Cancel a running job")
-    public HttpResponse<Map<String, Object>> cancel(@PathVariable String id) {
-        if (coordinator.view(id).isEmpty()) return HttpResponse.notFound();
-        boolean done = coordinator.cancel(id);
-        return done ? HttpResponse.accepted().body(Map.of("id", id, "cancelling", true))
-                : HttpResponse.<Map<String, Object>>status(HttpStatus.CONFLICT).body(Map.of("id", id, "message", "job already ended"));
+    @Status(HttpStatus.ACCEPTED)
+    @Operation(operationId = "cancelJob", summary = "Cancel a running job", description = "The job stops after its current round.")
+    @ApiResponse(responseCode = "202", description = "Cancelling", content = @Content(schema = @Schema(implementation = Cancelling.class)))
+    @ApiResponse(responseCode = "404", description = "No such job", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "409", description = "The job already ended", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<?> cancel(@PathVariable String id) {
+        if (coordinator.view(id).isEmpty()) return noSuchJob(id);
+        if (coordinator.cancel(id)) return HttpResponse.accepted().body(new Cancelling(id, true));
+        return HttpResponse.status(HttpStatus.CONFLICT).body(ApiError.of("job " + id + " already ended"));
     }
 
     @Get(value = "/{id}/deployments/{tier}", produces = MediaType.APPLICATION_OCTET_STREAM)
-    @Operation(summary = "A tier's deployment artifact (safetensors with <layer>.mask, .values, .indices)")
-    public HttpResponse<byte[]> artifact(@PathVariable String id, @PathVariable String tier) {
+    @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact",
+            description = "Safetensors with <layer>.mask, .values and .indices per layer (docs/ARTIFACTS.md).")
+    @ApiResponse(responseCode = "200", description = "The artifact", content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
+            schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "404", description = "No such job or tier, or not deployed yet",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<?> artifact(@PathVariable String id,
+                                    @Parameter(description = "keep-0.05, or the keep ratio 0.05") @PathVariable String tier) {
         String name = tier.startsWith("keep-") ? tier : JobSpec.tierName(parse(tier));
         return coordinator.artifact(id, name)
-                .map(b -> HttpResponse.ok(b).header("Content-Disposition", "attachment; filename=\"" + id + "-" + name + ".safetensors\""))
-                .orElseGet(HttpResponse::notFound);
+                .<HttpResponse<?>>map(b -> HttpResponse.ok(b).contentType(MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                        .header("Content-Disposition", "attachment; filename=\"" + id + "-" + name + ".safetensors\""))
+                .orElseGet(() -> HttpResponse.notFound(ApiError.of("job " + id + " has no deployed tier " + name))
+                        .contentType(MediaType.APPLICATION_JSON_TYPE));
+    }
+
+    private static HttpResponse<ApiError> noSuchJob(String id) {
+        return HttpResponse.notFound(ApiError.of("no job " + id));
     }
 
     private static double parse(String tier) {

@@ -71,10 +71,23 @@ class CoordinatorApiIT {
             assertEquals(c.getValue(), JSON.readTree(r.body()).path("field").asText(), r.body());
         }
         HttpResponse<String> r = post("/jobs", "{\"rounds\": \"many\"}");
-        assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.body().contains("rounds"), r.body());
-        assertEquals(404, get("/jobs/no-such-job").statusCode());
-        assertEquals(404, post("/jobs/no-such-job/cancel", "").statusCode());
+        assertError(r, 400, "rounds");
+        assertError(post("/jobs", "{\"layers\": [{\"layer\": \"fc1\", \"granularity\": 7}], \"tiers\": [\"x\"]}"), 400, "tiers[0]");
+        assertError(post("/jobs", "{\"rounds\": "), 400, "");
+        assertError(get("/jobs/no-such-job"), 404, "");
+        assertError(post("/jobs/no-such-job/cancel", ""), 404, "");
+        assertError(get("/no/such/path"), 404, "");
+    }
+
+    /** Every 4xx has the one error format: exactly the keys field and message, a non-empty message. */
+    static void assertError(HttpResponse<String> r, int status, String field) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body());
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        e.fieldNames().forEachRemaining(keys::add);
+        assertEquals(java.util.List.of("field", "message"), keys, r.body());
+        assertEquals(field, e.path("field").asText(), r.body());
+        assertFalse(e.path("message").asText().isBlank(), r.body());
     }
 
     @Test
@@ -94,12 +107,12 @@ class CoordinatorApiIT {
         JsonNode all = JSON.readTree(get("/jobs").body());
         assertTrue(all.isArray() && all.size() >= 1);
         assertEquals(200, get("/devices").statusCode());
-        assertEquals(404, get("/jobs/" + id + "/deployments/keep-0.05").statusCode());
+        assertError(get("/jobs/" + id + "/deployments/keep-0.05"), 404, "");
 
         HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
         assertEquals(202, cancel.statusCode(), cancel.body());
         await().atMost(Duration.ofSeconds(30)).until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
-        assertEquals(409, post("/jobs/" + id + "/cancel", "").statusCode());
+        assertError(post("/jobs/" + id + "/cancel", ""), 409, "");
     }
 
     @Test
