@@ -1,0 +1,59 @@
+package io.fedprune.runtime;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class OpTest {
+
+    @Test
+    void convolutionIsACrossCorrelationPlusBias() {
+        // input 1x3x3 = 1..9, kernel [[1, 0], [0, -1]], bias 0.5: out(y,x) = in(y,x) - in(y+1,x+1) + 0.5 = -3.5
+        Op.Conv2d conv = new Op.Conv2d("c", DenseWeights.of(1, 4, new float[]{1, 0, 0, -1}), new float[]{0.5f}, 2, 2, 1, 0);
+        float[] out = new float[4];
+        conv.forward(new float[]{1, 2, 3, 4, 5, 6, 7, 8, 9}, new Shape(1, 3, 3), 1, out);
+        assertArrayEquals(new float[]{-3.5f, -3.5f, -3.5f, -3.5f}, out);
+        assertEquals(new Shape(1, 2, 2), conv.output(new Shape(1, 3, 3)));
+    }
+
+    @Test
+    void paddedStridedConvolution() {
+        // input 1x2x2 = [[1, 2], [3, 4]], 3x3 kernel of ones, pad 1, stride 2: one output per corner window
+        Op.Conv2d conv = new Op.Conv2d("c", DenseWeights.of(1, 9, new float[]{1, 1, 1, 1, 1, 1, 1, 1, 1}), new float[]{0}, 3, 3, 2, 1);
+        assertEquals(new Shape(1, 1, 1), conv.output(new Shape(1, 2, 2)));
+        float[] out = new float[1];
+        conv.forward(new float[]{1, 2, 3, 4}, new Shape(1, 2, 2), 1, out);
+        assertArrayEquals(new float[]{10}, out);
+    }
+
+    @Test
+    void maxPoolAndRelu() {
+        float[] out = new float[2];
+        new Op.MaxPool2d(2, 2).forward(new float[]{1, -2, 3, 0, /* row 1 */ 5, 4, -1, 7}, new Shape(1, 2, 4), 1, out);
+        assertArrayEquals(new float[]{5, 7}, out);
+        float[] r = new float[3];
+        new Op.Relu().forward(new float[]{-1, 0, 2}, Shape.vector(3), 1, r);
+        assertArrayEquals(new float[]{0, 0, 2}, r);
+    }
+
+    @Test
+    void linearOnABatchEqualsLinearPerSample() {
+        Op.Linear lin = new Op.Linear("l", DenseWeights.of(2, 3, new float[]{1, 2, 3, -1, 0, 1}), new float[]{1, -1});
+        CompactNetwork net = new CompactNetwork(Shape.vector(3), List.of(lin));
+        float[] x = {1, 1, 1, 2, 0, -1};
+        // sample 0: (1+2+3+1, -1+1-1) = (7, -1); sample 1: (2-3+1, -2-1-1) = (0, -4)
+        assertArrayEquals(new float[]{7, -1, 0, -4}, net.forward(x, 0, 2));
+        assertArrayEquals(new float[]{0, -4}, net.forward(x, 1, 1));
+        assertEquals(6 * 4 + 2 * 4, net.parameterBytes());
+    }
+
+    @Test
+    void aChainThatDoesNotFitIsRefused() {
+        Op.Linear lin = new Op.Linear("l", DenseWeights.of(2, 3, new float[6]), new float[2]);
+        assertThrows(IllegalArgumentException.class, () -> new CompactNetwork(Shape.vector(4), List.of(lin)));
+    }
+}
