@@ -16,6 +16,9 @@ import io.micronaut.core.annotation.Nullable;
  * @param evalSamples      held-out images used per evaluation (0 = the whole test split); default 0
  * @param deviceLiveMs     a device counts as alive this long after its last hello/heartbeat; default 30000
  * @param resumeJobs       rebuild state from {@code fedprune.jobs} on start and continue unfinished jobs; default true
+ * @param topicReplicationFactor replication factor of the topics this coordinator creates; default 1 (the sandbox's
+ *                         single broker); production: 3
+ * @param topicMinInsyncReplicas {@code min.insync.replicas} of the topics it creates; default 1; production: 2
  */
 @ConfigurationProperties("fedprune.coordinator")
 public record CoordinatorConfig(@Nullable String bootstrapServers,
@@ -24,30 +27,37 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
                                 @Bindable(defaultValue = "work/coordinator") String workDir,
                                 @Bindable(defaultValue = "0") int evalSamples,
                                 @Bindable(defaultValue = "30000") long deviceLiveMs,
-                                @Bindable(defaultValue = "true") boolean resumeJobs) {
+                                @Bindable(defaultValue = "true") boolean resumeJobs,
+                                @Bindable(defaultValue = "1") int topicReplicationFactor,
+                                @Bindable(defaultValue = "1") int topicMinInsyncReplicas) {
 
     /** Every setting at its default. */
     public static CoordinatorConfig defaults() {
-        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true);
+        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true, 1, 1);
     }
 
     public CoordinatorConfig withBootstrapServers(String v) {
-        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs);
+        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
     }
 
     public CoordinatorConfig withTopicPrefix(String v) {
-        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs);
+        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
     }
 
     public CoordinatorConfig withDataDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
     }
 
     public CoordinatorConfig withWorkDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+    }
+
+    public CoordinatorConfig withTopicReplication(int replicationFactor, int minInsyncReplicas) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
+                replicationFactor, minInsyncReplicas);
     }
 
     public CoordinatorConfig withEvalSamples(int v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
     }
 }

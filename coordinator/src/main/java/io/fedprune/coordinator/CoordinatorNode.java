@@ -53,7 +53,8 @@ public final class CoordinatorNode implements AutoCloseable {
 
     private CoordinatorNode(CoordinatorConfig config) {
         KafkaClients clients = KafkaClients.fromConfigOrEnv(config.bootstrapServers());
-        Topics topics = Topics.defaults().withPrefix(config.topicPrefix());
+        Topics topics = Topics.defaults().withPrefix(config.topicPrefix())
+                .withReplication(config.topicReplicationFactor(), config.topicMinInsyncReplicas());
         try (var admin = clients.admin()) {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
         }

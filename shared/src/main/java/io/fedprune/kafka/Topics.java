@@ -63,6 +63,16 @@ public record Topics(String prefix, Map<Topic, TopicConfig> configs) {
         return new Topics(prefix, c);
     }
 
+    /**
+     * The same with every topic's replication factor and {@code min.insync.replicas} set (-1: the broker's defaults);
+     * production: 3 and 2, so a write survives the loss of one broker and a topic stays writable with one down.
+     */
+    public Topics withReplication(int replicationFactor, int minInsyncReplicas) {
+        Map<Topic, TopicConfig> c = new EnumMap<>(configs);
+        c.replaceAll((t, tc) -> tc.withReplication(replicationFactor, minInsyncReplicas));
+        return new Topics(prefix, c);
+    }
+
     /** The full name of a topic (prefix + base name). */
     public String name(Topic topic) {
         return prefix + topic.baseName();

@@ -35,7 +35,7 @@ class TopicsIT {
     void createsAllTopicsWithTheirSettingsIdempotently() throws Exception {
         Topics topics = Topics.defaults().withPrefix("ti.")
                 .with(Topic.UPDATES, TopicConfig.timedTopic().withPartitions(3).withRetention(Duration.ofHours(2)))
-                .with(Topic.BLOBS, new TopicConfig(2, (short) 1, false, Duration.ofDays(1), Map.of("max.message.bytes", "2000000")));
+                .with(Topic.BLOBS, new TopicConfig(2, (short) 1, 1, false, Duration.ofDays(1), Map.of("max.message.bytes", "2000000")));
         try (Admin admin = clients.admin()) {
             Set<String> created = topics.ensureCreated(admin, Duration.ofSeconds(30));
             assertEquals(Arrays.stream(Topic.values()).map(topics::name).collect(Collectors.toSet()), created);
@@ -52,6 +52,7 @@ class TopicsIT {
                 Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topics.name(t)));
                 boolean compacted = t == Topic.DEVICES || t == Topic.DEPLOYMENTS || t == Topic.JOBS;
                 assertEquals(compacted ? "compact" : "delete", c.get("cleanup.policy").value(), t.name());
+                if (t == Topic.BLOBS) assertEquals("1", c.get("min.insync.replicas").value(), "min.insync.replicas from the topic config");
                 if (!compacted) {
                     long expected = switch (t) {
                         case UPDATES -> 2 * 3600_000L;

@@ -34,6 +34,19 @@ class TopicsTest {
     }
 
     @Test
+    void replicationSettingsApplyToEveryTopic() {
+        Topics t = Topics.defaults().withReplication(3, 2);
+        for (Topic c : Topic.values()) {
+            assertEquals(3, t.config(c).replicationFactor(), c.name());
+            assertEquals("2", t.config(c).configs().get("min.insync.replicas"), c.name());
+        }
+        assertNull(Topics.defaults().config(Topic.JOBS).configs().get("min.insync.replicas"), "-1: the broker's default");
+        var e = assertThrows(IllegalArgumentException.class, () -> TopicConfig.timedTopic().withReplication(1, 2));
+        assertTrue(e.getMessage().contains("must not exceed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TopicConfig.timedTopic().withReplication(3, 0));
+    }
+
+    @Test
     void refusesACompactedBlobTopicAndBadSettings() {
         var e = assertThrows(IllegalArgumentException.class, () -> Topics.defaults().with(Topic.BLOBS, TopicConfig.compactedTopic()));
         assertTrue(e.getMessage().contains("must not be compacted"));
