@@ -50,7 +50,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * All paths use the producer and consumer settings of {@link KafkaClients}. Prints the median MB/s (10^6 bytes per second) over the runs and the ratio blob / best raw.
  *
- * <p>Usage: {@code BlobThroughputBench [--mb 40] [--runs 5] [--warmup 2]}
+ * <p>Usage: {@code BlobThroughputBench [--mb 40] [--runs 5] [--warmup 2] [--secure] [--kafka-property KEY=VALUE ...]}:
+ * {@code --secure} runs the broker with SASL/SCRAM and ACLs (the clients log in as its super user), so the figures
+ * include authentication and authorization; {@code --kafka-property} adds client properties (through
+ * {@link KafkaClients#with}, like every other component).
  */
 public final class BlobThroughputBench {
     private BlobThroughputBench() {
@@ -64,10 +67,15 @@ public final class BlobThroughputBench {
         int size = mb * 1_000_000;
 
         long t0 = System.nanoTime();
-        try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults())) {
+        boolean secure = List.of(args).contains("--secure");
+        List<String> kafkaProperties = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--kafka-property")) kafkaProperties.add(args[i + 1]);
+        EmbeddedBroker.Config brokerConfig = secure ? EmbeddedBroker.Config.defaults().withSecurity() : EmbeddedBroker.Config.defaults();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(brokerConfig)) {
             System.out.printf(Locale.ROOT, "broker: %s, message.max.bytes %d, started in %.1f s%n", broker.bootstrapServers(),
                     EmbeddedBroker.Config.defaults().messageMaxBytes(), (System.nanoTime() - t0) / 1e9);
-            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            KafkaClients clients = broker.superUserClients().with(KafkaClients.properties(null, kafkaProperties));
+            if (secure) System.out.println("broker secured: SASL (clients log in as the super user), ACL authorizer");
             Topics topics = Topics.defaults().withPrefix("bench.");
             String raw512 = "bench.raw-512k";
             String raw1m = "bench.raw-1m";

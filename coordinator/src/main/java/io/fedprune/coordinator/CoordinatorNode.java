@@ -51,8 +51,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final BlobReader reader;
     private final List<ConsumerLoop> loops = new ArrayList<>();
 
-    private CoordinatorNode(CoordinatorConfig config) {
-        KafkaClients clients = KafkaClients.fromConfigOrEnv(config.bootstrapServers());
+    private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties) {
+        KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
         Topics topics = Topics.defaults().withPrefix(config.topicPrefix())
                 .withReplication(config.topicReplicationFactor(), config.topicMinInsyncReplicas());
         try (var admin = clients.admin()) {
@@ -78,20 +78,27 @@ public final class CoordinatorNode implements AutoCloseable {
                 .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).deadLetters(deadLetters).build().start());
         Consumer<byte[], byte[]> updates = clients.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
         updates.subscribe(List.of(topics.name(Topic.UPDATES)));
+        // devices send updates and deployment acks on the updates topic, the only one (with devices and blobs) they may write
         loops.add(ConsumerLoop.builder("coordinator-updates", updates,
-                        (env, rec) -> coordinator.onUpdate(transport.receive(env, rec.key(), rec.value())))
-                .accept(MessageType.UPDATE).deadLetters(deadLetters).build().start());
-        loops.add(ConsumerLoop.builder("coordinator-acks", assigned(clients, topics, Topic.DEPLOYMENTS, "coordinator-acks"),
                         (env, rec) -> {
                             if (env.body() instanceof DeploymentAck a) coordinator.onAck(env.jobId(), a);
+                            else coordinator.onUpdate(transport.receive(env, rec.key(), rec.value()));
                         })
-                .accept(MessageType.DEPLOYMENT, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
+                .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
         if (config.resumeJobs()) coordinator.resume();
     }
 
     /** Starts a coordinator node (blocks until the topics exist and the job log is replayed). */
     public static CoordinatorNode start(CoordinatorConfig config) {
-        return new CoordinatorNode(config);
+        return start(config, Map.of());
+    }
+
+    /**
+     * Starts a coordinator node whose Kafka clients take {@code kafkaProperties} (e.g. {@code security.protocol},
+     * {@code sasl.*}) on top of the {@code FEDPRUNE_KAFKA_*} environment, see {@link KafkaClients#configure}.
+     */
+    public static CoordinatorNode start(CoordinatorConfig config, Map<String, String> kafkaProperties) {
+        return new CoordinatorNode(config, kafkaProperties);
     }
 
     public Coordinator coordinator() {

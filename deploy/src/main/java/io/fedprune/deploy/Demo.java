@@ -101,8 +101,8 @@ public final class Demo {
         try {
             CoordinatorConfig cc = CoordinatorConfig.defaults().withBootstrapServers(bootstrap).withTopicPrefix(prefix)
                     .withDataDir(cfg.data().toString()).withWorkDir(coordWork.toString()).withEvalSamples(cfg.testSamples());
-            try (CoordinatorNode node = CoordinatorNode.start(cc);
-                 AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix)
+            try (CoordinatorNode node = CoordinatorNode.start(cc, cfg.kafkaProperties());
+                 AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix).withKafkaProperties(cfg.kafkaProperties())
                          .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000))) {
                 Map<String, Double> budgets = startAgents(hub, train, test);
                 Coordinator c = node.coordinator();

@@ -41,12 +41,14 @@ import java.util.Objects;
  * @param deadlineMs      round deadline; default 600000
  * @param localEpochs     passes over its data per device and round; default 1
  * @param learningRate    Adam learning rate of the devices' logits; default 0.2
+ * @param kafkaProperties Kafka client properties for the coordinator and the agents ({@code --kafka-config},
+ *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
                          List<Double> budgets, double alpha, String model, String granularity, String fusion,
                          String weighting, String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
-                         int localEpochs, double learningRate) {
+                         int localEpochs, double learningRate, java.util.Map<String, String> kafkaProperties) {
 
     public DemoConfig {
         Objects.requireNonNull(data, "data");
@@ -68,6 +70,7 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         weighting = oneOf("--weighting", weighting, Weighting.values());
         serverOptimizer = oneOf("--server-optimizer", serverOptimizer, ServerOptimizer.Kind.values());
         encoding = oneOf("--encoding", encoding, TensorEncoding.values());
+        kafkaProperties = java.util.Map.copyOf(kafkaProperties == null ? java.util.Map.of() : kafkaProperties);
     }
 
     /** The option's value upper-cased, if it names one of the values (case-insensitive). */

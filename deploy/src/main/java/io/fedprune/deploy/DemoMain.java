@@ -53,6 +53,8 @@ public final class DemoMain implements Callable<Integer> {
     Path json;
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this Kafka broker instead of the embedded one.")
     String bootstrap;
+    @CommandLine.Mixin
+    io.fedprune.agent.KafkaOptions kafka = new io.fedprune.agent.KafkaOptions();
     @Option(names = "--work", defaultValue = "work", paramLabel = "DIR", description = "Cache folder: pretrained models (default: ${DEFAULT-VALUE}).")
     Path work;
     @Option(names = "--pretrain-epochs", defaultValue = "10", description = "Dense pretraining epochs (cached; default: ${DEFAULT-VALUE}).")
@@ -85,7 +87,7 @@ public final class DemoMain implements Callable<Integer> {
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
                     fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
-                    trainThreads, deadlineMs, localEpochs, lr);
+                    trainThreads, deadlineMs, localEpochs, lr, kafka.properties());
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             return 2;

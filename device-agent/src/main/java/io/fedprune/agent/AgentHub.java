@@ -3,7 +3,6 @@ package io.fedprune.agent;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.ConsumerLoop;
-import io.fedprune.kafka.DeadLetters;
 import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
@@ -62,29 +61,37 @@ public final class AgentHub implements AutoCloseable {
      * @param trainThreads     agents training at the same time; default 1
      * @param heartbeatMs      heartbeat period; default 5000
      * @param blobTimeoutMs    how long to wait for a blob; default 60000
+     * @param kafkaProperties  Kafka client properties (security settings) on top of the {@code FEDPRUNE_KAFKA_*}
+     *                         environment, see {@link KafkaClients#configure}; default none
      */
-    public record Config(String bootstrapServers, String topicPrefix, int trainThreads, long heartbeatMs, long blobTimeoutMs) {
+    public record Config(String bootstrapServers, String topicPrefix, int trainThreads, long heartbeatMs, long blobTimeoutMs,
+                         Map<String, String> kafkaProperties) {
         public Config {
             topicPrefix = topicPrefix == null ? "" : topicPrefix;
+            kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
             if (trainThreads < 1) throw new IllegalArgumentException("trainThreads must be >= 1, was " + trainThreads);
             if (heartbeatMs < 10) throw new IllegalArgumentException("heartbeatMs must be >= 10, was " + heartbeatMs);
             if (blobTimeoutMs < 1) throw new IllegalArgumentException("blobTimeoutMs must be >= 1, was " + blobTimeoutMs);
         }
 
         public static Config defaults(String bootstrapServers) {
-            return new Config(bootstrapServers, "", 1, 5000, 60_000);
+            return new Config(bootstrapServers, "", 1, 5000, 60_000, Map.of());
         }
 
         public Config withTopicPrefix(String p) {
-            return new Config(bootstrapServers, p, trainThreads, heartbeatMs, blobTimeoutMs);
+            return new Config(bootstrapServers, p, trainThreads, heartbeatMs, blobTimeoutMs, kafkaProperties);
         }
 
         public Config withTrainThreads(int t) {
-            return new Config(bootstrapServers, topicPrefix, t, heartbeatMs, blobTimeoutMs);
+            return new Config(bootstrapServers, topicPrefix, t, heartbeatMs, blobTimeoutMs, kafkaProperties);
         }
 
         public Config withHeartbeatMs(long ms) {
-            return new Config(bootstrapServers, topicPrefix, trainThreads, ms, blobTimeoutMs);
+            return new Config(bootstrapServers, topicPrefix, trainThreads, ms, blobTimeoutMs, kafkaProperties);
+        }
+
+        public Config withKafkaProperties(Map<String, String> p) {
+            return new Config(bootstrapServers, topicPrefix, trainThreads, heartbeatMs, blobTimeoutMs, p);
         }
     }
 
@@ -107,10 +114,11 @@ public final class AgentHub implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fedprune-agent-heartbeat"));
     private final AtomicLong uplinkBytes = new AtomicLong();
     private final AtomicLong trainMillis = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
 
     private AgentHub(Config config) {
         this.config = config;
-        KafkaClients clients = KafkaClients.fromConfigOrEnv(config.bootstrapServers());
+        KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), config.kafkaProperties());
         Topics topics = Topics.defaults().withPrefix(config.topicPrefix());
         try (var admin = clients.admin()) {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
@@ -118,15 +126,15 @@ public final class AgentHub implements AutoCloseable {
         publisher = new Publisher(clients.producer("agents"), topics, codec);
         blobs = new BlobWriter(publisher, "agents");
         reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
-        DeadLetters deadLetters = new DeadLetters(publisher, "agents");
+        // agents do not dead-letter what they refuse (in the secured setup they may not write that topic): they log and count it
         trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
         loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),
-                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).deadLetters(deadLetters).build().start());
+                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).onReject(this::refused).build().start());
         loops.add(ConsumerLoop.builder("agent-deployments", fromEnd(clients, topics, Topic.DEPLOYMENTS, "agent-deployments"),
                         (env, rec) -> {
                             if (env.body() instanceof Deployment d) deployers.submit(() -> onDeployment(env.jobId(), d));
                         })
-                .accept(MessageType.DEPLOYMENT, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
+                .accept(MessageType.DEPLOYMENT).onReject(this::refused).build().start());
         timer.scheduleAtFixedRate(this::heartbeats, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
     }
 
@@ -228,7 +236,7 @@ public final class AgentHub implements AutoCloseable {
                         throw new IllegalStateException("artifact checksum mismatch for tier " + d.tier());
                 }
                 agent.deploy(jobId, d, artifact).ifPresent(ack -> {
-                    publisher.publish(Topic.DEPLOYMENTS, jobId + "/" + d.tier() + "/" + agent.id(), Envelope.of(jobId, 0, agent.id(), ack)).join();
+                    publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(), ack)).join();
                     LOG.info("{}: applied {} of {}: local accuracy {}", agent.id(), d.tier(), jobId, String.format("%.4f", ack.localAccuracy()));
                 });
             }
@@ -236,9 +244,20 @@ public final class AgentHub implements AutoCloseable {
             LOG.warn("deployment {} of {} failed: {}", d.tier(), jobId, e.toString());
             for (Agent agent : agents.values())
                 if (agent.fits(d))
-                    publisher.publish(Topic.DEPLOYMENTS, jobId + "/" + d.tier() + "/" + agent.id(), Envelope.of(jobId, 0, agent.id(),
+                    publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(),
                             new DeploymentAck(agent.id(), d.tier(), false, 0, 0, String.valueOf(e.getMessage()))));
         }
+    }
+
+    /** Records a message the hub's loops refused (not decodable, wrong type, or not signed by the coordinator). */
+    private void refused(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record, io.fedprune.wire.Rejection why) {
+        refused.incrementAndGet();
+        LOG.warn("refused {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), why);
+    }
+
+    /** Round starts and deployments refused so far (undecodable, wrong type, or not signed by the coordinator). */
+    public long refused() {
+        return refused.get();
     }
 
     private synchronized Model model(String arch, BlobRef ref) {

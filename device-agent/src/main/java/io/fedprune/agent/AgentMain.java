@@ -40,6 +40,9 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
     String bootstrap;
 
+    @CommandLine.Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     @Option(names = "--topic-prefix", defaultValue = "", description = "Topic name prefix (default none).")
     String topicPrefix;
 
@@ -63,9 +66,11 @@ public final class AgentMain implements Callable<Integer> {
     public Integer call() throws Exception {
         Budget b;
         PartitionSpec part;
+        Map<String, String> kafkaProperties;
         try {
             b = parseBudget(budget);
             part = PartitionSpec.parse(partition);
+            kafkaProperties = kafka.properties();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -89,7 +94,7 @@ public final class AgentMain implements Callable<Integer> {
         }
         AgentHub hub;
         try {
-            hub = AgentHub.start(new AgentHub.Config(bootstrap, topicPrefix, 1, heartbeatMs, 60_000));
+            hub = AgentHub.start(new AgentHub.Config(bootstrap, topicPrefix, 1, heartbeatMs, 60_000, kafkaProperties));
         } catch (RuntimeException e) {
             System.err.println("fedprune agent: cannot reach the broker: " + e.getMessage());
             return 1;

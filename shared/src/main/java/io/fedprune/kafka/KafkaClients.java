@@ -13,11 +13,18 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * Makes Kafka clients with fedprune's settings; keys and values are {@code byte[]} (so that a consumer never fails
@@ -39,6 +46,12 @@ import java.util.Objects;
 public record KafkaClients(String bootstrapServers, Map<String, Object> overrides) {
     /** The environment variable read when no bootstrap servers are configured. */
     public static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
+    /**
+     * Prefix of environment variables that become client properties: {@code FEDPRUNE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256}
+     * is {@code sasl.mechanism=SCRAM-SHA-256} (lower-cased, {@code _} read as {@code .}; Kafka's client keys have no
+     * other separator).
+     */
+    public static final String PROPERTY_ENV_PREFIX = "FEDPRUNE_KAFKA_";
 
     public KafkaClients {
         if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrapServers must not be blank");
@@ -51,13 +64,61 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> override
     }
 
     /**
-     * Clients for the configured bootstrap servers, or, when {@code configured} is null or blank, for
-     * {@code KAFKA_BOOTSTRAP_SERVERS}.
+     * The one place where every component (coordinator, agent, demo, broker launcher, benchmarks) turns its settings
+     * into clients: the configured bootstrap servers or, when {@code bootstrap} is null or blank,
+     * {@code KAFKA_BOOTSTRAP_SERVERS}; and any Kafka client properties (security above
+     * all: {@code security.protocol}, {@code sasl.*}, {@code ssl.*}) from the {@code FEDPRUNE_KAFKA_*} environment
+     * variables, overridden by {@code properties} (a component's own configuration: {@code fedprune.kafka.*},
+     * {@code --kafka-config FILE}, {@code --kafka-property key=value}).
      *
-     * @throws IllegalStateException if neither is set
+     * @throws IllegalStateException if no bootstrap servers are configured or set in the environment
      */
-    public static KafkaClients fromConfigOrEnv(String configured) {
-        return of(resolveBootstrap(configured, System.getenv(BOOTSTRAP_ENV)));
+    public static KafkaClients configure(String bootstrap, Map<String, String> properties) {
+        Map<String, Object> merged = new TreeMap<>(propertiesFromEnv(System.getenv()));
+        merged.putAll(properties);
+        return new KafkaClients(resolveBootstrap(bootstrap, System.getenv(BOOTSTRAP_ENV)), merged);
+    }
+
+    /** Client properties named by {@code FEDPRUNE_KAFKA_*} variables of {@code env} (see {@link #PROPERTY_ENV_PREFIX}). */
+    public static Map<String, String> propertiesFromEnv(Map<String, String> env) {
+        Map<String, String> out = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith(PROPERTY_ENV_PREFIX) && k.length() > PROPERTY_ENV_PREFIX.length())
+                out.put(k.substring(PROPERTY_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+        });
+        return out;
+    }
+
+    /**
+     * Client properties from a Java properties file ({@code --kafka-config FILE}), then {@code key=value} pairs
+     * ({@code --kafka-property}, which win).
+     *
+     * @throws IllegalArgumentException if the file cannot be read or a pair has no {@code =}
+     */
+    public static Map<String, String> properties(Path file, List<String> pairs) {
+        Map<String, String> out = new TreeMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read Kafka client properties from " + file + ": " + e.getMessage());
+            }
+            p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        }
+        for (String pair : pairs == null ? List.<String>of() : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("Kafka property '" + pair + "' is not key=value");
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
+        }
+        return out;
+    }
+
+    /** The same bootstrap servers with {@code more} properties on top of these overrides. */
+    public KafkaClients with(Map<String, ?> more) {
+        Map<String, Object> merged = new HashMap<>(overrides);
+        merged.putAll(more);
+        return new KafkaClients(bootstrapServers, merged);
     }
 
     static String resolveBootstrap(String configured, String env) {

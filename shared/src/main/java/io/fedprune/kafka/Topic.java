@@ -11,9 +11,9 @@ public enum Topic {
     ROUNDS("fedprune.rounds"),
     /** Both ways: model weights, logits and masks as chunks. Key: blob id (all chunks on one partition, in order). Time retention. */
     BLOBS("fedprune.blobs"),
-    /** Agent to coordinator: updates. Key: job id. Time retention. */
+    /** Agent to coordinator: updates and deployment acks. Key: job id. Time retention. */
     UPDATES("fedprune.updates"),
-    /** Coordinator to agents: tier deployments (key job id + "/" + tier) and agents' acks. Compacted. */
+    /** Coordinator to agents: tier deployments (key job id + "/" + tier). Compacted. */
     DEPLOYMENTS("fedprune.deployments"),
     /** The coordinator's own event log: job specs, round results, status. Compacted: one key per event to keep. */
     JOBS("fedprune.jobs"),

@@ -9,7 +9,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.naming.conventions.StringConvention;
 import jakarta.inject.Singleton;
+
+import java.util.Map;
+import java.util.TreeMap;
 
 import java.time.Duration;
 
@@ -19,8 +24,8 @@ public class CoordinatorFactory {
 
     @Context
     @Bean(preDestroy = "close")
-    public CoordinatorNode node(CoordinatorConfig config, MeterRegistry registry) {
-        CoordinatorNode node = CoordinatorNode.start(config);
+    public CoordinatorNode node(CoordinatorConfig config, MeterRegistry registry, Environment environment) {
+        CoordinatorNode node = CoordinatorNode.start(config, kafkaProperties(environment));
         Coordinator c = node.coordinator();
         Timer duration = Timer.builder("fedprune.round.duration").description("Wall time of a round").register(registry);
         c.onRound((job, r) -> {
@@ -38,6 +43,19 @@ public class CoordinatorFactory {
         FunctionCounter.builder("fedprune.bytes.out", node.transport(), t -> t.bytesOut()).baseUnit("bytes")
                 .description("Blob bytes published (models, logits, artifacts)").register(registry);
         return node;
+    }
+
+    /**
+     * The Kafka client properties under {@code fedprune.kafka} (e.g. {@code fedprune.kafka.security.protocol}); keys
+     * with a hyphen are left out: Kafka's own keys have none, and Micronaut adds hyphenated spellings of environment
+     * variables ({@code FEDPRUNE_KAFKA_*} variables are read by {@code KafkaClients.configure} itself).
+     */
+    static Map<String, String> kafkaProperties(Environment environment) {
+        Map<String, String> out = new TreeMap<>();
+        environment.getProperties("fedprune.kafka", StringConvention.RAW).forEach((k, v) -> {
+            if (!k.contains("-") && v != null) out.put(k, v.toString());
+        });
+        return out;
     }
 
     @Singleton

@@ -1,0 +1,96 @@
+package io.fedprune.coordinator;
+
+import io.fedprune.agent.Agent;
+import io.fedprune.agent.AgentHub;
+import io.fedprune.agent.PartitionSpec;
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.data.Mnist;
+import io.fedprune.data.TestData;
+import io.fedprune.kafka.EmbeddedBroker;
+import io.fedprune.kafka.FleetSecurity;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.Topics;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.DeploymentAck;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A federated job end to end on a secured broker (SASL/SCRAM, ACLs of the documented setup): the coordinator and the
+ * agents log in with their own users and it completes; an agent's user writing a round start is refused by the
+ * broker, and so is a client with a wrong password.
+ */
+@Tag("integration")
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class SecureFleetIT {
+
+    @Test
+    void aJobRunsOnASecuredBrokerAndAgentsCannotWriteRounds() throws Exception {
+        Path work = Files.createTempDirectory("fedprune-secure-it");
+        Mnist.Split mini = Mnist.load(TestData.mnistMini());
+        FleetSecurity.Credentials creds = FleetSecurity.Credentials.random();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults().withSecurity())) {
+            try (var admin = broker.superUserClients().admin()) {
+                FleetSecurity.apply(admin, creds, "");
+            }
+            CoordinatorConfig config = CoordinatorConfig.defaults().withBootstrapServers(broker.bootstrapServers())
+                    .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
+            try (CoordinatorNode node = CoordinatorNode.start(config, creds.coordinatorProperties());
+                 AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withHeartbeatMs(500)
+                         .withKafkaProperties(creds.agentProperties()))) {
+                double[] budgets = {0.1, 0.25};
+                for (int i = 0; i < budgets.length; i++) {
+                    PartitionSpec part = PartitionSpec.parse("iid:" + i + "/2:3");
+                    hub.add(new Agent(new Agent.Settings("agent-" + i, Budget.ofKeep(budgets[i]), part.apply(mini.train()),
+                            part.applyTest(mini.train(), mini.test()), null)));
+                }
+                Coordinator c = node.coordinator();
+                await().atMost(Duration.ofSeconds(60)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 2);
+                String jobId = c.submit(FederatedRoundsIT.spec(2)).id();
+                await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+                JobViews.JobView job = c.view(jobId).orElseThrow();
+                assertEquals("COMPLETED", job.state(), job.reason());
+                assertEquals(2, job.rounds().size());
+                for (JobViews.RoundView r : job.rounds()) assertEquals(2, r.replied());
+                await().atMost(Duration.ofSeconds(60)).until(() -> c.latestAcks(jobId).size() == 2);
+                for (DeploymentAck a : c.latestAcks(jobId).values()) assertTrue(a.applied(), a.error());
+
+                // an agent's credentials cannot publish a round start
+                Exception refused = send(broker, creds.agentProperties(), Topic.ROUNDS);
+                assertInstanceOf(TopicAuthorizationException.class, refused, String.valueOf(refused));
+                // wrong credentials are refused at login
+                Exception login = send(broker, FleetSecurity.scramClient(creds.coordinatorUser(), "wrong"), Topic.DEVICES);
+                assertInstanceOf(SaslAuthenticationException.class, login, String.valueOf(login));
+            }
+        }
+    }
+
+    private static Exception send(EmbeddedBroker broker, Map<String, String> props, Topic topic) {
+        KafkaClients clients = KafkaClients.configure(broker.bootstrapServers(), props)
+                .with(Map.of("max.block.ms", 20_000, "delivery.timeout.ms", 20_000, "request.timeout.ms", 10_000));
+        try (Producer<byte[], byte[]> p = clients.producer("secure-it")) {
+            p.send(new ProducerRecord<>(Topics.defaults().name(topic), "k".getBytes(), "v".getBytes())).get(60, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return (Exception) e.getCause();
+        } catch (Exception e) {
+            return e;
+        }
+    }
+}
