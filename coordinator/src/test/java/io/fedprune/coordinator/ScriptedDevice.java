@@ -12,6 +12,8 @@ import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeviceAssignment;
 import io.fedprune.wire.DeviceHello;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.Heartbeat;
 import io.fedprune.wire.DeviceProfile;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.LocalMetrics;
@@ -42,6 +44,12 @@ final class ScriptedDevice implements AutoCloseable {
     private final BlobWriter blobs;
     private final BlobReader reader;
     private final Consumer<byte[], byte[]> rounds;
+    private final DeviceProfile profile;
+    private final java.util.concurrent.ScheduledExecutorService heartbeats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "scripted-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
 
     ScriptedDevice(KafkaClients clients, Topics topics, String id, double keep, long samples) {
         this.id = id;
@@ -54,8 +62,11 @@ final class ScriptedDevice implements AutoCloseable {
         rounds.assign(List.of(tp));
         rounds.seekToEnd(List.of(tp));
         rounds.position(tp);
-        publisher.publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(
-                new DeviceProfile(id, Budget.ofKeep(keep), samples, List.of(), "script")))).join();
+        profile = new DeviceProfile(id, Budget.ofKeep(keep), samples, List.of(), "script");
+        publisher.publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(profile))).join();
+        // stays alive however slowly a round goes on a loaded machine (the coordinator forgets devices silent for 30 s)
+        heartbeats.scheduleAtFixedRate(() -> publisher.publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(profile, DeviceState.IDLE))),
+                1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A round start seen on the rounds topic. */
@@ -120,6 +131,7 @@ final class ScriptedDevice implements AutoCloseable {
 
     @Override
     public void close() {
+        heartbeats.shutdownNow();
         rounds.close();
         reader.close();
         publisher.close();
