@@ -3,7 +3,7 @@ package io.fedprune.coordinator;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
-import io.fedprune.agent.TierModel;
+import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
@@ -183,16 +183,17 @@ class FederatedRoundsIT {
 
         // tiers: exactly k per group in every layer, nested, accuracy far above chance
         JobViews.RoundView last = clean.job().rounds().get(2);
-        Map<String, byte[]> smaller = null;
+        Map<String, float[]> smaller = null;
         for (JobViews.TierView t : last.tiers()) {
             System.out.printf("tier %s: k %s, accuracy %.4f%n", t.tier(), t.k(), t.accuracy());
             assertTrue(t.accuracy() > 0.5, t.tier() + " accuracy " + t.accuracy());
             Safetensors.Contents p = Safetensors.read(clean.artifacts().get(t.tier()));
-            Map<String, byte[]> masks = new HashMap<>();
+            TierFile file = TierFile.read(clean.artifacts().get(t.tier()));
+            Map<String, float[]> masks = new HashMap<>();
             for (String layer : List.of("fc1", "fc2", "fc3")) {
                 int n = Integer.parseInt(p.metadata().get(layer + ".n")), k = Integer.parseInt(p.metadata().get(layer + ".k"));
                 assertEquals(t.k().get(layer), k);
-                byte[] mask = p.require(layer + ".mask").data();
+                float[] mask = file.masks().get(layer).weightMask();
                 for (int g = 0; g < mask.length / n; g++) {
                     int kept = 0;
                     for (int j = 0; j < n; j++) kept += mask[g * n + j];

@@ -12,6 +12,10 @@ import io.fedprune.model.Network;
 import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Tensor;
 import io.fedprune.model.TrainConfig;
+import io.fedprune.runtime.CompactNetwork;
+import io.fedprune.runtime.LayerMask;
+import io.fedprune.runtime.TierCompiler;
+import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.Deployment;
 import io.fedprune.wire.DeploymentAck;
@@ -27,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * One device: its budget, its private data, and what it does when selected for a round or sent a deployment.
@@ -60,15 +65,29 @@ public final class Agent {
     public record Trained(List<LayerSpec> kUsed, List<Tensor> logits, LocalMetrics metrics, long trainMs) {
     }
 
-    /** The deployment a device settled on. */
-    public record Applied(String jobId, String tier, double keep, double accuracy) {
+    /**
+     * The deployment a device settled on: the tier's compact network (what the device now runs), its local accuracy,
+     * the bytes of its parameters and the measured median latency of one inference at batch 1.
+     */
+    public record Applied(String jobId, String tier, double keep, double accuracy, CompactNetwork network,
+                          long parameterBytes, double latencyMicros) {
     }
 
+    /** Single-sample inferences timed for the latency in a deployment ack (the median is reported). */
+    static final int LATENCY_RUNS = 31;
+
     private final Settings settings;
+    private final LongSupplier nanoTime;
     private final Map<String, Applied> applied = new HashMap<>();
 
     public Agent(Settings settings) {
+        this(settings, System::nanoTime);
+    }
+
+    /** An agent timing inferences with the given clock (nanoseconds). */
+    public Agent(Settings settings, LongSupplier nanoTime) {
         this.settings = settings;
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     }
 
     public String id() {
@@ -121,26 +140,59 @@ public final class Agent {
     }
 
     /**
-     * Handles one tier's deployment: if it fits and is larger than the tier already applied for this job, rebuilds
-     * the pruned model from the artifact, evaluates it on the local test split and returns the ack; otherwise empty.
+     * Handles one tier's deployment: if it fits and is larger than the tier already applied for this job, reads and
+     * checks the artifact (checksums, format, k-of-n consistency with itself and with the deployment message), builds
+     * the compact network, evaluates it on the local test split, times it and returns the ack; otherwise empty. A
+     * refused artifact gives a failed ack with the reason, and the previously applied tier stays in place.
      */
     public Optional<DeploymentAck> deploy(String jobId, Deployment d, byte[] artifact) {
         if (!fits(d)) return Optional.empty();
         Applied prev = applied.get(jobId);
         if (prev != null && prev.keep() >= d.keep()) return Optional.empty();
+        CompactNetwork net;
         try {
-            Model pruned = TierModel.fromArtifact(artifact);
+            TierFile file = TierFile.read(artifact, d.checksums());
+            for (LayerSpec l : d.layers()) {
+                LayerMask m = file.masks().get(l.layer());
+                if (m == null) throw new IllegalArgumentException(l.layer() + ": the deployment prunes it, the artifact does not");
+                if (m.spec().k() != l.k() || m.spec().n() != l.n())
+                    throw new IllegalArgumentException(l.layer() + ": the artifact keeps k=" + m.spec().k() + " of n=" + m.spec().n()
+                            + ", the deployment says k=" + l.k() + " of n=" + l.n());
+            }
+            net = file.compile(TierCompiler.Form.COMPACT);
+        } catch (RuntimeException e) {
+            return Optional.of(DeploymentAck.failed(id(), d.tier(), "artifact refused: " + e.getMessage()));
+        }
+        try {
             if (settings.workDir() != null) {
                 java.nio.file.Path p = settings.workDir().resolve(jobId).resolve(d.tier() + ".safetensors");
                 java.nio.file.Files.createDirectories(p.getParent());
                 java.nio.file.Files.write(p, artifact);
             }
-            double acc = Network.of(pruned).evaluate(settings.test()).accuracy();
-            applied.put(jobId, new Applied(jobId, d.tier(), d.keep(), acc));
-            return Optional.of(new DeploymentAck(id(), d.tier(), true, acc, settings.test().n(), ""));
-        } catch (RuntimeException | java.io.IOException e) {
-            return Optional.of(new DeploymentAck(id(), d.tier(), false, 0, 0, String.valueOf(e.getMessage())));
+        } catch (java.io.IOException e) {
+            return Optional.of(DeploymentAck.failed(id(), d.tier(), "artifact not stored: " + e.getMessage()));
         }
+        double acc = net.accuracy(settings.test(), Network.EVAL_BATCH);
+        double latency = medianLatencyMicros(net);
+        applied.put(jobId, new Applied(jobId, d.tier(), d.keep(), acc, net, net.parameterBytes(), latency));
+        return Optional.of(DeploymentAck.applied(id(), d.tier(), acc, settings.test().n(), net.parameterBytes(), latency));
+    }
+
+    /**
+     * Median time of one single-sample inference over the first local test samples, in microseconds, after as many
+     * untimed warm-up inferences.
+     */
+    private double medianLatencyMicros(CompactNetwork net) {
+        Dataset test = settings.test().n() > 0 ? settings.test() : settings.train();
+        for (int i = 0; i < LATENCY_RUNS; i++) net.forward(test.x(), i % test.n(), 1);
+        long[] t = new long[LATENCY_RUNS];
+        for (int i = 0; i < LATENCY_RUNS; i++) {
+            long t0 = nanoTime.getAsLong();
+            net.forward(test.x(), i % test.n(), 1);
+            t[i] = nanoTime.getAsLong() - t0;
+        }
+        java.util.Arrays.sort(t);
+        return Math.max(0, t[LATENCY_RUNS / 2]) / 1000.0;
     }
 
     /** The tier applied for a job, if any. */

@@ -225,27 +225,32 @@ public final class AgentHub implements AutoCloseable {
     }
 
     private void onDeployment(String jobId, Deployment d) {
-        try {
-            byte[] artifact = null;
-            for (Agent agent : agents.values()) {
-                if (!agent.fits(d)) continue;
-                if (artifact == null) {
+        byte[] artifact = null;
+        String fetchError = null;
+        for (Agent agent : agents.values()) {
+            if (!agent.fits(d)) continue;
+            if (artifact == null && fetchError == null) {
+                try {
                     artifact = reader.fetch(d.masks(), Duration.ofMillis(config.blobTimeoutMs()));
-                    String expected = d.checksums().get("artifact");
-                    if (expected != null && !expected.equals(Blobs.sha256Hex(artifact)))
-                        throw new IllegalStateException("artifact checksum mismatch for tier " + d.tier());
+                } catch (RuntimeException e) {
+                    fetchError = "artifact not fetched: " + e.getMessage();
                 }
-                agent.deploy(jobId, d, artifact).ifPresent(ack -> {
-                    publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(), ack)).join();
-                    LOG.info("{}: applied {} of {}: local accuracy {}", agent.id(), d.tier(), jobId, String.format("%.4f", ack.localAccuracy()));
-                });
             }
-        } catch (Exception e) {
-            LOG.warn("deployment {} of {} failed: {}", d.tier(), jobId, e.toString());
-            for (Agent agent : agents.values())
-                if (agent.fits(d))
-                    publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(),
-                            new DeploymentAck(agent.id(), d.tier(), false, 0, 0, String.valueOf(e.getMessage()))));
+            var previous = agent.applied(jobId);
+            var ack = artifact == null ? java.util.Optional.of(DeploymentAck.failed(agent.id(), d.tier(), fetchError)) : agent.deploy(jobId, d, artifact);
+            if (ack.isEmpty()) continue;
+            DeploymentAck a = ack.get();
+            if (a.applied())
+                LOG.info("{}: applied {} of {}: local accuracy {}, {} parameter bytes, {} us per inference", agent.id(), d.tier(), jobId,
+                        String.format("%.4f", a.localAccuracy()), a.parameterBytes(), String.format("%.1f", a.latencyMicros()));
+            else
+                LOG.warn("{}: refused {} of {}: {}; keeps {}", agent.id(), d.tier(), jobId, a.error(),
+                        previous.map(p -> "tier " + p.tier()).orElse("no tier of this job"));
+            try {
+                publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(), a)).join();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: ack of {} of {} not sent: {}", agent.id(), d.tier(), jobId, e.toString());
+            }
         }
     }
 

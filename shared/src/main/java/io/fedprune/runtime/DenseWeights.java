@@ -48,11 +48,11 @@ public final class DenseWeights implements Weights {
             }
             return;
         }
-        for (int o = 0; o < rows; o++) {
-            int yo = yOff + o * p;
-            for (int i = 0; i < cols; i++) {
-                float a = transposed[i * rows + o];
-                int xi = xOff + i * p;
+        for (int i = 0; i < cols; i++) {
+            int t = i * rows, xi = xOff + i * p;
+            for (int o = 0; o < rows; o++) {
+                float a = transposed[t + o];
+                int yo = yOff + o * p;
                 for (int q = 0; q < p; q++) y[yo + q] += a * x[xi + q];
             }
         }

@@ -116,44 +116,43 @@ public final class KeptRuns implements Weights {
 
     @Override
     public void multiplyAdd(float[] x, int xOff, int p, float[] y, int yOff) {
-        if (p == 1) {
-            if (values != null && run == 1 && narrow != null) gatherDot(x, xOff, y, yOff);
-            else rowDots(x, xOff, y, yOff);
-            return;
-        }
-        for (int o = 0; o < rows; o++) {
-            int yo = yOff + o * p;
-            float scale = scales == null ? 1 : scales[o];
-            for (int r = rowStart[o]; r < rowStart[o + 1]; r++) {
-                int c = start(r);
-                for (int t = 0; t < run; t++) {
-                    float a = values != null ? values[r * run + t] : quantized[r * run + t] * scale;
-                    int xi = xOff + (c + t) * p;
-                    for (int q = 0; q < p; q++) y[yo + q] += a * x[xi + q];
-                }
-            }
-        }
+        if (p == 1 && run == 1) gatherDots(x, xOff, y, yOff);
+        else if (p == 1) runDots(x, xOff, y, yOff);
+        else columns(x, xOff, p, y, yOff);
     }
 
-    /** One sample, single-weight runs, float32 values, 16-bit indices: the hot path of WEIGHT tiers. */
-    private void gatherDot(float[] x, int xOff, float[] y, int yOff) {
-        final char[] idx = narrow;
+    /** One sample, single-weight runs: per row a dot product of the kept values with the gathered inputs. */
+    private void gatherDots(float[] x, int xOff, float[] y, int yOff) {
+        final char[] n16 = narrow;
+        final int[] n32 = wide;
         final float[] v = values;
+        final byte[] q = quantized;
         for (int o = 0; o < rows; o++) {
             int r = rowStart[o], end = rowStart[o + 1];
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (; r + 3 < end; r += 4) {
-                s0 += v[r] * x[xOff + idx[r]];
-                s1 += v[r + 1] * x[xOff + idx[r + 1]];
-                s2 += v[r + 2] * x[xOff + idx[r + 2]];
-                s3 += v[r + 3] * x[xOff + idx[r + 3]];
+            if (n16 != null && v != null) {
+                for (; r + 3 < end; r += 4) {
+                    s0 += v[r] * x[xOff + n16[r]];
+                    s1 += v[r + 1] * x[xOff + n16[r + 1]];
+                    s2 += v[r + 2] * x[xOff + n16[r + 2]];
+                    s3 += v[r + 3] * x[xOff + n16[r + 3]];
+                }
+            } else if (n16 != null) {
+                for (; r + 3 < end; r += 4) {
+                    s0 += q[r] * x[xOff + n16[r]];
+                    s1 += q[r + 1] * x[xOff + n16[r + 1]];
+                    s2 += q[r + 2] * x[xOff + n16[r + 2]];
+                    s3 += q[r + 3] * x[xOff + n16[r + 3]];
+                }
             }
-            for (; r < end; r++) s0 += v[r] * x[xOff + idx[r]];
-            y[yOff + o] += (s0 + s1) + (s2 + s3);
+            for (; r < end; r++) s0 += (v != null ? v[r] : q[r]) * x[xOff + (n16 != null ? n16[r] : n32[r])];
+            float s = (s0 + s1) + (s2 + s3);
+            y[yOff + o] += q == null ? s : s * scales[o];
         }
     }
 
-    private void rowDots(float[] x, int xOff, float[] y, int yOff) {
+    /** One sample, runs of several columns (KERNEL): per row the dot products of the kept runs. */
+    private void runDots(float[] x, int xOff, float[] y, int yOff) {
         for (int o = 0; o < rows; o++) {
             float s = 0;
             for (int r = rowStart[o]; r < rowStart[o + 1]; r++) {
@@ -162,6 +161,22 @@ public final class KeptRuns implements Weights {
                 else for (int t = 0; t < run; t++) s += quantized[j + t] * x[c + t];
             }
             y[yOff + o] += scales == null ? s : s * scales[o];
+        }
+    }
+
+    /** Several samples or positions: per kept weight a contiguous multiply-add over the columns of X. */
+    private void columns(float[] x, int xOff, int p, float[] y, int yOff) {
+        for (int o = 0; o < rows; o++) {
+            int yo = yOff + o * p;
+            float scale = scales == null ? 1 : scales[o];
+            for (int r = rowStart[o]; r < rowStart[o + 1]; r++) {
+                int c = start(r), j = r * run;
+                for (int t = 0; t < run; t++) {
+                    float a = values != null ? values[j + t] : quantized[j + t] * scale;
+                    int xi = xOff + (c + t) * p;
+                    for (int q = 0; q < p; q++) y[yo + q] += a * x[xi + q];
+                }
+            }
         }
     }
 

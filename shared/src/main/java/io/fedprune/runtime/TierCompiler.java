@@ -41,6 +41,27 @@ public final class TierCompiler {
         return new Shape(1, ModelArch.IMAGE_SIDE, ModelArch.IMAGE_SIDE);
     }
 
+    /**
+     * The network in PyTorch terms, e.g. {@code conv1=Conv2d(1,20,5) > MaxPool2d(2) > ... > flatten > fc1=Linear(800,500)
+     * > ReLU > fc2=Linear(500,10)} (no padding, stride 1, bias everywhere; flatten is channel-major as in PyTorch).
+     */
+    public static String describe(ModelArch arch) {
+        List<String> out = new ArrayList<>();
+        boolean flat = false;
+        for (Step s : steps(arch)) {
+            if (s.relu()) out.add("ReLU");
+            else if (s.pool()) out.add("MaxPool2d(2)");
+            else {
+                Layer l = arch.layer(s.layer());
+                int[] w = l.weightShape();
+                if (!l.isConv() && !flat) out.add("flatten");
+                flat |= !l.isConv();
+                out.add(l.name() + "=" + (l.isConv() ? "Conv2d(" + w[1] + "," + w[0] + "," + w[2] + ")" : "Linear(" + w[1] + "," + w[0] + ")"));
+            }
+        }
+        return String.join(" > ", out);
+    }
+
     private static List<Step> steps(ModelArch arch) {
         return switch (arch) {
             case LENET300 -> List.of(Step.layer("fc1"), Step.RELU, Step.layer("fc2"), Step.RELU, Step.layer("fc3"));

@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * artifacts: an 8-byte little-endian header length N; N bytes of UTF-8 JSON mapping each tensor name to
  * {@code {"dtype", "shape", "data_offsets": [begin, end]}} (offsets relative to the data section) plus an optional
  * {@code "__metadata__"} map of strings, padded with spaces to a multiple of 8; then the data section, row-major and
- * little-endian, tensors back to back without holes. Supported dtypes: F32, I32, U8.
+ * little-endian, tensors back to back without holes. Supported dtypes: F32, I32, I16, U8.
  *
  * <p>In Python: {@code safetensors.numpy.load_file(path)} or {@code safetensors.torch.load_file(path)} read what
  * {@link #write} writes; {@link #read} refuses anything malformed with a message naming the problem.
@@ -39,7 +39,7 @@ public final class Safetensors {
 
     /** Element types supported here, by their safetensors names. */
     public enum Dtype {
-        F32(4), I32(4), U8(1);
+        F32(4), I32(4), I16(2), U8(1);
 
         private final int bytes;
 
@@ -95,6 +95,16 @@ public final class Safetensors {
             return new Entry(name, Dtype.I32, shape, b.array());
         }
 
+        /** An int16 entry (values must fit in 16 bits). */
+        public static Entry i16(String name, int[] shape, int[] values) {
+            ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : values) {
+                if (v != (short) v) throw new IllegalArgumentException("tensor '" + name + "': " + v + " does not fit in int16");
+                b.putShort((short) v);
+            }
+            return new Entry(name, Dtype.I16, shape, b.array());
+        }
+
         /** A uint8 entry. */
         public static Entry u8(String name, int[] shape, byte[] values) {
             return new Entry(name, Dtype.U8, shape, values);
@@ -118,8 +128,14 @@ public final class Safetensors {
             return out;
         }
 
-        /** The values of an I32 entry. */
+        /** The values of an I32 or I16 entry. */
         public int[] ints() {
+            if (dtype == Dtype.I16) {
+                int[] out = new int[data.length / 2];
+                ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < out.length; i++) out[i] = b.getShort(2 * i);
+                return out;
+            }
             require(Dtype.I32);
             int[] out = new int[data.length / 4];
             ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
@@ -268,7 +284,7 @@ public final class Safetensors {
             try {
                 dtype = Dtype.valueOf(String.valueOf(info.get("dtype")));
             } catch (IllegalArgumentException x) {
-                throw new IllegalArgumentException("tensor '" + name + "': unsupported dtype " + info.get("dtype") + " (supported: F32, I32, U8)");
+                throw new IllegalArgumentException("tensor '" + name + "': unsupported dtype " + info.get("dtype") + " (supported: F32, I32, I16, U8)");
             }
             int[] shape = ints(info.get("shape"), name, "shape");
             int[] offsets = ints(info.get("data_offsets"), name, "data_offsets");

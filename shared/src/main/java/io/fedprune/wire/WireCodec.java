@@ -455,12 +455,14 @@ public final class WireCodec {
 
     private static Pb.DeploymentAck toProto(DeploymentAck a) {
         return Pb.DeploymentAck.newBuilder().setDeviceId(a.deviceId()).setTier(a.tier()).setApplied(a.applied())
-                .setLocalAccuracy(a.localAccuracy()).setEvalSamples(a.evalSamples()).setError(a.error()).build();
+                .setLocalAccuracy(a.localAccuracy()).setEvalSamples(a.evalSamples()).setError(a.error())
+                .setParameterBytes(a.parameterBytes()).setLatencyUs(a.latencyMicros()).build();
     }
 
     private static DeploymentAck fromProto(Pb.DeploymentAck p) {
         return new DeploymentAck(p.getDeviceId(), p.getTier(), p.getApplied(), p.getLocalAccuracy(),
-                nonNegative(p.getEvalSamples(), "deployment_ack.eval_samples"), p.getError());
+                nonNegative(p.getEvalSamples(), "deployment_ack.eval_samples"), p.getError(),
+                nonNegative(p.getParameterBytes(), "deployment_ack.parameter_bytes"), p.getLatencyUs());
     }
 
     // ------------------------------------------------------------------------------------------------------------

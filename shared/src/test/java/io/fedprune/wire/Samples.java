@@ -66,6 +66,8 @@ final class Samples {
                 new BlobRef("masks-0.10", SHA_A, 800_000, 2, Blobs.SAFETENSORS), new BlobRef("compact-0.10", SHA_B, 90_000, 1, Blobs.SAFETENSORS),
                 OptionalDouble.of(0.9712), Map.of("masks.safetensors", SHA_A, "compact.safetensors", SHA_B))));
         m.put("deployment_ack", new Envelope("job-1", 10, "msg-ack", "device-7", T0 + 6, DeploymentAck.applied("device-7", "keep-0.10", 0.955, 1000)));
+        m.put("deployment_ack_measured", new Envelope("job-1", 10, "msg-ack-m", "device-8", T0 + 8,
+                DeploymentAck.applied("device-8", "keep-0.10", 0.97, 500, 73_208, 41.5)));
         m.put("deployment_nack", new Envelope("job-1", 10, "msg-nack", "device-9", T0 + 7, DeploymentAck.failed("device-9", "keep-0.05", "layer fc1 shape differs")));
         m.put("job_submitted", new Envelope("job-1", 0, "msg-job", "coordinator", T0 + 8,
                 new JobSubmitted("application/json", "{\"model\":\"lenet300\",\"rounds\":10}".getBytes(StandardCharsets.UTF_8))));

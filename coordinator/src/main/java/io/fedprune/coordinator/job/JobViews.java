@@ -46,10 +46,14 @@ public final class JobViews {
                                  Map<String, String> checksums, Map<String, AckView> acks) {
     }
 
-    /** A device's answer to a deployment. */
-    public record AckView(boolean applied, double localAccuracy, long evalSamples, String error) {
+    /**
+     * A device's answer to a deployment: whether it applied the tier (or why not), its local accuracy, and the bytes
+     * of the applied model's parameters and its median latency per inference at batch 1 (0 when not measured).
+     */
+    public record AckView(boolean applied, double localAccuracy, long evalSamples, String error, long parameterBytes,
+                          double latencyMicros) {
         public static AckView of(DeploymentAck a) {
-            return new AckView(a.applied(), a.localAccuracy(), a.evalSamples(), a.error());
+            return new AckView(a.applied(), a.localAccuracy(), a.evalSamples(), a.error(), a.parameterBytes(), a.latencyMicros());
         }
     }
 

@@ -1,6 +1,6 @@
 package io.fedprune.coordinator.round;
 
-import io.fedprune.agent.TierModel;
+import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.JobSpec;
@@ -198,15 +198,16 @@ class JobRunnerTest {
         Run run = run("RANK", 1, false);
         // published from the largest tier down, so that an agent applies the first tier that fits
         assertEquals(List.of("keep-0.25", "keep-0.1", "keep-0.05"), run.transport.deployments.stream().map(Deployment::tier).toList());
-        Map<String, byte[]> prevMasks = null;
+        Map<String, float[]> prevMasks = null;
         List<Deployment> smallestFirst = new ArrayList<>(run.transport.deployments);
         java.util.Collections.reverse(smallestFirst);
         for (Deployment d : smallestFirst) {
             Safetensors.Contents p = Safetensors.read(run.rec.artifacts.get(d.tier()));
             assertEquals(d.tier(), p.metadata().get("tier"));
-            Map<String, byte[]> masks = new HashMap<>();
+            TierFile file = TierFile.read(run.rec.artifacts.get(d.tier()));
+            Map<String, float[]> masks = new HashMap<>();
             for (var ls : d.layers()) {
-                byte[] mask = p.require(ls.layer() + ".mask").data();
+                float[] mask = file.masks().get(ls.layer()).weightMask();
                 int n = ls.n(), k = ls.k();
                 assertEquals(Integer.toString(k), p.metadata().get(ls.layer() + ".k"));
                 // hand-computed k: ceil(keep * n); the output layer keeps max(keep, 0.25)
@@ -218,7 +219,7 @@ class JobRunnerTest {
                     assertEquals(k, kept, d.tier() + " " + ls.layer() + " group " + g);
                 }
                 if (prevMasks != null) {
-                    byte[] smaller = prevMasks.get(ls.layer());
+                    float[] smaller = prevMasks.get(ls.layer());
                     for (int i = 0; i < mask.length; i++)
                         assertTrue(smaller[i] <= mask[i], "tier " + d.tier() + " must contain the smaller tier's mask");
                 }
@@ -226,10 +227,10 @@ class JobRunnerTest {
             }
             prevMasks = masks;
             // the compact model rebuilds to exactly the masked weights
-            Model rebuilt = TierModel.fromArtifact(run.rec.artifacts.get(d.tier()));
+            Model rebuilt = file.model();
             for (var ls : d.layers()) {
                 float[] w = MODEL.weight(ls.layer()), rw = rebuilt.weight(ls.layer());
-                byte[] mask = masks.get(ls.layer());
+                float[] mask = masks.get(ls.layer());
                 for (int i = 0; i < w.length; i++) assertEquals(mask[i] == 1 ? w[i] : 0f, rw[i]);
             }
         }

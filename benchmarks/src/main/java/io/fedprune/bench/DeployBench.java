@@ -1,0 +1,200 @@
+package io.fedprune.bench;
+
+import io.fedprune.data.Dataset;
+import io.fedprune.data.Mnist;
+import io.fedprune.model.Network;
+import io.fedprune.runtime.CompactNetwork;
+import io.fedprune.runtime.TierCompiler;
+import io.fedprune.runtime.TierFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./fedprune bench deploy}: what a tier gains on a device. For every tier artifact given (or every
+ * {@code *.safetensors} of a directory, e.g. a demo's {@code artifacts/} or a coordinator's {@code jobs/<job>/}), at
+ * each batch size: the time of one inference of the dense model as the agent ran it before (the ND4J training network,
+ * forward and loss), of the dense and the masked dense model in the compact runtime's own dense kernels, and of the
+ * compact runtime (float32 and int8 values); the file size, the parameter bytes of every form against the dense
+ * float32 bytes, and the bytes one inference allocates (activations and scratch). All forms run interleaved in every
+ * repetition (the order rotating), so that load from other processes hits them alike; figures are medians over the
+ * repetitions, ratios against the dense model of the same run. Before timing, the compact runtime's class scores are
+ * compared with the masked dense model's on the first test images.
+ *
+ * <p>The dense model's time does not depend on its values, so the tier's own weights stand in for it with the masks
+ * ignored.
+ */
+@Command(name = "deploy", mixinStandardHelpOptions = true,
+        description = "Latency, size and memory of every tier against the dense model, side by side in one run.")
+public final class DeployBench implements Callable<Integer> {
+
+    @Parameters(paramLabel = "ARTIFACT", arity = "0..*", description = "Tier artifacts (.safetensors) or directories of them (default: work/demo/artifacts).")
+    List<Path> artifacts = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "DIR", description = "MNIST IDX folder for the inputs (default: ${DEFAULT-VALUE}; random inputs if absent).")
+    Path data = Path.of("data/mnist");
+
+    @Option(names = "--batches", split = ",", description = "Batch sizes (default: 1,32).")
+    int[] batches = {1, 32};
+
+    @Option(names = "--reps", description = "Timed repetitions per form and batch (default: ${DEFAULT-VALUE}).")
+    int reps = 21;
+
+    @Option(names = "--warmup", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
+    int warmup = 5;
+
+    @Option(names = "--calls", description = "Samples per timed block, divided by the batch size (default: ${DEFAULT-VALUE}).")
+    int calls = 256;
+
+    /** One way of running the tier. */
+    interface Form {
+        void run(float[] x, int offset, int batch);
+    }
+
+    record Variant(String name, Form form, long parameterBytes) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DeployBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<Path> files = files(artifacts.isEmpty() ? List.of(Path.of("work/demo/artifacts")) : artifacts);
+        if (files.isEmpty()) throw new CommandLine.ParameterException(new CommandLine(this), "no .safetensors artifacts found");
+        Dataset test = inputs();
+        System.out.printf(Locale.ROOT, "inputs: %s; %d warm-up + %d timed repetitions, %d samples per block, forms interleaved%n",
+                test == null ? "random" : test.n() + " MNIST test images", warmup, reps, calls);
+        for (Path f : files) bench(f, test);
+        return 0;
+    }
+
+    private void bench(Path file, Dataset test) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        TierFile tier = TierFile.read(bytes);
+        int in = TierCompiler.inputShape(tier.arch()).size();
+        float[] x;
+        int[] y;
+        if (test != null) {
+            x = test.x();
+            y = test.y();
+        } else {
+            Random r = new Random(1);
+            x = new float[512 * in];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            y = new int[512];
+        }
+        int samples = x.length / in;
+        long denseBytes = 4L * tier.arch().parameterCount();
+        CompactNetwork dense = TierCompiler.compile(tier.model(), tier.masks(), TierCompiler.Form.DENSE);
+        CompactNetwork masked = tier.compile(TierCompiler.Form.MASKED_DENSE);
+        CompactNetwork compact = tier.compile(TierCompiler.Form.COMPACT);
+        CompactNetwork int8 = tier.compile(TierCompiler.Form.COMPACT_INT8);
+        Network nd4j = Network.of(tier.model());
+        int check = Math.min(samples, 200);
+        double diff = maxDiff(compact.forward(x, 0, check), masked.forward(x, 0, check));
+        List<Variant> variants = List.of(
+                new Variant("dense (ND4J network)", (xs, o, b) -> nd4j.run(xs, y, o, b, false), denseBytes),
+                new Variant("dense (runtime)", dense::forward, dense.parameterBytes()),
+                new Variant("masked dense (runtime)", masked::forward, masked.parameterBytes()),
+                new Variant("compact float32", compact::forward, compact.parameterBytes()),
+                new Variant("compact int8", int8::forward, int8.parameterBytes()));
+        System.out.printf(Locale.ROOT, "%n### %s (%s, keep %s, %s)%n%n", tier.tier(), tier.arch().id(), tier.keep(), granularities(tier));
+        System.out.printf(Locale.ROOT, "file %s: %,d bytes (dense float32 parameters %,d bytes); compact vs masked dense scores: max |diff| %.2e on %d inputs%n%n",
+                file.getFileName(), bytes.length, denseBytes, diff, check);
+        System.out.println("| form | parameter bytes | vs dense | " + String.join(" | ", Arrays.stream(batches)
+                .mapToObj(b -> "batch " + b + ": us/inference | vs dense | allocated/inference").toList()) + " |");
+        System.out.println("|---|---:|---:|" + "---:|---:|---:|".repeat(batches.length));
+        Map<String, StringBuilder> rows = new LinkedHashMap<>();
+        for (Variant v : variants)
+            rows.put(v.name(), new StringBuilder(String.format(Locale.ROOT, "| %s | %,d | %.3f |", v.name(), v.parameterBytes(),
+                    (double) v.parameterBytes() / denseBytes)));
+        for (int batch : batches) {
+            double[] medians = time(variants, x, samples, batch);
+            for (int i = 0; i < variants.size(); i++) {
+                long alloc = allocated(variants.get(i), x, batch);
+                rows.get(variants.get(i).name()).append(String.format(Locale.ROOT, " %.1f | %.3f | %,d |", medians[i], medians[i] / medians[0], alloc));
+            }
+        }
+        rows.values().forEach(System.out::println);
+    }
+
+    /** Median microseconds per call of every variant, the variants interleaved in each repetition. */
+    private double[] time(List<Variant> variants, float[] x, int samples, int batch) {
+        int n = variants.size(), perBlock = Math.max(1, calls / batch);
+        double[][] t = new double[n][reps];
+        int offset = 0;
+        for (int rep = -warmup; rep < reps; rep++) {
+            for (int j = 0; j < n; j++) {
+                int v = (j + Math.max(rep, 0)) % n;
+                long t0 = System.nanoTime();
+                for (int c = 0; c < perBlock; c++) {
+                    variants.get(v).form().run(x, offset, batch);
+                    offset = offset + batch + batch > samples ? 0 : offset + batch;
+                }
+                if (rep >= 0) t[v][rep] = (System.nanoTime() - t0) / 1e3 / perBlock;
+            }
+        }
+        double[] med = new double[n];
+        for (int v = 0; v < n; v++) {
+            Arrays.sort(t[v]);
+            med[v] = t[v][reps / 2];
+        }
+        return med;
+    }
+
+    /** Heap bytes one call allocates on this thread (the activations and scratch of an inference; 0 if not measurable). */
+    private static long allocated(Variant v, float[] x, int batch) {
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx)) return 0;
+        long id = Thread.currentThread().getId();
+        v.form().run(x, 0, batch);
+        long a0 = mx.getThreadAllocatedBytes(id);
+        v.form().run(x, 0, batch);
+        return mx.getThreadAllocatedBytes(id) - a0;
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
+    private static String granularities(TierFile t) {
+        StringBuilder b = new StringBuilder();
+        t.masks().forEach((l, m) -> b.append(b.length() == 0 ? "" : ", ").append(l).append(' ').append(m.spec().granularity())
+                .append(" k=").append(m.spec().k()).append('/').append(m.spec().n()));
+        return b.toString();
+    }
+
+    private Dataset inputs() throws IOException {
+        if (!Files.isDirectory(data)) return null;
+        return Mnist.load(data).test();
+    }
+
+    private static List<Path> files(List<Path> given) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : given) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(f -> f.toString().endsWith(".safetensors")).sorted().forEach(out::add);
+                }
+            } else out.add(p);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,240 @@
+package io.fedprune.runtime;
+
+import io.fedprune.data.Dataset;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.model.Layer;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Safetensors;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A tier's deployment artifact, format {@code fedprune-tier/2} (docs/ARTIFACTS.md): a self-describing safetensors
+ * file holding, per pruned layer {@code L}, the kept values ({@code L.values}, F32 {@code [G, k]} or {@code [G, k, e]}),
+ * their candidate indices ({@code L.indices}, I16 when {@code n <= 32767} else I32, {@code [G, k]}, ascending per
+ * group) and the group mask bit-packed ({@code L.mask_bits}, U8, {@code G*n} bits, least significant bit first);
+ * {@code L.weight} for layers that are not pruned; {@code L.bias} for every layer. {@code __metadata__} names the
+ * format and version, architecture, network, input shape, preprocessing, job, tier, keep, the pruned layers and per
+ * pruned layer its granularity, groups, n, k, N:M tile size and weight shape. This is the one place that writes and
+ * reads the format.
+ *
+ * <p>{@link #read} refuses anything malformed or inconsistent with an {@link IllegalArgumentException} whose message
+ * is the reason: a truncated or malformed file, another format or version, a checksum that does not match, a k that
+ * differs from the metadata, an index out of range or repeated, a mask that disagrees with the indices, a missing
+ * tensor or a wrong shape.
+ *
+ * @param arch  the architecture
+ * @param job   the job id
+ * @param tier  the tier name (e.g. {@code keep-0.1})
+ * @param keep  the tier's keep ratio
+ * @param model the parameters; pruned weights are 0 after {@link #read}
+ * @param masks the pruned layers' masks by layer name, in layer order
+ */
+public record TierFile(ModelArch arch, String job, String tier, double keep, Model model, Map<String, LayerMask> masks) {
+    /** The format name written in {@code __metadata__.format}. */
+    public static final String FORMAT = "fedprune-tier";
+    /** The format version written in {@code __metadata__.version} (and after the slash of the format). */
+    public static final int VERSION = 2;
+
+    public TierFile {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(model, "model");
+        if (model.arch() != arch) throw new IllegalArgumentException("model is " + model.arch().id() + ", not " + arch.id());
+        masks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(masks));
+        for (var e : masks.entrySet()) {
+            Layer l = arch.layer(e.getKey());
+            if (!java.util.Arrays.equals(l.weightShape(), e.getValue().spec().weightShape()))
+                throw new IllegalArgumentException(l.name() + ": mask spec shape differs from the layer's");
+        }
+    }
+
+    /** The network this tier describes, in the given form. */
+    public CompactNetwork compile(TierCompiler.Form form) {
+        return TierCompiler.compile(model, masks, form);
+    }
+
+    /** The file's bytes. Only the kept weights of pruned layers are written. */
+    public byte[] write() {
+        List<Safetensors.Entry> entries = new ArrayList<>();
+        Map<String, String> meta = new TreeMap<>();
+        meta.put("format", FORMAT + "/" + VERSION);
+        meta.put("version", Integer.toString(VERSION));
+        meta.put("arch", arch.id());
+        meta.put("network", TierCompiler.describe(arch));
+        meta.put("input", TierCompiler.inputShape(arch).toString());
+        meta.put("preprocessing", "x = (pixel / 255 - mean) / std, pixels in [0, 255], float32 NCHW");
+        meta.put("preprocessing.mean", Float.toString(Dataset.MEAN));
+        meta.put("preprocessing.std", Float.toString(Dataset.STD));
+        meta.put("job", job == null ? "" : job);
+        meta.put("tier", tier == null ? "" : tier);
+        meta.put("keep", Double.toString(keep));
+        meta.put("layers", String.join(",", masks.keySet()));
+        for (Layer layer : arch.layers()) {
+            float[] w = model.weight(layer.name());
+            LayerMask m = masks.get(layer.name());
+            if (m == null) {
+                entries.add(Safetensors.Entry.f32(layer.weightName(), layer.weightShape(), w));
+            } else {
+                MaskSpec s = m.spec();
+                int e = s.candidateSize(), g = s.groups(), n = s.n(), k = s.k();
+                int[] idx = new int[g * k];
+                float[] vals = new float[g * k * e];
+                byte[] bits = new byte[(g * n + 7) / 8];
+                for (int grp = 0, j = 0; grp < g; grp++)
+                    for (int c = 0; c < n; c++) {
+                        if (!m.kept(grp, c)) continue;
+                        idx[j] = c;
+                        System.arraycopy(w, (grp * n + c) * e, vals, j * e, e);
+                        bits[(grp * n + c) >> 3] |= (byte) (1 << ((grp * n + c) & 7));
+                        j++;
+                    }
+                int[] gk = {g, k};
+                entries.add(n <= Short.MAX_VALUE ? Safetensors.Entry.i16(layer.name() + ".indices", gk, idx)
+                        : Safetensors.Entry.i32(layer.name() + ".indices", gk, idx));
+                entries.add(Safetensors.Entry.f32(layer.name() + ".values", e == 1 ? gk : new int[]{g, k, e}, vals));
+                entries.add(Safetensors.Entry.u8(layer.name() + ".mask_bits", new int[]{bits.length}, bits));
+                meta.put(layer.name() + ".granularity", s.granularity().name());
+                meta.put(layer.name() + ".groups", Integer.toString(g));
+                meta.put(layer.name() + ".n", Integer.toString(n));
+                meta.put(layer.name() + ".k", Integer.toString(k));
+                meta.put(layer.name() + ".tile_m", Integer.toString(s.tileM()));
+                meta.put(layer.name() + ".shape", shape(layer.weightShape()));
+            }
+            entries.add(Safetensors.Entry.f32(layer.biasName(), new int[]{layer.outputs()}, model.bias(layer.name())));
+        }
+        return Safetensors.write(entries, meta);
+    }
+
+    /** SHA-256 (lowercase hex) of the whole file ({@code artifact}) and of every tensor's raw bytes (by tensor name). */
+    public static Map<String, String> checksums(byte[] file) {
+        Map<String, String> sums = new TreeMap<>();
+        for (Safetensors.Entry e : Safetensors.read(file).entries()) sums.put(e.name(), Blobs.sha256Hex(e.data()));
+        sums.put("artifact", Blobs.sha256Hex(file));
+        return sums;
+    }
+
+    /** Reads and checks a file against its own metadata; see the class comment for what is refused. */
+    public static TierFile read(byte[] bytes) {
+        return read(bytes, Map.of());
+    }
+
+    /**
+     * Reads and checks a file, first against the expected SHA-256 checksums (whole file under {@code artifact},
+     * tensors by name; names not given are not checked).
+     */
+    public static TierFile read(byte[] bytes, Map<String, String> expectedChecksums) {
+        String whole = expectedChecksums.get("artifact");
+        if (whole != null && !whole.equals(Blobs.sha256Hex(bytes)))
+            throw new IllegalArgumentException("checksum mismatch: the file's SHA-256 is not the published " + whole);
+        Safetensors.Contents p = Safetensors.read(bytes);
+        for (Safetensors.Entry e : p.entries()) {
+            String sum = expectedChecksums.get(e.name());
+            if (sum != null && !sum.equals(Blobs.sha256Hex(e.data())))
+                throw new IllegalArgumentException("checksum mismatch: tensor '" + e.name() + "'");
+        }
+        Map<String, String> meta = p.metadata();
+        String format = require(meta, "format");
+        if (!format.equals(FORMAT + "/" + VERSION))
+            throw new IllegalArgumentException("unsupported format '" + format + "' (this reader takes " + FORMAT + "/" + VERSION + ")");
+        ModelArch arch = ModelArch.parse(require(meta, "arch"));
+        List<String> pruned = require(meta, "layers").isEmpty() ? List.of() : List.of(require(meta, "layers").split(","));
+        Map<String, LayerMask> masks = new LinkedHashMap<>();
+        List<Tensor> params = new ArrayList<>();
+        for (Layer layer : arch.layers()) {
+            String name = layer.name();
+            if (pruned.contains(name)) {
+                LayerMask mask = mask(p, meta, layer);
+                MaskSpec s = mask.spec();
+                float[] values = p.require(name + ".values").floats();
+                int e = s.candidateSize();
+                if (values.length != s.groups() * s.k() * e)
+                    throw new IllegalArgumentException(name + ": " + values.length + " values, expected G*k*e = " + s.groups() * s.k() * e);
+                float[] w = new float[layer.weightCount()];
+                for (int g = 0, j = 0; g < s.groups(); g++)
+                    for (int c = 0; c < s.n(); c++)
+                        if (mask.kept(g, c)) System.arraycopy(values, (j++) * e, w, (g * s.n() + c) * e, e);
+                params.add(new Tensor(layer.weightName(), layer.weightShape(), w));
+                masks.put(name, mask);
+            } else {
+                params.add(tensor(p, layer.weightName(), layer.weightShape()));
+            }
+            params.add(tensor(p, layer.biasName(), new int[]{layer.outputs()}));
+        }
+        for (String l : pruned) if (!masks.containsKey(l)) throw new IllegalArgumentException("pruned layer '" + l + "' is not in " + arch.id());
+        return new TierFile(arch, meta.get("job"), meta.get("tier"), Double.parseDouble(require(meta, "keep")),
+                Model.fromTensors(arch, params), masks);
+    }
+
+    private static LayerMask mask(Safetensors.Contents p, Map<String, String> meta, Layer layer) {
+        String name = layer.name();
+        Granularity gran;
+        try {
+            gran = Granularity.valueOf(require(meta, name + ".granularity"));
+        } catch (IllegalArgumentException x) {
+            throw new IllegalArgumentException(name + ": " + x.getMessage());
+        }
+        if (!require(meta, name + ".shape").equals(shape(layer.weightShape())))
+            throw new IllegalArgumentException(name + ": shape " + meta.get(name + ".shape") + " is not the layer's " + shape(layer.weightShape()));
+        int k = integer(meta, name + ".k"), m = meta.containsKey(name + ".tile_m") ? integer(meta, name + ".tile_m") : 0;
+        MaskSpec spec = gran == Granularity.TILE ? MaskSpec.tile(name, layer.weightShape(), k, m) : MaskSpec.ofK(name, gran, layer.weightShape(), k);
+        if (spec.groups() != integer(meta, name + ".groups") || spec.n() != integer(meta, name + ".n"))
+            throw new IllegalArgumentException(name + ": groups/n " + meta.get(name + ".groups") + "/" + meta.get(name + ".n")
+                    + " do not match " + gran + " on " + shape(layer.weightShape()));
+        Safetensors.Entry indices = p.require(name + ".indices");
+        int[] idx = indices.ints();
+        if (!java.util.Arrays.equals(indices.shape(), new int[]{spec.groups(), k}))
+            throw new IllegalArgumentException(name + ": indices have shape " + java.util.Arrays.toString(indices.shape())
+                    + ", expected [" + spec.groups() + ", " + k + "] for k=" + k);
+        for (int g = 0; g < spec.groups(); g++)
+            for (int j = 1; j < k; j++)
+                if (idx[g * k + j] <= idx[g * k + j - 1] && idx[g * k + j] >= 0 && idx[g * k + j] < spec.n())
+                    throw new IllegalArgumentException(name + ": group " + g + " indices are not ascending");
+        LayerMask mask = LayerMask.fromIndices(spec, idx);
+        var bits = p.get(name + ".mask_bits");
+        if (bits.isPresent()) {
+            byte[] b = bits.get().data();
+            if (b.length != (spec.candidates() + 7) / 8)
+                throw new IllegalArgumentException(name + ": mask_bits has " + b.length + " bytes, expected " + (spec.candidates() + 7) / 8);
+            for (int c = 0; c < spec.candidates(); c++)
+                if (((b[c >> 3] >> (c & 7)) & 1) != (mask.kept(c / spec.n(), c % spec.n()) ? 1 : 0))
+                    throw new IllegalArgumentException(name + ": mask_bits disagree with the indices at candidate " + c);
+        }
+        return mask;
+    }
+
+    private static Tensor tensor(Safetensors.Contents p, String name, int[] shape) {
+        Safetensors.Entry e = p.require(name);
+        if (!java.util.Arrays.equals(e.shape(), shape))
+            throw new IllegalArgumentException("tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape()) + ", expected " + java.util.Arrays.toString(shape));
+        return e.toTensor();
+    }
+
+    private static String require(Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        if (v == null) throw new IllegalArgumentException("artifact metadata has no " + key);
+        return v;
+    }
+
+    private static int integer(Map<String, String> meta, String key) {
+        try {
+            return Integer.parseInt(require(meta, key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("artifact metadata " + key + " = '" + meta.get(key) + "' is not an integer");
+        }
+    }
+
+    static String shape(int[] s) {
+        StringBuilder b = new StringBuilder();
+        for (int d : s) b.append(b.length() == 0 ? "" : "x").append(d);
+        return b.toString();
+    }
+}
