@@ -209,7 +209,8 @@ public final class Coordinator implements AutoCloseable {
         Entry e = jobs.get(u.jobId());
         JobRunner r = e == null ? null : e.runner;
         if (r == null) {
-            transport.deadLetter(u, io.fedprune.wire.RejectReason.LATE, "no running job " + u.jobId());
+            if (u.error() != null) transport.deadLetter(u, u.error().reason(), u.error().detail());   // its own fault first
+            else transport.deadLetter(u, io.fedprune.wire.RejectReason.LATE, "no running job " + u.jobId());
             return;
         }
         r.offer(u);

@@ -19,6 +19,10 @@ import io.micronaut.core.annotation.Nullable;
  * @param topicReplicationFactor replication factor of the topics this coordinator creates; default 1 (the sandbox's
  *                         single broker); production: 3
  * @param topicMinInsyncReplicas {@code min.insync.replicas} of the topics it creates; default 1; production: 2
+ * @param maxBlobBytes     largest blob (model, update logits) the coordinator assembles; a reference or chunk declaring
+ *                         more is refused before anything is allocated; default 268435456 (256 MiB)
+ * @param blobTimeoutMs    how long the coordinator waits for a referenced blob (an update's logits, a model); the
+ *                         wait never holds up other updates; default 60000
  */
 @ConfigurationProperties("fedprune.coordinator")
 public record CoordinatorConfig(@Nullable String bootstrapServers,
@@ -29,35 +33,47 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
                                 @Bindable(defaultValue = "30000") long deviceLiveMs,
                                 @Bindable(defaultValue = "true") boolean resumeJobs,
                                 @Bindable(defaultValue = "1") int topicReplicationFactor,
-                                @Bindable(defaultValue = "1") int topicMinInsyncReplicas) {
+                                @Bindable(defaultValue = "1") int topicMinInsyncReplicas,
+                                @Bindable(defaultValue = "268435456") long maxBlobBytes,
+                                @Bindable(defaultValue = "60000") long blobTimeoutMs) {
 
     /** Every setting at its default. */
     public static CoordinatorConfig defaults() {
-        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true, 1, 1);
+        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true, 1, 1, 256L << 20, 60_000);
     }
 
     public CoordinatorConfig withBootstrapServers(String v) {
-        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }
 
     public CoordinatorConfig withTopicPrefix(String v) {
-        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }
 
     public CoordinatorConfig withDataDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }
 
     public CoordinatorConfig withWorkDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }
 
     public CoordinatorConfig withTopicReplication(int replicationFactor, int minInsyncReplicas) {
         return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
-                replicationFactor, minInsyncReplicas);
+                replicationFactor, minInsyncReplicas, maxBlobBytes, blobTimeoutMs);
+    }
+
+    public CoordinatorConfig withMaxBlobBytes(long v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
+                topicReplicationFactor, topicMinInsyncReplicas, v, blobTimeoutMs);
+    }
+
+    public CoordinatorConfig withBlobTimeoutMs(long v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
+                topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, v);
     }
 
     public CoordinatorConfig withEvalSamples(int v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas);
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }
 }

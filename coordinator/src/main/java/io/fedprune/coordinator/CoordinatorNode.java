@@ -43,7 +43,6 @@ import java.util.Map;
  */
 public final class CoordinatorNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
-    private static final Duration BLOB_TIMEOUT = Duration.ofSeconds(60);
 
     private final Coordinator coordinator;
     private final KafkaRoundTransport transport;
@@ -62,8 +61,8 @@ public final class CoordinatorNode implements AutoCloseable {
         publisher = new Publisher(clients.producer("coordinator"), topics, codec);
         // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
         BlobReader.Config rc = BlobReader.Config.defaults();
-        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), rc.maxBlobBytes()));
-        transport = new KafkaRoundTransport(publisher, reader, codec, BLOB_TIMEOUT);
+        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
+        transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()));
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 json -> transport.getBytes(fromJson(json)));
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
@@ -82,10 +81,19 @@ public final class CoordinatorNode implements AutoCloseable {
         loops.add(ConsumerLoop.builder("coordinator-updates", updates,
                         (env, rec) -> {
                             if (env.body() instanceof DeploymentAck a) coordinator.onAck(env.jobId(), a);
-                            else coordinator.onUpdate(transport.receive(env, rec.key(), rec.value()));
+                            // the blob is fetched asynchronously: a slow or missing blob never holds up the next update
+                            else transport.receive(env, rec.key(), rec.value()).thenAccept(this::handOver);
                         })
                 .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
         if (config.resumeJobs()) coordinator.resume();
+    }
+
+    private void handOver(io.fedprune.coordinator.round.ReceivedUpdate u) {
+        try {
+            coordinator.onUpdate(u);
+        } catch (RuntimeException e) {
+            LOG.error("update of {} for job {} could not be handed over", u.deviceId(), u.jobId(), e);
+        }
     }
 
     /** Starts a coordinator node (blocks until the topics exist and the job log is replayed). */
@@ -107,6 +115,17 @@ public final class CoordinatorNode implements AutoCloseable {
 
     public KafkaRoundTransport transport() {
         return transport;
+    }
+
+    /**
+     * The names of the coordinator's reading threads that died (blob reader, consumer loops); empty while all run.
+     * The health endpoint is DOWN when this is not empty.
+     */
+    public List<String> deadThreads() {
+        List<String> dead = new ArrayList<>();
+        if (!reader.alive()) dead.add("blob-reader");
+        for (ConsumerLoop l : loops) if (!l.alive()) dead.add(l.name());
+        return dead;
     }
 
     /** A consumer without group on every partition of a topic, from the beginning. */
@@ -144,6 +163,7 @@ public final class CoordinatorNode implements AutoCloseable {
     public void close() throws Exception {
         coordinator.close();
         for (ConsumerLoop l : loops) l.close();
+        transport.close();
         reader.close();
         publisher.close();
     }

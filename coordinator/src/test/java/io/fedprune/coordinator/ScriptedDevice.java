@@ -117,11 +117,17 @@ final class ScriptedDevice implements AutoCloseable {
         return updateWithBlob(r, blobs.write("d-" + id + "-" + Blobs.newBlobId(), payload, Blobs.TENSORS), samples);
     }
 
-    private ProducerRecord<byte[], byte[]> updateWithBlob(Round r, BlobRef ref, long samples) {
+    /** Builds the record of an update referencing {@code ref} (which may never be published). */
+    ProducerRecord<byte[], byte[]> updateWithBlob(Round r, BlobRef ref, long samples) {
         Update u = new Update(id, r.assignment().layers(), ref, List.of(), TensorEncoding.FLOAT32, samples,
                 new LocalMetrics(1, 1, 0.5, 0.5, samples), new Timings(0, 1, 0, 0), r.round() - 1, 32, new byte[0]);
         return new ProducerRecord<>(topics.name(Topic.UPDATES), r.jobId().getBytes(StandardCharsets.UTF_8),
                 codec.encode(Envelope.of(r.jobId(), r.round(), id, u)));
+    }
+
+    /** Publishes blob chunks as they are (possibly lying about their size) and waits for the broker's acks. */
+    void sendChunk(io.fedprune.wire.BlobChunk c) {
+        publisher.publish(Topic.BLOBS, c.blobId(), Envelope.of(id, c)).join();
     }
 
     /** Sends a record as it is and waits for the broker's ack. */

@@ -7,6 +7,8 @@ import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Decoded;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.MessageType;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.BlobChecksumException;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,8 +49,14 @@ import java.util.concurrent.locks.LockSupport;
  * somebody asked for; when a request names a blob that was already passed, it seeks back to that blob's first
  * chunk. Completed blobs are verified (CRC-32C per chunk, size and SHA-256 of the whole) and kept in a cache
  * bounded in bytes and keyed by SHA-256, so the same content is never fetched twice. A missing, duplicate,
- * out-of-order or corrupt chunk fails the request with a {@link BlobException} naming the blob and the chunk;
- * no partial payload is ever returned. Share one reader per process (e.g. among many simulated agents).
+ * out-of-order or corrupt chunk fails the request with a {@link BlobException} naming the blob and the chunk
+ * ({@link BlobChecksumException} for a CRC-32C or SHA-256 mismatch); no partial payload is ever returned. Share one
+ * reader per process (e.g. among many simulated agents).
+ *
+ * <p>Safety against hostile or broken senders: a reference or first chunk declaring more than
+ * {@link Config#maxBlobBytes} (or, for the chunk, more than the references waiting for it) fails before anything is
+ * allocated; requests whose caller stopped waiting are forgotten; no record, not even one that makes the JVM run out
+ * of memory, ends the reading thread, and {@link #alive()} says whether it still runs.
  *
  * <pre>{@code
  * try (BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults())) {
@@ -93,6 +101,13 @@ public final class BlobReader implements AutoCloseable {
         BlobAssembler assembler;
         long lastOffset = -1;
         volatile String progress = "no chunk received yet";
+
+        /** The largest size any waiter's reference declares (what the first chunk may declare at most). */
+        long declaredLimit() {
+            long max = 0;
+            for (Request w : waiters) max = Math.max(max, w.ref().size());
+            return max;
+        }
     }
 
     private final Consumer<byte[], byte[]> consumer;
@@ -105,6 +120,7 @@ public final class BlobReader implements AutoCloseable {
     private final Map<String, Location> index;
     private final Thread thread;
     private volatile boolean closed;
+    private volatile Throwable failure;
 
     /**
      * A reader over {@code consumer} (which it owns and closes), reading {@code topic} from the beginning.
@@ -158,7 +174,12 @@ public final class BlobReader implements AutoCloseable {
         if (hit != null) return CompletableFuture.completedFuture(readOnly(hit));
         CompletableFuture<ByteBuffer> f = new CompletableFuture<>();
         if (closed) {
-            f.completeExceptionally(new BlobException(ref.blobId(), "the blob reader is closed"));
+            f.completeExceptionally(new BlobException(ref.blobId(), "the blob reader is " + (failure == null ? "closed" : "stopped: " + failure)));
+            return f;
+        }
+        if (ref.size() > config.maxBlobBytes()) {
+            f.completeExceptionally(new BlobException(ref.blobId(), "declared size " + ref.size() + " bytes exceeds the limit of "
+                    + config.maxBlobBytes()));
             return f;
         }
         requests.add(new Request(ref, f));
@@ -183,19 +204,35 @@ public final class BlobReader implements AutoCloseable {
      *                       says how many chunks had arrived)
      */
     public byte[] fetch(BlobRef ref, Duration timeout) {
-        CompletableFuture<byte[]> f = get(ref);
         try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return get(ref, timeout).get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof BlobException b ? b : new BlobException(ref.blobId(), "fetch failed", e.getCause());
-        } catch (TimeoutException e) {
-            Pending p = pending.get(ref.blobId());
-            throw new BlobException(ref.blobId(), "not complete after " + timeout + ": " + (p == null ? "unknown" : p.progress)
-                    + " (expected " + ref.chunkCount() + " chunks, " + ref.size() + " bytes)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BlobException(ref.blobId(), "interrupted while fetching", e);
         }
+    }
+
+    /**
+     * {@link #get} that fails with a {@link BlobException} (saying how many chunks had arrived) when the blob is not
+     * complete within {@code timeout}; never blocks the caller. The reader then forgets the request.
+     */
+    public CompletableFuture<byte[]> get(BlobRef ref, Duration timeout) {
+        // the time-out completes the request's own future, so the reader sees it is done and forgets it
+        CompletableFuture<byte[]> f = view(ref).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).thenApply(BlobReader::copy);
+        return f.exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (!(cause instanceof TimeoutException)) return CompletableFuture.failedFuture(cause);
+            Pending p = pending.get(ref.blobId());
+            return CompletableFuture.failedFuture(new BlobException(ref.blobId(), "not complete after " + timeout + ": "
+                    + (p == null ? "unknown" : p.progress) + " (expected " + ref.chunkCount() + " chunks, " + ref.size() + " bytes)"));
+        });
+    }
+
+    /** Whether the reading thread runs (false after {@link #close()} or if it died). */
+    public boolean alive() {
+        return !closed && thread.isAlive();
     }
 
     /** Whether a blob with this SHA-256 is in the cache. */
@@ -226,12 +263,14 @@ public final class BlobReader implements AutoCloseable {
                         onRecord(r);
                     } catch (WakeupException e) {
                         throw e;
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {   // OutOfMemoryError included: the blob fails, the reader goes on
                         LOG.error("blob reader: failed on {}@{}:{}, going on", r.topic(), r.partition(), r.offset(), e);
+                        abandon(r, e);
                     }
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            failure = e;
             LOG.error("blob reader stopped", e);
         } finally {
             closed = true;
@@ -247,7 +286,19 @@ public final class BlobReader implements AutoCloseable {
         }
     }
 
+    /** Fails the blob a record belonged to after the reader could not handle it, and frees its assembly. */
+    private void abandon(ConsumerRecord<byte[], byte[]> r, Throwable e) {
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        Pending p = key == null ? null : pending.remove(key);
+        if (p != null) fail(p, new BlobException(key, "the reader failed on chunk record " + r.offset() + ": " + e));
+    }
+
     private void drainRequests() {
+        // forget the requests whose caller stopped waiting (time-out), and blobs nobody waits for any more
+        pending.values().removeIf(p -> {
+            p.waiters.removeIf(w -> w.future().isDone());
+            return p.waiters.isEmpty();
+        });
         Request r;
         while ((r = requests.poll()) != null) {
             byte[] hit = cache.get(r.ref().sha256());
@@ -286,7 +337,8 @@ public final class BlobReader implements AutoCloseable {
             LOG.warn("blob reader: record {}@{} (key {}) rejected: {}", tp, r.offset(), key, d.rejection());
             if (p != null && r.offset() > p.lastOffset) {
                 pending.remove(key);
-                fail(p, new BlobException(key, "chunk record at " + tp + " offset " + r.offset() + " rejected: " + d.rejection()));
+                String why = "chunk record at " + tp + " offset " + r.offset() + " rejected: " + d.rejection();
+                fail(p, d.rejection().reason() == RejectReason.CHECKSUM_MISMATCH ? new BlobChecksumException(key, why) : new BlobException(key, why));
             }
             return;
         }
@@ -296,7 +348,8 @@ public final class BlobReader implements AutoCloseable {
         if (p == null || r.offset() <= p.lastOffset) return;   // not wanted, or seen before a seek back
         p.lastOffset = r.offset();
         try {
-            if (p.assembler == null || c.index() == 0) p.assembler = new BlobAssembler(c.blobId(), config.maxBlobBytes());   // (re)start
+            // (re)start; the declared size may not exceed what the waiting references declare (checked before allocating)
+            if (p.assembler == null || c.index() == 0) p.assembler = new BlobAssembler(c.blobId(), Math.min(config.maxBlobBytes(), p.declaredLimit()));
             boolean done = p.assembler.accept(c);
             p.progress = p.assembler.received() + " of " + p.assembler.expected() + " chunks received";
             if (!done) return;
@@ -308,7 +361,7 @@ public final class BlobReader implements AutoCloseable {
                 if (w.ref().sha256().equals(sha) && w.ref().size() == payload.length) {
                     w.future().complete(readOnly(payload));
                 } else {
-                    w.future().completeExceptionally(new BlobException(c.blobId(), "the topic holds content with SHA-256 " + sha + " ("
+                    w.future().completeExceptionally(new BlobChecksumException(c.blobId(), "the topic holds content with SHA-256 " + sha + " ("
                             + payload.length + " bytes), the reference names " + w.ref().sha256() + " (" + w.ref().size() + " bytes)"));
                 }
             }

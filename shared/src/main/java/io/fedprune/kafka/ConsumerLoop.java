@@ -208,6 +208,17 @@ public final class ConsumerLoop implements AutoCloseable {
         return new Stats(handled.get(), rejected.get(), handlerFailures.get(), deadLetterFailures.get(), tombstones.get());
     }
 
+    /** Whether the loop's thread runs (false before {@link #start()}, after {@link #close()}, or if it died). */
+    public boolean alive() {
+        Thread t = thread;
+        return !closed && t != null && t.isAlive();
+    }
+
+    /** The loop's name. */
+    public String name() {
+        return name;
+    }
+
     /** Stops the loop, waits up to 10 s for it to finish and closes the consumer. */
     @Override
     public void close() {

@@ -73,7 +73,7 @@ public final class BlobAssembler {
         }
         String actual = HexFormat.of().formatHex(digest.digest());
         if (!actual.equals(header.sha256())) {
-            throw new BlobException(blobId, "SHA-256 of the reassembled " + filled + " bytes is " + actual + ", the chunks declare "
+            throw new BlobChecksumException(blobId, "SHA-256 of the reassembled " + filled + " bytes is " + actual + ", the chunks declare "
                     + header.sha256() + " (corrupt chunk)");
         }
         payload = buffer;

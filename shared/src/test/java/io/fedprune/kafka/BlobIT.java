@@ -1,6 +1,7 @@
 package io.fedprune.kafka;
 
 import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobChecksumException;
 import io.fedprune.wire.BlobChunk;
 import io.fedprune.wire.BlobException;
 import io.fedprune.wire.BlobRef;
@@ -139,7 +140,7 @@ class BlobIT {
         chunks.set(2, new BlobChunk(good.blobId(), 2, good.count(), good.totalSize(), good.sha256(), good.contentType(), bad));
         publishChunks(chunks);
         try (BlobReader reader = reader()) {
-            BlobException e = assertThrows(BlobException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
+            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
             assertTrue(e.getMessage().contains("SHA-256 of the reassembled 3000000 bytes") && e.getMessage().contains("corrupt chunk"), e.getMessage());
         }
     }
@@ -155,7 +156,7 @@ class BlobIT {
             publisher.send(new ProducerRecord<>(topics.name(Topic.BLOBS), id.getBytes(StandardCharsets.UTF_8), value)).join();
         }
         try (BlobReader reader = reader()) {
-            BlobException e = assertThrows(BlobException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
+            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
             assertTrue(e.getMessage().contains("CHECKSUM_MISMATCH") && e.getMessage().contains("chunk 1 of 4"), e.getMessage());
         }
     }
@@ -185,6 +186,94 @@ class BlobIT {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reader.progress(ref.blobId()).startsWith("2 of 4"));
             BlobException e = assertThrows(BlobException.class, () -> reader.fetch(ref, Duration.ofMillis(500)));
             assertTrue(e.getMessage().contains("2 of 4 chunks received"), e.getMessage());
+        }
+    }
+
+    /** A 16-byte chunk declaring {@code declared} bytes, with the SHA-256 of those 16 bytes. */
+    static BlobChunk liar(String id, long declared) {
+        byte[] data = random(16, 8);
+        return new BlobChunk(id, 0, 1, declared, Blobs.sha256Hex(data), Blobs.OCTETS, data);
+    }
+
+    @Test
+    void oversizedDeclarationsFailBeforeAnythingIsAllocated() throws Exception {
+        long limit = 1 << 20;
+        try (BlobReader reader = BlobReader.start(clients, topics, new BlobReader.Config(Duration.ofMillis(100), 1 << 20, 1000, limit))) {
+            // a reference declaring more than the limit fails at once, without reading anything
+            BlobRef huge = new BlobRef("huge-" + System.nanoTime(), "00".repeat(32), Integer.MAX_VALUE - 8L, 1, Blobs.OCTETS);
+            CompletableFuture<byte[]> f = reader.get(huge);
+            assertTrue(f.isCompletedExceptionally(), "failed without waiting");
+            ExecutionException e = assertThrows(ExecutionException.class, f::get);
+            assertTrue(e.getCause().getMessage().contains("declared size 2147483639 bytes exceeds the limit of 1048576"), e.getCause().getMessage());
+
+            // a small reference whose first chunk declares 2 GiB: refused against the reference's size, not allocated
+            BlobChunk lie = liar("liar-" + System.nanoTime(), Integer.MAX_VALUE - 8L);
+            BlobRef small = new BlobRef(lie.blobId(), lie.sha256(), 16, 1, Blobs.OCTETS);
+            CompletableFuture<byte[]> g = reader.get(small);
+            publishChunks(List.of(lie));
+            e = assertThrows(ExecutionException.class, () -> g.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("size 2147483639 bytes exceeds the limit of 16"), e.getCause().getMessage());
+            assertTrue(reader.alive());
+            byte[] ok = random(1000, 9);
+            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Duration.ofSeconds(30)), "the reader goes on");
+        }
+    }
+
+    @Test
+    void timedOutRequestsAreForgottenAndDoNotBlockOthers() throws Exception {
+        try (BlobReader reader = reader()) {
+            List<CompletableFuture<byte[]>> never = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                BlobRef ghost = new BlobRef("ghost-" + i + "-" + System.nanoTime(), "00".repeat(32), 100, 1, Blobs.OCTETS);
+                never.add(reader.get(ghost, Duration.ofMillis(300)));
+            }
+            byte[] ok = random(2000, 10);
+            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Duration.ofSeconds(30)), "served while 50 requests wait");
+            for (CompletableFuture<byte[]> f : never) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().contains("not complete after PT0.3S"), e.getCause().getMessage());
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reader.pendingBlobIds().isEmpty());
+        }
+    }
+
+    /**
+     * The reader thread survives an OutOfMemoryError while assembling a blob (a child JVM with a 96 MiB heap asked
+     * for a 1 GiB blob and a reader allowed to assemble it), and still serves the next blob.
+     */
+    @Test
+    void outOfMemoryDoesNotEndTheReaderThread() throws Exception {
+        BlobChunk lie = liar("oom-" + System.nanoTime(), 1L << 30);
+        publishChunks(List.of(lie));
+        byte[] ok = random(1000, 11);
+        BlobRef okRef = writer.write(ok, Blobs.OCTETS);
+        List<String> cmd = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+                "-cp", System.getProperty("java.class.path"), OomChild.class.getName(), broker.bootstrapServers(), topics.prefix(),
+                lie.blobId(), lie.sha256(), okRef.blobId(), okRef.sha256());
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES));
+        assertTrue(out.contains("oversized: blob " + lie.blobId() + ": the reader failed on chunk record"), out);
+        assertTrue(out.contains("OutOfMemoryError"), out);
+        assertTrue(out.contains("alive: true"), out);
+        assertTrue(out.contains("next blob: 1000 bytes"), out);
+    }
+
+    /** The child side of {@link #outOfMemoryDoesNotEndTheReaderThread}. */
+    public static final class OomChild {
+        public static void main(String[] a) {
+            KafkaClients c = KafkaClients.of(a[0]);
+            Topics t = Topics.defaults().withPrefix(a[1]);
+            try (BlobReader reader = BlobReader.start(c, t, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30))) {
+                try {
+                    reader.fetch(new BlobRef(a[2], a[3], 1L << 30, 1, Blobs.OCTETS), Duration.ofSeconds(60));
+                    System.out.println("oversized: assembled?");
+                } catch (BlobException e) {
+                    System.out.println("oversized: " + e.getMessage());
+                }
+                System.out.println("alive: " + reader.alive());
+                System.out.println("next blob: " + reader.fetch(new BlobRef(a[4], a[5], 1000, 1, Blobs.OCTETS), Duration.ofSeconds(60)).length + " bytes");
+            }
         }
     }
 }

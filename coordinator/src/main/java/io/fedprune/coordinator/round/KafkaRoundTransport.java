@@ -6,6 +6,7 @@ import io.fedprune.kafka.DeadLetters;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
 import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobChecksumException;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Decoded;
@@ -25,6 +26,10 @@ import io.fedprune.wire.WireCodec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link BlobReader}, messages through {@link Publisher}, rejections through {@link DeadLetters}. Also decodes
  * inbound updates (envelope, then the logits blob) into {@link ReceivedUpdate}s. Counts bytes in and out.
  */
-public final class KafkaRoundTransport implements RoundTransport {
+public final class KafkaRoundTransport implements RoundTransport, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaRoundTransport.class);
     public static final String SENDER = "coordinator";
     private final Publisher publisher;
     private final BlobWriter blobs;
@@ -42,6 +48,12 @@ public final class KafkaRoundTransport implements RoundTransport {
     private final Duration blobTimeout;
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
+    /** Decodes fetched update blobs off the blob reader's and the consumer's threads (one, so memory stays bounded). */
+    private final ExecutorService decoder = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fedprune-update-decoder");
+        t.setDaemon(true);
+        return t;
+    });
 
     public KafkaRoundTransport(Publisher publisher, BlobReader reader, WireCodec codec, Duration blobTimeout) {
         this.publisher = publisher;
@@ -93,34 +105,54 @@ public final class KafkaRoundTransport implements RoundTransport {
 
     @Override
     public void deadLetter(ReceivedUpdate u, RejectReason reason, String detail) {
-        deadLetters.publish(publisher.topics().name(Topic.UPDATES), -1, -1, u.rawKey(), u.rawValue(), new Rejection(reason, detail));
+        try {   // a dead letter that cannot be written is logged; it never ends the round that rejected the update
+            deadLetters.publish(publisher.topics().name(Topic.UPDATES), -1, -1, u.rawKey(), u.rawValue(), new Rejection(reason, detail));
+        } catch (RuntimeException e) {
+            LOG.error("could not dead-letter the update of {} ({} {}): {}", u.deviceId(), reason, detail, e.toString());
+        }
     }
 
-    /** Turns an update envelope into a {@link ReceivedUpdate}: fetches and decodes its logits; never throws. */
-    public ReceivedUpdate receive(Envelope env, byte[] key, byte[] value) {
+    /**
+     * Turns an update envelope into a {@link ReceivedUpdate}: fetches its logits blob without blocking the caller (at
+     * most the blob time-out) and decodes it on the decoding thread. The future never fails: a missing, oversized or
+     * corrupt blob is a failed update (a checksum failure as {@link RejectReason#CHECKSUM_MISMATCH}).
+     */
+    public CompletableFuture<ReceivedUpdate> receive(Envelope env, byte[] key, byte[] value) {
         Update u = (Update) env.body();
-        long bytes = value.length;
+        if (u.logitsRef() == null) return CompletableFuture.completedFuture(decode(env, u, null, u.inlineLogits(), key, value));
+        return reader.get(u.logitsRef(), blobTimeout)
+                .handleAsync((blob, error) -> error == null ? decode(env, u, blob, null, key, value) : failed(env, u, error, key, value), decoder);
+    }
+
+    private ReceivedUpdate decode(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
+        long bytes = value.length + (blob == null ? 0 : blob.length);
+        bytesIn.addAndGet(bytes);
         try {
-            List<EncodedTensor> encoded;
-            if (u.logitsRef() != null) {
-                byte[] blob = reader.fetch(u.logitsRef(), blobTimeout);
-                bytes += blob.length;
+            List<EncodedTensor> encoded = inline;
+            if (blob != null) {
                 Decoded<List<EncodedTensor>> d = codec.decodeTensors(blob);
-                if (!d.isOk()) {
-                    bytesIn.addAndGet(bytes);
-                    return ReceivedUpdate.failed(env.jobId(), env.round(), env.sender(), d.rejection(), bytes, key, value);
-                }
+                if (!d.isOk()) return ReceivedUpdate.failed(env.jobId(), env.round(), env.sender(), d.rejection(), bytes, key, value);
                 encoded = d.value();
-            } else {
-                encoded = u.inlineLogits();
             }
-            bytesIn.addAndGet(bytes);
             return ReceivedUpdate.of(env.jobId(), env.round(), u, TensorCodec.decodeAll(encoded), bytes, key, value);
         } catch (RuntimeException e) {
-            bytesIn.addAndGet(bytes);
             return ReceivedUpdate.failed(env.jobId(), env.round(), u.deviceId(),
                     new Rejection(RejectReason.INVALID_FIELD, "logits: " + e.getMessage()), bytes, key, value);
         }
+    }
+
+    private ReceivedUpdate failed(Envelope env, Update u, Throwable error, byte[] key, byte[] value) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        bytesIn.addAndGet(value.length);
+        RejectReason reason = e instanceof BlobChecksumException ? RejectReason.CHECKSUM_MISMATCH : RejectReason.INVALID_FIELD;
+        return ReceivedUpdate.failed(env.jobId(), env.round(), u.deviceId(), new Rejection(reason, "logits: " + e.getMessage()),
+                value.length, key, value);
+    }
+
+    /** Stops the decoding thread. */
+    @Override
+    public void close() {
+        decoder.shutdownNow();
     }
 
     /** Bytes published as blobs so far. */

@@ -1,0 +1,97 @@
+package io.fedprune.coordinator;
+
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Topics;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobChunk;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.DeadLetter;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.TensorCodec;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.WireCodec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Hostile blob traffic during a job: updates referencing blobs that are never published, a 16-byte chunk declaring
+ * 2 GiB, a corrupt blob. The coordinator waits up to 10 minutes for a missing blob here, so the round can only close
+ * (well within the test's bound) if those waits do not hold up the valid updates; the rest is refused with its
+ * reason and changes nothing.
+ */
+@Tag("fault")
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class HostileIntakeIT {
+    @BeforeAll
+    static void start() throws Exception {
+        FederatedRoundsIT.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        FederatedRoundsIT.stop();
+    }
+
+    @Test
+    void missingOversizedAndCorruptBlobsNeitherBlockNorCount() throws Exception {
+        String prefix = "hostile.";
+        KafkaClients clients = KafkaClients.of(FederatedRoundsIT.broker.bootstrapServers());
+        Topics topics = Topics.defaults().withPrefix(prefix);
+        CoordinatorConfig config = FederatedRoundsIT.config(prefix).withBlobTimeoutMs(600_000).withMaxBlobBytes(64L << 20);
+        try (CoordinatorNode node = CoordinatorNode.start(config);
+             ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100);
+             ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100)) {
+            Coordinator c = node.coordinator();
+            await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 2);
+            String jobId = c.submit(FederatedRoundsIT.spec(1)).id();
+            ScriptedDevice.Round r1 = s1.nextRound(Duration.ofSeconds(120));
+            List<Tensor> g1 = s1.globalLogits(r1);
+            // a flood of references to blobs that never arrive
+            for (int i = 0; i < 20; i++)
+                s1.send(s1.updateWithBlob(r1, new BlobRef("ghost-" + i, "00".repeat(32), 4096, 1, Blobs.TENSORS), 100));
+            // a 16-byte chunk declaring 2 GiB, referenced as such (over the limit) and as 16 bytes (the chunk lies)
+            byte[] sixteen = new byte[16];
+            BlobChunk liar = new BlobChunk("liar", 0, 1, Integer.MAX_VALUE - 8L, Blobs.sha256Hex(sixteen), Blobs.TENSORS, sixteen);
+            s1.sendChunk(liar);
+            s1.send(s1.updateWithBlob(r1, new BlobRef("liar", liar.sha256(), Integer.MAX_VALUE - 8L, 1, Blobs.TENSORS), 100));
+            s1.send(s1.updateWithBlob(r1, new BlobRef("liar", liar.sha256(), 16, 1, Blobs.TENSORS), 100));
+            // a corrupt blob: a flipped bit under consistent chunk CRCs
+            byte[] payload = WireCodec.standard().encodeTensors(TensorCodec.encodeAll(g1, TensorEncoding.FLOAT32, 0));
+            Blobs.Chunked chunked = Blobs.chunk("corrupt", payload, Blobs.TENSORS, Blobs.DEFAULT_CHUNK_SIZE);
+            for (BlobChunk c0 : chunked) {
+                byte[] data = c0.toByteArray();
+                if (c0.index() == 0) data[data.length / 2] ^= 1;
+                s1.sendChunk(new BlobChunk(c0.blobId(), c0.index(), c0.count(), c0.totalSize(), c0.sha256(), c0.contentType(), data));
+            }
+            s1.send(s1.updateWithBlob(r1, chunked.ref(), 100));
+            // then the valid updates
+            s1.send(s1.update(r1, g1, 100));
+            ScriptedDevice.Round r2 = s2.nextRound(Duration.ofSeconds(120));
+            s2.send(s2.update(r2, s2.globalLogits(r2), 100));
+
+            await().atMost(Duration.ofMinutes(4)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+            JobViews.JobView job = c.view(jobId).orElseThrow();
+            assertEquals("COMPLETED", job.state(), job.reason());
+            assertEquals(2, job.rounds().get(0).replied(), "both valid updates counted while 20 blob fetches still wait");
+            assertEquals(List.of(), node.deadThreads(), "every reading thread still runs");
+            await().atMost(Duration.ofSeconds(60)).until(() -> FederatedRoundsIT.deadLetters(clients, topics).size() >= 3);
+            List<DeadLetter> dead = FederatedRoundsIT.deadLetters(clients, topics);
+            assertTrue(dead.stream().anyMatch(d -> d.reason() == RejectReason.CHECKSUM_MISMATCH), dead.toString());
+            assertEquals(2, dead.stream().filter(d -> d.detail().contains("exceeds the limit")).count(), dead.toString());
+            assertTrue(dead.stream().anyMatch(d -> d.detail().contains("exceeds the limit of 67108864")), "refused by the configured limit: " + dead);
+            assertTrue(dead.stream().anyMatch(d -> d.detail().contains("exceeds the limit of 16")), "refused against the reference's size: " + dead);
+        }
+    }
+}
