@@ -43,7 +43,7 @@ public final class DemoMain implements Callable<Integer> {
     String weighting;
     @Option(names = "--server-optimizer", defaultValue = "NONE", description = "NONE, MOMENTUM or ADAM over the fused logits (default: ${DEFAULT-VALUE}).")
     String serverOptimizer;
-    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding FLOAT32, FLOAT16 or INT8 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding FLOAT32, FLOAT16, INT8 or MASK (the device's top-k mask, at most 1 bit per parameter) (default: ${DEFAULT-VALUE}).")
     String encoding;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, selection and training (default: ${DEFAULT-VALUE}).")
     long seed;

@@ -39,7 +39,7 @@ import java.util.function.LongSupplier;
  */
 public final class Agent {
     /** Capabilities every agent reports. */
-    public static final List<String> CAPABILITIES = List.of("encoding:float32", "encoding:float16", "encoding:int8",
+    public static final List<String> CAPABILITIES = List.of("encoding:float32", "encoding:float16", "encoding:int8", "encoding:mask",
             "model:lenet300", "model:lenet5");
     public static final String VERSION = "0.1.0";
 

@@ -1,5 +1,6 @@
 package io.fedprune.agent;
 
+import io.fedprune.dpp.Masks;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.ConsumerLoop;
@@ -21,6 +22,7 @@ import io.fedprune.wire.DeviceState;
 import io.fedprune.wire.EncodedTensor;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.Heartbeat;
+import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.MessageType;
 import io.fedprune.wire.RoundStart;
 import io.fedprune.wire.TensorCodec;
@@ -203,7 +205,7 @@ public final class AgentHub implements AutoCloseable {
             long t1 = System.nanoTime();
             TensorEncoding enc = rs.config().updateEncoding();
             int group = enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0;
-            List<EncodedTensor> encoded = TensorCodec.encodeAll(t.logits(), enc, group);
+            List<EncodedTensor> encoded = TensorCodec.encodeAll(enc == TensorEncoding.MASK ? topKMasks(t) : t.logits(), enc, group);
             byte[] payload = codec.encodeTensors(encoded);
             long encodeMs = (System.nanoTime() - t1) / 1_000_000;
             long t2 = System.nanoTime();
@@ -222,6 +224,17 @@ public final class AgentHub implements AutoCloseable {
         } finally {
             states.put(agent.id(), DeviceState.IDLE);
         }
+    }
+
+    /** The device's own top-k mask of each layer's trained logits (what it sends with {@link TensorEncoding#MASK}). */
+    static List<Tensor> topKMasks(Agent.Trained t) {
+        List<Tensor> out = new ArrayList<>();
+        for (int l = 0; l < t.logits().size(); l++) {
+            Tensor x = t.logits().get(l);
+            LayerSpec s = t.kUsed().get(l);
+            out.add(new Tensor(x.name(), x.shape(), Masks.topKRows(x.data(), s.n(), s.k())));
+        }
+        return out;
     }
 
     private void onDeployment(String jobId, Deployment d) {

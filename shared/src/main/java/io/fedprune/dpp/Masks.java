@@ -14,9 +14,15 @@ public final class Masks {
     /** Top-k of {@code scores} per group; ties broken by the lower index, NaN ranks lowest. */
     public static float[] topK(float[] scores, MaskSpec spec) {
         spec.checkLength("scores", scores, spec.candidates());
-        int n = spec.n(), k = spec.k();
+        return topKRows(scores, spec.n(), spec.k());
+    }
+
+    /** Top-k of every row of {@code n} consecutive scores (ties broken by the lower index, NaN ranks lowest). */
+    public static float[] topKRows(float[] scores, int n, int k) {
+        if (n < 1 || k < 1 || k > n || scores.length % n != 0)
+            throw new IllegalArgumentException("top-" + k + " of rows of " + n + " over " + scores.length + " scores");
         float[] mask = new float[scores.length], scratch = new float[n], stats = new float[2];
-        for (int g = 0; g < spec.groups(); g++) Relax.topK(scores, g * n, n, k, mask, g * n, scratch, stats, 0);
+        for (int g = 0; g < scores.length / n; g++) Relax.topK(scores, g * n, n, k, mask, g * n, scratch, stats, 0);
         return mask;
     }
 

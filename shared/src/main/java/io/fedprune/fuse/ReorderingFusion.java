@@ -26,19 +26,27 @@ final class ReorderingFusion implements FusionStrategy {
         List<LayerShape> ls = List.copyOf(layers);
         List<WeightedSum> scoreSums = new ArrayList<>();
         List<WeightedSum> logitSums = new ArrayList<>();
+        List<RowOps.Ranker> rankers = new ArrayList<>();
         for (LayerShape s : ls) {
             scoreSums.add(new WeightedSum(s.size()));
             logitSums.add(new WeightedSum(s.size()));
+            rankers.add(new RowOps.Ranker(s.n()));
         }
         return new StreamingAccumulator(ls) {
             @Override
             void accumulate(Contribution c) {
                 for (int l = 0; l < ls.size(); l++) {
                     float[] x = c.logits().get(l);
-                    double[] score = kind == Fusion.RANK
-                            ? RowOps.ranks(x, ls.get(l))
-                            : RowOps.inclusion(x, ls.get(l), c.k()[l], temperature);
-                    scoreSums.get(l).add(score, c.weight());
+                    if (kind == Fusion.RANK) {                                   // row by row: no model-sized temporary
+                        int n = ls.get(l).n();
+                        double[] row = new double[n];
+                        for (int off = 0; off < x.length; off += n) {
+                            rankers.get(l).rank(x, off, row, 0);
+                            scoreSums.get(l).add(off, row, n, c.weight());
+                        }
+                    } else {
+                        scoreSums.get(l).add(RowOps.inclusion(x, ls.get(l), c.k()[l], temperature), c.weight());
+                    }
                     logitSums.get(l).add(x, c.weight());
                 }
             }

@@ -9,26 +9,68 @@ final class RowOps {
 
     /** Per row, the rank of each value (0 = smallest); tied values get their average rank. */
     static double[] ranks(float[] x, LayerShape s) {
-        int n = s.n();
         double[] out = new double[x.length];
-        long[] keys = new long[n];
-        for (int g = 0; g < s.groups(); g++) {
-            int off = g * n;
+        Ranker r = new Ranker(s.n());
+        for (int off = 0; off < x.length; off += s.n()) r.rank(x, off, out, off);
+        return out;
+    }
+
+    /**
+     * Exact per-row ranks by a stable LSD radix sort of the values' order-preserving int keys (8 bits a pass, passes
+     * in which every key has the same byte skipped): a few passes of n instead of a comparison sort. Reusable for rows
+     * of one length; not thread-safe.
+     */
+    static final class Ranker {
+        private final int n;
+        private final int[] key, idx, key2, idx2, count = new int[4 * 256];
+
+        Ranker(int n) {
+            this.n = n;
+            key = new int[n];
+            idx = new int[n];
+            key2 = new int[n];
+            idx2 = new int[n];
+        }
+
+        /** {@code out[oo + j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}. */
+        void rank(float[] x, int off, double[] out, int oo) {
+            java.util.Arrays.fill(count, 0);
             for (int j = 0; j < n; j++) {
-                int b = Float.floatToIntBits(x[off + j] + 0.0f);     // + 0.0f turns -0 into +0
-                b ^= (b >> 31) & 0x7fffffff;                         // IEEE order -> signed int order
-                keys[j] = ((long) b << 32) | j;
+                int b = Float.floatToIntBits(x[off + j] + 0.0f);                // + 0.0f turns -0 into +0
+                b ^= (b >> 31) & 0x7fffffff;                                    // IEEE order -> signed int order
+                b ^= 0x80000000;                                                // -> unsigned order
+                key[j] = b;
+                idx[j] = j;
+                count[b & 0xff]++;
+                count[256 + ((b >>> 8) & 0xff)]++;
+                count[512 + ((b >>> 16) & 0xff)]++;
+                count[768 + (b >>> 24)]++;
             }
-            Arrays.sort(keys);
+            int[] k = key, i = idx, k2 = key2, i2 = idx2;
+            for (int pass = 0; pass < 4; pass++) {
+                int base = pass * 256, shift = pass * 8;
+                if (count[base + ((k[0] >>> shift) & 0xff)] == n) continue;         // one byte value: order unchanged
+                for (int c = 0, sum = 0; c < 256; c++) {
+                    int t = count[base + c];
+                    count[base + c] = sum;
+                    sum += t;
+                }
+                for (int j = 0; j < n; j++) {
+                    int d = count[base + ((k[j] >>> shift) & 0xff)]++;
+                    k2[d] = k[j];
+                    i2[d] = i[j];
+                }
+                int[] t = k; k = k2; k2 = t;
+                t = i; i = i2; i2 = t;
+            }
             for (int start = 0; start < n; ) {
                 int end = start;
-                while (end + 1 < n && (keys[end + 1] >> 32) == (keys[start] >> 32)) end++;
+                while (end + 1 < n && k[end + 1] == k[start]) end++;
                 double rank = 0.5 * (start + end);
-                for (int t = start; t <= end; t++) out[off + (int) keys[t]] = rank;
+                for (int t = start; t <= end; t++) out[oo + i[t]] = rank;
                 start = end + 1;
             }
         }
-        return out;
     }
 
     /**

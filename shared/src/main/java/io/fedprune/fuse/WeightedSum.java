@@ -19,7 +19,12 @@ final class WeightedSum {
     }
 
     void add(double[] x, double w) {
-        for (int i = 0; i < x.length; i++) add(i, x[i], w);
+        add(0, x, x.length, w);
+    }
+
+    /** Adds {@code w * x[0..len)} to elements {@code [at, at + len)}. */
+    void add(int at, double[] x, int len, double w) {
+        for (int i = 0; i < len; i++) add(at + i, x[i], w);
     }
 
     private void add(int i, double x, double w) {

@@ -11,7 +11,12 @@ public enum DType {
     /** Signed 32-bit integer. */
     INT32(4),
     /** Unsigned byte. */
-    UINT8(1);
+    UINT8(1),
+    /**
+     * A 0/1 tensor as Rice-coded gaps between its ones: variable length ({@link #bytes()} is 0), see
+     * {@link TensorCodec}.
+     */
+    MASK_RICE(0);
 
     private final int bytes;
 
@@ -19,7 +24,7 @@ public enum DType {
         this.bytes = bytes;
     }
 
-    /** Bytes per element. */
+    /** Bytes per element; 0 for the variable-length {@link #MASK_RICE}. */
     public int bytes() {
         return bytes;
     }

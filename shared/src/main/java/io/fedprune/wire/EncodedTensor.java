@@ -14,7 +14,8 @@ import static io.fedprune.wire.Checks.text;
  * A tensor as it travels: dtype, shape and little-endian bytes (row-major). For {@link DType#INT8} the value of
  * element {@code i} is {@code data[i] * scales[i / groupSize]}. Made by {@link TensorCodec}.
  *
- * <p>Validation: {@code data.length == product(shape) * dtype.bytes()}; for INT8 {@code groupSize >= 1} and
+ * <p>Validation: {@code data.length == product(shape) * dtype.bytes()} (for MASK_RICE: at least its header, the
+ * rest is checked when decoding); for INT8 {@code groupSize >= 1} and
  * exactly {@code ceil(product(shape) / groupSize)} finite, non-negative scales; for other dtypes no scales and
  * group size 0; float elements must be finite. Arrays are copied on construction and by the accessors.
  *
@@ -33,7 +34,7 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
         long n = elements(shape, "tensor '" + name + "' shape");
         present(data, "tensor '" + name + "' data");
         scales = scales == null ? new float[0] : scales;
-        if (data.length != n * dtype.bytes()) {
+        if (dtype == DType.MASK_RICE ? data.length < TensorCodec.MASK_HEADER_BYTES : data.length != n * dtype.bytes()) {
             throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': " + dtype + " shape "
                     + Arrays.toString(shape) + " needs " + n * dtype.bytes() + " bytes of data, got " + data.length);
         }

@@ -19,12 +19,20 @@ import java.util.List;
  *       {@code scale = max|x| / 127} per group, {@code q = round(x / scale)} in [-127, 127]; the error per
  *       element is at most {@code scale / 2}. {@code 8 + 32 / groupSize} bits per parameter (the float32 scales
  *       are counted).</li>
+ *   <li>{@link TensorEncoding#MASK}: a 0/1 tensor (the caller passes the mask; {@link #encodeAll} of logits does not
+ *       make it) as {@link DType#MASK_RICE}: a 1-byte Rice parameter r, the number of ones (uint32 LE), then per one
+ *       the gap of zeros before it, {@code q = gap >> r} as q one-bits and a zero-bit, then the r low bits of the gap
+ *       (bits most significant first, bytes filled from the top bit, the last byte padded with zeros). r is chosen
+ *       to minimise the length: within a few percent of the entropy of a random mask of that density, so at most
+ *       1 bit per parameter for densities up to about 30%.</li>
  * </ul>
  * Non-finite inputs are refused with {@link InvalidMessageException} ({@link RejectReason#NON_FINITE}).
  */
 public final class TensorCodec {
     /** Default INT8 group size: 64 consecutive elements share one scale (8.5 bits per parameter). */
     public static final int DEFAULT_GROUP_SIZE = 64;
+    /** Bytes before the bits of a {@link DType#MASK_RICE} tensor: the Rice parameter and the number of ones. */
+    public static final int MASK_HEADER_BYTES = 5;
 
     private TensorCodec() {
     }
@@ -61,6 +69,7 @@ public final class TensorCodec {
                 yield new EncodedTensor(t.name(), DType.FLOAT16, t.shape(), b.array(), 0, null);
             }
             case INT8 -> encodeInt8(t, groupSize);
+            case MASK -> encodeMask(t);
         };
     }
 
@@ -85,10 +94,73 @@ public final class TensorCodec {
         return new EncodedTensor(t.name(), DType.INT8, t.shape(), q, groupSize, scales);
     }
 
+    private static EncodedTensor encodeMask(Tensor t) {
+        int n = t.size(), ones = 0;
+        for (int i = 0; i < n; i++) {
+            float v = t.get(i);
+            if (v != 0f && v != 1f) throw new IllegalArgumentException("tensor '" + t.name() + "' element " + i + " = " + v + " is not 0 or 1");
+            if (v == 1f) ones++;
+        }
+        int[] gaps = new int[ones];
+        for (int i = 0, j = 0, last = -1; i < n; i++) if (t.get(i) == 1f) {
+            gaps[j++] = i - last - 1;
+            last = i;
+        }
+        int best = 0;
+        long bestBits = Long.MAX_VALUE;
+        for (int r = 0; r < 31; r++) {
+            long bits = 0;
+            for (int g : gaps) bits += (g >>> r) + 1 + r;
+            if (bits < bestBits) {
+                bestBits = bits;
+                best = r;
+            }
+        }
+        byte[] out = new byte[MASK_HEADER_BYTES + (int) ((bestBits + 7) / 8)];
+        out[0] = (byte) best;
+        ByteBuffer.wrap(out, 1, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(ones);
+        long pos = 8L * MASK_HEADER_BYTES;
+        for (int g : gaps) {
+            for (int q = g >>> best; q > 0; q--, pos++) out[(int) (pos >>> 3)] |= (byte) (0x80 >>> (pos & 7));
+            pos++;                                                              // the terminating zero-bit
+            for (int b = best - 1; b >= 0; b--, pos++)
+                if (((g >>> b) & 1) != 0) out[(int) (pos >>> 3)] |= (byte) (0x80 >>> (pos & 7));
+        }
+        return new EncodedTensor(t.name(), DType.MASK_RICE, t.shape(), out, 0, null);
+    }
+
+    private static float[] decodeMask(EncodedTensor e, int n) {
+        byte[] d = e.data();
+        int r = d[0];
+        long ones = Integer.toUnsignedLong(ByteBuffer.wrap(d, 1, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        if (r < 0 || r > 30 || ones > n)
+            throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + e.name() + "': bad mask header (r " + r + ", " + ones + " ones of " + n + ")");
+        float[] out = new float[n];
+        long pos = 8L * MASK_HEADER_BYTES, end = 8L * d.length;
+        long at = -1;
+        for (long j = 0; j < ones; j++) {
+            long q = 0;
+            while (pos < end && (d[(int) (pos >>> 3)] & (0x80 >>> (pos & 7))) != 0) {
+                q++;
+                pos++;
+            }
+            long gap = q << r;
+            pos++;
+            for (int b = r - 1; b >= 0; b--, pos++)
+                if (pos < end && (d[(int) (pos >>> 3)] & (0x80 >>> (pos & 7))) != 0) gap |= 1L << b;
+            at += gap + 1;
+            if (pos > end || at >= n)
+                throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + e.name() + "': mask bits run past the data or the shape");
+            out[(int) at] = 1f;
+        }
+        return out;
+    }
+
     /** Decodes any dtype to float32 values (integers are converted exactly where float32 can hold them). */
     public static Tensor decode(EncodedTensor e) {
         ByteBuffer b = e.dataView();
         int n = (int) e.elementCount();
+        if (e.dtype() == DType.MASK_RICE) return new Tensor(e.name(), e.shape(), decodeMask(e, n));
         float[] out = new float[n];
         switch (e.dtype()) {
             case FLOAT32 -> b.asFloatBuffer().get(out);
@@ -106,6 +178,7 @@ public final class TensorCodec {
             case UINT8 -> {
                 for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xff;
             }
+            case MASK_RICE -> throw new AssertionError("decoded above");
         }
         return new Tensor(e.name(), e.shape(), out);
     }

@@ -192,4 +192,17 @@ class FusionTest {
         e = assertThrows(IllegalArgumentException.class, () -> new ServerOptimizer.Config(ServerOptimizer.Kind.ADAM, 0, 0.9, 0.99, 1e-3));
         assertTrue(e.getMessage().contains("lr"));
     }
+
+    @Test
+    void inclusionCountsRankByFrequencyThenGlobalLogitAndReorderTheGlobalValues() {
+        // masks [0,1,1,0] and [0,1,0,1]: frequencies 0, 1, .5, .5; the tie of 2 and 3 goes to the larger global logit (2)
+        // ascending order 0, 3, 2, 1 -> ranks [0, 3, 2, 1]; sorted global values .1 .2 .3 .4 placed in that order
+        float[] global = {0.4f, 0.3f, 0.2f, 0.1f};
+        FusionResult mean = fuse(Fusion.MEAN, List.of(ROW4), c(2, 2, 0, 1, 1, 0), c(2, 2, 0, 1, 0, 1));
+        FusionResult r = InclusionCounts.fuse(mean, List.of(global), List.of(ROW4));
+        assertFloats(new double[]{0, 3, 2, 1}, r.scores().get(0));
+        assertFloats(new double[]{0.1, 0.4, 0.3, 0.2}, r.logits().get(0));
+        assertEquals(2, r.contributions());
+        assertEquals(4.0, r.totalWeight());
+    }
 }

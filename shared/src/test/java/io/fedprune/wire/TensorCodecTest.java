@@ -128,4 +128,49 @@ class TensorCodecTest {
         EncodedTensor idx = TensorCodec.int32("fc1.indices", new int[]{2, 2}, new int[]{0, 5, -1, 300});
         assertArrayEquals(new float[]{0, 5, -1, 300}, TensorCodec.decode(idx).data());
     }
+
+    @Test
+    void maskRiceCodesGapsByHand() {
+        // ones at 1, 6, 7: gaps 1, 4, 0; r = 0 (8 bits) ties r = 1 (8 bits), the smaller r wins: unary "10" "11110" "0"
+        Tensor t = new Tensor("m", new int[]{2, 4}, new float[]{0, 1, 0, 0, 0, 0, 1, 1});
+        EncodedTensor e = TensorCodec.encode(t, TensorEncoding.MASK);
+        assertEquals(DType.MASK_RICE, e.dtype());
+        assertArrayEquals(new byte[]{0, 3, 0, 0, 0, (byte) 0xBC}, e.data());
+        assertEquals(t, TensorCodec.decode(e));
+        assertEquals(t, TensorCodec.decode(WireCodec.standard().decodeTensors(WireCodec.standard().encodeTensors(List.of(e))).value().get(0)));
+        assertThrows(IllegalArgumentException.class, () -> TensorCodec.encode(new Tensor("m", new int[]{1}, new float[]{0.5f}), TensorEncoding.MASK));
+    }
+
+    @Test
+    void maskIsAtMostOneBitPerParameterUpToKeep25AndRoundTrips() {
+        Random r = new Random(3);
+        for (double keep : new double[]{0.02, 0.05, 0.1, 0.25}) {
+            int n = 784, rows = 300;
+            float[] m = new float[n * rows];
+            for (int g = 0; g < rows; g++)
+                for (int c = 0, k = (int) Math.ceil(keep * n); c < k; ) {
+                    int i = g * n + r.nextInt(n);
+                    if (m[i] == 0) { m[i] = 1; c++; }
+                }
+            Tensor t = new Tensor("fc1", new int[]{rows, n}, m);
+            EncodedTensor e = TensorCodec.encode(t, TensorEncoding.MASK);
+            double p = Math.ceil(keep * n) / n, entropy = -(p * Math.log(p) + (1 - p) * Math.log(1 - p)) / Math.log(2);
+            assertTrue(e.bitsPerParameter() <= 1.0, keep + ": " + e.bitsPerParameter());
+            assertTrue(e.bitsPerParameter() <= 1.06 * entropy, keep + ": " + e.bitsPerParameter() + " vs entropy " + entropy);
+            assertEquals(t, TensorCodec.decode(e));
+        }
+    }
+
+    @Test
+    void malformedMasksAreRejected() {
+        Tensor t = new Tensor("m", new int[]{8}, new float[]{0, 1, 0, 0, 0, 0, 1, 1});
+        byte[] tooMany = {0, 9, 0, 0, 0, (byte) 0xBC};                          // 9 ones in 8 elements
+        byte[] pastShape = {0, 4, 0, 0, 0, (byte) 0xBC, 0};                     // a 4th one at index 8
+        byte[] truncated = {0, 3, 0, 0, 0};
+        for (byte[] d : List.of(tooMany, pastShape, truncated)) {
+            EncodedTensor e = new EncodedTensor("m", DType.MASK_RICE, t.shape(), d, 0, null);
+            assertEquals(RejectReason.SHAPE_MISMATCH, assertThrows(InvalidMessageException.class, () -> TensorCodec.decode(e)).reason());
+        }
+        assertThrows(InvalidMessageException.class, () -> new EncodedTensor("m", DType.MASK_RICE, t.shape(), new byte[4], 0, null));
+    }
 }

@@ -38,7 +38,8 @@ import java.util.Set;
  * @param temperatureEnd      T1; default 0.5
  * @param entropyWeight       entropy regulariser weight; default 1e-3
  * @param gumbelScale         Gumbel noise scale; default 1.0
- * @param updateEncoding      FLOAT32 (default), FLOAT16 or INT8
+ * @param updateEncoding      FLOAT32 (default), FLOAT16, INT8 or MASK (each device sends its top-k mask, at most 1 bit
+ *                            per parameter; the coordinator then fuses inclusion counts whatever {@code fusion} says)
  * @param fusion              RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
  * @param weighting           a device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count;
  *                            default), SAMPLES (its sample count, as FedAvg) or EQUAL (one vote per device)
@@ -63,7 +64,7 @@ public record JobSpec(String id, String arch, Integer pretrainEpochs, Integer pr
     public record LayerPlan(String layer, String granularity) {
     }
 
-    private static final Set<String> ENCODINGS = Set.of("FLOAT32", "FLOAT16", "INT8");
+    private static final Set<String> ENCODINGS = Set.of("FLOAT32", "FLOAT16", "INT8", "MASK");
     private static final Set<String> GRANULARITIES = Set.of("WEIGHT", "KERNEL", "FILTER");
 
     /** A spec with every field at its default (no id). */

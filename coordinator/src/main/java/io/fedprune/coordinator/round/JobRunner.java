@@ -14,6 +14,7 @@ import io.fedprune.fuse.Contribution;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionResult;
+import io.fedprune.fuse.InclusionCounts;
 import io.fedprune.fuse.LayerShape;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
@@ -218,7 +219,8 @@ public final class JobRunner implements Runnable {
         progress = new Progress(round, selected.size(), 0, deadline);
         LOG.info("job {} round {}: {} devices selected, quorum {}", spec.id(), round, selected.size(), quorum);
 
-        Accumulator acc = new FusionConfig(Fusion.valueOf(spec.fusion()), spec.trimFraction(), 1.0,
+        boolean masks = enc == TensorEncoding.MASK;    // devices send k-hot masks: fuse their inclusion counts
+        Accumulator acc = new FusionConfig(masks ? Fusion.MEAN : Fusion.valueOf(spec.fusion()), spec.trimFraction(), 1.0,
                 ServerOptimizer.Config.none()).strategy().begin(shapes);
         Set<String> seen = new HashSet<>();
         Set<String> similaritySample = sample(selected.keySet(), roundSeed, SIMILARITY_SAMPLE);
@@ -273,7 +275,7 @@ public final class JobRunner implements Runnable {
         List<float[]> next = global, scores = global;
         BlobRef fusedRef = null;
         if (acc.count() > 0) {
-            FusionResult fused = acc.finish();
+            FusionResult fused = masks ? InclusionCounts.fuse(acc.finish(), global, shapes) : acc.finish();
             next = optimizer.step(global, fused.logits());
             scores = optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next;
             metrics.put("logits_change", relativeChange(global, next));
