@@ -131,6 +131,26 @@ class FederatedRoundsIT {
         }
     }
 
+    @Test
+    void maskUpdatesSendAtMostOneBitPerParameterAndFuseIntoKOfNTiers() throws Exception {
+        String prefix = "mask.";
+        try (CoordinatorNode node = CoordinatorNode.start(config(prefix)); AgentHub hub = agents(prefix)) {
+            Coordinator c = node.coordinator();
+            await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == BUDGETS.length);
+            String jobId = c.submit(spec(2, "MASK")).id();
+            await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+            JobViews.JobView v = c.view(jobId).orElseThrow();
+            assertEquals("COMPLETED", v.state(), v.reason());
+            for (JobViews.RoundView r : v.rounds()) {
+                assertEquals(BUDGETS.length, r.replied());
+                assertEquals(0, r.invalid());
+                // budgets 10% and 25%: the Rice-coded masks take about 0.47-0.81 bits per parameter
+                assertTrue(r.uplinkBitsPerParameter() > 0.3 && r.uplinkBitsPerParameter() <= 1.0, "bits " + r.uplinkBitsPerParameter());
+            }
+            for (JobViews.TierView t : v.rounds().get(1).tiers()) assertTrue(t.accuracy() > 0.5, t.tier() + " accuracy " + t.accuracy());
+        }
+    }
+
     static List<DeadLetter> deadLetters(KafkaClients clients, Topics topics) {
         WireCodec codec = WireCodec.standard();
         List<DeadLetter> out = new ArrayList<>();
