@@ -3,41 +3,94 @@ package io.fedprune.data;
 import java.util.Objects;
 
 /**
- * Labelled images, normalised as {@code (pixel/255 - 0.1307) / 0.3081} (MNIST's mean and standard deviation).
+ * Labelled images of any shape and class count, {@code n} images of {@code channels x rows x cols} values each.
  *
- * <p>Arrays are held as given, not copied (data sets are large and never mutated after loading); treat them as
+ * <p>A data set as loaded ({@link ImageData}) holds raw values (pixels in [0, 255] for 8-bit images, floats as stored);
+ * {@link #normalized} gives the model's input, {@code (value * scale - mean[c]) / std[c]} per channel c.
+ * Arrays are held as given, not copied (data sets are large and never mutated after loading); treat them as
  * read-only.
  *
- * @param x       {@code n * rows * cols} normalised pixels, image-major, row-major within an image
- * @param y       {@code n} labels in {@code [0, classes)}
- * @param n       number of images
- * @param rows    image height
- * @param cols    image width
- * @param classes number of classes (10 for MNIST)
+ * @param x        {@code n * channels * rows * cols} values, image-major, then channel, row, column
+ * @param y        {@code n} labels in {@code [0, classes)}
+ * @param n        number of images
+ * @param channels channels per image (1 for grey-scale)
+ * @param rows     image height
+ * @param cols     image width
+ * @param classes  number of classes (10 for MNIST)
  */
-public record Dataset(float[] x, int[] y, int n, int rows, int cols, int classes) {
-
-    /** MNIST's pixel mean (of values scaled to [0, 1]). */
-    public static final float MEAN = 0.1307f;
-    /** MNIST's pixel standard deviation. */
-    public static final float STD = 0.3081f;
+public record Dataset(float[] x, int[] y, int n, int channels, int rows, int cols, int classes) {
 
     public Dataset {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(y, "y");
-        if (n < 0 || rows < 1 || cols < 1 || classes < 2) {
-            throw new IllegalArgumentException("bad dataset dimensions n=" + n + " rows=" + rows + " cols=" + cols + " classes=" + classes);
+        if (n < 0 || channels < 1 || rows < 1 || cols < 1 || classes < 2) {
+            throw new IllegalArgumentException("bad dataset dimensions n=" + n + " channels=" + channels + " rows=" + rows
+                    + " cols=" + cols + " classes=" + classes);
         }
-        if (x.length != (long) n * rows * cols) throw new IllegalArgumentException("x has " + x.length + " values, expected n*rows*cols=" + (long) n * rows * cols);
+        if (x.length != (long) n * channels * rows * cols)
+            throw new IllegalArgumentException("x has " + x.length + " values, expected n*channels*rows*cols=" + (long) n * channels * rows * cols);
         if (y.length != n) throw new IllegalArgumentException("y has " + y.length + " labels, expected n=" + n);
         for (int i = 0; i < n; i++) {
             if (y[i] < 0 || y[i] >= classes) throw new IllegalArgumentException("label " + y[i] + " at index " + i + " outside [0, " + classes + ")");
         }
     }
 
-    /** Pixels per image. */
+    /**
+     * A data set from an images array {@code [n, rows, cols]} (one channel) or {@code [n, channels, rows, cols]} and a
+     * labels array {@code [n]}; the values are kept as stored.
+     */
+    public static Dataset of(NdArray images, NdArray labels, int classes, String what) {
+        int[] d = images.dims();
+        if (d.length != 3 && d.length != 4)
+            throw new IllegalArgumentException(what + ": images must have dimensions [n, rows, cols] or [n, channels, rows, cols], got " + images.shape());
+        int[] y = labels.labels(what);
+        if (d[0] != y.length) throw new IllegalArgumentException(what + ": " + d[0] + " images but " + y.length + " labels");
+        for (int i = 0; i < y.length; i++) {
+            if (y[i] >= classes) throw new IllegalArgumentException(what + ": label " + y[i] + " at index " + i + " but only " + classes + " classes");
+        }
+        return d.length == 3 ? new Dataset(images.values(), y, d[0], 1, d[1], d[2], classes)
+                : new Dataset(images.values(), y, d[0], d[1], d[2], d[3], classes);
+    }
+
+    /** The shape of one image, e.g. {@code 1x28x28}. */
+    public String shape() {
+        return channels + "x" + rows + "x" + cols;
+    }
+
+    /**
+     * The model's input: {@code (value * scale - mean[c]) / std[c]} for channel c (a new data set). {@code mean} and
+     * {@code std} hold one value per channel, or one value for all.
+     */
+    public Dataset normalized(float scale, float[] mean, float[] std) {
+        if (mean.length != 1 && mean.length != channels || std.length != 1 && std.length != channels)
+            throw new IllegalArgumentException("normalisation has " + mean.length + " means and " + std.length
+                    + " standard deviations for images of " + channels + " channels");
+        int plane = rows * cols;
+        float[] out = new float[x.length];
+        for (int c = 0; c < channels; c++) {
+            float m = mean[mean.length == 1 ? 0 : c], s = std[std.length == 1 ? 0 : c];
+            if (!(s > 0)) throw new IllegalArgumentException("standard deviation of channel " + c + " must be > 0, was " + s);
+            for (int i = 0; i < n; i++) {
+                int from = (i * channels + c) * plane;
+                for (int j = from; j < from + plane; j++) out[j] = (x[j] * scale - m) / s;
+            }
+        }
+        return new Dataset(out, y, n, channels, rows, cols, classes);
+    }
+
+    /**
+     * Checks that these images fit a model taking {@code channels x rows x cols} inputs and predicting {@code classes}
+     * classes; the error names both.
+     */
+    public void checkFits(int channels, int rows, int cols, int classes, String model, String data) {
+        if (channels != this.channels || rows != this.rows || cols != this.cols || classes != this.classes)
+            throw new IllegalArgumentException("model " + model + " takes " + channels + "x" + rows + "x" + cols + " images of "
+                    + classes + " classes but data " + data + " holds " + shape() + " images of " + this.classes + " classes");
+    }
+
+    /** Values per image. */
     public int features() {
-        return rows * cols;
+        return channels * rows * cols;
     }
 
     /** The images at the given indices, in that order (copies). */
@@ -51,7 +104,7 @@ public record Dataset(float[] x, int[] y, int n, int rows, int cols, int classes
             System.arraycopy(x, j * f, sx, i * f, f);
             sy[i] = y[j];
         }
-        return new Dataset(sx, sy, idx.length, rows, cols, classes);
+        return new Dataset(sx, sy, idx.length, channels, rows, cols, classes);
     }
 
     /** The first {@code count} images (or all of them if fewer). */
@@ -60,23 +113,5 @@ public record Dataset(float[] x, int[] y, int n, int rows, int cols, int classes
         int[] idx = new int[m];
         for (int i = 0; i < m; i++) idx[i] = i;
         return subset(idx);
-    }
-
-    /** Builds a data set from IDX images {@code [n, rows, cols]} and labels {@code [n]}, normalising the pixels. */
-    public static Dataset fromIdx(Idx.Array images, Idx.Array labels, int classes, String what) {
-        int[] d = images.dims();
-        int[] l = labels.dims();
-        if (d.length != 3) throw new IllegalArgumentException(what + ": images must have 3 dimensions [n, rows, cols], got " + Idx.describe(d));
-        if (l.length != 1) throw new IllegalArgumentException(what + ": labels must have 1 dimension [n], got " + Idx.describe(l));
-        if (d[0] != l[0]) throw new IllegalArgumentException(what + ": " + d[0] + " images but " + l[0] + " labels");
-        byte[] px = images.values();
-        float[] x = new float[px.length];
-        for (int i = 0; i < px.length; i++) x[i] = ((px[i] & 0xff) / 255f - MEAN) / STD;
-        int[] y = new int[l[0]];
-        for (int i = 0; i < y.length; i++) y[i] = labels.unsigned(i);
-        for (int i = 0; i < y.length; i++) {
-            if (y[i] >= classes) throw new IllegalArgumentException(what + ": label " + y[i] + " at index " + i + " but only " + classes + " classes");
-        }
-        return new Dataset(x, y, d[0], d[1], d[2], classes);
     }
 }

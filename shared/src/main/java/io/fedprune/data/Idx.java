@@ -5,59 +5,53 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Reader of the IDX format (the original MNIST files): a big-endian header {@code 0x00 0x00 type ndims}, then
- * {@code ndims} 32-bit big-endian dimension sizes, then the values. Only unsigned bytes (type {@code 0x08}), the
- * type MNIST uses, are supported. Files ending in {@code .gz} are decompressed on the fly.
+ * {@code ndims} 32-bit big-endian dimension sizes, then the values, big-endian, row-major. Any number of dimensions;
+ * element types unsigned byte {@code 0x08} (MNIST's), signed byte {@code 0x09}, short {@code 0x0B}, int {@code 0x0C},
+ * float {@code 0x0D} and double {@code 0x0E}. Files ending in {@code .gz} are decompressed on the fly.
  */
 public final class Idx {
-
-    /** The decoded contents of an IDX file: its dimensions and its unsigned byte values in row-major order. */
-    public record Array(int[] dims, byte[] values) {
-        public Array {
-            dims = dims.clone();
-        }
-
-        @Override
-        public int[] dims() {
-            return dims.clone();
-        }
-
-        /** Value {@code i} as an unsigned int in [0, 255]. */
-        public int unsigned(int i) {
-            return values[i] & 0xff;
-        }
-    }
-
-    private static final int UBYTE = 0x08;
 
     private Idx() {
     }
 
     /** Reads an IDX file, plain or gzip-compressed ({@code .gz}). */
-    public static Array read(Path file) throws IOException {
+    public static NdArray read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("IDX file not found: " + file);
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.getFileName().toString().endsWith(".gz")
-                     ? new GZIPInputStream(new BufferedInputStream(raw), 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
+        try (InputStream in = open(file)) {
             return read(in, file.toString());
         }
     }
 
+    /** A buffered stream of the file's bytes, decompressed if its name ends in {@code .gz}. */
+    static InputStream open(Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        return file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+    }
+
     /** Reads an IDX stream; {@code what} names the source in error messages. */
-    public static Array read(InputStream stream, String what) throws IOException {
+    public static NdArray read(InputStream stream, String what) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         try {
             int zero = in.readUnsignedShort();
             int type = in.readUnsignedByte();
             int nd = in.readUnsignedByte();
             if (zero != 0) throw new IOException(what + ": not an IDX file (magic " + Integer.toHexString(zero) + ")");
-            if (type != UBYTE) throw new IOException(what + ": unsupported IDX element type 0x" + Integer.toHexString(type) + " (only unsigned byte 0x08)");
+            int width = switch (type) {
+                case 0x08, 0x09 -> 1;
+                case 0x0B -> 2;
+                case 0x0C, 0x0D -> 4;
+                case 0x0E -> 8;
+                default -> throw new IOException(what + ": unsupported IDX element type 0x" + Integer.toHexString(type)
+                        + " (supported: 0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double)");
+            };
             if (nd < 1) throw new IOException(what + ": IDX file with no dimensions");
             int[] dims = new int[nd];
             long total = 1;
@@ -66,17 +60,22 @@ public final class Idx {
                 if (dims[i] < 0) throw new IOException(what + ": negative dimension " + dims[i]);
                 total *= dims[i];
             }
-            if (total > Integer.MAX_VALUE - 8) throw new IOException(what + ": too large (" + total + " values)");
-            byte[] values = new byte[(int) total];
-            in.readFully(values);
-            return new Array(dims, values);
+            if (total * width > Integer.MAX_VALUE - 8) throw new IOException(what + ": too large (" + total + " values)");
+            byte[] bytes = new byte[(int) (total * width)];
+            in.readFully(bytes);
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+            float[] v = new float[(int) total];
+            switch (type) {
+                case 0x08 -> { for (int i = 0; i < v.length; i++) v[i] = bytes[i] & 0xff; }
+                case 0x09 -> { for (int i = 0; i < v.length; i++) v[i] = bytes[i]; }
+                case 0x0B -> { for (int i = 0; i < v.length; i++) v[i] = b.getShort(2 * i); }
+                case 0x0C -> { for (int i = 0; i < v.length; i++) v[i] = b.getInt(4 * i); }
+                case 0x0D -> b.asFloatBuffer().get(v);
+                default -> { for (int i = 0; i < v.length; i++) v[i] = (float) b.getDouble(8 * i); }
+            }
+            return new NdArray(dims, v, type <= 0x0C);
         } catch (EOFException e) {
             throw new IOException(what + ": truncated IDX file", e);
         }
-    }
-
-    /** Describes dimensions for messages, e.g. {@code [60000, 28, 28]}. */
-    static String describe(int[] dims) {
-        return Arrays.toString(dims);
     }
 }

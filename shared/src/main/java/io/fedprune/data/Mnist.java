@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Loads MNIST (or any data set in the same layout) from a directory holding the four standard IDX file names,
- * each plain or gzip-compressed: {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
- * {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte} (optionally with {@code .gz}).
+ * MNIST: the four standard IDX file names, each plain or gzip-compressed ({@code train-images-idx3-ubyte},
+ * {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, optionally with
+ * {@code .gz}), and its normalisation {@code (pixel/255 - 0.1307) / 0.3081}, the built-in models' preprocessing.
  */
 public final class Mnist {
 
@@ -18,6 +18,10 @@ public final class Mnist {
     public static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
     /** Number of classes of MNIST. */
     public static final int CLASSES = 10;
+    /** MNIST's pixel mean (of values scaled to [0, 1]). */
+    public static final float MEAN = 0.1307f;
+    /** MNIST's pixel standard deviation (of values scaled to [0, 1]). */
+    public static final float STD = 0.3081f;
 
     /** A train/test split. */
     public record Split(Dataset train, Dataset test) {
@@ -26,15 +30,15 @@ public final class Mnist {
     private Mnist() {
     }
 
-    /** Loads the train and test sets from {@code dir}; a clear error names any missing file. */
+    /** Loads any data set {@link ImageData} reads from {@code dir}, normalised as MNIST. */
     public static Split load(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new IOException("data directory not found: " + dir.toAbsolutePath());
-        Dataset train = Dataset.fromIdx(Idx.read(find(dir, TRAIN_IMAGES)), Idx.read(find(dir, TRAIN_LABELS)), CLASSES, dir + " (train)");
-        Dataset test = Dataset.fromIdx(Idx.read(find(dir, TEST_IMAGES)), Idx.read(find(dir, TEST_LABELS)), CLASSES, dir + " (test)");
-        if (train.rows() != test.rows() || train.cols() != test.cols()) {
-            throw new IOException(dir + ": train images are " + train.rows() + "x" + train.cols() + " but test images " + test.rows() + "x" + test.cols());
-        }
-        return new Split(train, test);
+        ImageData d = ImageData.load(dir);
+        return new Split(normalize(d.train()), normalize(d.test()));
+    }
+
+    /** {@code (pixel/255 - MEAN) / STD}. */
+    public static Dataset normalize(Dataset raw) {
+        return raw.normalized(1 / 255f, new float[]{MEAN}, new float[]{STD});
     }
 
     /** The file {@code name} or {@code name.gz} in {@code dir}. */

@@ -18,7 +18,7 @@ final class Batches {
         if (data.n() < 1) throw new IllegalArgumentException("data set is empty");
         this.data = data;
         this.batchSize = batchSize;
-        this.dim = data.rows() * data.cols();
+        this.dim = data.features();
         this.steps = (data.n() + batchSize - 1) / batchSize;
         order = new int[data.n()];
         for (int i = 0; i < order.length; i++) order[i] = i;

@@ -30,10 +30,11 @@ class IdxTest {
     void readsHandWrittenFile(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("x-idx3-ubyte");
         Files.write(f, tiny());
-        Idx.Array a = Idx.read(f);
+        NdArray a = Idx.read(f);
         assertArrayEquals(new int[]{2, 2, 3}, a.dims());
         assertEquals(12, a.values().length);
-        assertEquals(220, a.unsigned(11)); // 11*20 = 220 > 127: read unsigned
+        assertEquals(220, a.values()[11]); // 11*20 = 220 > 127: read unsigned
+        assertTrue(a.integral());
     }
 
     @Test
@@ -51,14 +52,42 @@ class IdxTest {
         byte[] truncated = java.util.Arrays.copyOf(t, t.length - 1);
         IOException e = assertThrows(IOException.class, () -> Idx.read(new ByteArrayInputStream(truncated), "t"));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
-        byte[] floats = t.clone();
-        floats[2] = 0x0D;
-        e = assertThrows(IOException.class, () -> Idx.read(new ByteArrayInputStream(floats), "f"));
+        byte[] unknown = t.clone();
+        unknown[2] = 0x0A;
+        e = assertThrows(IOException.class, () -> Idx.read(new ByteArrayInputStream(unknown), "f"));
         assertTrue(e.getMessage().contains("unsupported"), e.getMessage());
         byte[] magic = t.clone();
         magic[0] = 1;
         e = assertThrows(IOException.class, () -> Idx.read(new ByteArrayInputStream(magic), "m"));
         assertTrue(e.getMessage().contains("not an IDX"), e.getMessage());
+    }
+
+    @Test
+    void readsRank4BigEndianFloats() throws IOException {
+        // [2, 1, 1, 2] floats 0x0D, big-endian: 1.5, -2, 0.25, 1e6
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 16 + 16);
+        b.put(new byte[]{0, 0, 0x0D, 4}).putInt(2).putInt(1).putInt(1).putInt(2);
+        b.putFloat(1.5f).putFloat(-2f).putFloat(0.25f).putFloat(1e6f);
+        NdArray a = Idx.read(new ByteArrayInputStream(b.array()), "f");
+        assertArrayEquals(new int[]{2, 1, 1, 2}, a.dims());
+        assertArrayEquals(new float[]{1.5f, -2f, 0.25f, 1e6f}, a.values());
+        assertFalse(a.integral());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.labels("f"));
+        assertTrue(e.getMessage().contains("integer type"), e.getMessage());
+    }
+
+    @Test
+    void readsSignedBytesShortsAndInts() throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 + 2);
+        b.put(new byte[]{0, 0, 0x09, 1}).putInt(2).put((byte) -3).put((byte) 127);
+        assertArrayEquals(new float[]{-3, 127}, Idx.read(new ByteArrayInputStream(b.array()), "b").values());
+        b = java.nio.ByteBuffer.allocate(4 + 4 + 4);
+        b.put(new byte[]{0, 0, 0x0B, 1}).putInt(2).putShort((short) -300).putShort((short) 1000);
+        assertArrayEquals(new float[]{-300, 1000}, Idx.read(new ByteArrayInputStream(b.array()), "s").values());
+        b = java.nio.ByteBuffer.allocate(4 + 4 + 8);
+        b.put(new byte[]{0, 0, 0x0C, 1}).putInt(2).putInt(70000).putInt(3);
+        NdArray ints = Idx.read(new ByteArrayInputStream(b.array()), "i");
+        assertArrayEquals(new int[]{70000, 3}, ints.labels("i"));
     }
 
     @Test
