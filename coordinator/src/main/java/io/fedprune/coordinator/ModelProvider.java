@@ -3,12 +3,14 @@ package io.fedprune.coordinator;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.round.Evaluator;
 import io.fedprune.data.Dataset;
+import io.fedprune.data.ImageData;
 import io.fedprune.data.Mnist;
 import io.fedprune.model.DenseConfig;
 import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.ModelFile;
+import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.model.Network;
 import io.fedprune.model.ProgressListener;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,18 +28,22 @@ import java.util.OptionalDouble;
 import java.util.function.Function;
 
 /**
- * The job's model: an uploaded one, or a built-in architecture pretrained on the coordinator's data (deterministic
- * for a given arch, epochs, samples and seed, cached under {@code workDir/models}); and the held-out evaluator.
+ * The job's model: an uploaded one, or a built-in architecture pretrained on the coordinator's data; and the held-out
+ * evaluator. Pretraining is deterministic for a given architecture, data, training settings and seed, so a pretrained
+ * model is cached under {@code workDir/models}, keyed by all of them ({@link #cacheKey}): the data by its content's
+ * SHA-256, so that other data in the same folder, or another folder, never reuses it.
  */
 public class ModelProvider {
     private static final Logger LOG = LoggerFactory.getLogger(ModelProvider.class);
     private final Path dataDir;
     private final Path cacheDir;
     private final Function<String, byte[]> blobs;
+    private ImageData raw;
     private Mnist.Split data;
 
     /**
-     * @param dataDir  MNIST IDX folder (may not exist: then only uploaded models, and no held-out evaluation)
+     * @param dataDir  data folder in a layout {@link ImageData} reads (may not exist: then only uploaded models, and no
+     *                 held-out evaluation)
      * @param workDir  where pretrained models are cached
      * @param blobs    reads an uploaded model's bytes from its blob (the spec's {@code modelBlob})
      */
@@ -48,18 +55,33 @@ public class ModelProvider {
 
     /** Whether there is training data to pretrain on. */
     public boolean canPretrain() {
-        return dataDir != null && (Files.exists(dataDir.resolve(Mnist.TRAIN_IMAGES)) || Files.exists(dataDir.resolve(Mnist.TRAIN_IMAGES + ".gz")));
+        return dataDir != null && ImageData.present(dataDir);
     }
 
     synchronized Mnist.Split data() throws IOException {
-        if (data == null) data = Mnist.load(dataDir);
+        if (data == null) {
+            raw = ImageData.load(dataDir);
+            data = new Mnist.Split(Mnist.normalize(raw.train()), Mnist.normalize(raw.test()));
+        }
         return data;
+    }
+
+    /**
+     * What a pretrained model depends on, hashed: the architecture, the data's content, the dense training settings,
+     * the epochs, the sample count and the seed.
+     */
+    String cacheKey(JobSpec spec) throws IOException {
+        data();
+        DenseConfig training = DenseConfig.DEFAULTS.withEpochs(Math.max(1, spec.pretrainEpochs()));
+        String key = String.join("\n", "arch=" + spec.arch(), "data=" + raw.sha256(), "training=" + training,
+                "epochs=" + spec.pretrainEpochs(), "samples=" + spec.pretrainSamples(), "seed=" + spec.seed());
+        return spec.arch() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     /** The model of a job. */
     public Model model(JobSpec spec) throws IOException {
         if (spec.modelBlob() != null) return fromSafetensors(spec.modelArch(), blobs.apply(spec.modelBlob()));
-        Path cache = cacheDir.resolve(spec.arch() + "-e" + spec.pretrainEpochs() + "-n" + spec.pretrainSamples() + "-s" + spec.seed() + ".model");
+        Path cache = cacheDir.resolve(cacheKey(spec) + ".model");
         if (Files.exists(cache)) return ModelFile.read(cache);
         Dataset train = data().train();
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());

@@ -64,12 +64,20 @@ public final class Demo {
     public DemoReport run() throws Exception {
         long t0 = System.currentTimeMillis();
         ModelArch arch = ModelArch.parse(cfg.model());
-        Mnist.Split data = Mnist.load(cfg.data());
+        Mnist.Split data;
+        try {
+            data = Mnist.load(cfg.data());
+        } catch (IOException e) {
+            throw new Stop(e.getMessage());
+        }
         Dataset train = cfg.trainSamples() > 0 ? data.train().head(cfg.trainSamples()) : data.train();
         Dataset test = cfg.testSamples() > 0 ? data.test().head(cfg.testSamples()) : data.test();
-        say("data: %d training, %d test images of %dx%d from %s", train.n(), test.n(), train.rows(), train.cols(), cfg.data());
-        if (train.rows() != 28 || train.cols() != 28)
-            throw new IllegalArgumentException("the built-in models take 28x28 images; " + cfg.data() + " holds " + train.rows() + "x" + train.cols());
+        say("data: %d training, %d test images of %s, %d classes, from %s", train.n(), test.n(), train.shape(), train.classes(), cfg.data());
+        try {
+            train.checkFits(1, 28, 28, ModelArch.CLASSES, arch.id(), cfg.data().toString());
+        } catch (IllegalArgumentException e) {
+            throw new Stop(e.getMessage());
+        }
 
         JobSpec spec = jobSpec(arch);
         Path coordWork = cfg.work().resolve("coordinator");
@@ -83,6 +91,10 @@ public final class Demo {
         long pretrainMs = System.currentTimeMillis() - tp;
         double denseAcc = Network.of(dense).evaluate(test).accuracy();
         say("dense %s: test accuracy %.2f%% (%.1f s)", arch.id(), 100 * denseAcc, pretrainMs / 1e3);
+        if (nearChance(denseAcc, test.classes()))
+            throw new Stop(String.format(Locale.ROOT, "the dense %s reaches %.2f%% on the test images of %s, not clearly above chance (%.2f%% for %d "
+                    + "classes): it does not fit this data, so pruning it would measure nothing", arch.id(), 100 * denseAcc,
+                    cfg.data(), 100.0 / test.classes(), test.classes()));
 
         String prefix = "demo-" + Long.toString(System.currentTimeMillis(), 36) + ".";
         EmbeddedBroker embedded = null;
@@ -112,6 +124,22 @@ public final class Demo {
             }
         } finally {
             if (embedded != null) embedded.close();
+        }
+    }
+
+    /**
+     * Whether an accuracy is near chance for {@code classes} balanced classes: less than a tenth of the way from chance
+     * ({@code 1/classes}) to 100% (19% for 10 classes).
+     */
+    static boolean nearChance(double accuracy, int classes) {
+        double chance = 1.0 / classes;
+        return accuracy < chance + 0.1 * (1 - chance);
+    }
+
+    /** A problem with the demo's inputs (data, model): the demo stops with this one-line message and exit code 2. */
+    static final class Stop extends RuntimeException {
+        Stop(String message) {
+            super(message);
         }
     }
 

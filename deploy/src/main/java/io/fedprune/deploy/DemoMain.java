@@ -31,7 +31,7 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet label-skew concentration of the split (default: ${DEFAULT-VALUE}).")
     double alpha;
     @Option(names = "--data", defaultValue = DEFAULT_DATA_DIR, paramLabel = "DIR",
-            description = "Folder with the four standard IDX files, plain or .gz, 28x28 images, 10 classes (default: ${DEFAULT-VALUE}).")
+            description = "Data folder: IDX files (MNIST's four names), NumPy x_train.npy/y_train.npy/x_test.npy/y_test.npy, or image folders train/<class>/, test/<class>/; must fit the model (default: ${DEFAULT-VALUE}).")
     Path data;
     @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 or lenet5 (default: ${DEFAULT-VALUE}).")
     String model;
@@ -96,7 +96,13 @@ public final class DemoMain implements Callable<Integer> {
             System.err.println("demo: data folder " + data.toAbsolutePath() + " not found (run ./fedprune fetch-data, or pass --data DIR)");
             return 2;
         }
-        DemoReport report = new Demo(cfg, System.out).run();
+        DemoReport report;
+        try {
+            report = new Demo(cfg, System.out).run();
+        } catch (Demo.Stop e) {
+            System.err.println("demo: " + e.getMessage());
+            return 2;
+        }
         Path md = ReportWriter.write(report, out, LauncherCommand.of("demo", args, Path.of(DEFAULT_DATA_DIR)));
         if (json != null) {
             if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());

@@ -2,6 +2,10 @@ package io.fedprune.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedprune.data.DataFiles;
+import io.fedprune.data.Idx;
+import io.fedprune.data.Mnist;
+import io.fedprune.data.NdArray;
 import io.fedprune.data.TestData;
 import io.fedprune.deploy.report.ArtifactCheck;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,60 @@ class DemoIT {
         for (JsonNode a : acks) assertTrue(a.get("applied").asBoolean(), a.toString());
         for (String f : new String[]{"REPORT.md", "accuracy.svg", "convergence.svg", "tiers.svg"})
             assertTrue(Files.size(out.resolve(f)) > 500, f);
+    }
+
+    /** Runs the demo command line; returns the exit code and what it wrote to standard error. */
+    private static Object[] runCapturingErrors(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try (PrintStream ps = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setErr(ps);
+            code = new picocli.CommandLine(new DemoMain(args)).execute(args);
+        } finally {
+            System.setErr(old);
+        }
+        String[] lines = err.toString(StandardCharsets.UTF_8).trim().split("\n");
+        return new Object[]{code, lines[lines.length - 1]};   // the last line: log lines may come before it
+    }
+
+    @Test
+    void dataThatDoesNotFitTheModelStopsWithOneLine(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("rgb"));
+        DataFiles.npyBytes(data.resolve("x_train.npy"), new int[]{4, 3, 8, 8}, new byte[4 * 3 * 64]);
+        DataFiles.npyLongs(data.resolve("y_train.npy"), new int[]{0, 1, 2, 1});
+        DataFiles.npyBytes(data.resolve("x_test.npy"), new int[]{2, 3, 8, 8}, new byte[2 * 3 * 64]);
+        DataFiles.npyLongs(data.resolve("y_test.npy"), new int[]{1, 0});
+        Object[] r = runCapturingErrors("--data", data.toString(), "--work", dir.resolve("work").toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, r[0]);
+        assertEquals("demo: model lenet300 takes 1x28x28 images of 10 classes but data " + data + " holds 3x8x8 images of 3 classes", r[1]);
+    }
+
+    @Test
+    void aDenseModelNearChanceStopsTheDemo(@TempDir Path dir) throws Exception {
+        // the MNIST subset with every training label moved by 3 and the test labels as they are: the dense model learns
+        // the moved labels and scores far below chance on the test split
+        Path data = Files.createDirectories(dir.resolve("moved"));
+        for (String f : new String[]{Mnist.TRAIN_IMAGES, Mnist.TRAIN_LABELS, Mnist.TEST_IMAGES, Mnist.TEST_LABELS}) {
+            NdArray a = Idx.read(TestData.mnistMini().resolve(f + ".gz"));
+            byte[] b = new byte[a.values().length];
+            for (int i = 0; i < b.length; i++) b[i] = (byte) (f.equals(Mnist.TRAIN_LABELS) ? ((int) a.values()[i] + 3) % 10 : (int) a.values()[i]);
+            DataFiles.idx(data.resolve(f), a.dims(), b);
+        }
+        Object[] r = runCapturingErrors("--data", data.toString(), "--pretrain-epochs", "2", "--train-samples", "1000",
+                "--work", dir.resolve("work").toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).matches("demo: the dense lenet300 reaches \\d+\\.\\d\\d% on the test images of .*, not clearly above "
+                + "chance \\(10\\.00% for 10 classes\\): it does not fit this data, so pruning it would measure nothing"), (String) r[1]);
+    }
+
+    @Test
+    void nearChanceIsATenthOfTheWayFromChanceToPerfect() {
+        assertTrue(Demo.nearChance(0.1054, 10));    // the accuracy of the MNIST cache reused on other data
+        assertTrue(Demo.nearChance(0.189, 10));     // 0.1 + 0.1 * 0.9 = 0.19
+        assertFalse(Demo.nearChance(0.191, 10));
+        assertTrue(Demo.nearChance(0.54, 2));       // 0.5 + 0.1 * 0.5 = 0.55
+        assertFalse(Demo.nearChance(0.56, 2));
     }
 
     @Test

@@ -30,7 +30,7 @@ public final class AgentMain implements Callable<Integer> {
     String budget;
 
     @Option(names = "--data", required = true, paramLabel = "DIR",
-            description = "Folder with the four MNIST-format IDX files (plain or .gz).")
+            description = "Data folder: IDX files (MNIST's four names, plain or .gz), NumPy x_train.npy/y_train.npy/x_test.npy/y_test.npy, or image folders train/<class>/, test/<class>/.")
     Path data;
 
     @Option(names = "--partition", defaultValue = "all", paramLabel = "SPEC",

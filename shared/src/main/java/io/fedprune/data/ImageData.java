@@ -41,6 +41,17 @@ public record ImageData(Dataset train, Dataset test, String layout, String sha25
             throw new IllegalArgumentException(train.classes() + " training classes but " + test.classes() + " test classes");
     }
 
+    /** Whether {@code dir} looks like it holds a data set in one of the layouts (its training images exist). */
+    public static boolean present(Path dir) {
+        if (!Files.isDirectory(dir)) return false;
+        if (Files.isRegularFile(dir.resolve("x_train.npy")) || Files.isDirectory(dir.resolve("train"))) return true;
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> IDX_IMAGES.matcher(f.getFileName().toString()).matches());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Reads {@code dir} in whichever layout it holds; an error names the layouts when it holds none. */
     public static ImageData load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException("data directory not found: " + dir.toAbsolutePath());
