@@ -1,6 +1,6 @@
 package io.fedprune.runtime;
 
-import io.fedprune.data.Dataset;
+import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.model.Layer;
@@ -72,8 +72,8 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         meta.put("network", TierCompiler.describe(arch));
         meta.put("input", TierCompiler.inputShape(arch).toString());
         meta.put("preprocessing", "x = (pixel / 255 - mean) / std, pixels in [0, 255], float32 NCHW");
-        meta.put("preprocessing.mean", Float.toString(Dataset.MEAN));
-        meta.put("preprocessing.std", Float.toString(Dataset.STD));
+        meta.put("preprocessing.mean", Float.toString(Mnist.MEAN));
+        meta.put("preprocessing.std", Float.toString(Mnist.STD));
         meta.put("job", job == null ? "" : job);
         meta.put("tier", tier == null ? "" : tier);
         meta.put("keep", Double.toString(keep));
