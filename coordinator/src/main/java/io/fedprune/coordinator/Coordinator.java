@@ -72,7 +72,8 @@ public final class Coordinator implements AutoCloseable {
         JobSpec spec;
         JobState state = JobState.PENDING;
         String reason = "";
-        final List<RoundResult> rounds = new ArrayList<>();
+        /** Round results by round number: a round replayed or re-appended twice is counted once. */
+        final java.util.TreeMap<Integer, RoundResult> rounds = new java.util.TreeMap<>();
         final Map<String, Deployment> deployments = new LinkedHashMap<>();
         final Map<String, Map<String, DeploymentAck>> acks = new LinkedHashMap<>();
         volatile JobRunner runner;
@@ -152,7 +153,7 @@ public final class Coordinator implements AutoCloseable {
         if (e == null) return Optional.empty();
         synchronized (e) {
             List<JobViews.RoundView> rounds = new ArrayList<>();
-            for (int i = 0; i < e.rounds.size(); i++) rounds.add(JobViews.RoundView.of(i + 1, e.rounds.get(i)));
+            e.rounds.forEach((n, r) -> rounds.add(JobViews.RoundView.of(n, r)));
             List<JobViews.DeploymentView> deps = new ArrayList<>();
             for (Deployment d : e.deployments.values()) {
                 Map<String, JobViews.AckView> acks = new LinkedHashMap<>();
@@ -199,9 +200,17 @@ public final class Coordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ inbound
 
-    /** A hello or heartbeat. */
+    /** A hello or heartbeat received now. */
     public void onDevice(DeviceProfile profile, DeviceState state) {
-        fleet.seen(profile, state, clock.getAsLong());
+        onDevice(profile, state, Long.MAX_VALUE);
+    }
+
+    /**
+     * A hello or heartbeat sent at {@code sentMs} (its record's timestamp): a device replayed after a restart keeps its
+     * own last-seen time, never the restart time (a time in the future counts as now).
+     */
+    public void onDevice(DeviceProfile profile, DeviceState state, long sentMs) {
+        fleet.seen(profile, state, Math.min(sentMs, clock.getAsLong()));
     }
 
     /** An update (decoded or not) for a job. */
@@ -244,8 +253,8 @@ public final class Coordinator implements AutoCloseable {
         return 0;
     }
 
-    /** One event of the replayed job log (before {@link #resume}). */
-    public void replay(String jobId, JobEvent event) {
+    /** One event of the replayed job log (before {@link #resume}); {@code round} is the envelope's round. */
+    public void replay(String jobId, int round, JobEvent event) {
         if (event instanceof JobSubmitted s) {
             try {
                 Entry e = new Entry();
@@ -259,7 +268,10 @@ public final class Coordinator implements AutoCloseable {
         Entry e = jobs.get(jobId);
         if (e == null) return;
         synchronized (e) {
-            if (event instanceof RoundResult r) e.rounds.add(r);
+            if (event instanceof RoundResult r) {
+                if (round >= 1) e.rounds.put(round, r);
+                else LOG.warn("job {}: round result without a round number in the log, skipped", jobId);
+            }
             else if (event instanceof JobStatus st) {
                 e.state = st.state();
                 e.reason = st.reason();
@@ -273,20 +285,35 @@ public final class Coordinator implements AutoCloseable {
             Entry e = me.getValue();
             if (e.state == JobState.COMPLETED || e.state == JobState.CANCELLED || e.state == JobState.FAILED || e.runner != null)
                 continue;
-            List<float[]> global = null;
-            try {
-                for (int i = e.rounds.size() - 1; i >= 0 && global == null; i--) {
-                    BlobRef ref = e.rounds.get(i).fusedLogits();
-                    if (ref != null) global = transport.getTensors(ref).stream().map(Tensor::data).toList();
+            JobRunner.Resume resume = resumePoint(me.getKey());
+            LOG.info("job {}: resuming after round {}", me.getKey(), resume.completedRounds());
+            start(e, resume);
+        }
+    }
+
+    /**
+     * Where a replayed job continues: after its last consecutive round, from the fused logits of the last round that
+     * had any (none: the initial logits, which a round without replies leaves unchanged). Only if those logits
+     * cannot be read does it start over from round 1, and then its rounds are recounted as they are rerun.
+     */
+    JobRunner.Resume resumePoint(String jobId) {
+        Entry e = jobs.get(jobId);
+        synchronized (e) {
+            int done = 0;
+            while (e.rounds.containsKey(done + 1)) done++;
+            e.rounds.tailMap(done, false).clear();   // a gap: what follows it is rerun
+            for (int n = done; n >= 1; n--) {
+                BlobRef ref = e.rounds.get(n).fusedLogits();
+                if (ref == null) continue;
+                try {
+                    return new JobRunner.Resume(done, transport.getTensors(ref).stream().map(Tensor::data).toList());
+                } catch (Exception ex) {
+                    LOG.warn("job {}: cannot read the fused logits of round {} ({}); starting over from round 1", jobId, n, ex.getMessage());
+                    e.rounds.clear();
+                    return new JobRunner.Resume(0, null);
                 }
-            } catch (Exception ex) {
-                LOG.warn("job {}: cannot read the last fused logits ({}); restarting from the weights", me.getKey(), ex.getMessage());
-                global = null;
             }
-            int done = global == null ? 0 : e.rounds.size();
-            if (global == null) e.rounds.clear();
-            LOG.info("job {}: resuming after round {}", me.getKey(), done);
-            start(e, new JobRunner.Resume(done, global));
+            return new JobRunner.Resume(done, null);
         }
     }
 
@@ -319,7 +346,7 @@ public final class Coordinator implements AutoCloseable {
             roundObservers.forEach(o -> o.accept(jobId, result));
             Entry e = jobs.get(jobId);
             synchronized (e) {
-                e.rounds.add(result);
+                e.rounds.put(round, result);
             }
         }
 
@@ -344,14 +371,22 @@ public final class Coordinator implements AutoCloseable {
         }
     };
 
+    /** Ends a job: in memory first, so the job shows its end even if the log cannot be written (then it says so). */
     private void finished(String jobId, JobState state, String reason) {
-        transport.appendJobEvent(jobId, 0, new JobStatus(state, reason));
         Entry e = jobs.get(jobId);
         synchronized (e) {
             e.state = state;
             e.reason = reason;
         }
         LOG.info("job {} {} {}", jobId, state, reason);
+        try {
+            transport.appendJobEvent(jobId, 0, new JobStatus(state, reason));
+        } catch (RuntimeException ex) {
+            LOG.error("job {}: could not log its end ({} {}): {}", jobId, state, reason, ex.toString());
+            synchronized (e) {
+                e.reason = (reason.isEmpty() ? "" : reason + "; ") + "not recorded in the job log: " + ex.getMessage();
+            }
+        }
     }
 
     /** Calls {@code observer} after every finished round (e.g. for metrics). */

@@ -71,8 +71,9 @@ public final class CoordinatorNode implements AutoCloseable {
         if (config.resumeJobs()) replayJobs(clients, topics, codec);
         loops.add(ConsumerLoop.builder("coordinator-devices", assigned(clients, topics, Topic.DEVICES, "coordinator-devices"),
                         (env, rec) -> {
-                            if (env.body() instanceof DeviceHello h) coordinator.onDevice(h.profile(), DeviceState.IDLE);
-                            else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state());
+                            // the record's own time: replayed devices keep their last-seen times across a restart
+                            if (env.body() instanceof DeviceHello h) coordinator.onDevice(h.profile(), DeviceState.IDLE, rec.timestamp());
+                            else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state(), rec.timestamp());
                         })
                 .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).deadLetters(deadLetters).build().start());
         Consumer<byte[], byte[]> updates = clients.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
@@ -142,7 +143,7 @@ public final class CoordinatorNode implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     Decoded<Envelope> d = codec.decode(r.value());
                     if (d.isOk() && d.value().body() instanceof JobEvent e) {
-                        coordinator.replay(d.value().jobId(), e);
+                        coordinator.replay(d.value().jobId(), d.value().round(), e);
                         events++;
                     }
                 }

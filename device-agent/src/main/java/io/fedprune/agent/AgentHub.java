@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +55,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AgentHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentHub.class);
+    /** The longest {@link #close()} waits for the broker (goodbyes, records in flight). */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /**
      * Hub settings.
@@ -312,15 +315,24 @@ public final class AgentHub implements AutoCloseable {
         timer.shutdownNow();
         trainers.shutdownNow();
         deployers.shutdownNow();
-        for (String id : List.copyOf(agents.keySet())) {
-            try {
-                remove(id);
-            } catch (RuntimeException e) {
-                LOG.debug("goodbye of {} failed: {}", id, e.getMessage());
+        // goodbyes and the producer's close wait a bounded time: SIGTERM must not hang while the broker is down
+        // (a send blocks up to max.block.ms for metadata, an unacknowledged record until delivery.timeout.ms)
+        CompletableFuture<Void> goodbyes = CompletableFuture.runAsync(() -> {
+            for (String id : List.copyOf(agents.keySet())) {
+                try {
+                    remove(id);
+                } catch (RuntimeException e) {
+                    LOG.debug("goodbye of {} failed: {}", id, e.getMessage());
+                }
             }
+        }, r -> daemon("fedprune-agent-goodbye").newThread(r).start());
+        try {
+            goodbyes.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("goodbyes not acknowledged within {} (broker unreachable?): leaving without them", CLOSE_WAIT);
         }
         for (ConsumerLoop l : loops) l.close();
         reader.close();
-        publisher.close();
+        publisher.close(CLOSE_WAIT);
     }
 }

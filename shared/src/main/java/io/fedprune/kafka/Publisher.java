@@ -69,4 +69,9 @@ public final class Publisher implements AutoCloseable {
     public void close() {
         producer.close();
     }
+
+    /** Closes the producer, waiting at most {@code timeout} for records still in flight (e.g. with the broker down). */
+    public void close(java.time.Duration timeout) {
+        producer.close(timeout);
+    }
 }

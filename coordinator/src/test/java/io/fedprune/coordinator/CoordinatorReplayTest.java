@@ -1,0 +1,166 @@
+package io.fedprune.coordinator;
+
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.coordinator.job.JobViews;
+import io.fedprune.coordinator.round.JobRunner;
+import io.fedprune.coordinator.round.ReceivedUpdate;
+import io.fedprune.coordinator.round.RoundTransport;
+import io.fedprune.data.TestData;
+import io.fedprune.model.Model;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.Deployment;
+import io.fedprune.wire.DeviceProfile;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.JobEvent;
+import io.fedprune.wire.JobState;
+import io.fedprune.wire.JobStatus;
+import io.fedprune.wire.JobSubmitted;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.RoundResult;
+import io.fedprune.wire.RoundStart;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The coordinator's state rebuilt from its log: each round once, devices' own last-seen times, ends always shown. */
+class CoordinatorReplayTest {
+
+    /** Blobs in memory; the job log can be made to fail. */
+    static final class Transport implements RoundTransport {
+        final Map<String, List<Tensor>> tensors = new ConcurrentHashMap<>();
+        final List<JobEvent> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean logFails;
+
+        @Override
+        public BlobRef putTensors(List<Tensor> t) {
+            String id = Blobs.newBlobId();
+            tensors.put(id, List.copyOf(t));
+            return new BlobRef(id, "0".repeat(64), 1, 1, Blobs.TENSORS);
+        }
+
+        @Override
+        public BlobRef putBytes(byte[] bytes, String contentType) {
+            return new BlobRef(Blobs.newBlobId(), "0".repeat(64), 1, 1, contentType);
+        }
+
+        @Override
+        public List<Tensor> getTensors(BlobRef ref) {
+            List<Tensor> t = tensors.get(ref.blobId());
+            if (t == null) throw new IllegalStateException("no blob " + ref.blobId());
+            return t;
+        }
+
+        @Override
+        public byte[] getBytes(BlobRef ref) {
+            throw new IllegalStateException("no blob " + ref.blobId());
+        }
+
+        @Override
+        public void publishRoundStart(String jobId, int round, RoundStart start) {
+        }
+
+        @Override
+        public void publishDeployment(String jobId, Deployment deployment) {
+        }
+
+        @Override
+        public void appendJobEvent(String jobId, int round, JobEvent event) {
+            if (logFails && event instanceof JobStatus st && st.state() != JobState.RUNNING) throw new IllegalStateException("broker down");
+            log.add(event);
+        }
+
+        @Override
+        public void deadLetter(ReceivedUpdate update, RejectReason reason, String detail) {
+        }
+    }
+
+    /** A model provider whose models cannot be had (the job fails at start). */
+    static ModelProvider noModels(Path work) {
+        return new ModelProvider(TestData.mnistMini(), work, json -> new byte[0]) {
+            @Override
+            public Model model(JobSpec spec) throws IOException {
+                throw new IOException("no model here");
+            }
+        };
+    }
+
+    static RoundResult round(BlobRef fused) {
+        return new RoundResult(2, fused == null ? 0 : 2, 0, 0, 0, 10, 5, fused, List.of(), 0, 0, Map.of());
+    }
+
+    static JobSubmitted submitted(String id) throws Exception {
+        return new JobSubmitted("application/json", Coordinator.JSON.writeValueAsBytes(FederatedRoundsIT.spec(3).validated(id)));
+    }
+
+    @Test
+    void eachRoundIsCountedOnceAndAJobWithoutFusedLogitsResumesAfterItsLastRound(@TempDir Path work) throws Exception {
+        Transport t = new Transport();
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults(), t, noModels(work), System::currentTimeMillis);
+        c.replay("job-a", 0, submitted("job-a"));
+        c.replay("job-a", 0, new JobStatus(JobState.RUNNING, ""));
+        c.replay("job-a", 1, round(null));   // rounds in which nobody replied: no fused logits
+        c.replay("job-a", 2, round(null));
+        c.replay("job-a", 1, round(null));   // round 1 again, as a restart that began over used to append it
+        assertEquals(List.of(1, 2), c.view("job-a").orElseThrow().rounds().stream().map(JobViews.RoundView::round).toList());
+        JobRunner.Resume r = c.resumePoint("job-a");
+        assertEquals(2, r.completedRounds(), "continues after round 2, not from round 1");
+        assertNull(r.globalLogits(), "from the initial logits, which rounds without replies left unchanged");
+        assertEquals(2, c.view("job-a").orElseThrow().rounds().size());
+
+        // with fused logits: continues after the last round, from the last fused logits
+        BlobRef fused = t.putTensors(List.of(new Tensor("fc1", new int[]{1, 2}, new float[]{0.5f, -1f})));
+        c.replay("job-b", 0, submitted("job-b"));
+        c.replay("job-b", 1, round(fused));
+        c.replay("job-b", 2, round(null));
+        JobRunner.Resume rb = c.resumePoint("job-b");
+        assertEquals(2, rb.completedRounds());
+        assertArrayEquals(new float[]{0.5f, -1f}, rb.globalLogits().get(0));
+
+        // unreadable fused logits: over from round 1, and the rerun rounds are not added to the old ones
+        c.replay("job-c", 0, submitted("job-c"));
+        c.replay("job-c", 1, round(new BlobRef("gone", "0".repeat(64), 1, 1, Blobs.TENSORS)));
+        assertEquals(0, c.resumePoint("job-c").completedRounds());
+        assertEquals(List.of(), c.view("job-c").orElseThrow().rounds());
+    }
+
+    @Test
+    void replayedDevicesKeepTheirOwnLastSeenTimes(@TempDir Path work) {
+        long now = 1_000_000_000L;
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults(), new Transport(), noModels(work), () -> now);
+        DeviceProfile gone = new DeviceProfile("gone", Budget.ofKeep(0.1), 100, List.of(), "t");
+        DeviceProfile here = new DeviceProfile("here", Budget.ofKeep(0.1), 100, List.of(), "t");
+        c.onDevice(gone, DeviceState.IDLE, now - 600_000);   // its last heartbeat, 10 minutes before the restart
+        c.onDevice(here, DeviceState.IDLE, now - 1_000);
+        Map<String, JobViews.DeviceView> byId = new java.util.HashMap<>();
+        for (JobViews.DeviceView d : c.devices()) byId.put(d.id(), d);
+        assertFalse(byId.get("gone").alive(), "a device silent for 10 minutes is not alive after a restart");
+        assertEquals(now - 600_000, byId.get("gone").lastSeenMs());
+        assertTrue(byId.get("here").alive());
+    }
+
+    @Test
+    void aJobThatEndsWhileTheLogCannotBeWrittenShowsItsEnd(@TempDir Path work) throws Exception {
+        Transport t = new Transport();
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults().withDataDir(TestData.mnistMini().toString()), t, noModels(work),
+                System::currentTimeMillis);
+        c.replay("job-f", 0, submitted("job-f"));
+        t.logFails = true;   // the broker goes away: the job cannot start (no model) and cannot log that it failed
+        c.resume();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !c.view("job-f").orElseThrow().state().equals("RUNNING"));
+        JobViews.JobView v = c.view("job-f").orElseThrow();
+        assertEquals("FAILED", v.state());
+        assertTrue(v.reason().contains("no model here") && v.reason().contains("not recorded in the job log"), v.reason());
+    }
+}
