@@ -3,6 +3,7 @@ package io.fedprune.agent;
 import io.fedprune.data.Dataset;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.Seeds;
 import io.fedprune.model.DppResult;
 import io.fedprune.model.DppTrainer;
 import io.fedprune.model.Layer;
@@ -119,7 +120,7 @@ public final class Agent {
         TrainConfig cfg = new TrainConfig(c.localEpochs(), c.batchSize(), c.learningRate(), c.temperatureStart(),
                 c.temperatureEnd(), c.entropyWeight(), TrainConfig.DEFAULTS.exactKMax(),
                 c.gumbelScale() > 0 ? c.gumbelScale() : 1.0, 1, false, TrainConfig.DEFAULTS.weightLr(), 0, true);
-        long seed = deviceSeed(rs.seed(), id());
+        long seed = Seeds.device(rs.seed(), id());
         long t0 = System.nanoTime();
         DppResult r = DppTrainer.train(model, settings.train(), specs, init, cfg, seed, ProgressListener.NONE);
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -209,14 +210,5 @@ public final class Agent {
             out.add(s);
         }
         return out;
-    }
-
-    /** The device's seed in a round: a mix of the round seed and the device id. */
-    static long deviceSeed(long roundSeed, String deviceId) {
-        long h = roundSeed ^ 0x9E3779B97F4A7C15L;
-        for (char c : deviceId.toCharArray()) h = (h ^ c) * 0x100000001B3L;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        return h ^ (h >>> 33);
     }
 }

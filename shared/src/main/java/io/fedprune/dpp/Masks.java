@@ -1,5 +1,7 @@
 package io.fedprune.dpp;
 
+import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -27,6 +29,21 @@ public final class Masks {
     }
 
     /** Magnitude baseline: top-k per group of the candidates' L2 norms ({@code |w|} for single weights). */
+    /**
+     * The top-k masks of several layers as one bit set, layer after layer (bit {@code offset_l + i} set when candidate
+     * {@code i} of layer {@code l} is kept, {@code offset_l} the candidates of the layers before it).
+     */
+    public static BitSet topKBits(List<float[]> scores, List<MaskSpec> specs) {
+        BitSet bits = new BitSet();
+        int off = 0;
+        for (int l = 0; l < specs.size(); l++) {
+            float[] m = topK(scores.get(l), specs.get(l));
+            for (int i = 0; i < m.length; i++) if (m[i] != 0) bits.set(off + i);
+            off += m.length;
+        }
+        return bits;
+    }
+
     public static float[] magnitude(float[] w, MaskSpec spec) {
         return topK(Logits.candidateNorms(w, spec), spec);
     }

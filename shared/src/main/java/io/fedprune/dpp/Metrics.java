@@ -1,5 +1,8 @@
 package io.fedprune.dpp;
 
+import java.util.BitSet;
+import java.util.List;
+
 /**
  * Per-layer mask metrics (DESIGN.md §2). Natural logarithms throughout.
  *
@@ -21,6 +24,9 @@ package io.fedprune.dpp;
  * groups; always 0 for a single group), 1 when the selections spread evenly over all n; 0 when {@code k = n}.
  *
  * <p><b>Jaccard</b> of two masks (any shape): {@code |a AND b| / |a OR b|} over non-zero entries; 1 when both are empty.
+ *
+ * <p><b>Relative change</b> of logits from {@code a} to {@code b} (all layers together):
+ * {@code ||b - a|| / ||a||} (Euclidean norms); {@code ||b - a||} when {@code a} is all zero.
  */
 public final class Metrics {
     private Metrics() {
@@ -82,6 +88,44 @@ public final class Metrics {
             if (x || y) union++;
         }
         return union == 0 ? 1.0 : (double) inter / union;
+    }
+
+    /** Jaccard similarity (IoU) of two masks given as their set bits; 1 when both are empty. */
+    public static double jaccard(BitSet a, BitSet b) {
+        BitSet inter = (BitSet) a.clone();
+        inter.and(b);
+        BitSet union = (BitSet) a.clone();
+        union.or(b);
+        return union.isEmpty() ? 1.0 : (double) inter.cardinality() / union.cardinality();
+    }
+
+    /** The mean Jaccard similarity over all pairs of masks; 1 for fewer than two masks. */
+    public static double meanPairwiseJaccard(List<BitSet> masks) {
+        if (masks.size() < 2) return 1.0;
+        double sum = 0;
+        int pairs = 0;
+        for (int i = 0; i < masks.size(); i++)
+            for (int j = i + 1; j < masks.size(); j++) {
+                sum += jaccard(masks.get(i), masks.get(j));
+                pairs++;
+            }
+        return sum / pairs;
+    }
+
+    /** The relative change from {@code a} to {@code b}, per layer arrays of equal lengths (see the class comment). */
+    public static double relativeChange(List<float[]> a, List<float[]> b) {
+        if (a.size() != b.size()) throw new IllegalArgumentException("layer counts differ: " + a.size() + " vs " + b.size());
+        double d = 0, n = 0;
+        for (int l = 0; l < a.size(); l++) {
+            float[] x = a.get(l), y = b.get(l);
+            if (x.length != y.length) throw new IllegalArgumentException("layer " + l + " lengths differ: " + x.length + " vs " + y.length);
+            for (int i = 0; i < x.length; i++) {
+                double u = x[i], v = y[i];
+                d += (v - u) * (v - u);
+                n += u * u;
+            }
+        }
+        return n == 0 ? Math.sqrt(d) : Math.sqrt(d / n);
     }
 
     private static double xlogx(double x) {

@@ -23,8 +23,27 @@ public record TemperatureSchedule(double t0, double t1) {
      * (A federated run passes the global step, round * stepsPerRound + i, and the total over all rounds.)
      */
     public float at(long step, long totalSteps) {
+        return (float) value(step, totalSteps);
+    }
+
+    /** {@link #at} in double precision. */
+    public double value(long step, long totalSteps) {
         if (totalSteps < 1) throw new IllegalArgumentException("totalSteps must be >= 1, was " + totalSteps);
         long s = Math.max(0, Math.min(step, totalSteps - 1));
-        return (float) (t0 + (t1 - t0) * s / Math.max(totalSteps - 1, 1));
+        return t0 + (t1 - t0) * s / Math.max(totalSteps - 1, 1);
+    }
+
+    /**
+     * The temperature at the start of round {@code round} (1-based) of a job of {@code rounds} rounds: the schedule runs
+     * over the whole job, {@code t0} at the start of round 1 and {@code t1} at the end of the last round, so round r
+     * anneals from {@code t0 + (t1 - t0) (r - 1) / rounds} to {@link #roundEnd} {@code t0 + (t1 - t0) r / rounds}.
+     */
+    public double roundStart(int round, int rounds) {
+        return value(round - 1, rounds + 1L);
+    }
+
+    /** The temperature at the end of round {@code round} of {@code rounds} (see {@link #roundStart}). */
+    public double roundEnd(int round, int rounds) {
+        return value(round, rounds + 1L);
     }
 }

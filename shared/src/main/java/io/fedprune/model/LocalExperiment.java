@@ -6,6 +6,7 @@ import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Masks;
+import io.fedprune.dpp.Seeds;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -170,8 +171,8 @@ public final class LocalExperiment {
                 rows.add(new Row(arch, label, keep, "magnitude", mag, 0, specs, List.of(), 0));
                 double[] rnd = new double[o.randomSeeds()];
                 for (int i = 0; i < rnd.length; i++) {
-                    long rs = o.seed() * 1000 + 100 + i;
-                    rnd[i] = accuracy(net, model, specs, masks(specs, s -> Masks.random(s, rs + s.layer().hashCode())), test);
+                    int draw = i;
+                    rnd[i] = accuracy(net, model, specs, masks(specs, s -> Masks.random(s, Seeds.randomMask(o.seed(), draw, s.layer()))), test);
                 }
                 rows.add(new Row(arch, label, keep, "random", mean(rnd), sd(rnd), specs, List.of(), 0));
                 log.printf("%s: magnitude %.2f%%, random %.2f%%%n", what, 100 * mag, 100 * mean(rnd));

@@ -100,4 +100,16 @@ class MaskSpecTest {
         assertEquals(0.5f, t.at(50, 11), 1e-6);
         assertEquals(5.0f, t.at(0, 1));
     }
+
+    @Test
+    void aJobsRoundsSplitTheScheduleEvenly() {
+        // 5 rounds from 5 to 0.5: each round anneals by 4.5 / 5 = 0.9
+        TemperatureSchedule t = TemperatureSchedule.defaults();
+        assertEquals(5.0, t.roundStart(1, 5), 1e-12);
+        assertEquals(4.1, t.roundEnd(1, 5), 1e-12);
+        assertEquals(4.1, t.roundStart(2, 5), 1e-12);
+        assertEquals(3.2, t.roundEnd(2, 5), 1e-12);
+        assertEquals(0.5, t.roundEnd(5, 5), 1e-12);
+        assertEquals(2.75, t.value(5, 11), 1e-12);
+    }
 }

@@ -99,4 +99,17 @@ class MasksTest {
         assertArrayEquals(Masks.random(s, 7), Masks.random(s, 7));
         assertFalse(java.util.Arrays.equals(Masks.random(s, 7), Masks.random(s, 8)));
     }
+
+    @Test
+    void topKBitsConcatenatesTheLayersTopKMasks() {
+        // layer a: 1 group of 3, k = 1 -> candidate 2 (score 9); layer b: 2 groups of 2, k = 1 -> candidates 0 and 3
+        MaskSpec a = MaskSpec.ofK("a", Granularity.FILTER, new int[]{3, 1}, 1);
+        MaskSpec b = MaskSpec.ofK("b", Granularity.WEIGHT, new int[]{2, 2}, 1);
+        java.util.BitSet bits = Masks.topKBits(List.of(new float[]{1, 5, 9}, new float[]{4, 2, 0, 7}), List.of(a, b));
+        java.util.BitSet expected = new java.util.BitSet();
+        expected.set(2);          // layer a, offset 0
+        expected.set(3 + 0);      // layer b, offset 3, group 0 keeps candidate 0
+        expected.set(3 + 3);      // group 1 keeps candidate 1 (flat 3)
+        assertEquals(expected, bits);
+    }
 }

@@ -68,4 +68,39 @@ class MetricsTest {
         assertEquals(1.0, Metrics.jaccard(new float[]{0, 0}, new float[]{0, 0}));
         assertThrows(IllegalArgumentException.class, () -> Metrics.jaccard(new float[1], new float[2]));
     }
+
+    private static java.util.BitSet bits(int... set) {
+        java.util.BitSet b = new java.util.BitSet();
+        for (int i : set) b.set(i);
+        return b;
+    }
+
+    @Test
+    void jaccardOfBitSetsByHand() {
+        assertEquals(1.0 / 3, Metrics.jaccard(bits(0, 1), bits(1, 2)), 1e-12);     // {1} / {0,1,2}
+        assertEquals(0.5, Metrics.jaccard(bits(0, 1, 2, 3), bits(2, 3)), 1e-12);  // {2,3} / {0,1,2,3}
+        assertEquals(1.0, Metrics.jaccard(bits(), bits()));
+        assertEquals(0.0, Metrics.jaccard(bits(0), bits(5)));
+    }
+
+    @Test
+    void meanPairwiseJaccardAveragesEveryPair() {
+        // pairs: (a,b) = 1/3, (a,c) = 2/2 = 1, (b,c) = 1/3 -> mean 5/9
+        java.util.BitSet a = bits(0, 1), b = bits(1, 2), c = bits(0, 1);
+        assertEquals(5.0 / 9, Metrics.meanPairwiseJaccard(java.util.List.of(a, b, c)), 1e-12);
+        assertEquals(1.0, Metrics.meanPairwiseJaccard(java.util.List.of(a)));
+        assertEquals(1.0, Metrics.meanPairwiseJaccard(java.util.List.of()));
+    }
+
+    @Test
+    void relativeChangeIsTheNormOfTheDifferenceOverTheNormOfTheStart() {
+        // a = (3, 4 | 0), b = (3, 4 | 5): ||b - a|| = 5, ||a|| = 5 -> 1
+        java.util.List<float[]> a = java.util.List.of(new float[]{3, 4}, new float[]{0});
+        java.util.List<float[]> b = java.util.List.of(new float[]{3, 4}, new float[]{5});
+        assertEquals(1.0, Metrics.relativeChange(a, b), 1e-12);
+        assertEquals(0.0, Metrics.relativeChange(a, a));
+        // from all zeros: the plain norm, sqrt(1 + 4)
+        assertEquals(Math.sqrt(5), Metrics.relativeChange(java.util.List.of(new float[]{0, 0}), java.util.List.of(new float[]{1, 2})), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> Metrics.relativeChange(a, java.util.List.of(new float[]{1, 2})));
+    }
 }

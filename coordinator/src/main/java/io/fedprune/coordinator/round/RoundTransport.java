@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * What the round loop needs from the outside world: publishing to the devices, blobs, the job log and the dead-letter
- * topic. The Kafka implementation is {@link KafkaRoundTransport}; tests use an in-memory one.
+ * topic. The Kafka implementation is {@link KafkaRoundTransport}; {@link MemoryRoundTransport} keeps everything in memory.
  */
 public interface RoundTransport {
 

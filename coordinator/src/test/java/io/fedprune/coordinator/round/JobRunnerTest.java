@@ -86,7 +86,7 @@ class JobRunnerTest {
                 TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), 0, 32, new byte[0]);
     }
 
-    private record Run(Recorder rec, MemoryTransport transport, List<List<Tensor>> sent) {
+    private record Run(Recorder rec, MemoryRoundTransport transport, List<List<Tensor>> sent) {
     }
 
     /** Runs a job with three devices; with {@code inject}, adds a duplicate, malformed, stray and late update. */
@@ -96,7 +96,7 @@ class JobRunnerTest {
     }
 
     private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
-        MemoryTransport transport = new MemoryTransport();
+        MemoryRoundTransport transport = new MemoryRoundTransport();
         FleetRegistry fleet = new FleetRegistry(60_000);
         long now = System.currentTimeMillis();
         for (String d : KEEP.keySet())
@@ -109,8 +109,8 @@ class JobRunnerTest {
         t.start();
         List<List<Tensor>> sent = new ArrayList<>();
         for (int r = 1; r <= rounds; r++) {
-            while (transport.roundStarts.size() < r) Thread.sleep(5);
-            RoundStart rs = transport.roundStarts.get(r - 1);
+            while (transport.roundStarts().size() < r) Thread.sleep(5);
+            RoundStart rs = transport.roundStarts().get(r - 1);
             List<Tensor> global = transport.getTensors(rs.globalLogits());
             Map<String, DeviceAssignment> as = new HashMap<>();
             for (DeviceAssignment a : rs.assignments()) as.put(a.deviceId(), a);
@@ -183,7 +183,7 @@ class JobRunnerTest {
         assertEquals(0, r1.late());
         assertEquals(1, r2.late());
         assertEquals(List.of(RejectReason.DUPLICATE, RejectReason.NON_FINITE, RejectReason.INVALID_FIELD, RejectReason.MALFORMED,
-                RejectReason.LATE), dirty.transport.deadLetters.stream().map(MemoryTransport.DeadLettered::reason).toList());
+                RejectReason.LATE), dirty.transport.deadLetters().stream().map(MemoryRoundTransport.DeadLettered::reason).toList());
         for (int r = 0; r < 2; r++) {
             List<Tensor> a = clean.transport.getTensors(clean.rec.rounds.get(r).fusedLogits());
             List<Tensor> b = dirty.transport.getTensors(dirty.rec.rounds.get(r).fusedLogits());
@@ -197,9 +197,9 @@ class JobRunnerTest {
     void tierMasksKeepExactlyKPerGroupAndAreNested() throws Exception {
         Run run = run("RANK", 1, false);
         // published from the largest tier down, so that an agent applies the first tier that fits
-        assertEquals(List.of("keep-0.25", "keep-0.1", "keep-0.05"), run.transport.deployments.stream().map(Deployment::tier).toList());
+        assertEquals(List.of("keep-0.25", "keep-0.1", "keep-0.05"), run.transport.deployments().stream().map(Deployment::tier).toList());
         Map<String, float[]> prevMasks = null;
-        List<Deployment> smallestFirst = new ArrayList<>(run.transport.deployments);
+        List<Deployment> smallestFirst = new ArrayList<>(run.transport.deployments());
         java.util.Collections.reverse(smallestFirst);
         for (Deployment d : smallestFirst) {
             Safetensors.Contents p = Safetensors.read(run.rec.artifacts.get(d.tier()));
@@ -238,7 +238,7 @@ class JobRunnerTest {
 
     @Test
     void aRoundWithoutEligibleDevicesFailsTheJobAfterTheDeadline() throws Exception {
-        MemoryTransport transport = new MemoryTransport();
+        MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
         JobSpec spec = new JobSpec(null, null, 0, null, null, null, null, null, null, 1, null, null, 300L, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null).validated("job-empty");

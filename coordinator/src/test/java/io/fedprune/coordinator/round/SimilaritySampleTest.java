@@ -17,16 +17,16 @@ class SimilaritySampleTest {
 
     @Test
     void smallFleetsAreTakenWhole() {
-        assertEquals(ids(10), JobRunner.sample(ids(10), 7, 32));
+        assertEquals(ids(10), DeviceSelector.sample(ids(10), 7, 32));
     }
 
     @Test
     void largeFleetsGiveABoundedDeterministicSubset() {
         Set<String> all = ids(200);
-        Set<String> a = JobRunner.sample(all, 7, 32);
+        Set<String> a = DeviceSelector.sample(all, 7, 32);
         assertEquals(32, a.size());
         assertTrue(all.containsAll(a));
-        assertEquals(a, JobRunner.sample(new HashSet<>(all), 7, 32), "same seed, same sample, whatever the set's order");
-        assertNotEquals(a, JobRunner.sample(all, 8, 32), "another seed, another sample");
+        assertEquals(a, DeviceSelector.sample(new HashSet<>(all), 7, 32), "same seed, same sample, whatever the set's order");
+        assertNotEquals(a, DeviceSelector.sample(all, 8, 32), "another seed, another sample");
     }
 }

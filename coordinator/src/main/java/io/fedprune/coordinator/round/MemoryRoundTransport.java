@@ -9,21 +9,28 @@ import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundStart;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory {@link RoundTransport} that records everything. */
-final class MemoryTransport implements RoundTransport {
-    record DeadLettered(ReceivedUpdate update, RejectReason reason, String detail) {
+/**
+ * An in-memory {@link RoundTransport} that records everything it is given, beside {@link KafkaRoundTransport} as
+ * Kafka's {@code MockProducer} is beside {@code KafkaProducer}: for running the round loop without a broker (tests,
+ * experiments). Blobs are kept as objects (no chunking, no checksum); thread-safe.
+ */
+public final class MemoryRoundTransport implements RoundTransport {
+
+    /** A dead-lettered update with its reason. */
+    public record DeadLettered(ReceivedUpdate update, RejectReason reason, String detail) {
     }
 
-    final Map<String, Object> blobs = new ConcurrentHashMap<>();
-    final List<RoundStart> roundStarts = new CopyOnWriteArrayList<>();
-    final List<Deployment> deployments = new CopyOnWriteArrayList<>();
-    final List<JobEvent> events = new CopyOnWriteArrayList<>();
-    final List<DeadLettered> deadLetters = new CopyOnWriteArrayList<>();
+    private final Map<String, Object> blobs = new ConcurrentHashMap<>();
+    private final List<RoundStart> roundStarts = new CopyOnWriteArrayList<>();
+    private final List<Deployment> deployments = new CopyOnWriteArrayList<>();
+    private final List<JobEvent> events = new CopyOnWriteArrayList<>();
+    private final List<DeadLettered> deadLetters = new CopyOnWriteArrayList<>();
 
     private BlobRef ref(Object value, String type) {
         String id = Blobs.newBlobId();
@@ -70,5 +77,25 @@ final class MemoryTransport implements RoundTransport {
     @Override
     public void deadLetter(ReceivedUpdate update, RejectReason reason, String detail) {
         deadLetters.add(new DeadLettered(update, reason, detail));
+    }
+
+    /** The round starts published so far, in order (a live view). */
+    public List<RoundStart> roundStarts() {
+        return Collections.unmodifiableList(roundStarts);
+    }
+
+    /** The deployments published so far, in order (a live view). */
+    public List<Deployment> deployments() {
+        return Collections.unmodifiableList(deployments);
+    }
+
+    /** The job events appended so far, in order (a live view). */
+    public List<JobEvent> events() {
+        return Collections.unmodifiableList(events);
+    }
+
+    /** The dead-lettered updates so far, in order (a live view). */
+    public List<DeadLettered> deadLetters() {
+        return Collections.unmodifiableList(deadLetters);
     }
 }

@@ -1,0 +1,217 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.coordinator.deploy.TierArtifact;
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.dpp.Logits;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.Masks;
+import io.fedprune.dpp.Metrics;
+import io.fedprune.dpp.TemperatureSchedule;
+import io.fedprune.fuse.Accumulator;
+import io.fedprune.fuse.Contribution;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.FusionConfig;
+import io.fedprune.fuse.FusionResult;
+import io.fedprune.fuse.InclusionCounts;
+import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
+import io.fedprune.model.Model;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.wire.LayerSpec;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.TierResult;
+import io.fedprune.wire.TrainingConfig;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What a round asks and how its replies fold into the result, as Flower's {@code Strategy.configure_train} and
+ * {@code aggregate_train}: the round start (each selected device's k, the training config with the round's
+ * temperatures from the job's {@link TemperatureSchedule}); a {@link Fold} that adds each accepted update to the fusion
+ * (weighted by {@link Weighting}); the fused logits after the server optimiser, the round metrics and the tiers, cut as
+ * top-k of the fused scores (nested across tiers) and evaluated. Holds the server optimiser's state across rounds.
+ */
+public final class PruningStrategy {
+    /**
+     * The mask-similarity metrics look at the masks of at most this many devices per round (a seeded sample of the
+     * selected ones), so the round's memory stays O(model) however large the fleet: fusion itself streams.
+     */
+    public static final int SIMILARITY_SAMPLE = 32;
+
+    private final JobSpec spec;
+    private final Model model;
+    private final JobLayers layers;
+    private final Evaluator evaluator;
+    private final Weighting weighting;
+    private final TemperatureSchedule temperature;
+    private final ServerOptimizer optimizer;
+
+    public PruningStrategy(JobSpec spec, Model model, JobLayers layers, Evaluator evaluator) {
+        this.spec = spec;
+        this.model = model;
+        this.layers = layers;
+        this.evaluator = evaluator;
+        this.weighting = Weighting.valueOf(spec.weighting());
+        this.temperature = new TemperatureSchedule(spec.temperatureStart(), spec.temperatureEnd());
+        this.optimizer = new ServerOptimizer(new ServerOptimizer.Config(ServerOptimizer.Kind.valueOf(spec.serverOptimizer()),
+                spec.serverLearningRate(), 0.9, 0.99, 1e-3), layers.shapes());
+    }
+
+    /** First-round global logits: 2 x the per-group z-score of the candidates' weight magnitude (DESIGN.md §2). */
+    public List<float[]> initialLogits() {
+        List<float[]> out = new ArrayList<>();
+        for (MaskSpec s : layers.base()) out.add(Logits.fromWeights(model.weight(s.layer()), s, Logits.DEFAULT_SCALE));
+        return out;
+    }
+
+    /** The round start: every selected device's assignment and the round's training config. */
+    public RoundStart configureRound(int round, long roundSeed, Map<String, int[]> selected, BlobRef modelRef,
+                                     BlobRef globalLogits, long deadline) {
+        List<DeviceAssignment> assignments = new ArrayList<>();
+        selected.forEach((id, k) -> assignments.add(new DeviceAssignment(id, layers.layerSpecs(k))));
+        TensorEncoding enc = TensorEncoding.valueOf(spec.updateEncoding());
+        TrainingConfig cfg = new TrainingConfig(spec.localEpochs(), spec.learningRate(), spec.batchSize(),
+                temperature.roundStart(round, spec.rounds()), temperature.roundEnd(round, spec.rounds()),
+                spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0);
+        return new RoundStart(spec.arch(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
+    }
+
+    /** How many replies end a round early: ceil(quorum x selected). */
+    public int quorum(int selected) {
+        return (int) Math.ceil(spec.quorum() * selected - 1e-9);
+    }
+
+    /** Starts folding one round's updates; the devices in {@code similaritySample} keep their masks for the metrics. */
+    public Fold begin(Set<String> similaritySample) {
+        return new Fold(new FusionConfig(masks() ? Fusion.MEAN : Fusion.valueOf(spec.fusion()), spec.trimFraction(), 1.0,
+                ServerOptimizer.Config.none()).strategy().begin(layers.shapes()), similaritySample);
+    }
+
+    /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
+    private boolean masks() {
+        return TensorEncoding.valueOf(spec.updateEncoding()) == TensorEncoding.MASK;
+    }
+
+    /** One round's accepted updates, folded in as they arrive. Not thread-safe. */
+    public final class Fold {
+        private final Accumulator acc;
+        private final Set<String> similaritySample;
+        private final List<BitSet> deviceMasks = new ArrayList<>();
+        private final List<int[]> deviceKs = new ArrayList<>();
+
+        private Fold(Accumulator acc, Set<String> similaritySample) {
+            this.acc = acc;
+            this.similaritySample = similaritySample;
+        }
+
+        /** Adds an accepted update; a rejection if the fusion refuses it (then nothing changed). */
+        public UpdateValidator.Verdict add(UpdateValidator.Accepted a) {
+            try {
+                acc.add(new Contribution(a.logits(), a.k(), weighting.weight(a.sampleCount())));
+            } catch (IllegalArgumentException e) {
+                return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());
+            }
+            if (similaritySample.contains(a.deviceId())) {
+                deviceMasks.add(Masks.topKBits(a.logits(), layers.withK(a.k())));
+                deviceKs.add(a.k().clone());
+            }
+            return a;
+        }
+
+        /** Updates folded in so far. */
+        public int count() {
+            return acc.count();
+        }
+    }
+
+    /**
+     * A round's result.
+     *
+     * @param global  the global logits for the next round
+     * @param scores  the scores the tiers are cut from
+     * @param fused   whether any update was folded in (else global and scores are the previous round's)
+     * @param metrics round metrics: {@code logits_change}, {@code mask_similarity}, {@code device_fused_jaccard}
+     * @param tiers   every tier's result
+     */
+    public record Aggregate(List<float[]> global, List<float[]> scores, boolean fused, Map<String, Double> metrics,
+                            List<TierResult> tiers) {
+    }
+
+    /** Fuses the round, steps the server optimiser, measures the round and evaluates every tier. */
+    public Aggregate aggregate(Fold fold, List<float[]> global) {
+        Map<String, Double> metrics = new TreeMap<>();
+        List<float[]> next = global, scores = global;
+        if (fold.count() > 0) {
+            FusionResult fused = masks() ? InclusionCounts.fuse(fold.acc.finish(), global, layers.shapes()) : fold.acc.finish();
+            next = optimizer.step(global, fused.logits());
+            scores = optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next;
+            metrics.put("logits_change", Metrics.relativeChange(global, next));
+            metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(fold.deviceMasks));
+            metrics.put("device_fused_jaccard", meanJaccardToFused(fold.deviceMasks, fold.deviceKs, scores));
+        }
+        List<TierResult> tiers = new ArrayList<>();
+        for (double keep : spec.tiers()) tiers.add(evaluateTier(keep, scores, next).result());
+        return new Aggregate(next, scores, fold.count() > 0, metrics, tiers);
+    }
+
+    /** The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. */
+    double meanJaccardToFused(List<BitSet> masks, List<int[]> ks, List<float[]> scores) {
+        if (masks.isEmpty()) return 0;
+        double sum = 0;
+        for (int d = 0; d < masks.size(); d++) sum += Metrics.jaccard(masks.get(d), Masks.topKBits(scores, layers.withK(ks.get(d))));
+        return sum / masks.size();
+    }
+
+    /** One tier's masks, accuracy and metrics. */
+    public record Tier(TierResult result, List<MaskSpec> specs, List<float[]> groupMasks) {
+    }
+
+    /** A tier cut from {@code scores}, its confidence measured on {@code logits}, evaluated. */
+    public Tier evaluateTier(double keep, List<float[]> scores, List<float[]> logits) {
+        List<MaskSpec> specs = spec.maskSpecs(keep);
+        List<float[]> groupMasks = new ArrayList<>();
+        Map<String, float[]> weightMasks = new LinkedHashMap<>();
+        Map<String, Double> metrics = new TreeMap<>();
+        for (int l = 0; l < specs.size(); l++) {
+            MaskSpec s = specs.get(l);
+            float[] gm = Masks.topK(scores.get(l), s);
+            groupMasks.add(gm);
+            weightMasks.put(s.layer(), s.expand(gm));
+            metrics.put("confidence/" + s.layer(), Metrics.confidence(logits.get(l), s));
+            metrics.put("diversity/" + s.layer(), Metrics.diversity(gm, s));
+        }
+        OptionalDouble accuracy = evaluator.accuracy(weightMasks);
+        List<LayerSpec> ls = specs.stream().map(JobLayers::layerSpec).toList();
+        return new Tier(new TierResult(JobSpec.tierName(keep), keep, ls, accuracy, metrics), specs, groupMasks);
+    }
+
+    /** A tier ready to deploy: its evaluation and its artifact. */
+    public record Packaged(Tier tier, TierArtifact artifact) {
+    }
+
+    /**
+     * The final tiers from the largest keep down: an agent applies the first tier that fits its budget and skips
+     * smaller ones, so each agent applies (and acks) exactly one tier.
+     */
+    public List<Packaged> deployment(List<float[]> scores) {
+        List<Double> largestFirst = new ArrayList<>(spec.tiers());
+        Collections.reverse(largestFirst);
+        List<Packaged> out = new ArrayList<>();
+        for (double keep : largestFirst) {
+            Tier t = evaluateTier(keep, scores, scores);
+            out.add(new Packaged(t, TierArtifact.build(spec, model, keep, t.specs(), t.groupMasks())));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,44 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.RoundResult;
+import io.fedprune.wire.Update;
+
+/**
+ * The counts of one round: uplink bytes of everything received, rejections by kind (late, duplicate, any other reason
+ * counts as invalid), the slowest accepted device's training time and the mean bits per parameter of accepted updates.
+ * Not thread-safe.
+ */
+public final class RoundTally {
+    private int late, duplicates, invalid, accepted;
+    private long trainMsMax, uplinkBytes;
+    private double bitsSum;
+
+    /** Counts the bytes of any received update. */
+    public void received(ReceivedUpdate u) {
+        uplinkBytes += u.bytes();
+    }
+
+    /** Counts a rejection. */
+    public void rejected(RejectReason reason) {
+        switch (reason) {
+            case LATE -> late++;
+            case DUPLICATE -> duplicates++;
+            default -> invalid++;
+        }
+    }
+
+    /** Counts an accepted update. */
+    public void accepted(Update u) {
+        trainMsMax = Math.max(trainMsMax, u.timings().trainMs());
+        bitsSum += u.bitsPerParameter();
+        accepted++;
+    }
+
+    /** The round's result with these counts. */
+    public RoundResult result(PruningStrategy.Aggregate a, int selected, long elapsedMs, BlobRef fusedLogits) {
+        return new RoundResult(selected, accepted, late, duplicates, invalid, elapsedMs, trainMsMax, fusedLogits, a.tiers(),
+                uplinkBytes, accepted > 0 ? bitsSum / accepted : 0, a.metrics());
+    }
+}

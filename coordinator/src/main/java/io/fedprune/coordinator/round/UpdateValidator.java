@@ -1,0 +1,105 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.fuse.LayerShape;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.LayerSpec;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.Rejection;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks the updates of one round, in this order: late (another round, or after the deadline), undecodable, from a
+ * device that was not selected, a second one from the same device, a k that differs from the assignment, a sample
+ * count below 1, missing or mis-shaped logits, non-finite logits. The first failing check is the verdict.
+ */
+public final class UpdateValidator {
+
+    /** What the validator decided about one update. */
+    public sealed interface Verdict permits Accepted, Rejected {
+    }
+
+    /**
+     * An update that passed every check.
+     *
+     * @param deviceId    the device
+     * @param k           its assigned k per layer
+     * @param logits      its logits per layer, in the job's layer order
+     * @param sampleCount the sample count it reported
+     */
+    public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount) implements Verdict {
+    }
+
+    /** An update that failed a check: the reason counted and dead-lettered, and a detail naming the check. */
+    public record Rejected(Rejection rejection) implements Verdict {
+        public Rejected(RejectReason reason, String detail) {
+            this(new Rejection(reason, detail));
+        }
+
+        public RejectReason reason() {
+            return rejection.reason();
+        }
+    }
+
+    private final int round;
+    private final long deadline;
+    private final Map<String, int[]> selected;
+    private final JobLayers layers;
+    private final List<LayerShape> shapes;
+    private final Set<String> accepted = new HashSet<>();
+
+    /**
+     * @param round    the round in progress
+     * @param deadline its deadline (clock milliseconds)
+     * @param selected the selected devices and their k per layer
+     * @param layers   the job's layers
+     */
+    public UpdateValidator(int round, long deadline, Map<String, int[]> selected, JobLayers layers) {
+        this.round = round;
+        this.deadline = deadline;
+        this.selected = selected;
+        this.layers = layers;
+        this.shapes = layers.shapes();
+    }
+
+    /** The verdict on an update received at clock time {@code now}. */
+    public Verdict check(ReceivedUpdate u, long now) {
+        if (u.round() != round || now > deadline)
+            return new Rejected(RejectReason.LATE, "update for round " + u.round() + " arrived during round " + round);
+        if (u.error() != null) return new Rejected(u.error());
+        String id = u.deviceId();
+        if (!selected.containsKey(id))
+            return new Rejected(RejectReason.INVALID_FIELD, "device " + id + " was not selected for round " + round);
+        if (accepted.contains(id))
+            return new Rejected(RejectReason.DUPLICATE, "second update of device " + id + " for round " + round);
+        int[] k = selected.get(id);
+        List<LayerSpec> used = u.update().kUsed(), assigned = layers.layerSpecs(k);
+        if (!used.equals(assigned))
+            return new Rejected(RejectReason.INVALID_FIELD, "k used " + used + " differs from the assignment " + assigned);
+        if (u.update().sampleCount() < 1) return new Rejected(RejectReason.INVALID_FIELD, "sample count must be >= 1");
+        Map<String, Tensor> byName = new HashMap<>();
+        for (Tensor t : u.logits()) byName.put(t.name(), t);
+        List<float[]> logits = new ArrayList<>();
+        for (LayerShape s : shapes) {
+            Tensor t = byName.get(s.name());
+            if (t == null) return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: no logits for layer " + s.name());
+            if (t.size() != s.size())
+                return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: layer " + s.name() + " has " + t.size() + " logits, expected " + s.size());
+            float[] x = t.data();
+            for (float v : x)
+                if (!Float.isFinite(v)) return new Rejected(RejectReason.NON_FINITE, "non-finite logits in layer " + s.name());
+            logits.add(x);
+        }
+        return new Accepted(id, k, logits, u.update().sampleCount());
+    }
+
+    /** Records that the device's update was folded in: a further one from it is a duplicate. */
+    public void accepted(String deviceId) {
+        accepted.add(deviceId);
+    }
+}

@@ -1,0 +1,131 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Granularity;
+import io.fedprune.wire.LayerSpec;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.TierResult;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The round start and the fold of replies, by hand on LeNet-300-100's output layer only (fc3: 10 groups of 100 inputs),
+ * MEAN fusion with EQUAL weighting, so the fused logits are the plain mean.
+ */
+class PruningStrategyTest {
+    private static final Model MODEL = Model.init(ModelArch.LENET300, 3);
+    private static final BlobRef MODEL_REF = new BlobRef("model", "0".repeat(64), 1, 1, "");
+    private static final BlobRef LOGITS_REF = new BlobRef("logits", "0".repeat(64), 1, 1, "");
+
+    private static JobSpec spec(String encoding) {
+        return new JobSpec(null, "lenet300", 0, null, null, null, List.of(new JobSpec.LayerPlan("fc3", "WEIGHT")),
+                List.of(0.5, 0.25), null, 5, null, 0.5, null, null, null, null, null, null, null, null, encoding, "MEAN",
+                "EQUAL", null, null, null, null).validated("j");
+    }
+
+    private static PruningStrategy strategy(String encoding) {
+        JobSpec s = spec(encoding);
+        return new PruningStrategy(s, MODEL, JobLayers.of(s, MODEL), masks -> OptionalDouble.of(0.75));
+    }
+
+    private static float[] filled(float v) {
+        float[] x = new float[1000];
+        Arrays.fill(x, v);
+        return x;
+    }
+
+    @Test
+    void theRoundStartAssignsEachDeviceItsKAndTheRoundsSliceOfTheTemperatureSchedule() {
+        Map<String, int[]> selected = new LinkedHashMap<>();
+        selected.put("d1", new int[]{25});
+        selected.put("d2", new int[]{50});
+        RoundStart rs = strategy("INT8").configureRound(2, 99, selected, MODEL_REF, LOGITS_REF, 1234);
+        assertEquals("lenet300", rs.modelArchitecture());
+        assertEquals(List.of(new LayerSpec("fc3", Granularity.WEIGHT, 100, 25)), rs.assignments().get(0).layers());
+        assertEquals(List.of(new LayerSpec("fc3", Granularity.WEIGHT, 100, 50)), rs.assignments().get(1).layers());
+        // 5 rounds from 5 to 0.5, 0.9 per round: round 2 anneals from 4.1 to 3.2
+        assertEquals(4.1, rs.config().temperatureStart(), 1e-12);
+        assertEquals(3.2, rs.config().temperatureEnd(), 1e-12);
+        assertEquals(TensorEncoding.INT8, rs.config().updateEncoding());
+        assertEquals(64, rs.config().int8GroupSize());
+        assertEquals(0, strategy("FLOAT32").configureRound(2, 99, selected, MODEL_REF, LOGITS_REF, 1234).config().int8GroupSize());
+        assertEquals(99, rs.seed());
+        assertEquals(1234, rs.deadlineMs());
+        assertEquals(5, rs.totalRounds());
+    }
+
+    @Test
+    void theQuorumIsTheCeilingOfTheFractionOfTheSelected() {
+        assertEquals(2, strategy("FLOAT32").quorum(3));   // 0.5 * 3 = 1.5
+        assertEquals(2, strategy("FLOAT32").quorum(4));
+        assertEquals(1, strategy("FLOAT32").quorum(1));
+    }
+
+    @Test
+    void twoDevicesFoldIntoTheirMeanWithHandWorkedMetricsAndTiers() {
+        PruningStrategy s = strategy("FLOAT32");
+        PruningStrategy.Fold fold = s.begin(Set.of("d1", "d2"));
+        assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10)));
+        assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90)));
+        assertEquals(2, fold.count());
+        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        assertTrue(a.fused());
+        assertArrayEquals(filled(2), a.global().get(0), 0f);                       // (1 + 3) / 2, equal weights
+        assertEquals(1.0, a.metrics().get("logits_change"), 1e-12);               // ||2 - 1|| / ||1||
+        // equal logits: ties go to the lower index, so d1 keeps inputs 0-24 and d2 0-49 of every row: 250 / 500
+        assertEquals(0.5, a.metrics().get("mask_similarity"), 1e-12);
+        assertEquals(1.0, a.metrics().get("device_fused_jaccard"), 1e-12);          // the fused top-k is the same prefix
+        assertEquals(List.of("keep-0.25", "keep-0.5"), a.tiers().stream().map(TierResult::tier).toList());
+        TierResult quarter = a.tiers().get(0);
+        assertEquals(25, quarter.layers().get(0).k());
+        assertEquals(0.75, quarter.accuracy().getAsDouble());
+        assertEquals(0.0, quarter.metrics().get("diversity/fc3"), 1e-12);          // every row keeps the same inputs
+        assertEquals(0.0, quarter.metrics().get("confidence/fc3"), 1e-9);          // equal logits: no preference
+    }
+
+    @Test
+    void onlyTheSimilaritySampleFeedsTheMaskMetrics() {
+        PruningStrategy s = strategy("FLOAT32");
+        PruningStrategy.Fold fold = s.begin(Set.of("d1"));
+        fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10));
+        fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90));
+        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        assertEquals(1.0, a.metrics().get("mask_similarity"), 1e-12, "one mask: no pair");
+        assertEquals(1.0, a.metrics().get("device_fused_jaccard"), 1e-12);
+    }
+
+    @Test
+    void aContributionTheFusionRefusesIsRejectedAndChangesNothing() {
+        PruningStrategy s = strategy("FLOAT32");
+        PruningStrategy.Fold fold = s.begin(Set.of());
+        var v = assertInstanceOf(UpdateValidator.Rejected.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{101}, List.of(filled(1)), 10)));
+        assertEquals(RejectReason.INVALID_FIELD, v.reason());
+        assertEquals(0, fold.count());
+        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        assertFalse(a.fused());
+        assertArrayEquals(filled(1), a.global().get(0), 0f);
+        assertTrue(a.metrics().isEmpty());
+        assertEquals(2, a.tiers().size(), "the tiers are still cut from the previous logits");
+    }
+
+    @Test
+    void theDeploymentRunsFromTheLargestTierDown() {
+        List<PruningStrategy.Packaged> tiers = strategy("FLOAT32").deployment(List.of(filled(1)));
+        assertEquals(List.of("keep-0.5", "keep-0.25"), tiers.stream().map(p -> p.tier().result().tier()).toList());
+        assertEquals(50, tiers.get(0).tier().result().layers().get(0).k());
+        assertTrue(tiers.get(0).artifact().bytes().length > 0);
+    }
+}

@@ -1,0 +1,89 @@
+package io.fedprune.coordinator.round;
+
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.LocalMetrics;
+import io.fedprune.wire.RejectReason;
+import io.fedprune.wire.Rejection;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.Timings;
+import io.fedprune.wire.Update;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Each check of an update, in order, with the typed reason it gives. */
+class UpdateValidatorTest {
+    // one layer "a": 2 groups of 3 candidates
+    private static final JobLayers LAYERS = new JobLayers(List.of(MaskSpec.ofK("a", Granularity.WEIGHT, new int[]{2, 3}, 1)));
+    private static final long DEADLINE = 1_000;
+
+    private static UpdateValidator validator() {
+        return new UpdateValidator(3, DEADLINE, Map.of("d1", new int[]{2}, "d2", new int[]{1}), LAYERS);
+    }
+
+    private static ReceivedUpdate update(int round, String device, int k, long samples, float... logits) {
+        Update u = new Update(device, LAYERS.layerSpecs(new int[]{k}), new BlobRef("b", "0".repeat(64), 1, 1, ""), List.of(),
+                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), 0, 32, new byte[0]);
+        return ReceivedUpdate.of("j", round, u, List.of(new Tensor("a", new int[]{2, logits.length / 2}, logits)), 10, null, new byte[0]);
+    }
+
+    private static RejectReason reason(UpdateValidator.Verdict v) {
+        return assertInstanceOf(UpdateValidator.Rejected.class, v).reason();
+    }
+
+    @Test
+    void aGoodUpdateIsAcceptedWithItsLogitsAndK() {
+        var a = assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500));
+        assertEquals("d1", a.deviceId());
+        assertArrayEquals(new int[]{2}, a.k());
+        assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6}, a.logits().get(0));
+        assertEquals(7, a.sampleCount());
+    }
+
+    @Test
+    void anotherRoundOrPastTheDeadlineIsLate() {
+        assertEquals(RejectReason.LATE, reason(validator().check(update(2, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)));
+        assertEquals(RejectReason.LATE, reason(validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), DEADLINE + 1)));
+        assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), DEADLINE), "at the deadline still counts");
+    }
+
+    @Test
+    void aDecodingErrorKeepsItsOwnReason() {
+        ReceivedUpdate bad = ReceivedUpdate.failed("j", 3, "d1", new Rejection(RejectReason.CHECKSUM_MISMATCH, "sha"), 5, null, new byte[0]);
+        var r = assertInstanceOf(UpdateValidator.Rejected.class, validator().check(bad, 500));
+        assertEquals(new Rejection(RejectReason.CHECKSUM_MISMATCH, "sha"), r.rejection());
+    }
+
+    @Test
+    void unselectedDevicesWrongKAndNoSamplesAreInvalidFields() {
+        assertEquals(RejectReason.INVALID_FIELD, reason(validator().check(update(3, "d9", 2, 7, 1, 2, 3, 4, 5, 6), 500)));
+        assertEquals(RejectReason.INVALID_FIELD, reason(validator().check(update(3, "d2", 2, 7, 1, 2, 3, 4, 5, 6), 500)), "d2 was assigned k = 1");
+        assertEquals(RejectReason.INVALID_FIELD, reason(validator().check(update(3, "d1", 2, 0, 1, 2, 3, 4, 5, 6), 500)));
+    }
+
+    @Test
+    void missingOrMisShapedLogitsAreShapeMismatchesAndNaNIsNonFinite() {
+        assertEquals(RejectReason.SHAPE_MISMATCH, reason(validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4), 500)));
+        ReceivedUpdate renamed = ReceivedUpdate.of("j", 3, update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6).update(),
+                List.of(new Tensor("b", new int[]{2, 3}, new float[6])), 10, null, new byte[0]);
+        assertEquals(RejectReason.SHAPE_MISMATCH, reason(validator().check(renamed, 500)));
+        assertEquals(RejectReason.NON_FINITE, reason(validator().check(update(3, "d1", 2, 7, 1, 2, Float.NaN, 4, 5, 6), 500)));
+        assertEquals(RejectReason.NON_FINITE, reason(validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, Float.POSITIVE_INFINITY), 500)));
+    }
+
+    @Test
+    void aSecondUpdateAfterAnAcceptedOneIsADuplicate() {
+        UpdateValidator v = validator();
+        assertInstanceOf(UpdateValidator.Accepted.class, v.check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500));
+        assertInstanceOf(UpdateValidator.Accepted.class, v.check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500), "not folded in yet");
+        v.accepted("d1");
+        assertEquals(RejectReason.DUPLICATE, reason(v.check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)));
+        assertEquals(RejectReason.LATE, reason(v.check(update(4, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)), "lateness is checked first");
+    }
+}
