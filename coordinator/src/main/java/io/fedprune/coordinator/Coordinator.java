@@ -332,7 +332,7 @@ public final class Coordinator implements AutoCloseable {
                 e.runner = runner;
                 if (e.cancelRequested) runner.cancel();
                 runner.run();
-            } catch (Exception ex) {
+            } catch (Throwable ex) {   // any failure (also an Error, e.g. a class that fails to load) fails the job instead of vanishing in the executor
                 LOG.error("job {} could not start", id, ex);
                 finished(id, JobState.FAILED, "could not start: " + ex.getMessage());
             }
