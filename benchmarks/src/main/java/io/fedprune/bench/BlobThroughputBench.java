@@ -61,9 +61,17 @@ public final class BlobThroughputBench {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
-        int mb = intArg(args, "--mb", 40);
-        int runs = intArg(args, "--runs", 5);
-        int warmup = intArg(args, "--warmup", 2);
+        System.out.println(run(args, intArg(args, "--mb", 40), intArg(args, "--runs", 5), intArg(args, "--warmup", 2)));
+    }
+
+    /** The suite's section. */
+    static String section(boolean quick) throws Exception {
+        return quick ? run(new String[0], 10, 2, 1) : run(new String[0], 40, 7, 2);
+    }
+
+    /** Runs the comparison and returns the report (Markdown); {@code args} may ask for {@code --secure} and Kafka properties. */
+    static String run(String[] args, int mb, int runs, int warmup) throws Exception {
+        StringBuilder md = new StringBuilder();
         int size = mb * 1_000_000;
 
         long t0 = System.nanoTime();
@@ -72,8 +80,8 @@ public final class BlobThroughputBench {
         for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--kafka-property")) kafkaProperties.add(args[i + 1]);
         EmbeddedBroker.Config brokerConfig = secure ? EmbeddedBroker.Config.defaults().withSecurity() : EmbeddedBroker.Config.defaults();
         try (EmbeddedBroker broker = EmbeddedBroker.start(brokerConfig)) {
-            System.out.printf(Locale.ROOT, "broker: %s, message.max.bytes %d, started in %.1f s%n", broker.bootstrapServers(),
-                    EmbeddedBroker.Config.defaults().messageMaxBytes(), (System.nanoTime() - t0) / 1e9);
+            md.append(String.format(Locale.ROOT, "Embedded KRaft broker (message.max.bytes %d, started in %.1f s). ",
+                    EmbeddedBroker.Config.defaults().messageMaxBytes(), (System.nanoTime() - t0) / 1e9));
             KafkaClients clients = broker.superUserClients().with(KafkaClients.properties(null, kafkaProperties));
             if (secure) System.out.println("broker secured: SASL (clients log in as the super user), ACL authorizer");
             Topics topics = Topics.defaults().withPrefix("bench.");
@@ -106,14 +114,18 @@ public final class BlobThroughputBench {
                 }
             }
             Variant raw = rawSmall.medianMBps() >= rawLarge.medianMBps() ? rawSmall : rawLarge;
-            System.out.printf(Locale.ROOT, "payload %d MB, %d runs (+%d warm-up), chunk %d KiB; throughput MB/s (10^6 B/s) and process CPU"
-                    + " time per transfer (broker included), medians:%n", mb, runs, warmup, Blobs.DEFAULT_CHUNK_SIZE / 1024);
-            for (Variant v : List.of(blob, blobAfter, rawSmall, rawLarge)) System.out.println("  " + v);
-            System.out.printf(Locale.ROOT, "ratio blob / %s: %.2f (goal >= 0.5); ref-after-write / %s: %.2f%n", raw.name, blob.medianMBps() / raw.medianMBps(),
-                    raw.name, blobAfter.medianMBps() / raw.medianMBps());
-            System.out.printf(Locale.ROOT, "CPU time blob / %s: %.2f (the cost of framing, CRC-32C and SHA-256 on both sides,"
-                    + " less sensitive to other load than wall time)%n", raw.name, blob.medianCpuMs() / raw.medianCpuMs());
+            md.append(String.format(Locale.ROOT, "Payload %d MB, %d runs after %d warm-up, the four paths interleaved in every run, chunk %d KiB; "
+                    + "throughput in MB/s (10^6 B/s) from the first byte produced to the last byte consumed, and the process CPU time per transfer "
+                    + "(broker included), medians:%n%n", mb, runs, warmup, Blobs.DEFAULT_CHUNK_SIZE / 1024));
+            Interleaved.Table t = new Interleaved.Table("path", "MB/s", "best MB/s", "CPU ms", "MB/s per run");
+            for (Variant v : List.of(blob, blobAfter, rawSmall, rawLarge))
+                t.row(v.name, String.format(Locale.ROOT, "%.1f", v.medianMBps()), String.format(Locale.ROOT, "%.1f", v.mbps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)),
+                        String.format(Locale.ROOT, "%.0f", v.medianCpuMs()), fmt(v.mbps));
+            md.append(t).append(String.format(Locale.ROOT, "%nBlob / %s: **%.2f** (reader waiting), %.2f (reference learnt after the write); CPU time blob / %s: %.2f "
+                    + "(framing, CRC-32C and SHA-256 on both sides).%n", raw.name, blob.medianMBps() / raw.medianMBps(), blobAfter.medianMBps() / raw.medianMBps(),
+                    raw.name, blob.medianCpuMs() / raw.medianCpuMs()));
         }
+        return md.toString();
     }
 
     /** A timed operation returning its wall time in seconds. */
@@ -149,12 +161,6 @@ public final class BlobThroughputBench {
 
         double medianCpuMs() {
             return median(cpuMs);
-        }
-
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "%-24s %7.1f MB/s (best %6.1f)  CPU %5.0f ms   runs MB/s %s", name, medianMBps(),
-                    mbps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), medianCpuMs(), fmt(mbps));
         }
     }
 
@@ -227,8 +233,7 @@ public final class BlobThroughputBench {
     }
 
     static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+        return Interleaved.median(xs);
     }
 
     private static String fmt(List<Double> xs) {

@@ -197,6 +197,44 @@ public final class DppStepBench {
         }
     }
 
+    /**
+     * The suite's section: batch 32, 128 and 512, keep 2-25%, the default 1-thread configuration and 2 threads for the
+     * per-row work; medians of interleaved dense/DPP steps and the ratio by wall time and by the calling thread's CPU
+     * time.
+     */
+    static String section(boolean quick) {
+        int steps = quick ? 30 : 120, warm = quick ? 20 : 40;
+        double[] keeps = {0.02, 0.05, 0.10, 0.25};
+        Interleaved.Table t = new Interleaved.Table("batch", "keep", "k fc1/fc2/fc3", "relaxation", "dense ms", "DPP ms",
+                "DPP / dense", "CPU DPP / dense", "DPP ms, 2 threads", "DPP / dense, 2 threads", "CPU (caller) DPP / dense, 2 threads");
+        for (int batch : new int[]{32, 128, 512}) {
+            for (double keep : keeps) {
+                double[] one = measure(batch, keep, DppConfig.defaults(), warm, steps);
+                double[] two = measure(batch, keep, DppConfig.defaults().withThreads(2), warm, steps);
+                DppLayer[] d = new DppStepBench(batch).layers(keep, DppConfig.defaults());
+                t.row(batch, Interleaved.f("%.0f%%", keep * 100), d[0].spec().k() + "/" + d[1].spec().k() + "/" + d[2].spec().k(), exactOrLimit(d),
+                        Interleaved.f("%.2f", one[0]), Interleaved.f("%.2f", one[1]), Interleaved.f("**%.2f**", one[1] / one[0]), Interleaved.f("%.2f", one[3] / one[2]),
+                        Interleaved.f("%.2f", two[1]), Interleaved.f("%.2f", two[1] / two[0]), Interleaved.f("%.2f", two[3] / two[2]));
+            }
+        }
+        return Interleaved.f("LeNet-300-100 (784-300-100-10), weights frozen, one training step: dense = forward, backward and SGD on W "
+                + "and b; DPP = Gumbel top-k masks, the same forward/backward on the masked weights, straight-through gradient and Adam "
+                + "on the logits (output layer keep >= 25%%). Matrix products in ND4J on one BLAS thread, per-row DPP work in "
+                + "vectorised Java on 1 thread (the default, what a device uses) or 2. Dense and DPP steps alternate; medians of %d "
+                + "steps after %d warm-up steps, wall time and the calling thread's CPU time (on a loaded machine the CPU ratio "
+                + "is the better estimate of a quiet machine's wall ratio). LeNet-5 and an imported CNN are not in this table "
+                + "yet.%n%n%s", steps, warm, t);
+    }
+
+    /** {median dense ms, median DPP ms, median dense CPU ms, median DPP CPU ms}. */
+    static double[] measure(int batch, double keep, DppConfig cfg, int warm, int steps) {
+        DppStepBench dense = new DppStepBench(batch), bm = new DppStepBench(batch);
+        DppLayer[] d = bm.layers(keep, cfg);
+        bm.totalSteps = warm + steps;
+        double[][] t = timeInterleaved(dense::denseStep, () -> bm.dppStep(d), warm, steps);
+        return new double[]{median(t[0]), median(t[1]), median(t[2]), median(t[3])};
+    }
+
     static String exactOrLimit(DppLayer[] d) {
         StringBuilder sb = new StringBuilder();
         for (DppLayer l : d) sb.append(sb.length() > 0 ? "/" : "").append(l.spec().k() >= l.spec().n() ? "-" : l.exactRelaxation() ? "exact" : "limit");
