@@ -136,9 +136,13 @@ public final class Coordinator implements AutoCloseable {
         synchronized (e) {
             if (e.state != JobState.RUNNING && e.state != JobState.PENDING) return false;
         }
-        e.cancelRequested = true;
-        JobRunner r = e.runner;
-        if (r != null) r.cancel();
+        JobRunner r;
+        synchronized (e) {
+            e.cancelRequested = true;
+            r = e.runner;
+        }
+        if (r != null) r.cancel();   // the round loop ends within one poll and records CANCELLED
+        else finished(id, JobState.CANCELLED, "cancelled before the first round");   // pretraining stops after its epoch
         return true;
     }
 
@@ -325,13 +329,17 @@ public final class Coordinator implements AutoCloseable {
         transport.appendJobEvent(id, 0, new JobStatus(JobState.RUNNING, ""));
         executor.submit(() -> {
             try {
-                Model model = models.model(e.spec);
+                Model model = models.model(e.spec, () -> e.cancelRequested);
                 BlobRef modelRef = transport.putTensors(model.toTensors());
                 JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport,
                         models.evaluator(model, config.evalSamples()), listener, clock, resume);
-                e.runner = runner;
-                if (e.cancelRequested) runner.cancel();
+                synchronized (e) {
+                    if (e.cancelRequested) return;   // cancelled while starting: already recorded CANCELLED
+                    e.runner = runner;
+                }
                 runner.run();
+            } catch (java.util.concurrent.CancellationException ex) {
+                LOG.info("job {}: {}", id, ex.getMessage());
             } catch (Throwable ex) {   // any failure (also an Error, e.g. a class that fails to load) fails the job instead of vanishing in the executor
                 LOG.error("job {} could not start", id, ex);
                 finished(id, JobState.FAILED, "could not start: " + ex.getMessage());

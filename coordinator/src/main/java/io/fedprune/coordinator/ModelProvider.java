@@ -13,7 +13,6 @@ import io.fedprune.model.ModelFile;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.model.Network;
-import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +79,14 @@ public class ModelProvider {
 
     /** The model of a job. */
     public Model model(JobSpec spec) throws IOException {
+        return model(spec, () -> false);
+    }
+
+    /**
+     * The model of a job; pretraining stops after the epoch during which {@code cancelled} turned true, with a
+     * {@link java.util.concurrent.CancellationException}.
+     */
+    public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) throws IOException {
         if (spec.modelBlob() != null) return fromSafetensors(spec.modelArch(), blobs.apply(spec.modelBlob()));
         Path cache = cacheDir.resolve(cacheKey(spec) + ".model");
         if (Files.exists(cache)) return ModelFile.read(cache);
@@ -89,7 +96,10 @@ public class ModelProvider {
         if (spec.pretrainEpochs() > 0) {
             LOG.info("pretraining {} for {} epochs on {} images", spec.arch(), spec.pretrainEpochs(), train.n());
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
-                    ProgressListener.NONE);
+                    p -> {
+                        if (cancelled.getAsBoolean())
+                            throw new java.util.concurrent.CancellationException("pretraining cancelled after epoch " + p.epoch());
+                    });
         }
         ModelFile.write(model, cache);
         return model;

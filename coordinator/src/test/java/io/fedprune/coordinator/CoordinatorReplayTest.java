@@ -34,7 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The coordinator's state rebuilt from its log: each round once, devices' own last-seen times, ends always shown. */
+/**
+ * The coordinator's state rebuilt from its log: each round once, devices' own last-seen times, ends always shown; a
+ * cancel during pretraining stops it and survives a restart.
+ */
 class CoordinatorReplayTest {
 
     /** Blobs in memory; the job log can be made to fail. */
@@ -90,7 +93,7 @@ class CoordinatorReplayTest {
     static ModelProvider noModels(Path work) {
         return new ModelProvider(TestData.mnistMini(), work, json -> new byte[0]) {
             @Override
-            public Model model(JobSpec spec) throws IOException {
+            public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) throws IOException {
                 throw new IOException("no model here");
             }
         };
@@ -162,5 +165,44 @@ class CoordinatorReplayTest {
         JobViews.JobView v = c.view("job-f").orElseThrow();
         assertEquals("FAILED", v.state());
         assertTrue(v.reason().contains("no model here") && v.reason().contains("not recorded in the job log"), v.reason());
+    }
+
+    @Test
+    void aJobCancelledWhilePretrainingStopsAndStaysCancelledAfterARestart(@TempDir Path work) throws Exception {
+        Transport t = new Transport();
+        java.util.concurrent.CountDownLatch pretraining = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+        ModelProvider models = new ModelProvider(TestData.mnistMini(), work, json -> new byte[0]) {
+            @Override
+            public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) throws IOException {
+                pretraining.countDown();
+                try {
+                    Model m = super.model(spec, cancelled);
+                    ended.set(new AssertionError("pretraining ran to its end"));
+                    return m;
+                } catch (RuntimeException e) {
+                    ended.set(e);
+                    throw e;
+                }
+            }
+        };
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults().withDataDir(TestData.mnistMini().toString())
+                .withWorkDir(work.toString()), t, models, System::currentTimeMillis);
+        // 1000 epochs of pretraining: many minutes unless the cancel stops it
+        JobSpec spec = new JobSpec(null, "lenet300", 1000, 0, null, null, null, List.of(0.1, 0.25), 0.25, 3, 0, 1.0, 180_000L,
+                1, 0.1, 64, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", "RANK", "SQRT_SAMPLES", 0.1, "NONE", 1.0, 7L);
+        String id = c.submit(spec).id();
+        assertTrue(pretraining.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(c.cancel(id));
+        assertEquals("CANCELLED", c.view(id).orElseThrow().state(), "shown at once");
+        await().atMost(Duration.ofMinutes(2)).until(() -> ended.get() != null);
+        assertInstanceOf(java.util.concurrent.CancellationException.class, ended.get(), "pretraining stopped after its epoch");
+
+        // a restarted coordinator replays the log: the job stays cancelled and is not resumed
+        Coordinator restarted = new Coordinator(CoordinatorConfig.defaults(), new Transport(), noModels(work), System::currentTimeMillis);
+        for (JobEvent ev : t.log) restarted.replay(id, 0, ev);
+        restarted.resume();
+        assertEquals("CANCELLED", restarted.view(id).orElseThrow().state());
+        assertFalse(restarted.cancel(id), "nothing left to cancel");
     }
 }
