@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.coordinator.fleet.DeviceRecord;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.InvalidFieldException;
+import io.fedprune.coordinator.job.JobLogRecord;
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.coordinator.round.Evaluator;
@@ -95,18 +97,18 @@ public final class Coordinator implements AutoCloseable {
      *
      * @throws InvalidFieldException naming the bad field
      */
-    public JobViews.JobView submit(JobSpec request) {
+    public JobViews.JobView submit(JobRequest request) {
         String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
-        JobSpec spec = request.validated(id);
-        if (spec.modelSafetensors() != null) {
+        JobSpec spec = request.validate(id);
+        if (request.modelSafetensors() != null) {
             byte[] bytes;
             try {
-                bytes = Base64.getDecoder().decode(spec.modelSafetensors());
+                bytes = Base64.getDecoder().decode(request.modelSafetensors());
             } catch (IllegalArgumentException e) {
                 throw new InvalidFieldException("modelSafetensors", "not valid base64: " + e.getMessage());
             }
             try {
-                models.fromSafetensors(spec.modelArch(), bytes);
+                models.fromSafetensors(spec.arch(), bytes);
             } catch (RuntimeException e) {
                 throw new InvalidFieldException("modelSafetensors", e.getMessage());
             }
@@ -115,13 +117,7 @@ public final class Coordinator implements AutoCloseable {
             throw new InvalidFieldException("modelSafetensors", "this coordinator has no training data (" + config.dataDir()
                     + "): upload a model");
         }
-        byte[] json;
-        try {
-            json = JSON.writeValueAsBytes(spec);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        transport.appendJobEvent(id, 0, new JobSubmitted("application/json", json));
+        transport.appendJobEvent(id, 0, new JobSubmitted("application/json", JobLogRecord.write(spec)));
         Entry e = new Entry();
         e.spec = spec;
         jobs.put(id, e);
@@ -172,7 +168,7 @@ public final class Coordinator implements AutoCloseable {
                 JobRunner.Progress pr = r.progress();
                 p = new JobViews.ProgressView(pr.round(), pr.selected(), pr.replied(), pr.deadlineMs());
             }
-            return Optional.of(new JobViews.JobView(id, e.state.name(), e.reason, e.spec, p, rounds, deps));
+            return Optional.of(new JobViews.JobView(id, e.state.name(), e.reason, e.spec.toRequest(), p, rounds, deps));
         }
     }
 
@@ -262,7 +258,7 @@ public final class Coordinator implements AutoCloseable {
         if (event instanceof JobSubmitted s) {
             try {
                 Entry e = new Entry();
-                e.spec = JSON.readValue(s.spec(), JobSpec.class).upgraded();
+                e.spec = JobLogRecord.read(s.spec());
                 jobs.put(jobId, e);
             } catch (IOException ex) {
                 LOG.warn("job {}: unreadable spec in the log, skipped: {}", jobId, ex.getMessage());

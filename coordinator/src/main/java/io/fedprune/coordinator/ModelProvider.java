@@ -72,9 +72,9 @@ public class ModelProvider {
     String cacheKey(JobSpec spec) throws IOException {
         data();
         DenseConfig training = DenseConfig.DEFAULTS.withEpochs(Math.max(1, spec.pretrainEpochs()));
-        String key = String.join("\n", "arch=" + spec.arch(), "data=" + raw.sha256(), "training=" + training,
+        String key = String.join("\n", "arch=" + spec.arch().id(), "data=" + raw.sha256(), "training=" + training,
                 "epochs=" + spec.pretrainEpochs(), "samples=" + spec.pretrainSamples(), "seed=" + spec.seed());
-        return spec.arch() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        return spec.arch().id() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     /** The model of a job. */
@@ -87,14 +87,14 @@ public class ModelProvider {
      * {@link java.util.concurrent.CancellationException}.
      */
     public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) throws IOException {
-        if (spec.modelBlob() != null) return fromSafetensors(spec.modelArch(), blobs.apply(spec.modelBlob()));
+        if (spec.modelBlob() != null) return fromSafetensors(spec.arch(), blobs.apply(spec.modelBlob()));
         Path cache = cacheDir.resolve(cacheKey(spec) + ".model");
         if (Files.exists(cache)) return ModelFile.read(cache);
         Dataset train = data().train();
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
-        Model model = Model.init(spec.modelArch(), spec.seed());
+        Model model = Model.init(spec.arch(), spec.seed());
         if (spec.pretrainEpochs() > 0) {
-            LOG.info("pretraining {} for {} epochs on {} images", spec.arch(), spec.pretrainEpochs(), train.n());
+            LOG.info("pretraining {} for {} epochs on {} images", spec.arch().id(), spec.pretrainEpochs(), train.n());
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
                     p -> {
                         if (cancelled.getAsBoolean())

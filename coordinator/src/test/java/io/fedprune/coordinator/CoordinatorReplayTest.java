@@ -1,5 +1,7 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.coordinator.job.JobLogRecord;
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.coordinator.round.JobRunner;
@@ -104,7 +106,7 @@ class CoordinatorReplayTest {
     }
 
     static JobSubmitted submitted(String id) throws Exception {
-        return new JobSubmitted("application/json", Coordinator.JSON.writeValueAsBytes(FederatedRoundsIT.spec(3).validated(id)));
+        return new JobSubmitted("application/json", JobLogRecord.write(FederatedRoundsIT.spec(3).validate(id)));
     }
 
     @Test
@@ -189,8 +191,8 @@ class CoordinatorReplayTest {
         Coordinator c = new Coordinator(CoordinatorConfig.defaults().withDataDir(TestData.mnistMini().toString())
                 .withWorkDir(work.toString()), t, models, System::currentTimeMillis);
         // 1000 epochs of pretraining: many minutes unless the cancel stops it
-        JobSpec spec = new JobSpec(null, "lenet300", 1000, 0, null, null, null, List.of(0.1, 0.25), 0.25, 3, 0, 1.0, 180_000L,
-                1, 0.1, 64, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", "RANK", "SQRT_SAMPLES", 0.1, "NONE", 1.0, 7L);
+        JobRequest spec = FederatedRoundsIT.spec(3).validate("r").toBuilder().pretrainEpochs(1000).roundDeadlineMs(180_000L)
+                .build("r").toRequest();
         String id = c.submit(spec).id();
         assertTrue(pretraining.await(60, java.util.concurrent.TimeUnit.SECONDS));
         assertTrue(c.cancel(id));

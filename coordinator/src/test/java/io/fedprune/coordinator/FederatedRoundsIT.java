@@ -5,6 +5,7 @@ import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.data.Mnist;
@@ -20,6 +21,7 @@ import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
+import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -67,13 +69,14 @@ class FederatedRoundsIT {
         broker.close();
     }
 
-    static JobSpec spec(int rounds) {
+    static JobRequest spec(int rounds) {
         return spec(rounds, "FLOAT32");
     }
 
-    static JobSpec spec(int rounds, String encoding) {
-        return new JobSpec(null, "lenet300", 3, 0, null, null, null, List.of(0.1, 0.25), 0.25, rounds, 0, 1.0, 1_800_000L,
-                1, 0.1, 64, 5.0, 0.5, 1e-3, 1.0, encoding, "RANK", "SQRT_SAMPLES", 0.1, "NONE", 1.0, 7L);
+    /** The IT's job: 3 pretraining epochs, tiers 10% and 25%, a round deadline a busy machine cannot reach, seed 7. */
+    static JobRequest spec(int rounds, String encoding) {
+        return JobSpec.builder().pretrainEpochs(3).tiers(List.of(0.1, 0.25)).rounds(rounds).roundDeadlineMs(1_800_000L)
+                .learningRate(0.1).batchSize(64).updateEncoding(TensorEncoding.valueOf(encoding)).seed(7).build("it").toRequest();
     }
 
     static CoordinatorConfig config(String prefix) {

@@ -17,11 +17,13 @@ import io.fedprune.deploy.report.ReportWriter;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Masks;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
 import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.model.DppResult;
 import io.fedprune.model.DppTrainer;
 import io.fedprune.model.Layer;
-import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Network;
@@ -29,6 +31,7 @@ import io.fedprune.model.ProgressListener;
 import io.fedprune.model.TrainConfig;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeploymentAck;
+import io.fedprune.wire.TensorEncoding;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -87,7 +90,7 @@ public final class Demo {
         });
         say("dense %s: pretraining %d epochs on %d images (cached under %s after the first run) ...", arch.id(),
                 cfg.pretrainEpochs(), train.n(), coordWork.resolve("models"));
-        Model dense = models.model(spec.validated("demo"));
+        Model dense = models.model(spec);
         long pretrainMs = System.currentTimeMillis() - tp;
         double denseAcc = Network.of(dense).evaluate(test).accuracy();
         say("dense %s: test accuracy %.2f%% (%.1f s)", arch.id(), 100 * denseAcc, pretrainMs / 1e3);
@@ -143,16 +146,20 @@ public final class Demo {
         }
     }
 
+    /** The demo's job: the demo's settings, every other field at its {@code JobSpec.DEFAULT_*}. */
     private JobSpec jobSpec(ModelArch arch) {
         Granularity g = Granularity.valueOf(cfg.granularity());   // DemoConfig upper-cases it
         List<JobSpec.LayerPlan> layers = new ArrayList<>();
         for (Layer l : arch.layers()) {
             Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);
-            layers.add(new JobSpec.LayerPlan(l.name(), lg.name()));
+            layers.add(new JobSpec.LayerPlan(l.name(), lg));
         }
-        return new JobSpec(null, arch.id(), cfg.pretrainEpochs(), cfg.trainSamples(), null, null, layers, cfg.tiers(),
-                MaskSpecs.OUTPUT_MIN_KEEP, cfg.rounds(), 0, 1.0, cfg.deadlineMs(), cfg.localEpochs(), cfg.learningRate(), 128, 5.0, 0.5, 1e-3, 1.0,
-                cfg.encoding(), cfg.fusion(), cfg.weighting(), 0.1, cfg.serverOptimizer(), 1.0, cfg.seed());
+        return JobSpec.builder().arch(arch).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
+                .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
+                .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate())
+                .updateEncoding(TensorEncoding.valueOf(cfg.encoding())).fusion(Fusion.valueOf(cfg.fusion()))
+                .weighting(Weighting.valueOf(cfg.weighting())).serverOptimizer(ServerOptimizer.Kind.valueOf(cfg.serverOptimizer()))
+                .seed(cfg.seed()).build("demo");
     }
 
     /** Adds the fleet: device i holds Dirichlet share i of the training images and the same label mix of the test images, budget round-robin. */
@@ -194,7 +201,7 @@ public final class Demo {
                               Dataset train, Dataset test, Map<String, Double> budgets, String brokerInfo, long t0,
                               long startupMs, long pretrainMs) throws Exception {
         long tj = System.currentTimeMillis();
-        String jobId = c.submit(spec).id();
+        String jobId = c.submit(spec.toRequest()).id();
         say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s", jobId, arch.id(), cfg.rounds(), tierList(), cfg.fusion(),
                 cfg.weighting());
         Map<Integer, Long> trainSumByRound = new HashMap<>();
@@ -304,7 +311,7 @@ public final class Demo {
     private List<DemoReport.Baseline> baselines(ModelArch arch, JobSpec spec, Model dense, Dataset train, Dataset test) {
         List<DemoReport.Baseline> out = new ArrayList<>();
         if (cfg.baselineEpochs() == 0) return out;
-        JobSpec s = spec.validated("demo");
+        JobSpec s = spec;
         for (double keep : cfg.tiers()) {
             List<MaskSpec> specs = s.maskSpecs(keep);
             long t = System.currentTimeMillis();

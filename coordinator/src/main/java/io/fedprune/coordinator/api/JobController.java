@@ -1,6 +1,7 @@
 package io.fedprune.coordinator.api;
 
 import io.fedprune.coordinator.Coordinator;
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.micronaut.http.HttpResponse;
@@ -44,11 +45,11 @@ public class JobController {
     @Post
     @Status(HttpStatus.CREATED)
     @Operation(operationId = "createJob", summary = "Create a job",
-            description = "Starts a federated pruning job; every field is optional (defaults in JobSpec).")
+            description = "Starts a federated pruning job; every field is optional (defaults in JobSpec.DEFAULT_*).")
     @ApiResponse(responseCode = "201", description = "The job, started", content = @Content(schema = @Schema(implementation = JobViews.JobView.class)))
     @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public HttpResponse<JobViews.JobView> create(@Body JobSpec spec) {
-        return HttpResponse.created(coordinator.submit(spec == null ? JobSpec.defaults() : spec));
+    public HttpResponse<JobViews.JobView> create(@Body JobRequest spec) {
+        return HttpResponse.created(coordinator.submit(spec == null ? JobRequest.empty() : spec));
     }
 
     @Get

@@ -15,7 +15,7 @@ public final class JobViews {
     }
 
     /** A job: its spec, state, live progress and every round's result. */
-    public record JobView(String id, String state, String reason, JobSpec spec, ProgressView progress,
+    public record JobView(String id, String state, String reason, JobRequest spec, ProgressView progress,
                           List<RoundView> rounds, List<DeploymentView> deployments) {
     }
 

@@ -63,7 +63,7 @@ public final class DeviceSelector {
     public Optional<int[]> deviceK(DeviceProfile p) {
         if (p.sampleCount() < 1) return Optional.empty();
         if (p.capabilities().stream().anyMatch(c -> c.startsWith("model:"))
-                && !p.capabilities().contains("model:" + spec.arch())) return Optional.empty();
+                && !p.capabilities().contains("model:" + spec.arch().id())) return Optional.empty();
         Budget b = p.budget();
         List<MaskSpec> byKeep = b.keep() > 0 ? spec.maskSpecs(b.keep()) : null;
         int[] k = new int[baseSpecs.size()];

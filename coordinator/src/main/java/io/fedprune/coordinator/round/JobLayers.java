@@ -29,7 +29,7 @@ public record JobLayers(List<MaskSpec> base) {
         List<MaskSpec> out = new ArrayList<>();
         for (JobSpec.LayerPlan p : spec.layers()) {
             Layer l = model.arch().layer(p.layer());
-            out.add(MaskSpec.ofK(p.layer(), Granularity.valueOf(p.granularity()), l.weightShape(), 1));
+            out.add(MaskSpec.ofK(p.layer(), p.granularity(), l.weightShape(), 1));
         }
         return new JobLayers(out);
     }

@@ -62,9 +62,9 @@ public final class PruningStrategy {
         this.model = model;
         this.layers = layers;
         this.evaluator = evaluator;
-        this.weighting = Weighting.valueOf(spec.weighting());
+        this.weighting = spec.weighting();
         this.temperature = new TemperatureSchedule(spec.temperatureStart(), spec.temperatureEnd());
-        this.optimizer = new ServerOptimizer(new ServerOptimizer.Config(ServerOptimizer.Kind.valueOf(spec.serverOptimizer()),
+        this.optimizer = new ServerOptimizer(new ServerOptimizer.Config(spec.serverOptimizer(),
                 spec.serverLearningRate(), 0.9, 0.99, 1e-3), layers.shapes());
     }
 
@@ -80,11 +80,11 @@ public final class PruningStrategy {
                                      BlobRef globalLogits, long deadline) {
         List<DeviceAssignment> assignments = new ArrayList<>();
         selected.forEach((id, k) -> assignments.add(new DeviceAssignment(id, layers.layerSpecs(k))));
-        TensorEncoding enc = TensorEncoding.valueOf(spec.updateEncoding());
+        TensorEncoding enc = spec.updateEncoding();
         TrainingConfig cfg = new TrainingConfig(spec.localEpochs(), spec.learningRate(), spec.batchSize(),
                 temperature.roundStart(round, spec.rounds()), temperature.roundEnd(round, spec.rounds()),
                 spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0);
-        return new RoundStart(spec.arch(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
+        return new RoundStart(spec.arch().id(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
     }
 
     /** How many replies end a round early: ceil(quorum x selected). */
@@ -94,13 +94,13 @@ public final class PruningStrategy {
 
     /** Starts folding one round's updates; the devices in {@code similaritySample} keep their masks for the metrics. */
     public Fold begin(Set<String> similaritySample) {
-        return new Fold(new FusionConfig(masks() ? Fusion.MEAN : Fusion.valueOf(spec.fusion()), spec.trimFraction(), 1.0,
+        return new Fold(new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0,
                 ServerOptimizer.Config.none()).strategy().begin(layers.shapes()), similaritySample);
     }
 
     /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
     private boolean masks() {
-        return TensorEncoding.valueOf(spec.updateEncoding()) == TensorEncoding.MASK;
+        return spec.updateEncoding() == TensorEncoding.MASK;
     }
 
     /** One round's accepted updates, folded in as they arrive. Not thread-safe. */

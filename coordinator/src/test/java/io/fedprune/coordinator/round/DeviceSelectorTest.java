@@ -20,8 +20,7 @@ class DeviceSelectorTest {
     private static final Model MODEL = Model.init(ModelArch.LENET300, 1);
 
     private static DeviceSelector selector(int devicesPerRound) {
-        JobSpec spec = new JobSpec(null, "lenet300", 0, null, null, null, null, null, null, null, devicesPerRound, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null).validated("j");
+        JobSpec spec = JobSpec.builder().pretrainEpochs(0).devicesPerRound(devicesPerRound).build("j");
         return new DeviceSelector(spec, JobLayers.of(spec, MODEL).base());
     }
 

@@ -19,9 +19,8 @@ class JobLayersTest {
     @Test
     void layersShapesAndWireSpecsFollowTheJobsPlan() {
         // conv2 [50, 20, 5, 5] at KERNEL: 50 groups of 20 kernels; fc2 [10, 500] at WEIGHT: 10 groups of 500
-        JobSpec spec = new JobSpec(null, "lenet5", 0, null, null, null,
-                List.of(new JobSpec.LayerPlan("conv2", "KERNEL"), new JobSpec.LayerPlan("fc2", "WEIGHT")), null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null).validated("j");
+        JobSpec spec = JobSpec.builder().arch(ModelArch.LENET5).pretrainEpochs(0).layers(List.of(
+                new JobSpec.LayerPlan("conv2", io.fedprune.dpp.Granularity.KERNEL), new JobSpec.LayerPlan("fc2", io.fedprune.dpp.Granularity.WEIGHT))).build("j");
         JobLayers layers = JobLayers.of(spec, MODEL);
         assertEquals(List.of(new LayerShape("conv2", 50, 20), new LayerShape("fc2", 10, 500)), layers.shapes());
         assertEquals(List.of(new LayerSpec("conv2", Granularity.KERNEL, 20, 3), new LayerSpec("fc2", Granularity.WEIGHT, 500, 125)),

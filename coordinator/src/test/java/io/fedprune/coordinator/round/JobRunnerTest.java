@@ -4,6 +4,8 @@ import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.JobSpec;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.Weighting;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Tensor;
@@ -41,8 +43,9 @@ class JobRunnerTest {
     private static final Map<String, Integer> SAMPLES = Map.of("d1", 100, "d2", 300, "d3", 600);
 
     private static JobSpec spec(String fusion, String weighting, int rounds) {
-        return new JobSpec(null, "lenet300", 0, 0, null, null, null, List.of(0.05, 0.1, 0.25), 0.25, rounds, 0, 1.0,
-                60_000L, 1, 0.1, 128, 5.0, 0.5, 1e-3, 1.0, "FLOAT32", fusion, weighting, 0.1, "NONE", 1.0, 42L).validated("job-t");
+        JobSpec.Builder b = JobSpec.builder().pretrainEpochs(0).rounds(rounds).roundDeadlineMs(60_000L).learningRate(0.1)
+                .fusion(Fusion.valueOf(fusion)).seed(42L);
+        return (weighting == null ? b : b.weighting(Weighting.valueOf(weighting))).build("job-t");
     }
 
     /** What the runner reported. */
@@ -240,8 +243,7 @@ class JobRunnerTest {
     void aRoundWithoutEligibleDevicesFailsTheJobAfterTheDeadline() throws Exception {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
-        JobSpec spec = new JobSpec(null, null, 0, null, null, null, null, null, null, 1, null, null, 300L, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null).validated("job-empty");
+        JobSpec spec = JobSpec.builder().pretrainEpochs(0).rounds(1).roundDeadlineMs(300L).build("job-empty");
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), new FleetRegistry(1000),
                 transport, Evaluator.none(), rec, System::currentTimeMillis, null);
         runner.run();

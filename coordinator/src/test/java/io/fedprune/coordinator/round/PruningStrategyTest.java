@@ -31,9 +31,9 @@ class PruningStrategyTest {
     private static final BlobRef LOGITS_REF = new BlobRef("logits", "0".repeat(64), 1, 1, "");
 
     private static JobSpec spec(String encoding) {
-        return new JobSpec(null, "lenet300", 0, null, null, null, List.of(new JobSpec.LayerPlan("fc3", "WEIGHT")),
-                List.of(0.5, 0.25), null, 5, null, 0.5, null, null, null, null, null, null, null, null, encoding, "MEAN",
-                "EQUAL", null, null, null, null).validated("j");
+        return JobSpec.builder().pretrainEpochs(0).layers(List.of(new JobSpec.LayerPlan("fc3", io.fedprune.dpp.Granularity.WEIGHT)))
+                .tiers(List.of(0.5, 0.25)).rounds(5).quorum(0.5).updateEncoding(TensorEncoding.valueOf(encoding))
+                .fusion(io.fedprune.fuse.Fusion.MEAN).weighting(io.fedprune.fuse.Weighting.EQUAL).build("j");
     }
 
     private static PruningStrategy strategy(String encoding) {

@@ -1,0 +1,59 @@
+package io.fedprune.coordinator.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+
+/**
+ * The job spec as the job log ({@code fedprune.jobs}, a {@code JobSubmitted} event) holds it: a JSON object with
+ * {@code "version": 1} followed by the fields of {@link JobRequest}, every one set except {@code modelSafetensors}
+ * (the model bytes are never logged; {@code modelBlob} points at them, and is absent without an upload).
+ *
+ * <p>Versions read: 1, and 0 (no {@code version} field: logs written before it existed), whose specs ran with
+ * sample-count weighting when they have no {@code weighting} field. A newer version is refused, not guessed at.
+ * The golden files under {@code src/test/resources/job-log/} pin both.
+ */
+public final class JobLogRecord {
+    /** The version written. */
+    public static final int VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    private JobLogRecord() {
+    }
+
+    /** The record of a spec. */
+    public static byte[] write(JobSpec spec) {
+        ObjectNode node = JSON.createObjectNode().put("version", VERSION);
+        node.setAll((ObjectNode) JSON.valueToTree(spec.toRequest()));
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The spec of a record.
+     *
+     * @throws IOException if it is not JSON, of a newer version, or its spec is not valid
+     */
+    public static JobSpec read(byte[] record) throws IOException {
+        ObjectNode node = (ObjectNode) JSON.readTree(record);
+        int version = node.path("version").asInt(0);
+        if (version > VERSION) throw new IOException("job log record version " + version + " is newer than this reader (" + VERSION + ")");
+        node.remove("version");
+        JobRequest r = JSON.treeToValue(node, JobRequest.class);
+        if (version == 0 && r.weighting() == null) node.put("weighting", "SAMPLES");
+        try {
+            return JSON.treeToValue(node, JobRequest.class).validate(r.id());
+        } catch (InvalidFieldException e) {
+            throw new IOException("invalid job spec in the log: " + e.getMessage(), e);
+        }
+    }
+}

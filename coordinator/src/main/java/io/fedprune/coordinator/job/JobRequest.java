@@ -1,0 +1,139 @@
+package io.fedprune.coordinator.job;
+
+import io.fedprune.dpp.Granularity;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
+import io.fedprune.model.ModelArch;
+import io.fedprune.wire.TensorEncoding;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The body of {@code POST /jobs} as sent: every field may be omitted (null); {@link #validate} fills in the defaults
+ * ({@link JobSpec}'s {@code DEFAULT_*}) and checks every field, giving the typed {@link JobSpec}. Enum fields are
+ * case-insensitive names. The same shape (with every field set) is what the REST API shows as a job's spec and what
+ * the job log holds ({@link JobLogRecord}).
+ *
+ * @param id                  job id; assigned by the coordinator (a request's value is ignored)
+ * @param arch                built-in architecture: {@code lenet300} or {@code lenet5}
+ * @param pretrainEpochs      epochs of dense training on the coordinator's data when no model is uploaded
+ * @param pretrainSamples     training images used for that (0 = all)
+ * @param modelSafetensors    an uploaded model instead: safetensors bytes, base64, with {@code <layer>.weight} and
+ *                            {@code <layer>.bias} for every layer of {@code arch}; stored as a blob, never logged
+ * @param modelBlob           where the uploaded model was stored (set by the coordinator)
+ * @param layers              layers to prune and their granularity; default every layer of the arch at WEIGHT
+ * @param tiers               budget tiers as keep ratios in (0, 1]
+ * @param outputMinKeep       the output layer keeps at least this fraction, in [0, 1]
+ * @param rounds              rounds, >= 1
+ * @param devicesPerRound     devices selected per round (0 = every eligible device)
+ * @param quorum              fraction of the selected devices whose updates end a round early, in (0, 1]
+ * @param roundDeadlineMs     a round ends at the latest this long after its start, >= 100
+ * @param localEpochs         passes over the local data per round, >= 1
+ * @param learningRate        Adam learning rate of the logits (reset every round on the device)
+ * @param batchSize           >= 1
+ * @param temperatureStart    T0 of the linear temperature schedule over the whole job
+ * @param temperatureEnd      T1
+ * @param entropyWeight       entropy regulariser weight, >= 0
+ * @param gumbelScale         Gumbel noise scale, >= 0
+ * @param updateEncoding      FLOAT32, FLOAT16 or INT8
+ * @param fusion              RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
+ * @param weighting           a device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count),
+ *                            SAMPLES (its sample count, as FedAvg) or EQUAL (one vote per device)
+ * @param trimFraction        TRIMMED_MEAN's trim fraction, in [0, 0.5)
+ * @param serverOptimizer     NONE, MOMENTUM or ADAM
+ * @param serverLearningRate  the server optimiser's learning rate
+ * @param seed                job seed (device selection, rounds, pretraining)
+ */
+public record JobRequest(String id, String arch, Integer pretrainEpochs, Integer pretrainSamples, String modelSafetensors,
+                         String modelBlob, List<LayerPlan> layers, List<Double> tiers, Double outputMinKeep, Integer rounds,
+                         Integer devicesPerRound, Double quorum, Long roundDeadlineMs, Integer localEpochs, Double learningRate,
+                         Integer batchSize, Double temperatureStart, Double temperatureEnd, Double entropyWeight,
+                         Double gumbelScale, String updateEncoding, String fusion, String weighting, Double trimFraction,
+                         String serverOptimizer, Double serverLearningRate, Long seed) {
+
+    /**
+     * One prunable layer as sent.
+     *
+     * @param layer       layer name, e.g. {@code fc1}
+     * @param granularity WEIGHT (default), KERNEL (convolutions) or FILTER
+     */
+    public record LayerPlan(String layer, String granularity) {
+    }
+
+    /** A request with every field omitted: the defaults. */
+    public static JobRequest empty() {
+        return new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * This request with the defaults filled in and every field checked.
+     *
+     * @param jobId the id to give the job
+     * @throws InvalidFieldException naming the first bad field
+     */
+    public JobSpec validate(String jobId) {
+        if (modelSafetensors != null && modelSafetensors.isBlank())
+            throw new InvalidFieldException("modelSafetensors", "must not be blank");
+        JobSpec.Builder b = JobSpec.builder().arch(parseArch());
+        if (layers != null && !layers.isEmpty()) {
+            List<JobSpec.LayerPlan> ls = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                LayerPlan p = layers.get(i) == null ? new LayerPlan(null, null) : layers.get(i);
+                Granularity g = p.granularity() == null ? JobSpec.DEFAULT_GRANULARITY
+                        : parse("layers[" + i + "].granularity", p.granularity(), JobSpec.GRANULARITIES.toArray(new Granularity[0]));
+                ls.add(new JobSpec.LayerPlan(p.layer(), g));
+            }
+            b.layers(ls);
+        }
+        if (tiers != null && !tiers.isEmpty()) {
+            for (int i = 0; i < tiers.size(); i++)
+                if (tiers.get(i) == null) throw new InvalidFieldException("tiers[" + i + "]", "keep must be in (0, 1], was null");
+            b.tiers(tiers);
+        }
+        if (pretrainEpochs != null) b.pretrainEpochs(pretrainEpochs);
+        if (pretrainSamples != null) b.pretrainSamples(pretrainSamples);
+        if (modelBlob != null) b.modelBlob(modelBlob);
+        if (outputMinKeep != null) b.outputMinKeep(outputMinKeep);
+        if (rounds != null) b.rounds(rounds);
+        if (devicesPerRound != null) b.devicesPerRound(devicesPerRound);
+        if (quorum != null) b.quorum(quorum);
+        if (roundDeadlineMs != null) b.roundDeadlineMs(roundDeadlineMs);
+        if (localEpochs != null) b.localEpochs(localEpochs);
+        if (learningRate != null) b.learningRate(learningRate);
+        if (batchSize != null) b.batchSize(batchSize);
+        if (temperatureStart != null) b.temperatureStart(temperatureStart);
+        if (temperatureEnd != null) b.temperatureEnd(temperatureEnd);
+        if (entropyWeight != null) b.entropyWeight(entropyWeight);
+        if (gumbelScale != null) b.gumbelScale(gumbelScale);
+        if (updateEncoding != null) b.updateEncoding(parse("updateEncoding", updateEncoding, TensorEncoding.values()));
+        if (fusion != null) b.fusion(parse("fusion", fusion, Fusion.values()));
+        if (weighting != null) b.weighting(parse("weighting", weighting, Weighting.values()));
+        if (trimFraction != null) b.trimFraction(trimFraction);
+        if (serverOptimizer != null) b.serverOptimizer(parse("serverOptimizer", serverOptimizer, ServerOptimizer.Kind.values()));
+        if (serverLearningRate != null) b.serverLearningRate(serverLearningRate);
+        if (seed != null) b.seed(seed);
+        return b.build(jobId);
+    }
+
+    private ModelArch parseArch() {
+        if (arch == null) return JobSpec.DEFAULT_ARCH;
+        try {
+            return ModelArch.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException("arch", "unknown architecture '" + arch + "' (lenet300, lenet5)");
+        }
+    }
+
+    /** The constant named {@code value} (case-insensitive), or an error naming the field and the allowed names. */
+    static <E extends Enum<E>> E parse(String field, String value, E[] allowed) {
+        String u = value.toUpperCase(Locale.ROOT);
+        for (E e : allowed) if (e.name().equals(u)) return e;
+        throw new InvalidFieldException(field, "must be one of " + Arrays.stream(allowed).map(Enum::name).sorted().toList()
+                + ", was '" + value + "'");
+    }
+}

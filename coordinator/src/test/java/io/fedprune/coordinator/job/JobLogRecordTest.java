@@ -1,0 +1,59 @@
+package io.fedprune.coordinator.job;
+
+import io.fedprune.dpp.Granularity;
+import io.fedprune.fuse.Weighting;
+import io.fedprune.wire.TensorEncoding;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The job log's spec record against golden files: what version 1 writes, and what older logs read as. */
+class JobLogRecordTest {
+    private static byte[] golden(String name) throws IOException {
+        try (InputStream in = JobLogRecordTest.class.getResourceAsStream("/job-log/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static final JobSpec SPEC = JobSpec.builder()
+            .layers(List.of(new JobSpec.LayerPlan("fc1", Granularity.WEIGHT), new JobSpec.LayerPlan("fc2", Granularity.FILTER),
+                    new JobSpec.LayerPlan("fc3", Granularity.WEIGHT)))
+            .updateEncoding(TensorEncoding.INT8).build("job-1");
+
+    @Test
+    void version1IsWrittenExactlyAsTheGoldenFile() throws IOException {
+        assertEquals(new String(golden("v1.json"), StandardCharsets.UTF_8), new String(JobLogRecord.write(SPEC), StandardCharsets.UTF_8));
+        assertEquals(SPEC, JobLogRecord.read(golden("v1.json")));
+    }
+
+    @Test
+    void anUploadedModelIsLoggedAsItsBlobNeverItsBytes() throws IOException {
+        JobSpec withBlob = SPEC.withModelBlob("{\"blobId\":\"b1\"}");
+        String json = new String(JobLogRecord.write(withBlob), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"modelBlob\":\"{\\\"blobId\\\":\\\"b1\\\"}\""), json);
+        assertFalse(json.contains("modelSafetensors"), json);
+        assertEquals(withBlob, JobLogRecord.read(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aLogWrittenBeforeVersionsAndWeightingReadsWithSampleCountWeighting() throws IOException {
+        JobSpec old = JobLogRecord.read(golden("v0-before-weighting.json"));
+        assertEquals(Weighting.SAMPLES, old.weighting());
+        assertEquals("job-0", old.id());
+        assertEquals(3L, old.seed());
+        assertEquals(JobSpec.builder().weighting(Weighting.SAMPLES).seed(3).build("job-0"), old);
+    }
+
+    @Test
+    void aNewerVersionOrAnInvalidSpecIsRefused() {
+        byte[] v2 = "{\"version\":2,\"id\":\"j\"}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(v2)).getMessage().contains("version 2"));
+        byte[] bad = "{\"version\":1,\"id\":\"j\",\"rounds\":0}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(bad)).getMessage().contains("rounds"));
+    }
+}
