@@ -14,8 +14,6 @@ import io.fedprune.wire.Deployment;
 import io.fedprune.wire.EncodedTensor;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.JobEvent;
-import io.fedprune.wire.JobStatus;
-import io.fedprune.wire.JobSubmitted;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.Rejection;
 import io.fedprune.wire.RoundStart;
@@ -99,7 +97,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
 
     @Override
     public void appendJobEvent(String jobId, int round, JobEvent event) {
-        String key = jobId + "/" + (event instanceof JobSubmitted ? "submitted" : event instanceof JobStatus ? "status" : "round-" + round);
+        String key = JobEvent.key(jobId, round, event);
         publisher.publish(Topic.JOBS, key, Envelope.of(jobId, round, SENDER, event)).join();
     }
 
