@@ -1,5 +1,6 @@
 package io.fedprune.coordinator.round;
 
+import io.fedprune.coordinator.fleet.DeviceRecord;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.dpp.Seeds;
@@ -142,7 +143,9 @@ public final class JobRunner implements Runnable {
         transport.publishRoundStart(spec.id(), round, strategy.configureRound(round, seed, selected, modelRef, logitsRef, deadline));
         int quorum = strategy.quorum(selected.size());
         LOG.info("job {} round {}: {} devices selected, quorum {}", spec.id(), round, selected.size(), quorum);
-        UpdateValidator validator = new UpdateValidator(round, deadline, selected, layers);
+        Map<String, Long> registered = new java.util.HashMap<>();
+        for (DeviceRecord d : fleet.all()) registered.put(d.profile().deviceId(), d.profile().sampleCount());
+        UpdateValidator validator = new UpdateValidator(round, deadline, selected, layers, registered);
         PruningStrategy.Fold fold = strategy.begin(DeviceSelector.sample(selected.keySet(), seed, PruningStrategy.SIMILARITY_SAMPLE));
         RoundTally tally = new RoundTally();
         progress = new Progress(round, selected.size(), 0, deadline);

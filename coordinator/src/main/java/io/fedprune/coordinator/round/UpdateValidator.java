@@ -15,8 +15,11 @@ import java.util.Set;
 
 /**
  * Checks the updates of one round, in this order: late (another round, or after the deadline), undecodable, from a
- * device that was not selected, a second one from the same device, a k that differs from the assignment, a sample
- * count below 1, missing or mis-shaped logits, non-finite logits. The first failing check is the verdict.
+ * device that was not selected, a second one from the same device, a k that differs from the assignment, a base
+ * round other than the previous round (an earlier update re-wrapped), a sample count below 1, missing logits or logits
+ * of another shape (the element count is not enough: a transposed layer has the same count), non-finite logits. The
+ * first failing check is the verdict. A self-reported sample count above the one the device registered is capped at
+ * the registered one.
  */
 public final class UpdateValidator {
 
@@ -30,7 +33,7 @@ public final class UpdateValidator {
      * @param deviceId    the device
      * @param k           its assigned k per layer
      * @param logits      its logits per layer, in the job's layer order
-     * @param sampleCount the sample count it reported
+     * @param sampleCount the sample count it reported, capped at the one it registered
      */
     public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount) implements Verdict {
     }
@@ -51,6 +54,7 @@ public final class UpdateValidator {
     private final Map<String, int[]> selected;
     private final JobLayers layers;
     private final List<LayerShape> shapes;
+    private final Map<String, Long> registeredSamples;
     private final Set<String> accepted = new HashSet<>();
 
     /**
@@ -58,8 +62,10 @@ public final class UpdateValidator {
      * @param deadline its deadline (clock milliseconds)
      * @param selected the selected devices and their k per layer
      * @param layers   the job's layers
+     * @param registeredSamples the sample counts the devices registered (a device without one is not capped)
      */
-    public UpdateValidator(int round, long deadline, Map<String, int[]> selected, JobLayers layers) {
+    public UpdateValidator(int round, long deadline, Map<String, int[]> selected, JobLayers layers, Map<String, Long> registeredSamples) {
+        this.registeredSamples = Map.copyOf(registeredSamples);
         this.round = round;
         this.deadline = deadline;
         this.selected = selected;
@@ -81,6 +87,9 @@ public final class UpdateValidator {
         List<LayerSpec> used = u.update().kUsed(), assigned = layers.layerSpecs(k);
         if (!used.equals(assigned))
             return new Rejected(RejectReason.INVALID_FIELD, "k used " + used + " differs from the assignment " + assigned);
+        if (u.update().baseRound() != round - 1)
+            return new Rejected(RejectReason.INVALID_FIELD, "base round " + u.update().baseRound() + " is not round " + (round - 1)
+                    + ": not trained on this round's global logits");
         if (u.update().sampleCount() < 1) return new Rejected(RejectReason.INVALID_FIELD, "sample count must be >= 1");
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor t : u.logits()) byName.put(t.name(), t);
@@ -90,12 +99,16 @@ public final class UpdateValidator {
             if (t == null) return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: no logits for layer " + s.name());
             if (t.size() != s.size())
                 return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: layer " + s.name() + " has " + t.size() + " logits, expected " + s.size());
+            int[] expected = {s.groups(), s.n()};
+            if (!java.util.Arrays.equals(t.shape(), expected))
+                return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: layer " + s.name() + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", expected " + java.util.Arrays.toString(expected));
             float[] x = t.data();
             for (float v : x)
                 if (!Float.isFinite(v)) return new Rejected(RejectReason.NON_FINITE, "non-finite logits in layer " + s.name());
             logits.add(x);
         }
-        return new Accepted(id, k, logits, u.update().sampleCount());
+        return new Accepted(id, k, logits, Math.min(u.update().sampleCount(), registeredSamples.getOrDefault(id, Long.MAX_VALUE)));
     }
 
     /** Records that the device's update was folded in: a further one from it is a duplicate. */

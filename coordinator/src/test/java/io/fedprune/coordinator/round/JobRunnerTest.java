@@ -84,9 +84,10 @@ class JobRunnerTest {
         return out;
     }
 
-    private static Update update(String device, DeviceAssignment a, long samples) {
+    /** A device's update for {@code round}, trained on the previous round's global logits. */
+    private static Update update(String device, DeviceAssignment a, long samples, int round) {
         return new Update(device, a.layers(), new BlobRef("b-" + device, "0".repeat(64), 1, 1, ""), List.of(),
-                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), 0, 32, new byte[0]);
+                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), round - 1, 32, new byte[0]);
     }
 
     private record Run(Recorder rec, MemoryRoundTransport transport, List<List<Tensor>> sent) {
@@ -118,7 +119,7 @@ class JobRunnerTest {
             Map<String, DeviceAssignment> as = new HashMap<>();
             for (DeviceAssignment a : rs.assignments()) as.put(a.deviceId(), a);
             assertEquals(KEEP.keySet(), as.keySet());
-            if (inject && r == 2) runner.offer(ReceivedUpdate.of("job-t", 1, update("d1", as.get("d1"), 100), deviceLogits(global, "d1", 1), 10, null, new byte[0]));
+            if (inject && r == 2) runner.offer(ReceivedUpdate.of("job-t", 1, update("d1", as.get("d1"), 100, 1), deviceLogits(global, "d1", 1), 10, null, new byte[0]));
             for (String d : List.of("d1", "d2", "d3")) {
                 List<Tensor> logits = deviceLogits(global, d, r);
                 if (inject && r == 1 && d.equals("d2")) {
@@ -126,17 +127,17 @@ class JobRunnerTest {
                     float[] x = bad.get(0).data();
                     x[3] = Float.NaN;
                     bad.set(0, new Tensor(bad.get(0).name(), bad.get(0).shape(), x));
-                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), bad, 10, null, new byte[0]));
+                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d), r), bad, 10, null, new byte[0]));
                 }
                 if (inject && r == 1 && d.equals("d3")) {
-                    runner.offer(ReceivedUpdate.of("job-t", r, update("d9", as.get("d1"), 50), logits, 10, null, new byte[0]));
+                    runner.offer(ReceivedUpdate.of("job-t", r, update("d9", as.get("d1"), 50, r), logits, 10, null, new byte[0]));
                     runner.offer(ReceivedUpdate.failed("job-t", r, "d3", new Rejection(RejectReason.MALFORMED, "garbage"), 10, null, new byte[]{1, 2}));
                 }
-                runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), logits, 10, null, new byte[0]));
+                runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d), r), logits, 10, null, new byte[0]));
                 if (r == 1) sent.add(logits);
                 if (inject && r == 1 && d.equals("d1")) {
                     List<Tensor> other = deviceLogits(global, "d1", 99);
-                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d)), other, 10, null, new byte[0]));
+                    runner.offer(ReceivedUpdate.of("job-t", r, update(d, as.get(d), SAMPLES.get(d), r), other, 10, null, new byte[0]));
                 }
             }
         }

@@ -24,13 +24,32 @@ class UpdateValidatorTest {
     private static final long DEADLINE = 1_000;
 
     private static UpdateValidator validator() {
-        return new UpdateValidator(3, DEADLINE, Map.of("d1", new int[]{2}, "d2", new int[]{1}), LAYERS);
+        return new UpdateValidator(3, DEADLINE, Map.of("d1", new int[]{2}, "d2", new int[]{1}), LAYERS, Map.of("d1", 100L, "d2", 100L));
     }
 
     private static ReceivedUpdate update(int round, String device, int k, long samples, float... logits) {
+        return update(round, round - 1, device, k, samples, new int[]{2, logits.length / 2}, logits);
+    }
+
+    private static ReceivedUpdate update(int round, int baseRound, String device, int k, long samples, int[] shape, float... logits) {
         Update u = new Update(device, LAYERS.layerSpecs(new int[]{k}), new BlobRef("b", "0".repeat(64), 1, 1, ""), List.of(),
-                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), 0, 32, new byte[0]);
-        return ReceivedUpdate.of("j", round, u, List.of(new Tensor("a", new int[]{2, logits.length / 2}, logits)), 10, null, new byte[0]);
+                TensorEncoding.FLOAT32, samples, new LocalMetrics(1, 0.5, 0.5, 0.9, samples), new Timings(0, 5, 0, 0), baseRound, 32, new byte[0]);
+        return ReceivedUpdate.of("j", round, u, List.of(new Tensor("a", shape, logits)), 10, null, new byte[0]);
+    }
+
+    @Test
+    void hostileUpdatesThatDecodeAreRefusedOrCapped() {
+        // the right element count in the wrong (transposed) shape
+        var t = assertInstanceOf(UpdateValidator.Rejected.class, validator().check(update(3, 2, "d1", 2, 7, new int[]{3, 2}, 1, 2, 3, 4, 5, 6), 500));
+        assertEquals(RejectReason.SHAPE_MISMATCH, t.reason());
+        assertEquals("shape: layer a has shape [3, 2], expected [2, 3]", t.rejection().detail());
+        // an earlier round's update re-wrapped in this round's envelope
+        var b = assertInstanceOf(UpdateValidator.Rejected.class, validator().check(update(3, 0, "d1", 2, 7, new int[]{2, 3}, 1, 2, 3, 4, 5, 6), 500));
+        assertEquals(RejectReason.INVALID_FIELD, b.reason());
+        assertTrue(b.rejection().detail().startsWith("base round 0 is not round 2"), b.rejection().detail());
+        // a self-reported sample count of 1e9 weighs as the 100 the device registered
+        var a = assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 1_000_000_000L, 1, 2, 3, 4, 5, 6), 500));
+        assertEquals(100, a.sampleCount());
     }
 
     private static RejectReason reason(UpdateValidator.Verdict v) {
