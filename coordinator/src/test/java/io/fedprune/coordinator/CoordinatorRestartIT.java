@@ -11,8 +11,13 @@ import java.time.Duration;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /** The coordinator stops in the middle of a job; a new one rebuilds its state from fedprune.jobs and finishes it. */
+@Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class CoordinatorRestartIT {
     @BeforeAll
     static void start() throws Exception {

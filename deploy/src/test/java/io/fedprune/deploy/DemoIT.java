@@ -20,11 +20,16 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A reduced demo end to end, through the command-line entry point: embedded broker, coordinator, 4 agents with 3
  * budgets on the committed MNIST subset, 2 rounds, baselines; then the JSON report is checked.
  */
+@Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class DemoIT {
 
     @Test

@@ -46,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
 
 /**
  * An agent on a real (embedded) broker receives tiers as a coordinator publishes them: a good one is applied and acked
@@ -53,6 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * refused with the reason in the ack, and the agent keeps running the tier it applied before.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Tag("integration")
 class TierDeploymentIT {
     static final String JOB = "job-deploy";
     static EmbeddedBroker broker;

@@ -32,8 +32,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /** Bad records and failing handlers end up on the dead-letter topic with their reason; the loop goes on. */
+@Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class ConsumerLoopIT {
     static EmbeddedBroker broker;
     static KafkaClients clients;

@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A blob round trip through a real Apache Kafka broker in a container (image pinned by the parent pom's
@@ -20,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * engine runs.
  */
 @Testcontainers(disabledWithoutDocker = true)
+@Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class KafkaContainerIT {
     static KafkaContainer kafka;
 

@@ -20,8 +20,13 @@ import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /** The REST API over HTTP: the Micronaut application against an embedded broker. */
+@Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class CoordinatorApiIT {
     static EmbeddedBroker broker;
     static EmbeddedServer server;
