@@ -1,6 +1,10 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.coordinator.fleet.CoordinatorKey;
+import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.coordinator.round.KafkaRoundTransport;
+import io.fedprune.wire.MessageVerifier;
+import io.fedprune.wire.Signatures;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.ConsumerLoop;
 import io.fedprune.kafka.DeadLetters;
@@ -25,6 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +55,12 @@ public final class CoordinatorNode implements AutoCloseable {
     private final Publisher publisher;
     private final BlobReader reader;
     private final List<ConsumerLoop> loops = new ArrayList<>();
+    /** The coordinator's signing key pair, under the work directory. */
+    public static final String COORDINATOR_KEY_FILE = "coordinator-key.properties";
+    /** The devices' enrolled keys (also the operator's key list), under the work directory. */
+    public static final String DEVICE_KEYS_FILE = "device-keys.json";
+    private final KeyPair identity;
+    private final DeviceKeys deviceKeys;
 
     private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties) {
         KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
@@ -58,7 +70,14 @@ public final class CoordinatorNode implements AutoCloseable {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
         }
         WireCodec codec = WireCodec.standard();
-        publisher = new Publisher(clients.producer("coordinator"), topics, codec);
+        Path work = Path.of(config.workDir());
+        identity = CoordinatorKey.loadOrCreate(work.resolve(COORDINATOR_KEY_FILE));
+        deviceKeys = new DeviceKeys(work.resolve(DEVICE_KEYS_FILE));
+        // everything the coordinator sends is signed (blob chunks are pinned by the SHA-256 in the signed message)
+        publisher = new Publisher(clients.producer("coordinator"), topics, codec,
+                e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, identity.getPrivate()));
+        // every device message is checked before anything uses it: signed by the device's enrolled key, not replayed
+        MessageVerifier devicesSigned = new MessageVerifier(deviceKeys, 200_000);
         // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
         BlobReader.Config rc = BlobReader.Config.defaults();
         reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
@@ -75,7 +94,7 @@ public final class CoordinatorNode implements AutoCloseable {
                             if (env.body() instanceof DeviceHello h) coordinator.onDevice(h.profile(), DeviceState.IDLE, rec.timestamp());
                             else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state(), rec.timestamp());
                         })
-                .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).deadLetters(deadLetters).build().start());
+                .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).verify(devicesSigned).deadLetters(deadLetters).build().start());
         Consumer<byte[], byte[]> updates = clients.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
         updates.subscribe(List.of(topics.name(Topic.UPDATES)));
         // devices send updates and deployment acks on the updates topic, the only one (with devices and blobs) they may write
@@ -85,7 +104,7 @@ public final class CoordinatorNode implements AutoCloseable {
                             // the blob is fetched asynchronously: a slow or missing blob never holds up the next update
                             else transport.receive(env, rec.key(), rec.value()).thenAccept(this::handOver);
                         })
-                .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).deadLetters(deadLetters).build().start());
+                .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).verify(devicesSigned).deadLetters(deadLetters).build().start());
         if (config.resumeJobs()) coordinator.resume();
     }
 
@@ -112,6 +131,26 @@ public final class CoordinatorNode implements AutoCloseable {
 
     public Coordinator coordinator() {
         return coordinator;
+    }
+
+    /** The public key devices check round starts and deployments against. */
+    public PublicKey coordinatorKey() {
+        return identity.getPublic();
+    }
+
+    /** The devices' enrolled keys. */
+    public DeviceKeys deviceKeys() {
+        return deviceKeys;
+    }
+
+    /**
+     * Enrols {@code deviceId} with {@code key} on the operator's authority (an in-process fleet: the sandbox, tests),
+     * replacing any earlier key; returns the coordinator's public key. Devices outside this process enrol through the
+     * API with a one-time token, which never replaces a key.
+     */
+    public PublicKey enrol(String deviceId, PublicKey key) {
+        deviceKeys.enrol(deviceId, key, true);
+        return identity.getPublic();
     }
 
     public KafkaRoundTransport transport() {

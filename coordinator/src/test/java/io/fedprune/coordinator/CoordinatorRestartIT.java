@@ -32,7 +32,7 @@ class CoordinatorRestartIT {
     @Test
     void aRestartedCoordinatorContinuesTheJob() throws Exception {
         String prefix = "restart.";
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix)) {
+        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList())) {
             String jobId;
             try (CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
                 Coordinator c = first.coordinator();

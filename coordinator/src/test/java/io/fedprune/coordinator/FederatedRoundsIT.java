@@ -2,6 +2,9 @@ package io.fedprune.coordinator;
 
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
+import io.fedprune.agent.Enrolment;
+import io.fedprune.coordinator.fleet.CoordinatorKey;
+import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.agent.PartitionSpec;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
@@ -22,6 +25,9 @@ import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
 import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.WireCodec;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.Signatures;
+import io.fedprune.wire.Update;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -88,9 +94,20 @@ class FederatedRoundsIT {
                 .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
     }
 
-    /** Starts 4 agents on an IID split of the subset. */
-    static AgentHub agents(String prefix) {
-        AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500));
+    /**
+     * The operator's key list: enrols a device by writing its key into the work directory's key file, before the
+     * coordinator starts (it reads the file then), and returns the coordinator's key from its key file.
+     */
+    static Enrolment keyList() {
+        return (id, key) -> {
+            new DeviceKeys(work.resolve(CoordinatorNode.DEVICE_KEYS_FILE)).enrol(id, key, true);
+            return CoordinatorKey.loadOrCreate(work.resolve(CoordinatorNode.COORDINATOR_KEY_FILE)).getPublic();
+        };
+    }
+
+    /** Starts 4 agents on an IID split of the subset, enrolled through {@code enrolment}. */
+    static AgentHub agents(String prefix, Enrolment enrolment) {
+        AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500), enrolment);
         for (int i = 0; i < BUDGETS.length; i++) {
             PartitionSpec part = PartitionSpec.parse("iid:" + i + "/" + BUDGETS.length + ":3");
             hub.add(new Agent(new Agent.Settings("agent-" + i, Budget.ofKeep(BUDGETS[i]), part.apply(mini.train()),
@@ -107,14 +124,15 @@ class FederatedRoundsIT {
         KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
         Topics topics = Topics.defaults().withPrefix(prefix);
         try (CoordinatorNode node = CoordinatorNode.start(config(prefix));
-             AgentHub hub = agents(prefix);
-             ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100);
-             ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100)) {
+             AgentHub hub = agents(prefix, node::enrol);
+             ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100, node::enrol);
+             ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100, node::enrol)) {
             Coordinator c = node.coordinator();
             await().atMost(PATIENCE).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 6);
             List<RoundResult> results = new CopyOnWriteArrayList<>();
             c.onRound((job, r) -> results.add(r));
             String jobId = c.submit(spec(3)).id();
+            ProducerRecord<byte[], byte[]> previous = null;
             for (int r = 1; r <= 3; r++) {
                 ScriptedDevice.Round r1 = s1.nextRound(PATIENCE);
                 List<Tensor> g1 = s1.globalLogits(r1);
@@ -125,13 +143,20 @@ class FederatedRoundsIT {
                     s1.send(new ProducerRecord<>(topics.name(Topic.UPDATES), jobId.getBytes(StandardCharsets.UTF_8),
                             new byte[]{8, 1, 16, 4, 42, 42}));                                  // garbage record
                 }
+                if (inject && r == 2) flood(s1, r1, valid, previous);                             // 1,000 crafted updates
                 s1.send(valid);
-                if (inject && r == 1) s1.send(valid);                                             // duplicate
+                if (inject && r == 1) {
+                    s1.send(valid);                                                               // the same record again: replayed
+                    s1.send(s1.update(r1, g1, 100));                                              // a second update of the round: duplicate
+                }
+                previous = valid;
                 ScriptedDevice.Round r2 = s2.nextRound(PATIENCE);
                 s2.send(s2.update(r2, s2.globalLogits(r2), 100));
             }
             await().atMost(PATIENCE).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
             await().atMost(PATIENCE).until(() -> c.latestAcks(jobId).size() == BUDGETS.length);
+            if (inject) await().atMost(PATIENCE).until(() -> deadLetters(clients, topics).size() >= 1005);
+            else forgeDeployments(clients, topics, hub, jobId);
             List<List<Tensor>> fused = new ArrayList<>();
             for (RoundResult r : results) fused.add(node.transport().getTensors(r.fusedLogits()));
             Map<String, byte[]> artifacts = new HashMap<>();
@@ -143,7 +168,7 @@ class FederatedRoundsIT {
     @Test
     void maskUpdatesSendAtMostOneBitPerParameterAndFuseIntoKOfNTiers() throws Exception {
         String prefix = "mask.";
-        try (CoordinatorNode node = CoordinatorNode.start(config(prefix)); AgentHub hub = agents(prefix)) {
+        try (CoordinatorNode node = CoordinatorNode.start(config(prefix)); AgentHub hub = agents(prefix, node::enrol)) {
             Coordinator c = node.coordinator();
             await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == BUDGETS.length);
             String jobId = c.submit(spec(2, "MASK")).id();
@@ -158,6 +183,73 @@ class FederatedRoundsIT {
             }
             for (JobViews.TierView t : v.rounds().get(1).tiers()) assertTrue(t.accuracy() > 0.5, t.tier() + " accuracy " + t.accuracy());
         }
+    }
+
+    /**
+     * Publishes three forged deployments of the job's smallest tier under a new job id (right format: re-signed by
+     * another key, the coordinator's signature of the original kept, unsigned) and checks that the hub refused every
+     * one and that no agent applied any.
+     */
+    static void forgeDeployments(KafkaClients clients, Topics topics, AgentHub hub, String jobId) throws Exception {
+        WireCodec codec = WireCodec.standard();
+        Envelope real = null;
+        try (Consumer<byte[], byte[]> c = clients.assignedConsumer(topics.name(Topic.DEPLOYMENTS), "it-forger", KafkaClients.Start.BEGINNING)) {
+            while (real == null)
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)))
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals(jobId + "/keep-0.1")) real = codec.decode(r.value()).value();
+        }
+        long before = hub.refused();
+        String forgedJob = "forged-" + jobId;
+        Envelope forged = new Envelope(forgedJob, 0, java.util.UUID.randomUUID().toString(), real.sender(), real.timestampMs(), real.body());
+        try (var producer = clients.producer("it-forger")) {
+            for (Envelope e : List.of(Signatures.sign(forged, Signatures.generate().getPrivate()), forged.withSignature(real.signature()), forged))
+                producer.send(new ProducerRecord<>(topics.name(Topic.DEPLOYMENTS), (forgedJob + "/keep-0.1").getBytes(StandardCharsets.UTF_8), codec.encode(e))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> hub.refused() - before == 3);
+        for (Agent a : hub.agents().values()) assertTrue(a.applied(forgedJob).isEmpty(), a.id() + " applied a forged deployment");
+    }
+
+    /** How many records of each kind {@link #flood} sends: 1,000 in all. */
+    static final Map<RejectReason, Integer> FLOOD = Map.of(RejectReason.UNSIGNED, 200, RejectReason.UNKNOWN_KEY, 200,
+            RejectReason.BAD_SIGNATURE, 400, RejectReason.REPLAYED, 200);
+
+    /**
+     * Floods the updates topic with 1,000 well-formed updates for the running round, none of which may be used: 200
+     * unsigned, 200 signed by unknown devices, 200 of the device's own signed update with other logits put in, 200 in
+     * the selected device's name signed by another key, 100 replays of its update of the last round and 100 copies of
+     * this round's update.
+     */
+    static void flood(ScriptedDevice s, ScriptedDevice.Round round, ProducerRecord<byte[], byte[]> valid, ProducerRecord<byte[], byte[]> lastRound) {
+        WireCodec codec = WireCodec.standard();
+        Envelope signed = codec.decode(valid.value()).value();
+        Update u = (Update) signed.body();
+        // other logits: the global logits with one value changed, as a blob of their own
+        List<Tensor> other = new ArrayList<>(s.globalLogits(round));
+        float[] changed = other.get(0).data().clone();
+        changed[0] += 1f;
+        other.set(0, new Tensor(other.get(0).name(), other.get(0).shape(), changed));
+        Update tampered = new Update(u.deviceId(), u.kUsed(), ((Update) codec.decode(s.update(round, other, 100).value()).value().body()).logitsRef(),
+                List.of(), u.encoding(), u.sampleCount(), u.metrics(), u.timings(), u.baseRound(), u.bitsPerParameter(), new byte[0]);
+        java.security.KeyPair stranger = Signatures.generate();
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Envelope fresh = Envelope.of(signed.jobId(), signed.round(), s.id, u);
+            out.add(record(valid, codec.encode(fresh)));                                                          // unsigned
+            Envelope intruder = Envelope.of(signed.jobId(), signed.round(), "intruder-" + i,
+                    new Update("intruder-" + i, u.kUsed(), u.logitsRef(), List.of(), u.encoding(), u.sampleCount(), u.metrics(),
+                            u.timings(), u.baseRound(), u.bitsPerParameter(), new byte[0]));
+            out.add(record(valid, codec.encode(Signatures.sign(intruder, stranger.getPrivate()))));              // unknown key
+            out.add(record(valid, codec.encode(new Envelope(signed.jobId(), signed.round(), signed.messageId(), signed.sender(),
+                    signed.timestampMs(), tampered, signed.signature()))));                                        // real key, other logits
+            out.add(record(valid, codec.encode(Signatures.sign(fresh, stranger.getPrivate()))));                 // selected id, another key
+            out.add(i % 2 == 0 ? lastRound : valid);                                                               // replays, duplicates
+        }
+        for (ProducerRecord<byte[], byte[]> r : out) s.publisher().send(r);
+        s.publisher().flush();
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(ProducerRecord<byte[], byte[]> like, byte[] value) {
+        return new ProducerRecord<>(like.topic(), like.key(), value);
     }
 
     static List<DeadLetter> deadLetters(KafkaClients clients, Topics topics) {
@@ -198,7 +290,14 @@ class FederatedRoundsIT {
         assertTrue(reasons.contains(RejectReason.DUPLICATE), reasons.toString());
         assertTrue(reasons.contains(RejectReason.NON_FINITE), reasons.toString());
         assertTrue(reasons.contains(RejectReason.MALFORMED), reasons.toString());
-        assertTrue(reasons.size() >= 4, reasons.toString());
+        // the flood of round 2: every crafted update dead-lettered with its reason (plus round 1's replayed record)
+        Map<RejectReason, Long> counts = new java.util.TreeMap<>();
+        for (RejectReason r : reasons) counts.merge(r, 1L, Long::sum);
+        System.out.println("dead letters by reason: " + counts);
+        for (Map.Entry<RejectReason, Integer> f : FLOOD.entrySet())
+            assertEquals(f.getValue() + (f.getKey() == RejectReason.REPLAYED ? 1 : 0), counts.getOrDefault(f.getKey(), 0L), f.getKey().name());
+        assertEquals(1000 + 1 + 4, reasons.size(), counts.toString());
+        assertEquals(6, dirty.job().rounds().get(1).replied());
         assertEquals(List.of(), clean.deadLetters().stream().map(DeadLetter::reason).toList());
         // ... and changed nothing: identical fused logits in every round, identical artifacts
         for (int r = 0; r < 3; r++)

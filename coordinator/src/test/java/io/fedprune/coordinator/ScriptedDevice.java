@@ -11,7 +11,10 @@ import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.agent.Enrolment;
 import io.fedprune.wire.DeviceHello;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.Signatures;
 import io.fedprune.wire.DeviceState;
 import io.fedprune.wire.Heartbeat;
 import io.fedprune.wire.DeviceProfile;
@@ -29,6 +32,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 
@@ -45,16 +50,22 @@ final class ScriptedDevice implements AutoCloseable {
     private final BlobReader reader;
     private final Consumer<byte[], byte[]> rounds;
     private final DeviceProfile profile;
+    final KeyPair keys;
+    final PublicKey coordinatorKey;
     private final java.util.concurrent.ScheduledExecutorService heartbeats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "scripted-heartbeat");
         t.setDaemon(true);
         return t;
     });
 
-    ScriptedDevice(KafkaClients clients, Topics topics, String id, double keep, long samples) {
+    /** A device enrolled through {@code enrolment} that signs what it sends (its key pair: {@link #keys}). */
+    ScriptedDevice(KafkaClients clients, Topics topics, String id, double keep, long samples, Enrolment enrolment) throws Exception {
         this.id = id;
         this.topics = topics;
-        publisher = new Publisher(clients.producer(id), topics, codec);
+        keys = Signatures.generate();
+        coordinatorKey = enrolment.enrol(id, keys.getPublic());
+        publisher = new Publisher(clients.producer(id), topics, codec,
+                e -> e.type() == MessageType.BLOB_CHUNK || !e.sender().equals(id) ? e : Signatures.sign(e, keys.getPrivate()));
         blobs = new BlobWriter(publisher, id);
         reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
         rounds = clients.consumer(null, id + "-rounds");
@@ -122,7 +133,12 @@ final class ScriptedDevice implements AutoCloseable {
         Update u = new Update(id, r.assignment().layers(), ref, List.of(), TensorEncoding.FLOAT32, samples,
                 new LocalMetrics(1, 1, 0.5, 0.5, samples), new Timings(0, 1, 0, 0), r.round() - 1, 32, new byte[0]);
         return new ProducerRecord<>(topics.name(Topic.UPDATES), r.jobId().getBytes(StandardCharsets.UTF_8),
-                codec.encode(Envelope.of(r.jobId(), r.round(), id, u)));
+                codec.encode(Signatures.sign(Envelope.of(r.jobId(), r.round(), id, u), keys.getPrivate())));
+    }
+
+    /** The device's publisher (signs what this device sends). */
+    Publisher publisher() {
+        return publisher;
     }
 
     /** Publishes blob chunks as they are (possibly lying about their size) and waits for the broker's acks. */

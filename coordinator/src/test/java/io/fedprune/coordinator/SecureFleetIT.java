@@ -53,7 +53,7 @@ class SecureFleetIT {
                     .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
             try (CoordinatorNode node = CoordinatorNode.start(config, creds.coordinatorProperties());
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withHeartbeatMs(500)
-                         .withKafkaProperties(creds.agentProperties()))) {
+                         .withKafkaProperties(creds.agentProperties()), node::enrol)) {
                 double[] budgets = {0.1, 0.25};
                 for (int i = 0; i < budgets.length; i++) {
                     PartitionSpec part = PartitionSpec.parse("iid:" + i + "/2:3");

@@ -118,7 +118,7 @@ public final class Demo {
                     .withDataDir(cfg.data().toString()).withWorkDir(coordWork.toString()).withEvalSamples(cfg.testSamples());
             try (CoordinatorNode node = CoordinatorNode.start(cc, cfg.kafkaProperties());
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix).withKafkaProperties(cfg.kafkaProperties())
-                         .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000))) {
+                         .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000), node::enrol)) {   // the demo enrols its devices itself
                 Map<String, Double> budgets = startAgents(hub, train, test);
                 Coordinator c = node.coordinator();
                 awaitFleet(c);

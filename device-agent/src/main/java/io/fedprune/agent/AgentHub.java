@@ -24,6 +24,8 @@ import io.fedprune.wire.Envelope;
 import io.fedprune.wire.Heartbeat;
 import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.MessageType;
+import io.fedprune.wire.MessageVerifier;
+import io.fedprune.wire.Signatures;
 import io.fedprune.wire.RoundStart;
 import io.fedprune.wire.TensorCodec;
 import io.fedprune.wire.TensorEncoding;
@@ -34,6 +36,9 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +62,8 @@ public final class AgentHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentHub.class);
     /** The longest {@link #close()} waits for the broker (goodbyes, records in flight). */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    /** The sender name of the coordinator's messages. */
+    public static final String COORDINATOR = "coordinator";
 
     /**
      * Hub settings.
@@ -120,37 +127,69 @@ public final class AgentHub implements AutoCloseable {
     private final AtomicLong uplinkBytes = new AtomicLong();
     private final AtomicLong trainMillis = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final Enrolment enrolment;
+    private final Map<String, PrivateKey> signingKeys = new ConcurrentHashMap<>();
+    private volatile PublicKey coordinatorKey;
+    /** Only the coordinator's signed round starts and deployments are used (its key comes with the enrolment). */
+    private final MessageVerifier coordinatorSigned = new MessageVerifier(
+            sender -> sender.equals(COORDINATOR) && coordinatorKey != null ? new MessageVerifier.KeyStatus(coordinatorKey, false) : null, 10_000);
 
-    private AgentHub(Config config) {
+    private AgentHub(Config config, Enrolment enrolment) {
         this.config = config;
+        this.enrolment = java.util.Objects.requireNonNull(enrolment, "enrolment");
         KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), config.kafkaProperties());
         Topics topics = Topics.defaults().withPrefix(config.topicPrefix());
         try (var admin = clients.admin()) {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
         }
-        publisher = new Publisher(clients.producer("agents"), topics, codec);
+        publisher = new Publisher(clients.producer("agents"), topics, codec, this::sign);
         blobs = new BlobWriter(publisher, "agents");
         reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
         // agents do not dead-letter what they refuse (in the secured setup they may not write that topic): they log and count it
         trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
         loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),
-                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).onReject(this::refused).build().start());
+                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).verify(coordinatorSigned).onReject(this::refused).build().start());
         loops.add(ConsumerLoop.builder("agent-deployments", fromEnd(clients, topics, Topic.DEPLOYMENTS, "agent-deployments"),
                         (env, rec) -> {
                             if (env.body() instanceof Deployment d) deployers.submit(() -> onDeployment(env.jobId(), d));
                         })
-                .accept(MessageType.DEPLOYMENT).onReject(this::refused).build().start());
+                .accept(MessageType.DEPLOYMENT).verify(coordinatorSigned).onReject(this::refused).build().start());
         timer.scheduleAtFixedRate(this::heartbeats, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
     }
 
-    /** Connects to the broker, creates the topics if needed and starts listening. */
-    public static AgentHub start(Config config) {
-        return new AgentHub(config);
+    /**
+     * Connects to the broker, creates the topics if needed and starts listening; agents are enrolled through
+     * {@code enrolment} as they are added.
+     */
+    public static AgentHub start(Config config, Enrolment enrolment) {
+        return new AgentHub(config, enrolment);
     }
 
-    /** Adds an agent: it says hello now and heartbeats from then on. */
+    /** Adds an agent with a fresh key pair (see {@link #add(Agent, KeyPair)}). */
     public void add(Agent agent) {
+        add(agent, Signatures.generate());
+    }
+
+    /**
+     * Adds an agent: enrols its public key (learning the coordinator's), then it says hello and heartbeats from then
+     * on; everything it sends is signed with {@code keys}, and round starts and deployments count only if the
+     * coordinator signed them.
+     *
+     * @throws IllegalStateException if the enrolment fails
+     */
+    public void add(Agent agent, KeyPair keys) {
+        PublicKey coordinator;
+        try {
+            coordinator = enrolment.enrol(agent.id(), keys.getPublic());
+        } catch (Exception e) {
+            throw new IllegalStateException("enrolment of " + agent.id() + " failed: " + e.getMessage(), e);
+        }
+        PublicKey known = coordinatorKey;
+        if (known != null && !known.equals(coordinator))
+            throw new IllegalStateException("enrolment of " + agent.id() + " returned another coordinator key than earlier agents");
+        coordinatorKey = coordinator;
         if (agents.putIfAbsent(agent.id(), agent) != null) throw new IllegalArgumentException("device " + agent.id() + " already added");
+        signingKeys.put(agent.id(), keys.getPrivate());
         states.put(agent.id(), DeviceState.IDLE);
         publisher.publish(Topic.DEVICES, agent.id(), Envelope.of(agent.id(), new DeviceHello(agent.profile()))).join();
     }
@@ -159,6 +198,7 @@ public final class AgentHub implements AutoCloseable {
     public void remove(String deviceId) {
         Agent a = agents.remove(deviceId);
         if (a != null) publisher.publish(Topic.DEVICES, deviceId, Envelope.of(deviceId, new Heartbeat(a.profile(), DeviceState.LEAVING))).join();
+        signingKeys.remove(deviceId);
     }
 
     public Map<String, Agent> agents() {
@@ -173,6 +213,12 @@ public final class AgentHub implements AutoCloseable {
     /** Milliseconds spent in local training by all agents of this hub so far (summed over agents). */
     public long trainMillis() {
         return trainMillis.get();
+    }
+
+    /** Signs what an agent of this hub sends (blob chunks are pinned by the SHA-256 in the signed message instead). */
+    private Envelope sign(Envelope e) {
+        PrivateKey key = signingKeys.get(e.sender());
+        return key == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, key);
     }
 
     private void heartbeats() {

@@ -50,6 +50,15 @@ public final class AgentMain implements Callable<Integer> {
             description = "Where the agent keeps the deployed tier's artifact. Default: ${DEFAULT-VALUE}.")
     Path workDir;
 
+    @Option(names = "--enrol-url", paramLabel = "URL",
+            description = "The coordinator's REST API (e.g. http://127.0.0.1:8080/) to enrol this device's key with --enrol-token; "
+                    + "not needed once enrolled (the identity is kept under --work-dir).")
+    java.net.URI enrolUrl;
+
+    @Option(names = "--enrol-token", paramLabel = "TOKEN", defaultValue = "${env:FEDPRUNE_ENROL_TOKEN}",
+            description = "One-time enrolment token issued by the operator (POST /enrolment-tokens). Default: $FEDPRUNE_ENROL_TOKEN.")
+    String enrolToken;
+
     @Option(names = "--heartbeat-ms", defaultValue = "5000", description = "Heartbeat period. Default: ${DEFAULT-VALUE}.")
     long heartbeatMs;
 
@@ -92,9 +101,27 @@ public final class AgentMain implements Callable<Integer> {
             System.err.println("fedprune agent: " + e.getMessage());
             return 1;
         }
+        Path identityFile = DeviceIdentity.file(workDir, deviceId);
+        java.util.Optional<DeviceIdentity> identity;
+        try {
+            identity = DeviceIdentity.load(identityFile);
+        } catch (java.io.IOException e) {
+            System.err.println("fedprune agent: " + e.getMessage());
+            return 1;
+        }
+        if (identity.isEmpty() && (enrolUrl == null || enrolToken == null || enrolToken.isBlank()))
+            throw new CommandLine.ParameterException(new CommandLine(this), "device " + deviceId + " is not enrolled yet (no "
+                    + identityFile + "): give --enrol-url and --enrol-token (or FEDPRUNE_ENROL_TOKEN)");
+        java.security.KeyPair keys = identity.map(DeviceIdentity::keys).orElseGet(io.fedprune.wire.Signatures::generate);
+        java.security.PublicKey[] coordinatorKey = {identity.map(DeviceIdentity::coordinatorKey).orElse(null)};
+        Enrolment enrolment = identity.isPresent() ? Enrolment.known(coordinatorKey[0]) : (id, key) -> {
+            coordinatorKey[0] = Enrolment.http(enrolUrl, enrolToken).enrol(id, key);
+            new DeviceIdentity(keys, coordinatorKey[0]).save(identityFile);
+            return coordinatorKey[0];
+        };
         AgentHub hub;
         try {
-            hub = AgentHub.start(new AgentHub.Config(bootstrap, topicPrefix, 1, heartbeatMs, 60_000, kafkaProperties));
+            hub = AgentHub.start(new AgentHub.Config(bootstrap, topicPrefix, 1, heartbeatMs, 60_000, kafkaProperties), enrolment);
         } catch (RuntimeException e) {
             System.err.println("fedprune agent: cannot reach the broker: " + e.getMessage());
             return 1;
@@ -104,7 +131,13 @@ public final class AgentMain implements Callable<Integer> {
             hub.close();
             stop.countDown();
         }));
-        hub.add(agent);
+        try {
+            hub.add(agent, keys);
+        } catch (IllegalStateException e) {
+            System.err.println("fedprune agent: " + e.getMessage());
+            hub.close();
+            return 1;
+        }
         System.out.printf("fedprune agent %s: budget %s, %d training and %d test images; waiting for rounds%n",
                 deviceId, budget, train.n(), test.n());
         stop.await();

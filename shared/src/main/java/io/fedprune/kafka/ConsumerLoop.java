@@ -4,6 +4,7 @@ import io.fedprune.wire.Decoded;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.InvalidMessageException;
 import io.fedprune.wire.MessageType;
+import io.fedprune.wire.MessageVerifier;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.Rejection;
 import io.fedprune.wire.WireCodec;
@@ -58,7 +59,7 @@ public final class ConsumerLoop implements AutoCloseable {
      * Counters since start.
      *
      * @param handled            records handed to the handler that returned normally
-     * @param rejected           records not decoded or of a type not accepted
+     * @param rejected           records not decoded, of a type not accepted, or refused by the verifier
      * @param handlerFailures    records whose handler threw
      * @param deadLetterFailures dead letters that could not be published (logged)
      * @param tombstones         records with a null value (deletions on compacted topics), skipped
@@ -75,6 +76,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private final BiConsumer<ConsumerRecord<byte[], byte[]>, Rejection> onReject;
     private final java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onTombstone;
     private final Duration pollTimeout;
+    private final MessageVerifier verifier;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong handlerFailures = new AtomicLong();
@@ -94,6 +96,7 @@ public final class ConsumerLoop implements AutoCloseable {
         this.onReject = b.onReject;
         this.onTombstone = b.onTombstone;
         this.pollTimeout = b.pollTimeout;
+        this.verifier = b.verifier;
     }
 
     /** Starts building a loop named {@code name} (used for its thread and logs). */
@@ -153,6 +156,14 @@ public final class ConsumerLoop implements AutoCloseable {
             rejected.incrementAndGet();
             reject(r, d.rejection());
             return;
+        }
+        if (verifier != null) {
+            var refused = verifier.check(d.value());
+            if (refused.isPresent()) {
+                rejected.incrementAndGet();
+                reject(r, refused.get());
+                return;
+            }
         }
         try {
             handler.handle(d.value(), r);
@@ -245,6 +256,7 @@ public final class ConsumerLoop implements AutoCloseable {
         private BiConsumer<ConsumerRecord<byte[], byte[]>, Rejection> onReject;
         private java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onTombstone;
         private Duration pollTimeout = Duration.ofMillis(200);
+        private MessageVerifier verifier;
 
         private Builder(String name, Consumer<byte[], byte[]> consumer, Handler handler) {
             this.name = Objects.requireNonNull(name, "name");
@@ -279,6 +291,15 @@ public final class ConsumerLoop implements AutoCloseable {
         /** Called for every tombstone (null value), e.g. a device removed from the compacted devices topic (default none). */
         public Builder onTombstone(java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> listener) {
             this.onTombstone = listener;
+            return this;
+        }
+
+        /**
+         * Checks every decoded envelope before the handler sees it; refused ones (unsigned, badly signed, unknown or
+         * revoked key, replayed) are rejected with the verifier's reason and never reach the handler (default none).
+         */
+        public Builder verify(MessageVerifier v) {
+            this.verifier = v;
             return this;
         }
 

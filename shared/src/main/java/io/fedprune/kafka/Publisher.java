@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * Encodes envelopes and sends them to fedprune topics. Thread-safe (Kafka producers are). Closing it closes the
@@ -18,12 +19,22 @@ public final class Publisher implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final Topics topics;
     private final WireCodec codec;
+    private final UnaryOperator<Envelope> signer;
 
-    /** A publisher over {@code producer} (which it owns from now on). */
+    /** A publisher over {@code producer} (which it owns from now on) that sends envelopes as they are. */
     public Publisher(Producer<byte[], byte[]> producer, Topics topics, WireCodec codec) {
+        this(producer, topics, codec, UnaryOperator.identity());
+    }
+
+    /**
+     * A publisher that passes every envelope through {@code signer} before sending it (e.g. signing those of senders
+     * it holds a key for, see {@link io.fedprune.wire.Signatures}).
+     */
+    public Publisher(Producer<byte[], byte[]> producer, Topics topics, WireCodec codec, UnaryOperator<Envelope> signer) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.codec = Objects.requireNonNull(codec, "codec");
+        this.signer = Objects.requireNonNull(signer, "signer");
     }
 
     /** The topic settings this publisher sends to. */
@@ -38,7 +49,7 @@ public final class Publisher implements AutoCloseable {
 
     /** Sends {@code envelope} to {@code topic} with raw key bytes; completes when the broker acknowledged it. */
     public CompletableFuture<RecordMetadata> publish(Topic topic, byte[] key, Envelope envelope) {
-        return send(new ProducerRecord<>(topics.name(topic), key, codec.encode(envelope)));
+        return send(new ProducerRecord<>(topics.name(topic), key, codec.encode(signer.apply(envelope))));
     }
 
     /** Sends a tombstone (null value) for {@code key}, which deletes it from a compacted topic. */

@@ -20,8 +20,9 @@ import static io.fedprune.wire.Checks.text;
  * @param sender      who sent it: a device id or e.g. {@code coordinator}
  * @param timestampMs the sender's clock in Unix epoch milliseconds
  * @param body        the message
+ * @param signature   the sender's Ed25519 signature ({@link Signatures}); empty if unsigned; copied
  */
-public record Envelope(String jobId, int round, String messageId, String sender, long timestampMs, Message body) {
+public record Envelope(String jobId, int round, String messageId, String sender, long timestampMs, Message body, byte[] signature) {
 
     public Envelope {
         jobId = orEmpty(jobId);
@@ -32,6 +33,45 @@ public record Envelope(String jobId, int round, String messageId, String sender,
         present(body, "body");
         if (body.jobScoped() && jobId.isBlank()) throw bad("job_id must not be blank for " + body.type());
         if (body.roundScoped() && round < 1) throw bad("round must be >= 1 for " + body.type() + ", was " + round);
+        signature = signature == null ? new byte[0] : signature.clone();
+    }
+
+    /** An unsigned envelope. */
+    public Envelope(String jobId, int round, String messageId, String sender, long timestampMs, Message body) {
+        this(jobId, round, messageId, sender, timestampMs, body, null);
+    }
+
+    @Override
+    public byte[] signature() {
+        return signature.clone();
+    }
+
+    /** Whether a signature is attached (not whether it verifies: see {@link Signatures#verify}). */
+    public boolean signed() {
+        return signature.length > 0;
+    }
+
+    /** The same envelope with {@code sig} as its signature (null or empty: unsigned). */
+    public Envelope withSignature(byte[] sig) {
+        return new Envelope(jobId, round, messageId, sender, timestampMs, body, sig);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Envelope e && jobId.equals(e.jobId) && round == e.round && messageId.equals(e.messageId)
+                && sender.equals(e.sender) && timestampMs == e.timestampMs && body.equals(e.body)
+                && java.util.Arrays.equals(signature, e.signature);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(jobId, round, messageId, sender, timestampMs, body) * 31 + java.util.Arrays.hashCode(signature);
+    }
+
+    @Override
+    public String toString() {
+        return "Envelope[" + type() + " job=" + jobId + " round=" + round + " id=" + messageId + " from=" + sender
+                + (signed() ? " signed" : " unsigned") + ": " + body + "]";
     }
 
     /** An envelope with a random message id, stamped now. */

@@ -25,5 +25,15 @@ public enum RejectReason {
     /** After the deadline, or for a round that is closed. */
     LATE,
     /** Decoded, but the handler failed on it. */
-    HANDLER_ERROR
+    HANDLER_ERROR,
+    /** A message that must be signed carries no signature. */
+    UNSIGNED,
+    /** The signature does not verify with the sender's key (forged, altered, or signed by another key). */
+    BAD_SIGNATURE,
+    /** The sender has no enrolled key. */
+    UNKNOWN_KEY,
+    /** The sender's key was revoked. */
+    REVOKED_KEY,
+    /** A message id already seen: the message was replayed. */
+    REPLAYED
 }

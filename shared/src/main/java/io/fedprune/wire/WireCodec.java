@@ -144,7 +144,8 @@ public final class WireCodec {
                 .setRound(e.round())
                 .setMessageId(e.messageId())
                 .setSender(e.sender())
-                .setTimestampMs(e.timestampMs());
+                .setTimestampMs(e.timestampMs())
+                .setSignature(ByteString.copyFrom(e.signature()));
         Message m = e.body();
         if (m instanceof DeviceHello h) b.setDeviceHello(Pb.DeviceHello.newBuilder().setProfile(toProto(h.profile())));
         else if (m instanceof Heartbeat h) b.setHeartbeat(Pb.Heartbeat.newBuilder().setProfile(toProto(h.profile())).setState(toProto(h.state())));
@@ -195,7 +196,7 @@ public final class WireCodec {
             case DEAD_LETTER -> fromProto(p.getDeadLetter());
             case BLOB_CHUNK -> fromProto(p.getBlobChunk());
         };
-        return new Envelope(p.getJobId(), p.getRound(), p.getMessageId(), p.getSender(), p.getTimestampMs(), body);
+        return new Envelope(p.getJobId(), p.getRound(), p.getMessageId(), p.getSender(), p.getTimestampMs(), body, p.getSignature().toByteArray());
     }
 
     // ------------------------------------------------------------------------------------------------------------
