@@ -205,7 +205,7 @@ class FederatedRoundsIT {
             for (Envelope e : List.of(Signatures.sign(forged, Signatures.generate().getPrivate()), forged.withSignature(real.signature()), forged))
                 producer.send(new ProducerRecord<>(topics.name(Topic.DEPLOYMENTS), (forgedJob + "/keep-0.1").getBytes(StandardCharsets.UTF_8), codec.encode(e))).get();
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> hub.refused() - before == 3);
+        await().atMost(PATIENCE).until(() -> hub.refused() - before == 3);
         for (Agent a : hub.agents().values()) assertTrue(a.applied(forgedJob).isEmpty(), a.id() + " applied a forged deployment");
     }
 

@@ -26,7 +26,8 @@ class AgentShutdownIT {
     void closeReturnsWhileTheBrokerIsDown() throws Exception {
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
         EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
-        AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix("shutdown.").withHeartbeatMs(200));
+        AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix("shutdown.").withHeartbeatMs(200),
+                Enrolment.known(io.fedprune.wire.Signatures.generate().getPublic()));
         for (int i = 0; i < 3; i++)
             hub.add(new Agent(new Agent.Settings("phone-" + i, Budget.ofKeep(0.1), mini.train().head(100), mini.test().head(100), null)));
         broker.close();
