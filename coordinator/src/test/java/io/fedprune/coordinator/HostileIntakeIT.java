@@ -51,8 +51,8 @@ class HostileIntakeIT {
         Topics topics = Topics.defaults().withPrefix(prefix);
         CoordinatorConfig config = FederatedRoundsIT.config(prefix).withBlobTimeoutMs(600_000).withMaxBlobBytes(64L << 20);
         try (CoordinatorNode node = CoordinatorNode.start(config);
-             ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100);
-             ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100)) {
+             ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100, node::enrol);
+             ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100, node::enrol)) {
             Coordinator c = node.coordinator();
             await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 2);
             String jobId = c.submit(FederatedRoundsIT.spec(1)).id();

@@ -78,8 +78,12 @@ class TierDeploymentIT {
         Topics topics = Topics.defaults().withPrefix(prefix);
         Model model = Model.init(ModelArch.LENET300, 5);
         Map<String, DeploymentAck> acks = new ConcurrentHashMap<>();
-        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500));
-             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, WireCodec.standard());
+        // the test plays the coordinator: it enrols the agent and signs its deployments with its own key
+        java.security.KeyPair coordinator = io.fedprune.wire.Signatures.generate();
+        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
+                Enrolment.known(coordinator.getPublic()));
+             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, WireCodec.standard(),
+                     e -> e.type() == io.fedprune.wire.MessageType.BLOB_CHUNK ? e : io.fedprune.wire.Signatures.sign(e, coordinator.getPrivate()));
              Consumer<byte[], byte[]> ackReader = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-acks", KafkaClients.Start.BEGINNING)) {
             Agent agent = new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.5), mini.train().head(200), mini.test().head(200), null));
             hub.add(agent);
@@ -163,7 +167,7 @@ class TierDeploymentIT {
                         List<LayerSpec> layers) {
         BlobRef ref = blobs.write(file, Blobs.SAFETENSORS);
         Deployment d = new Deployment(tier, keep, layers, ref, ref, OptionalDouble.empty(), sums);
-        publisher.publish(Topic.DEPLOYMENTS, JOB + "/" + tier, Envelope.of(JOB, 0, "it-coordinator", d)).join();
+        publisher.publish(Topic.DEPLOYMENTS, JOB + "/" + tier, Envelope.of(JOB, 0, AgentHub.COORDINATOR, d)).join();
     }
 
     static DeploymentAck awaitAck(Consumer<byte[], byte[]> reader, Map<String, DeploymentAck> acks, String tier) {
