@@ -92,7 +92,7 @@ public class ModelProvider {
         if (Files.exists(cache)) return ModelFile.read(cache);
         Dataset train = data().train();
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
-        Model model = Model.init(spec.arch(), spec.seed());
+        Model model = Model.init(spec.arch().graph(), spec.seed());
         if (spec.pretrainEpochs() > 0) {
             LOG.info("pretraining {} for {} epochs on {} images", spec.arch().id(), spec.pretrainEpochs(), train.n());
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
@@ -109,7 +109,7 @@ public class ModelProvider {
     public Model fromSafetensors(ModelArch arch, byte[] bytes) {
         List<Tensor> tensors = new ArrayList<>();
         for (Safetensors.Entry e : Safetensors.read(bytes).entries()) tensors.add(e.toTensor());
-        return Model.fromTensors(arch, tensors);
+        return Model.fromTensors(arch.graph(), tensors);
     }
 
     /** Held-out accuracy of the model under masks, on the first {@code samples} test images (0 = all). */

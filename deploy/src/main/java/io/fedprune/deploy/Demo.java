@@ -279,7 +279,7 @@ public final class Demo {
                                         Map<String, Double> budgets) throws IOException {
         long denseBytes = 4L * dense.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum();
         long biasBytes = 0;
-        for (Layer l : dense.arch().layers()) biasBytes += 4L * dense.bias(l.name()).length;
+        for (Layer l : dense.graph().layers()) biasBytes += 4L * dense.bias(l.name()).length;
         JobViews.RoundView last = v.rounds().get(v.rounds().size() - 1);
         List<DemoReport.Tier> out = new ArrayList<>();
         for (JobViews.DeploymentView d : v.deployments().stream().sorted((a, b) -> Double.compare(a.keep(), b.keep())).toList()) {

@@ -6,9 +6,9 @@ import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Seeds;
 import io.fedprune.model.DppResult;
 import io.fedprune.model.DppTrainer;
+import io.fedprune.model.Graph;
 import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
-import io.fedprune.model.ModelArch;
 import io.fedprune.model.Network;
 import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Tensor;
@@ -113,7 +113,7 @@ public final class Agent {
      * derived from (round seed, device id).
      */
     public Trained train(RoundStart rs, DeviceAssignment a, Model model, List<Tensor> globalLogits) {
-        List<MaskSpec> specs = specs(model.arch(), a.layers());
+        List<MaskSpec> specs = specs(model.graph(), a.layers());
         Map<String, float[]> init = new HashMap<>();
         if (globalLogits != null) for (Tensor t : globalLogits) init.put(t.name(), t.data());
         var c = rs.config();
@@ -201,10 +201,10 @@ public final class Agent {
         return Optional.ofNullable(applied.get(jobId));
     }
 
-    static List<MaskSpec> specs(ModelArch arch, List<LayerSpec> layers) {
+    static List<MaskSpec> specs(Graph graph, List<LayerSpec> layers) {
         List<MaskSpec> out = new ArrayList<>();
         for (LayerSpec l : layers) {
-            Layer layer = arch.layer(l.layer());
+            Layer layer = graph.layer(l.layer());
             MaskSpec s = MaskSpec.ofK(l.layer(), Granularity.valueOf(l.granularity().name()), layer.weightShape(), l.k());
             if (s.n() != l.n()) throw new IllegalArgumentException(l.layer() + ": n=" + l.n() + " does not match the model (" + s.n() + ")");
             out.add(s);

@@ -330,7 +330,7 @@ public final class AgentHub implements AutoCloseable {
     private synchronized Model model(String arch, BlobRef ref) {
         Model m = models.get(ref.sha256());
         if (m == null) {
-            m = Model.fromTensors(ModelArch.parse(arch), tensors(ref));
+            m = Model.fromTensors(ModelArch.parse(arch).graph(), tensors(ref));
             models.put(ref.sha256(), m);
         }
         return m;

@@ -18,9 +18,9 @@ public final class DenseTrainer {
     public static Model train(Model start, Dataset train, Dataset validation, DenseConfig cfg, long seed,
                               ProgressListener listener) {
         Model model = start.copy();
-        ModelArch arch = model.arch();
+        Graph graph = model.graph();
         Network net = Network.of(model);
-        List<String> names = arch.parameterNames();
+        List<String> names = graph.parameterNames();
         Adam[] opt = new Adam[names.size()];
         float[][] grads = new float[names.size()][];
         for (int i = 0; i < opt.length; i++) {
@@ -31,7 +31,7 @@ public final class DenseTrainer {
         Batches batches = new Batches(train, cfg.batchSize());
         Random rnd = new Random(seed);
         long total = (long) cfg.epochs() * batches.steps, step = 0, t0 = System.currentTimeMillis();
-        String phase = "dense " + arch.id();
+        String phase = "dense " + graph.id();
         for (int e = 1; e <= cfg.epochs(); e++) {
             batches.shuffle(rnd);
             double lossSum = 0;

@@ -50,8 +50,8 @@ public final class DppTrainer {
      */
     public static DppResult train(Model model, Dataset data, Dataset validation, List<MaskSpec> specs,
                                   Map<String, float[]> initialLogits, TrainConfig cfg, long seed, ProgressListener listener) {
-        ModelArch arch = model.arch();
-        Pruning.checkSpecs(arch, specs);
+        Graph graph = model.graph();
+        Pruning.checkSpecs(graph, specs);
         if (specs.isEmpty()) throw new IllegalArgumentException("specs must name at least one layer");
         Model work = model.copy();                    // weights (trained in joint mode)
         Network net = Network.of(work);
@@ -85,7 +85,7 @@ public final class DppTrainer {
         long t0 = System.currentTimeMillis(), loopMillis = 0;
         double firstLoss = Double.NaN, lastLoss = Double.NaN;
         float temperature = (float) cfg.t0();
-        String phase = "dpp " + arch.id();
+        String phase = "dpp " + graph.id();
         for (int e = 1; e <= cfg.epochs(); e++) {
             long e0 = System.currentTimeMillis();
             batches.shuffle(order);
@@ -166,7 +166,7 @@ public final class DppTrainer {
 
     /** Sets the (quantised) weights of the layers without a spec. */
     private static void setDenseLayers(Network net, Model work, List<MaskSpec> specs, int bits) {
-        for (Layer l : work.arch().layers()) {
+        for (Layer l : work.graph().layers()) {
             if (specs.stream().anyMatch(s -> s.layer().equals(l.name()))) continue;
             float[] w = work.weight(l.name()).clone();
             if (bits > 0) Quantizer.quantizeInPlace(w, bits);
@@ -187,7 +187,7 @@ public final class DppTrainer {
         Joint(Model work, List<MaskSpec> specs) {
             this.work = work;
             this.specs = specs;
-            layers = work.arch().layers();
+            layers = work.graph().layers();
             int n = layers.size();
             wOpt = new Adam[n];
             bOpt = new Adam[n];

@@ -20,7 +20,7 @@ final class LeNet5Network extends Network {
     private final Dense fc1 = new Dense(ModelArch.LENET5.layer("fc1")), fc2 = new Dense(ModelArch.LENET5.layer("fc2"));
 
     LeNet5Network() {
-        super(ModelArch.LENET5);
+        super(ModelArch.LENET5.graph());
     }
 
     private static final class Work {

@@ -148,7 +148,7 @@ public final class LocalExperiment {
                 model = ModelFile.read(cache);
                 log.println("loaded " + arch.id() + " from " + cache);
             } else {
-                model = DenseTrainer.train(Model.init(arch, o.seed()), train, test,
+                model = DenseTrainer.train(Model.init(arch.graph(), o.seed()), train, test,
                         DenseConfig.DEFAULTS.withEpochs(o.denseEpochs()), o.seed(), ProgressListener.printing(log));
                 ModelFile.write(model, cache);
                 log.println("saved " + arch.id() + " to " + cache);
@@ -162,7 +162,7 @@ public final class LocalExperiment {
                 String[] gk = parseRow(spec);
                 double keep = Double.parseDouble(gk[1]);
                 Granularity conv = Granularity.valueOf(gk[0].toUpperCase(Locale.ROOT));
-                List<MaskSpec> specs = MaskSpecs.of(arch, conv, Granularity.WEIGHT, keep, MaskSpecs.OUTPUT_MIN_KEEP);
+                List<MaskSpec> specs = MaskSpecs.of(arch.graph(), conv, Granularity.WEIGHT, keep, MaskSpecs.OUTPUT_MIN_KEEP);
                 String ks = ks(specs);
                 String label = gk[0];
                 String what = String.format(Locale.ROOT, "%s %s keep %.0f%% (k %s)", arch.id(), label, 100 * keep, ks);
@@ -196,7 +196,7 @@ public final class LocalExperiment {
                                       PrintStream log) {
         List<Row> rows = new ArrayList<>();
         for (double keep : o.variantKeeps()) {
-            List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, keep);
+            List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), keep);
             String what = String.format(Locale.ROOT, "lenet300 weight keep %.0f%%", 100 * keep);
             TrainConfig q = cfg.withQuantBits(8);
             DppResult d = DppTrainer.train(model, train, test, specs, null, q, o.seed(), ProgressListener.printing(log));

@@ -7,7 +7,7 @@ final class MlpNetwork extends Network {
     private final Dense[] layers;
 
     MlpNetwork() {
-        super(ModelArch.LENET300);
+        super(ModelArch.LENET300.graph());
         List<Layer> ls = ModelArch.LENET300.layers();
         layers = new Dense[ls.size()];
         for (int i = 0; i < layers.length; i++) layers[i] = new Dense(ls.get(i));

@@ -1,13 +1,13 @@
 package io.fedprune.model;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The built-in architectures. Both take a 28x28 single-channel image and give 10 class scores.
+ * The built-in models, each an ordinary {@link Graph} built here in code. Both take a 28x28 single-channel image
+ * normalised as MNIST ({@link Preprocessing#MNIST}) and give 10 class scores.
  * <ul>
- *   <li>{@link #LENET300}: LeNet-300-100, dense 784-300-100-10 with ReLU after the hidden layers
+ *   <li>{@link #LENET300}: LeNet-300-100, flatten then dense 784-300-100-10 with ReLU after the hidden layers
  *       (layers {@code fc1, fc2, fc3}; 266,610 parameters).</li>
  *   <li>{@link #LENET5}: LeNet-5, Caffe variant: conv 20 5x5, max-pool 2, conv 50 5x5, max-pool 2, fc 500, ReLU,
  *       fc 10 (layers {@code conv1, conv2, fc1, fc2}; 431,080 parameters). As in Caffe, there is no non-linearity
@@ -16,25 +16,41 @@ import java.util.Locale;
  * </ul>
  */
 public enum ModelArch {
-    LENET300("lenet300", List.of(
-            new Layer("fc1", new int[]{300, 784}, false),
-            new Layer("fc2", new int[]{100, 300}, false),
-            new Layer("fc3", new int[]{10, 100}, true))),
-    LENET5("lenet5", List.of(
-            new Layer("conv1", new int[]{20, 1, 5, 5}, false),
-            new Layer("conv2", new int[]{50, 20, 5, 5}, false),
-            new Layer("fc1", new int[]{500, 800}, false),
-            new Layer("fc2", new int[]{10, 500}, true)));
+    LENET300("lenet300", lenet300()),
+    LENET5("lenet5", lenet5());
 
-    /** Image side and number of classes every architecture expects. */
+    /** Image side and number of classes of the built-ins. */
     public static final int IMAGE_SIDE = 28, CLASSES = 10;
 
     private final String id;
-    private final List<Layer> layers;
+    private final Graph graph;
 
-    ModelArch(String id, List<Layer> layers) {
+    ModelArch(String id, Graph graph) {
         this.id = id;
-        this.layers = layers;
+        this.graph = graph;
+    }
+
+    private static Graph lenet300() {
+        return new Graph("lenet300", new int[]{1, 28, 28}, 10, Preprocessing.MNIST, List.of(
+                new Op.Flatten("image", "flat"),
+                new Op.Dense("fc1", "flat", "fc1", 784, 300),
+                Op.Activation.of(Op.Fn.RELU, "fc1", "relu1"),
+                new Op.Dense("fc2", "relu1", "fc2", 300, 100),
+                Op.Activation.of(Op.Fn.RELU, "fc2", "relu2"),
+                new Op.Dense("fc3", "relu2", "logits", 100, 10)), "image", "logits", Graph.Head.LOGITS);
+    }
+
+    private static Graph lenet5() {
+        int[] none = new int[4];
+        return new Graph("lenet5", new int[]{1, 28, 28}, 10, Preprocessing.MNIST, List.of(
+                new Op.Conv("conv1", "image", "conv1", 1, 20, 5, 5, 1, 1, none, 1),
+                new Op.Pool(true, 2, 2, 2, 2, none, false, "conv1", "pool1"),
+                new Op.Conv("conv2", "pool1", "conv2", 20, 50, 5, 5, 1, 1, none, 1),
+                new Op.Pool(true, 2, 2, 2, 2, none, false, "conv2", "pool2"),
+                new Op.Flatten("pool2", "flat"),
+                new Op.Dense("fc1", "flat", "fc1", 800, 500),
+                Op.Activation.of(Op.Fn.RELU, "fc1", "relu3"),
+                new Op.Dense("fc2", "relu3", "logits", 500, 10)), "image", "logits", Graph.Head.LOGITS);
     }
 
     /** Short lower-case id used in file names, CLI options and reports ({@code lenet300}, {@code lenet5}). */
@@ -42,35 +58,40 @@ public enum ModelArch {
         return id;
     }
 
+    /** The model's graph. */
+    public Graph graph() {
+        return graph;
+    }
+
     /** The weight layers in forward order; every one of them is prunable. The last is the output layer. */
     public List<Layer> layers() {
-        return layers;
+        return graph.layers();
     }
 
     /** The layer with this name. */
     public Layer layer(String name) {
-        for (Layer l : layers) if (l.name().equals(name)) return l;
-        throw new IllegalArgumentException("layer '" + name + "' not in " + id + "; layers: " + layerNames());
+        return graph.layer(name);
     }
 
     /** Layer names in forward order. */
     public List<String> layerNames() {
-        return layers.stream().map(Layer::name).toList();
+        return graph.layerNames();
     }
 
     /** Names of all parameters in canonical order: for each layer its weight then its bias. */
     public List<String> parameterNames() {
-        List<String> out = new ArrayList<>();
-        for (Layer l : layers) {
-            out.add(l.weightName());
-            out.add(l.biasName());
-        }
-        return out;
+        return graph.parameterNames();
     }
 
     /** Total number of parameters (weights and biases). */
     public int parameterCount() {
-        return layers.stream().mapToInt(l -> l.weightCount() + l.outputs()).sum();
+        return graph.parameterCount();
+    }
+
+    /** The built-in whose graph this is (same id), or null for any other graph. */
+    public static ModelArch of(Graph g) {
+        for (ModelArch a : values()) if (a.graph.equals(g)) return a;
+        return null;
     }
 
     /** Parses an id ({@code lenet300}, {@code lenet-300-100}, {@code lenet5}, case-insensitive). */

@@ -32,7 +32,7 @@ public final class ModelFile {
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             out.writeUTF(MAGIC);
-            out.writeUTF(model.arch().id());
+            out.writeUTF(model.graph().id());
             List<Tensor> ts = model.toTensors();
             out.writeInt(ts.size());
             for (Tensor t : ts) {
@@ -49,11 +49,17 @@ public final class ModelFile {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Reads a model written by {@link #write}. */
+    /** Reads a built-in model written by {@link #write} (its graph named by the stored id). */
     public static Model read(Path file) throws IOException {
+        return read(file, null);
+    }
+
+    /** Reads a model of {@code graph} written by {@link #write}; a null graph means the built-in of the stored id. */
+    public static Model read(Path file, Graph graph) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             if (!MAGIC.equals(in.readUTF())) throw new IOException(file + ": not a fedprune model file");
-            ModelArch arch = ModelArch.parse(in.readUTF());
+            String id = in.readUTF();
+            Graph g = graph != null ? graph : ModelArch.parse(id).graph();
             int count = in.readInt();
             if (count < 0 || count > 1000) throw new IOException(file + ": bad tensor count " + count);
             List<Tensor> ts = new ArrayList<>();
@@ -71,7 +77,7 @@ public final class ModelFile {
                 ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
                 ts.add(new Tensor(name, shape, data));
             }
-            return Model.fromTensors(arch, ts);
+            return Model.fromTensors(g, ts);
         }
     }
 }

@@ -21,18 +21,20 @@ public abstract class Network {
     /** Largest batch used by {@link #evaluate}. */
     public static final int EVAL_BATCH = 500;
 
-    private final ModelArch arch;
+    private final Graph graph;
     private final Map<Integer, Object> workspaces = new HashMap<>();
     /** Scratch for the output layer: logits in, gradient of the mean loss out. */
     private float[] logits = new float[0];
 
-    Network(ModelArch arch) {
-        this.arch = arch;
+    Network(Graph graph) {
+        this.graph = graph;
     }
 
-    /** A network for {@code arch}, parameters zero until set. */
-    public static Network create(ModelArch arch) {
-        return switch (arch) {
+    /** A network for {@code graph}, parameters zero until set. */
+    public static Network create(Graph graph) {
+        ModelArch builtIn = ModelArch.of(graph);
+        if (builtIn == null) throw new UnsupportedOperationException("running imported graphs is not implemented yet: " + graph.id());
+        return switch (builtIn) {
             case LENET300 -> new MlpNetwork();
             case LENET5 -> new LeNet5Network();
         };
@@ -40,20 +42,20 @@ public abstract class Network {
 
     /** A network holding the parameters of {@code model}. */
     public static Network of(Model model) {
-        Network n = create(model.arch());
+        Network n = create(model.graph());
         n.load(model);
         return n;
     }
 
-    /** The architecture. */
-    public ModelArch arch() {
-        return arch;
+    /** The graph this network runs. */
+    public Graph graph() {
+        return graph;
     }
 
     /** Sets every parameter from {@code model}. */
     public void load(Model model) {
-        if (model.arch() != arch) throw new IllegalArgumentException("model is " + model.arch() + ", network is " + arch);
-        for (String name : arch.parameterNames()) setParam(name, model.param(name));
+        if (!model.graph().equals(graph)) throw new IllegalArgumentException("model is " + model.graph().id() + ", network is " + graph.id());
+        for (String name : graph.parameterNames()) setParam(name, model.param(name));
     }
 
     /** Sets one parameter (standard layout); the values are copied. */

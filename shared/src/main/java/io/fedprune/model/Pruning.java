@@ -25,15 +25,15 @@ public final class Pruning {
             float[] w = m.weight(s.layer()), mask = s.expand(gm);
             for (int i = 0; i < w.length; i++) w[i] *= mask[i];
         }
-        if (quantBits > 0) for (Layer l : model.arch().layers()) Quantizer.quantizeInPlace(m.weight(l.name()), quantBits);
+        if (quantBits > 0) for (Layer l : model.graph().layers()) Quantizer.quantizeInPlace(m.weight(l.name()), quantBits);
         return m;
     }
 
-    /** Checks that every spec names a layer of {@code arch} with the layer's weight shape, each layer at most once. */
-    public static void checkSpecs(ModelArch arch, List<MaskSpec> specs) {
+    /** Checks that every spec names a layer of {@code graph} with the layer's weight shape, each layer at most once. */
+    public static void checkSpecs(Graph graph, List<MaskSpec> specs) {
         Set<String> seen = new HashSet<>();
         for (MaskSpec s : specs) {
-            Layer l = arch.layer(s.layer());
+            Layer l = graph.layer(s.layer());
             if (!java.util.Arrays.equals(l.weightShape(), s.weightShape()))
                 throw new IllegalArgumentException("spec of '" + s.layer() + "' has shape " + java.util.Arrays.toString(s.weightShape())
                         + ", layer has " + java.util.Arrays.toString(l.weightShape()));

@@ -1,9 +1,12 @@
 /**
- * Models on ND4J (LeNet-300-100, LeNet-5), their parameters as named {@link io.fedprune.model.Tensor}s, and training:
- * dense, DPP mask logits with frozen weights, and joint.
+ * Models as graphs on ND4J, their parameters as named {@link io.fedprune.model.Tensor}s, and training: dense, DPP
+ * mask logits with frozen weights, and joint.
  *
  * <ul>
- *   <li>{@link io.fedprune.model.ModelArch} (layers and shapes), {@link io.fedprune.model.Model} (parameters as
+ *   <li>{@link io.fedprune.model.Graph} (a DAG of typed {@link io.fedprune.model.Op}s, input shape, classes,
+ *       {@link io.fedprune.model.Preprocessing}; its Conv and Dense ops are the prunable {@link io.fedprune.model.Layer}s),
+ *       {@link io.fedprune.model.ModelArch} (the built-in graphs lenet300 and lenet5; imported graphs come from
+ *       {@code io.fedprune.onnx.OnnxImport}), {@link io.fedprune.model.Model} (a graph plus parameters as
  *       {@code float[]} per tensor, to and from {@code List<Tensor>}), {@link io.fedprune.model.ModelFile} (on disk).</li>
  *   <li>{@link io.fedprune.model.Network}: forward/backward of a batch with given (e.g. masked) weights; matrix
  *       products are ND4J gemms into preallocated arrays, everything else Java loops over {@code float[]}.</li>

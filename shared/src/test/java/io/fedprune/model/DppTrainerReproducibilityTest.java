@@ -17,13 +17,13 @@ class DppTrainerReproducibilityTest {
 
     /** Frozen-weight training at keep 2% (exact relaxation) and 10% (continuous limit on fc1), and joint training. */
     static Map<String, float[]> train() {
-        Model model = Model.init(ModelArch.LENET300, 1);
+        Model model = Model.init(ModelArch.LENET300.graph(), 1);
         var data = MiniMnist.get().train().head(512);
         Map<String, float[]> out = new LinkedHashMap<>();
         for (double keep : new double[]{0.02, 0.1}) {
             for (boolean joint : new boolean[]{false, true}) {
                 if (joint && keep == 0.02) continue;
-                List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, keep);
+                List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), keep);
                 TrainConfig cfg = new TrainConfig(1, 64, 0.1, 5, 0.5, 1e-3, 32, 1.0, 1, joint, 1e-3, 0, false);
                 DppResult r = DppTrainer.train(model, data, specs, null, cfg, 3, ProgressListener.NONE);
                 String run = "keep " + keep + (joint ? " joint " : " ");

@@ -29,7 +29,7 @@ class DppTrainerTest {
     @BeforeAll
     static void trainDense() {
         data = MiniMnist.get();
-        lenet300 = DenseTrainer.train(Model.init(ModelArch.LENET300, 0), data.train(), null,
+        lenet300 = DenseTrainer.train(Model.init(ModelArch.LENET300.graph(), 0), data.train(), null,
                 DenseConfig.DEFAULTS.withEpochs(4), 0, ProgressListener.NONE);
     }
 
@@ -44,7 +44,7 @@ class DppTrainerTest {
 
     @Test
     void frozenTrainingKeepsExactlyKAndBeatsRandomMasks() {
-        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, 0.05);
+        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.05);
         assertEquals(List.of(40, 15, 25), specs.stream().map(MaskSpec::k).toList());   // ceil(.05*784), ceil(.05*300), 25% of 100
         float[] w0 = lenet300.weight("fc1").clone();
         DppResult r = DppTrainer.train(lenet300, data.train(), specs, null, FAST, 7, ProgressListener.NONE);
@@ -71,7 +71,7 @@ class DppTrainerTest {
     @Test
     void sameSeedSameLogitsOtherSeedOtherLogits() {
         Dataset small = data.train().head(512);
-        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, 0.1);
+        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.1);
         TrainConfig cfg = TrainConfig.DEFAULTS.withEpochs(1).withEvaluate(false);
         DppResult a = DppTrainer.train(lenet300, small, specs, null, cfg, 11, ProgressListener.NONE);
         DppResult b = DppTrainer.train(lenet300, small, specs, null, cfg, 11, ProgressListener.NONE);
@@ -98,7 +98,7 @@ class DppTrainerTest {
     @Test
     void jointTrainingWithQuantisationChangesTheWeightsAndStillLearns() {
         Dataset small = data.train().head(1024);
-        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300, 0.05);
+        List<MaskSpec> specs = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.05);
         TrainConfig cfg = FAST.withJointWeights(1e-3).withQuantBits(8);
         DppResult r = DppTrainer.train(lenet300, small, specs, null, cfg, 3, ProgressListener.NONE);
         assertNotNull(r.weights());
@@ -115,9 +115,9 @@ class DppTrainerTest {
     @Test
     void lenet5KernelAndFilterMasksKeepExactlyK() {
         Dataset small = data.train().head(256);
-        Model m = Model.init(ModelArch.LENET5, 4);
+        Model m = Model.init(ModelArch.LENET5.graph(), 4);
         for (Granularity g : new Granularity[]{Granularity.KERNEL, Granularity.FILTER}) {
-            List<MaskSpec> specs = MaskSpecs.of(ModelArch.LENET5, g, Granularity.WEIGHT, 0.25, MaskSpecs.OUTPUT_MIN_KEEP);
+            List<MaskSpec> specs = MaskSpecs.of(ModelArch.LENET5.graph(), g, Granularity.WEIGHT, 0.25, MaskSpecs.OUTPUT_MIN_KEEP);
             assertEquals(g, specs.get(1).granularity());
             assertEquals(g == Granularity.KERNEL ? 20 : 50, specs.get(1).n());   // conv2: cin kernels, or cout filters
             DppResult r = DppTrainer.train(m, small, specs, null, TrainConfig.DEFAULTS.withEpochs(1).withEvaluate(false), 5,

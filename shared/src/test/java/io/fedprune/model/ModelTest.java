@@ -32,11 +32,11 @@ class ModelTest {
     @Test
     void tensorsRoundTrip() {
         for (ModelArch arch : ModelArch.values()) {
-            Model m = Model.init(arch, 5);
+            Model m = Model.init(arch.graph(), 5);
             List<Tensor> ts = m.toTensors();
             assertEquals(arch.parameterNames(), ts.stream().map(Tensor::name).toList());
             assertArrayEquals(new int[]{arch.layers().get(0).outputs()}, ts.get(1).shape());
-            Model back = Model.fromTensors(arch, ts);
+            Model back = Model.fromTensors(arch.graph(), ts);
             for (String n : arch.parameterNames()) {
                 assertArrayEquals(m.param(n), back.param(n), n);
                 assertNotSame(m.param(n), back.param(n));
@@ -46,19 +46,19 @@ class ModelTest {
 
     @Test
     void fromTensorsNamesTheBadTensor() {
-        List<Tensor> ts = new ArrayList<>(Model.init(ModelArch.LENET300, 1).toTensors());
+        List<Tensor> ts = new ArrayList<>(Model.init(ModelArch.LENET300.graph(), 1).toTensors());
         ts.set(2, new Tensor("fc2.weight", new int[]{300, 100}, new float[30_000]));
-        var e = assertThrows(IllegalArgumentException.class, () -> Model.fromTensors(ModelArch.LENET300, ts));
+        var e = assertThrows(IllegalArgumentException.class, () -> Model.fromTensors(ModelArch.LENET300.graph(), ts));
         assertTrue(e.getMessage().contains("fc2.weight"), e.getMessage());
-        List<Tensor> missing = new ArrayList<>(Model.init(ModelArch.LENET300, 1).toTensors());
+        List<Tensor> missing = new ArrayList<>(Model.init(ModelArch.LENET300.graph(), 1).toTensors());
         missing.remove(5);
-        e = assertThrows(IllegalArgumentException.class, () -> Model.fromTensors(ModelArch.LENET300, missing));
+        e = assertThrows(IllegalArgumentException.class, () -> Model.fromTensors(ModelArch.LENET300.graph(), missing));
         assertTrue(e.getMessage().contains("fc3.bias"), e.getMessage());
     }
 
     @Test
     void maskedMultipliesWeightsOnly() {
-        Model m = Model.init(ModelArch.LENET300, 2);
+        Model m = Model.init(ModelArch.LENET300.graph(), 2);
         float[] mask = new float[10 * 100];
         mask[3] = 1;
         Model p = m.masked(Map.of("fc3", mask));
@@ -71,11 +71,11 @@ class ModelTest {
 
     @Test
     void modelFileRoundTrip(@TempDir Path dir) throws Exception {
-        Model m = Model.init(ModelArch.LENET5, 9);
+        Model m = Model.init(ModelArch.LENET5.graph(), 9);
         Path f = dir.resolve("sub/lenet5.model");
         ModelFile.write(m, f);
         Model back = ModelFile.read(f);
-        assertEquals(ModelArch.LENET5, back.arch());
+        assertEquals(ModelArch.LENET5.graph(), back.graph());
         for (String n : ModelArch.LENET5.parameterNames()) assertArrayEquals(m.param(n), back.param(n), n);
     }
 }

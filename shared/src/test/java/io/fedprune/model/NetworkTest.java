@@ -15,7 +15,7 @@ class NetworkTest {
     @EnumSource(ModelArch.class)
     void gradientsMatchFiniteDifferences(ModelArch arch) {
         Random r = new Random(7);
-        Model m = Model.init(arch, 3);
+        Model m = Model.init(arch.graph(), 3);
         for (Layer l : arch.layers()) {             // non-zero biases so that their gradients are exercised
             float[] b = m.bias(l.name());
             for (int i = 0; i < b.length; i++) b[i] = (float) (0.1 * r.nextGaussian());

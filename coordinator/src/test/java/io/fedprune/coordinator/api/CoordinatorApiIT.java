@@ -123,7 +123,7 @@ class CoordinatorApiIT {
     @Test
     void anUploadedModelIsStoredAsABlobAndNotLogged() throws Exception {
         java.util.List<io.fedprune.wire.Safetensors.Entry> entries = new java.util.ArrayList<>();
-        for (io.fedprune.model.Tensor t : io.fedprune.model.Model.init(io.fedprune.model.ModelArch.LENET300, 3).toTensors())
+        for (io.fedprune.model.Tensor t : io.fedprune.model.Model.init(io.fedprune.model.ModelArch.LENET300.graph(), 3).toTensors())
             entries.add(io.fedprune.wire.Safetensors.Entry.of(t));
         String b64 = java.util.Base64.getEncoder().encodeToString(io.fedprune.wire.Safetensors.write(entries, Map.of()));
         HttpResponse<String> created = post("/jobs", "{\"rounds\": 2, \"modelSafetensors\": \"" + b64 + "\"}");

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The round loop against an in-memory transport and simulated devices (no broker, no training). */
 class JobRunnerTest {
-    private static final Model MODEL = Model.init(ModelArch.LENET300, 7);
+    private static final Model MODEL = Model.init(ModelArch.LENET300.graph(), 7);
     private static final Map<String, Double> KEEP = Map.of("d1", 0.05, "d2", 0.10, "d3", 0.25);
     private static final Map<String, Integer> SAMPLES = Map.of("d1", 100, "d2", 300, "d3", 600);
 
