@@ -74,7 +74,8 @@ public final class TierCompiler {
      * The network of {@code model} with {@code masks} (pruned layers by name; layers without a mask stay dense).
      */
     public static CompactNetwork compile(Model model, Map<String, LayerMask> masks, Form form) {
-        ModelArch arch = model.arch();
+        ModelArch arch = ModelArch.of(model.graph());
+        if (arch == null) throw new IllegalArgumentException("the compact runtime compiles the built-in models only, not " + model.graph().id());
         for (String l : masks.keySet()) arch.layer(l);   // names a layer of the model
         List<Op> ops = new ArrayList<>();
         Shape shape = inputShape(arch);

@@ -42,7 +42,7 @@ class TierCompilerTest {
     @ParameterizedTest
     @MethodSource("tiers")
     void compactAndMaskedDenseGiveTheScoresOfTheMaskedModel(ModelArch arch, String granularity, double keep) {
-        Model model = Model.init(arch, 11);
+        Model model = Model.init(arch.graph(), 11);
         Map<String, LayerMask> masks = masks(arch, granularity, keep, 5);
         float[] x = inputs(SAMPLES, 3);
         float[] reference = referenceScoreDifferences(model, masks, x);
@@ -62,7 +62,7 @@ class TierCompilerTest {
     @Test
     void filterTiersStoreExactlyTheWeightsTheMasksLeaveAlive() {
         for (ModelArch arch : ModelArch.values()) {
-            Model model = Model.init(arch, 2);
+            Model model = Model.init(arch.graph(), 2);
             Map<String, LayerMask> masks = masks(arch, "FILTER", 0.2, 9);
             CompactNetwork compact = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT);
             // independent count: a weight survives if its row's neuron/feature map is kept, its input channel is kept
@@ -90,7 +90,7 @@ class TierCompilerTest {
 
     @Test
     void weightTiersAtTenPercentStoreAtMostASixthOfTheDenseBytes() {
-        Model model = Model.init(ModelArch.LENET300, 1);
+        Model model = Model.init(ModelArch.LENET300.graph(), 1);
         Map<String, LayerMask> masks = masks(ModelArch.LENET300, "WEIGHT", 0.1, 1);
         long dense = TierCompiler.compile(model, masks, TierCompiler.Form.DENSE).parameterBytes();
         assertEquals(4L * ModelArch.LENET300.parameterCount(), dense);
@@ -107,7 +107,7 @@ class TierCompilerTest {
                 if (l.fanIn() % 4 == 0) specs.add(MaskSpec.tile(l.name(), l.weightShape(), (int) Math.round(4 * keep), 4));
         } else {
             Granularity g = Granularity.valueOf(granularity);
-            specs = MaskSpecs.of(arch, g, g == Granularity.KERNEL ? Granularity.WEIGHT : g, keep, MaskSpecs.OUTPUT_MIN_KEEP);
+            specs = MaskSpecs.of(arch.graph(), g, g == Granularity.KERNEL ? Granularity.WEIGHT : g, keep, MaskSpecs.OUTPUT_MIN_KEEP);
         }
         Map<String, LayerMask> out = new LinkedHashMap<>();
         for (MaskSpec s : specs) out.put(s.layer(), new LayerMask(s, Masks.random(s, seed + s.layer().hashCode())));
