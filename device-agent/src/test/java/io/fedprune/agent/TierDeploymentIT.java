@@ -76,7 +76,7 @@ class TierDeploymentIT {
         String prefix = "deploy-it.";
         KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
         Topics topics = Topics.defaults().withPrefix(prefix);
-        Model model = Model.init(ModelArch.LENET300, 5);
+        Model model = Model.init(ModelArch.LENET300.graph(), 5);
         Map<String, DeploymentAck> acks = new ConcurrentHashMap<>();
         // the test plays the coordinator: it enrols the agent and signs its deployments with its own key
         java.security.KeyPair coordinator = io.fedprune.wire.Signatures.generate();
@@ -138,7 +138,7 @@ class TierDeploymentIT {
     /** A LeNet-300 tier at WEIGHT granularity with seeded random k-of-n masks. */
     static byte[] tier(Model model, double keep) {
         Map<String, LayerMask> masks = new LinkedHashMap<>();
-        for (MaskSpec s : MaskSpecs.weightLevel(ModelArch.LENET300, keep)) masks.put(s.layer(), new LayerMask(s, Masks.random(s, 3)));
+        for (MaskSpec s : MaskSpecs.weightLevel(ModelArch.LENET300.graph(), keep)) masks.put(s.layer(), new LayerMask(s, Masks.random(s, 3)));
         return new TierFile(ModelArch.LENET300, JOB, "keep-" + keep, keep, model, masks).write();
     }
 

@@ -48,7 +48,7 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
     public TierFile {
         Objects.requireNonNull(arch, "arch");
         Objects.requireNonNull(model, "model");
-        if (model.arch() != arch) throw new IllegalArgumentException("model is " + model.arch().id() + ", not " + arch.id());
+        if (!model.graph().equals(arch.graph())) throw new IllegalArgumentException("model is " + model.graph().id() + ", not " + arch.id());
         masks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(masks));
         for (var e : masks.entrySet()) {
             Layer l = arch.layer(e.getKey());
@@ -171,7 +171,7 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         }
         for (String l : pruned) if (!masks.containsKey(l)) throw new IllegalArgumentException("pruned layer '" + l + "' is not in " + arch.id());
         return new TierFile(arch, meta.get("job"), meta.get("tier"), Double.parseDouble(require(meta, "keep")),
-                Model.fromTensors(arch, params), masks);
+                Model.fromTensors(arch.graph(), params), masks);
     }
 
     private static LayerMask mask(Safetensors.Contents p, Map<String, String> meta, Layer layer) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TierFileTest {
-    private static final Model MODEL = Model.init(ModelArch.LENET5, 4);
+    private static final Model MODEL = Model.init(ModelArch.LENET5.graph(), 4);
     private static final Map<String, LayerMask> MASKS = TierCompilerTest.masks(ModelArch.LENET5, "KERNEL", 0.1, 3);
     private static final byte[] FILE = new TierFile(ModelArch.LENET5, "job-1", "keep-0.1", 0.1, MODEL, MASKS).write();
 
