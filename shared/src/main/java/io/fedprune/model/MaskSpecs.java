@@ -5,6 +5,7 @@ import io.fedprune.dpp.MaskSpec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Mask specs for every layer of a graph from one keep ratio (the rule used by experiments and jobs). */
 public final class MaskSpecs {
@@ -29,6 +30,51 @@ public final class MaskSpecs {
             if (l.output()) out.add(MaskSpec.ofKeep(l.name(), Granularity.WEIGHT, l.weightShape(), Math.max(keep, outputMinKeep)));
             else out.add(MaskSpec.ofKeep(l.name(), l.isConv() ? convGranularity : denseGranularity, l.weightShape(), keep));
         }
+        return out;
+    }
+
+    /**
+     * How one layer is pruned when it differs from the defaults of {@link #of(Graph, double, Map)}.
+     *
+     * @param prune       false leaves the layer dense (no spec)
+     * @param granularity the layer's granularity, or null for the default
+     * @param keep        the layer's keep ratio in (0, 1], or NaN for the default
+     */
+    public record LayerRule(boolean prune, Granularity granularity, double keep) {
+        public LayerRule {
+            if (!Double.isNaN(keep) && !(keep > 0 && keep <= 1)) throw new IllegalArgumentException("keep must be in (0, 1]: " + keep);
+        }
+
+        /** Leave the layer dense. */
+        public static final LayerRule DENSE = new LayerRule(false, null, Double.NaN);
+
+        /** Prune the layer at this granularity and keep ratio. */
+        public static LayerRule of(Granularity granularity, double keep) {
+            return new LayerRule(true, granularity, keep);
+        }
+    }
+
+    /**
+     * The default plan of any graph with per-layer exceptions: every Conv at KERNEL granularity (a Conv with one input
+     * channel per group, such as a depthwise one, then has n = 1 and keeps its kernels: give it WEIGHT to prune inside
+     * them), every hidden Gemm/MatMul at WEIGHT, each keeping
+     * {@code ceil(keep * n)} per group, and the output layer at WEIGHT keeping {@code max(keep, 25%)}; {@code rules}
+     * (by layer name) leave layers dense or change their granularity or keep. A rule for a layer the graph does not
+     * have is an error naming the layers.
+     */
+    public static List<MaskSpec> of(Graph graph, double keep, Map<String, LayerRule> rules) {
+        for (String name : rules.keySet()) graph.layer(name);
+        List<MaskSpec> out = new ArrayList<>();
+        for (Layer l : graph.layers()) {
+            LayerRule rule = rules.get(l.name());
+            if (rule != null && !rule.prune()) continue;
+            Granularity g = l.isConv() && !l.output() ? Granularity.KERNEL : Granularity.WEIGHT;
+            double k = l.output() ? Math.max(keep, OUTPUT_MIN_KEEP) : keep;
+            if (rule != null && rule.granularity() != null) g = rule.granularity();
+            if (rule != null && !Double.isNaN(rule.keep())) k = rule.keep();
+            out.add(MaskSpec.ofKeep(l.name(), g, l.weightShape(), k));
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("every layer left dense: nothing to prune");
         return out;
     }
 
