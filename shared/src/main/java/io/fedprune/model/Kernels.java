@@ -64,6 +64,12 @@ final class Kernels {
         if (a.length != n) throw new IllegalArgumentException("expected " + n + " values, got " + a.length);
     }
 
+    /** Copies {@code src} into {@code dst} of the same length. */
+    static void copy(float[] src, float[] dst) {
+        check(src, dst.length);
+        System.arraycopy(src, 0, dst, 0, dst.length);
+    }
+
     /** y = x W^T + b on ND4J; W {@code [out, in]}. */
     static final class DenseK extends LayerKernel {
         final int nIn, nOut;
@@ -278,8 +284,7 @@ final class Kernels {
 
         @Override
         void setBias(float[] v) {
-            check(v, cout);
-            System.arraycopy(v, 0, bias, 0, cout);
+            copy(v, bias);
         }
 
         @Override
@@ -294,8 +299,7 @@ final class Kernels {
 
         @Override
         void biasGradient(float[] o) {
-            check(o, cout);
-            System.arraycopy(dBias, 0, o, 0, cout);
+            copy(dBias, o);
         }
     }
 
@@ -381,26 +385,22 @@ final class Kernels {
 
         @Override
         void setWeight(float[] v) {
-            check(v, w.length);
-            System.arraycopy(v, 0, w, 0, w.length);
+            copy(v, w);
         }
 
         @Override
         void setBias(float[] v) {
-            check(v, b.length);
-            System.arraycopy(v, 0, b, 0, b.length);
+            copy(v, b);
         }
 
         @Override
         void weightGradient(float[] o) {
-            check(o, dw.length);
-            System.arraycopy(dw, 0, o, 0, dw.length);
+            copy(dw, o);
         }
 
         @Override
         void biasGradient(float[] o) {
-            check(o, db.length);
-            System.arraycopy(db, 0, o, 0, db.length);
+            copy(db, o);
         }
     }
 
