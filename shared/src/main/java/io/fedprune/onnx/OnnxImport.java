@@ -471,6 +471,15 @@ public final class OnnxImport {
                 throw fail(n, "adds a constant to '" + n.getInput(ai) + "'; supported: a constant only as the bias right after a Gemm, MatMul or Conv");
             Op layer = ops.get(li);
             int outs = layer instanceof Op.Conv c ? c.cout() : ((Op.Dense) layer).out();
+            int[] bd = dims(n, bt);
+            // ONNX broadcasts from the last axis: a per-channel constant of a [N, C, H, W] map is [C, 1, 1]
+            boolean perChannel = layer instanceof Op.Conv ? bd.length >= 3 && bd[bd.length - 3] == outs && bd[bd.length - 1] == 1
+                    : bd.length >= 1 && bd[bd.length - 1] == outs;
+            int size = 1;
+            for (int d : bd) size *= d;
+            if (size != 1 && !perChannel)
+                throw fail(n, "constant of shape " + Arrays.toString(bd) + " added to the layer output; supported: a bias "
+                        + (layer instanceof Op.Conv ? "[" + outs + ", 1, 1]" : "[" + outs + "]") + " or a scalar");
             float[] add = vector(n, bt, outs, "bias");
             float[] b = params.get(layerName(layer) + ".bias");
             for (int i = 0; i < outs; i++) b[i] += add[i];
