@@ -51,7 +51,8 @@ public final class GraphStepBench {
         int[] y = new int[n];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         for (int i = 0; i < n; i++) y[i] = r.nextInt(g.classes());
-        Dataset data = new Dataset(x, y, n, 1, g.inputSize(), g.classes());
+        int[] in = g.inputShape();
+        Dataset data = in.length == 3 ? new Dataset(x, y, n, in[0], in[1], in[2], g.classes()) : new Dataset(x, y, n, 1, 1, in[0], g.classes());
         List<MaskSpec> specs = MaskSpecs.of(g, conv, Granularity.WEIGHT, keep, MaskSpecs.OUTPUT_MIN_KEEP);
         TrainConfig dppCfg = TrainConfig.DEFAULTS.withEpochs(1).withEvaluate(false);
         DenseConfig denseCfg = DenseConfig.DEFAULTS.withEpochs(1);

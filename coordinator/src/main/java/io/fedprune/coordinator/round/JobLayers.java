@@ -28,7 +28,7 @@ public record JobLayers(List<MaskSpec> base) {
     public static JobLayers of(JobSpec spec, Model model) {
         List<MaskSpec> out = new ArrayList<>();
         for (JobSpec.LayerPlan p : spec.layers()) {
-            Layer l = model.arch().layer(p.layer());
+            Layer l = model.graph().layer(p.layer());
             out.add(MaskSpec.ofK(p.layer(), p.granularity(), l.weightShape(), 1));
         }
         return new JobLayers(out);

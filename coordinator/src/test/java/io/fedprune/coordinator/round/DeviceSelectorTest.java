@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Device eligibility, k per layer and the seeded selection, worked by hand on LeNet-300-100 (fc1 784, fc2 300, fc3 100 inputs). */
 class DeviceSelectorTest {
-    private static final Model MODEL = Model.init(ModelArch.LENET300, 1);
+    private static final Model MODEL = Model.init(ModelArch.LENET300.graph(), 1);
 
     private static DeviceSelector selector(int devicesPerRound) {
         JobSpec spec = JobSpec.builder().pretrainEpochs(0).devicesPerRound(devicesPerRound).build("j");

@@ -14,7 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 class JobLayersTest {
-    private static final Model MODEL = Model.init(ModelArch.LENET5, 1);
+    private static final Model MODEL = Model.init(ModelArch.LENET5.graph(), 1);
 
     @Test
     void layersShapesAndWireSpecsFollowTheJobsPlan() {

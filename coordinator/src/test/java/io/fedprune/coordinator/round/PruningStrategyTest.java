@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * MEAN fusion with EQUAL weighting, so the fused logits are the plain mean.
  */
 class PruningStrategyTest {
-    private static final Model MODEL = Model.init(ModelArch.LENET300, 3);
+    private static final Model MODEL = Model.init(ModelArch.LENET300.graph(), 3);
     private static final BlobRef MODEL_REF = new BlobRef("model", "0".repeat(64), 1, 1, "");
     private static final BlobRef LOGITS_REF = new BlobRef("logits", "0".repeat(64), 1, 1, "");
 
