@@ -3,7 +3,6 @@ package io.fedprune.coordinator.deploy;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.model.Model;
-import io.fedprune.model.ModelArch;
 import io.fedprune.runtime.LayerMask;
 import io.fedprune.runtime.TierFile;
 
@@ -24,7 +23,7 @@ public record TierArtifact(byte[] bytes, Map<String, String> checksums) {
     public static TierArtifact build(JobSpec job, Model model, double keep, List<MaskSpec> specs, List<float[]> groupMasks) {
         Map<String, LayerMask> masks = new LinkedHashMap<>();
         for (int i = 0; i < specs.size(); i++) masks.put(specs.get(i).layer(), new LayerMask(specs.get(i), groupMasks.get(i)));
-        byte[] bytes = new TierFile(ModelArch.parse(job.arch()), job.id(), JobSpec.tierName(keep), keep, model, masks).write();
+        byte[] bytes = new TierFile(job.arch(), job.id(), JobSpec.tierName(keep), keep, model, masks).write();
         return new TierArtifact(bytes, TierFile.checksums(bytes));
     }
 }
