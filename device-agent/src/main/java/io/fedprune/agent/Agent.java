@@ -18,6 +18,7 @@ import io.fedprune.runtime.LayerMask;
 import io.fedprune.runtime.TierCompiler;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Budget;
+import io.fedprune.wire.Capabilities;
 import io.fedprune.wire.Deployment;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.DeviceAssignment;
@@ -50,9 +51,16 @@ public final class Agent {
      * @param train    local training data
      * @param test     local test split (for deployment acks)
      * @param workDir  where the applied tier's artifact is written ({@code <workDir>/<job>/<tier>.safetensors}); null = not written
+     * @param maxParams the largest model this device runs, in parameters (declared as {@code max-params:N}); 0 = no limit
      */
-    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir) {
+    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir, long maxParams) {
+        /** Settings without a parameter limit. */
+        public Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir) {
+            this(deviceId, budget, train, test, workDir, 0);
+        }
+
         public Settings {
+            if (maxParams < 0) throw new IllegalArgumentException("max-params must be >= 0 (0 = no limit), was " + maxParams);
             if (deviceId == null || deviceId.isBlank()) throw new IllegalArgumentException("deviceId must not be blank");
             Objects.requireNonNull(budget, "budget");
             if (budget.keep() == 0 && budget.kPerLayer().isEmpty()) throw new IllegalArgumentException("budget: give a keep ratio or per-layer k");
@@ -100,7 +108,12 @@ public final class Agent {
     }
 
     public DeviceProfile profile() {
-        return new DeviceProfile(settings.deviceId(), settings.budget(), settings.train().n(), CAPABILITIES, VERSION);
+        List<String> tags = CAPABILITIES;
+        if (settings.maxParams() > 0) {
+            tags = new java.util.ArrayList<>(CAPABILITIES);
+            tags.add(Capabilities.maxParams(settings.maxParams()));
+        }
+        return new DeviceProfile(settings.deviceId(), settings.budget(), settings.train().n(), tags, VERSION);
     }
 
     /** This device's assignment in a round, if it was selected. */

@@ -59,6 +59,10 @@ public final class AgentMain implements Callable<Integer> {
             description = "One-time enrolment token issued by the operator (POST /enrolment-tokens). Default: $FEDPRUNE_ENROL_TOKEN.")
     String enrolToken;
 
+    @Option(names = "--max-params", defaultValue = "0", paramLabel = "N",
+            description = "The largest model this device runs, in parameters; it is not selected for jobs of bigger models (0 = no limit). Default: ${DEFAULT-VALUE}.")
+    long maxParams;
+
     @Option(names = "--heartbeat-ms", defaultValue = "5000", description = "Heartbeat period. Default: ${DEFAULT-VALUE}.")
     long heartbeatMs;
 
@@ -96,7 +100,7 @@ public final class AgentMain implements Callable<Integer> {
         Dataset train = part.apply(split.train()), test = part.applyTest(split.train(), split.test());
         Agent agent;
         try {
-            agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir));
+            agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir, maxParams));
         } catch (IllegalArgumentException e) {
             System.err.println("fedprune agent: " + e.getMessage());
             return 1;

@@ -5,6 +5,7 @@ import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Seeds;
 import io.fedprune.wire.Budget;
+import io.fedprune.wire.Capabilities;
 import io.fedprune.wire.DeviceProfile;
 
 import java.util.ArrayList;
@@ -27,14 +28,17 @@ import java.util.TreeSet;
 public final class DeviceSelector {
     private final JobSpec spec;
     private final List<MaskSpec> baseSpecs;
+    private final long modelParams;
 
     /**
-     * @param spec      the job
-     * @param baseSpecs the job's prunable layers in order (any k: only layer, granularity and n are used)
+     * @param spec        the job
+     * @param baseSpecs   the job's prunable layers in order (any k: only layer, granularity and n are used)
+     * @param modelParams the model's parameter count (devices declaring a smaller {@code max-params} are not selected)
      */
-    public DeviceSelector(JobSpec spec, List<MaskSpec> baseSpecs) {
+    public DeviceSelector(JobSpec spec, List<MaskSpec> baseSpecs, long modelParams) {
         this.spec = spec;
         this.baseSpecs = List.copyOf(baseSpecs);
+        this.modelParams = modelParams;
     }
 
     /** The selected device ids (sorted) and their k per layer. */
@@ -58,12 +62,14 @@ public final class DeviceSelector {
 
     /**
      * A device's k per layer: its per-layer k where given (must be in [1, n]), else ceil(keep * n) (the output layer
-     * keeping at least outputMinKeep); empty if its budget does not fit this job or it cannot run the model.
+     * keeping at least outputMinKeep); empty if its budget does not fit this job or it cannot run the model (another
+     * model, or more parameters than its {@code max-params}).
      */
     public Optional<int[]> deviceK(DeviceProfile p) {
         if (p.sampleCount() < 1) return Optional.empty();
         if (p.capabilities().stream().anyMatch(c -> c.startsWith("model:"))
                 && !p.capabilities().contains("model:" + spec.arch().id())) return Optional.empty();
+        if (!Capabilities.fits(p.capabilities(), modelParams)) return Optional.empty();
         Budget b = p.budget();
         List<MaskSpec> byKeep = b.keep() > 0 ? spec.maskSpecs(b.keep()) : null;
         int[] k = new int[baseSpecs.size()];

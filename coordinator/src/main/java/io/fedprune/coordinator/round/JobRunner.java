@@ -79,7 +79,7 @@ public final class JobRunner implements Runnable {
         this.clock = clock;
         this.resume = resume == null ? new Resume(0, null) : resume;
         this.layers = JobLayers.of(spec, model);
-        this.selector = new DeviceSelector(spec, layers.base());
+        this.selector = new DeviceSelector(spec, layers.base(), model.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum());
         this.strategy = new PruningStrategy(spec, model, layers, evaluator);
     }
 

@@ -21,7 +21,7 @@ class DeviceSelectorTest {
 
     private static DeviceSelector selector(int devicesPerRound) {
         JobSpec spec = JobSpec.builder().pretrainEpochs(0).devicesPerRound(devicesPerRound).build("j");
-        return new DeviceSelector(spec, JobLayers.of(spec, MODEL).base());
+        return new DeviceSelector(spec, JobLayers.of(spec, MODEL).base(), 266_610);
     }
 
     private static DeviceProfile device(String id, Budget b, long samples, String... capabilities) {
@@ -52,6 +52,10 @@ class DeviceSelectorTest {
         assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "model:lenet5")).isEmpty());
         assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "model:lenet300")).isPresent());
         assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "int8")).isPresent(), "no model capability: any model");
+        // LeNet-300-100 has 266,610 parameters
+        assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "max-params:266609")).isEmpty(), "one parameter too many");
+        assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "max-params:266610")).isPresent());
+        assertTrue(selector(0).deviceK(device("a", Budget.ofKeep(0.1), 5, "max-params:1000000", "max-params:1000")).isEmpty(), "the smallest limit counts");
     }
 
     private static List<DeviceRecord> fleet(String... ids) {
