@@ -9,6 +9,7 @@ import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
 import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.wire.Budget;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Agents declare the largest model they run ({@code max-params:N}) over the real (embedded) broker, and the
  * coordinator does not select one for a job whose model is bigger: LeNet-300-100 has 266,610 parameters.
  */
+@Tag("integration")
 class CapabilitySelectionIT {
     private static final Duration PATIENCE = Duration.ofMinutes(10);
 
