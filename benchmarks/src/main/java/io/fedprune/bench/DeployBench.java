@@ -3,6 +3,7 @@ package io.fedprune.bench;
 import io.fedprune.data.Dataset;
 import io.fedprune.data.Mnist;
 import io.fedprune.model.Network;
+import io.fedprune.onnx.OnnxExport;
 import io.fedprune.runtime.CompactNetwork;
 import io.fedprune.runtime.TierCompiler;
 import io.fedprune.runtime.TierFile;
@@ -30,8 +31,10 @@ import java.util.stream.Stream;
  * {@code *.safetensors} of a directory, e.g. a demo's {@code artifacts/} or a coordinator's {@code jobs/<job>/}), at
  * each batch size: the time of one inference of the dense model as the agent ran it before (the ND4J training network,
  * forward and loss), of the dense and the masked dense model in the compact runtime's own dense kernels, and of the
- * compact runtime (float32 and int8 values); the file size, the parameter bytes of every form against the dense
- * float32 bytes, and the bytes one inference allocates (activations and scratch). All forms run interleaved in every
+ * compact runtime (float32 and int8 values), and of ONNX Runtime (one intra-op thread) on the dense model's ONNX
+ * export and on the tier's export (FILTER layers physically smaller, k-of-n layers masked); the file sizes, the
+ * parameter bytes of every form against the dense float32 bytes, and the bytes one inference allocates on the Java
+ * heap (activations and scratch; ONNX Runtime and ND4J allocate natively, not counted). All forms run interleaved in every
  * repetition (the order rotating), so that load from other processes hits them alike; figures are medians over the
  * repetitions, ratios against the dense model of the same run. Before timing, the compact runtime's class scores are
  * compared with the masked dense model's on the first test images.
@@ -74,7 +77,7 @@ public final class DeployBench implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         List<Path> files = files(artifacts.isEmpty() ? List.of(Path.of("work/demo/artifacts")) : artifacts);
         if (files.isEmpty()) throw new CommandLine.ParameterException(new CommandLine(this), "no .safetensors artifacts found");
         Dataset test = inputs();
@@ -84,10 +87,10 @@ public final class DeployBench implements Callable<Integer> {
         return 0;
     }
 
-    private void bench(Path file, Dataset test) throws IOException {
+    private void bench(Path file, Dataset test) throws Exception {
         byte[] bytes = Files.readAllBytes(file);
         TierFile tier = TierFile.read(bytes);
-        int in = TierCompiler.inputShape(tier.arch()).size();
+        int in = tier.graph().inputSize();
         float[] x;
         int[] y;
         if (test != null) {
@@ -100,25 +103,36 @@ public final class DeployBench implements Callable<Integer> {
             y = new int[512];
         }
         int samples = x.length / in;
-        long denseBytes = 4L * tier.arch().parameterCount();
+        long denseBytes = 4L * tier.graph().parameterCount();
         CompactNetwork dense = TierCompiler.compile(tier.model(), tier.masks(), TierCompiler.Form.DENSE);
         CompactNetwork masked = tier.compile(TierCompiler.Form.MASKED_DENSE);
         CompactNetwork compact = tier.compile(TierCompiler.Form.COMPACT);
         CompactNetwork int8 = tier.compile(TierCompiler.Form.COMPACT_INT8);
         Network nd4j = Network.of(tier.model());
-        int check = Math.min(samples, 200);
-        double diff = maxDiff(compact.forward(x, 0, check), masked.forward(x, 0, check));
-        List<Variant> variants = List.of(
-                new Variant("dense (ND4J network)", (xs, o, b) -> nd4j.run(xs, y, o, b, false), denseBytes),
-                new Variant("dense (runtime)", dense::forward, dense.parameterBytes()),
-                new Variant("masked dense (runtime)", masked::forward, masked.parameterBytes()),
-                new Variant("compact float32", compact::forward, compact.parameterBytes()),
-                new Variant("compact int8", int8::forward, int8.parameterBytes()));
-        System.out.printf(Locale.ROOT, "%n### %s (%s, keep %s, %s)%n%n", tier.tier(), tier.arch().id(), tier.keep(), granularities(tier));
-        System.out.printf(Locale.ROOT, "file %s: %,d bytes (dense float32 parameters %,d bytes); compact vs masked dense scores: max |diff| %.2e on %d inputs%n%n",
-                file.getFileName(), bytes.length, denseBytes, diff, check);
+        byte[] denseOnnx = OnnxExport.dense(tier.model()), tierOnnx = OnnxExport.tier(tier.model(), tier.masks(), Map.of());
+        try (Ort ortDense = new Ort(denseOnnx, tier.graph().inputShape()); Ort ortTier = new Ort(tierOnnx, tier.graph().inputShape())) {
+            int check = Math.min(samples, 200);
+            float[] reference = masked.forward(x, 0, check);
+            System.out.printf(Locale.ROOT, "%n### %s (%s, keep %s, %s)%n%n", tier.tier(), tier.graph().id(), tier.keep(), granularities(tier));
+            System.out.printf(Locale.ROOT, "files: artifact %s %,d bytes; ONNX dense %,d bytes, tier %,d bytes (%.3f). Dense float32 parameters "
+                            + "%,d bytes. Class scores against the masked dense model on %d inputs: compact max |diff| %.1e, ONNX Runtime tier %.1e%n%n",
+                    file.getFileName(), bytes.length, denseOnnx.length, tierOnnx.length, (double) tierOnnx.length / denseOnnx.length, denseBytes,
+                    check, maxDiff(compact.forward(x, 0, check), reference), maxDiff(ortTier.run(x, 0, check), reference));
+            List<Variant> variants = List.of(
+                    new Variant("dense (ND4J network)", (xs, o, b) -> nd4j.run(xs, y, o, b, false), denseBytes),
+                    new Variant("dense (runtime)", dense::forward, dense.parameterBytes()),
+                    new Variant("masked dense (runtime)", masked::forward, masked.parameterBytes()),
+                    new Variant("compact float32", compact::forward, compact.parameterBytes()),
+                    new Variant("compact int8", int8::forward, int8.parameterBytes()),
+                    new Variant("ONNX Runtime, dense export", ortDense::run, ortDense.parameterBytes()),
+                    new Variant("ONNX Runtime, tier export", ortTier::run, ortTier.parameterBytes()));
+            table(variants, denseBytes, x, samples);
+        }
+    }
+
+    private void table(List<Variant> variants, long denseBytes, float[] x, int samples) {
         System.out.println("| form | parameter bytes | vs dense | " + String.join(" | ", Arrays.stream(batches)
-                .mapToObj(b -> "batch " + b + ": us/inference | vs dense | allocated/inference").toList()) + " |");
+                .mapToObj(b -> "batch " + b + ": us per call | vs dense | heap bytes per call").toList()) + " |");
         System.out.println("|---|---:|---:|" + "---:|---:|---:|".repeat(batches.length));
         Map<String, StringBuilder> rows = new LinkedHashMap<>();
         for (Variant v : variants)
@@ -132,6 +146,55 @@ public final class DeployBench implements Callable<Integer> {
             }
         }
         rows.values().forEach(System.out::println);
+    }
+
+    /** An ONNX Runtime session on one thread over an exported model. */
+    static final class Ort implements AutoCloseable {
+        private final ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        private final ai.onnxruntime.OrtSession session;
+        private final int[] shape;
+        private final long parameterBytes;
+
+        Ort(byte[] onnx, int[] shape) {
+            this.shape = shape;
+            try {
+                var options = new ai.onnxruntime.OrtSession.SessionOptions();
+                options.setIntraOpNumThreads(1);
+                options.setInterOpNumThreads(1);
+                session = env.createSession(onnx, options);
+                long n = 0;
+                for (var t : io.fedprune.onnx.proto.ModelProto.parseFrom(onnx).getGraph().getInitializerList()) n += t.getRawData().size();
+                parameterBytes = n;
+            } catch (Exception e) {
+                throw new IllegalStateException("ONNX Runtime refused the export: " + e.getMessage(), e);
+            }
+        }
+
+        long parameterBytes() {
+            return parameterBytes;
+        }
+
+        float[] run(float[] x, int offset, int batch) {
+            int in = 1;
+            for (int d : shape) in *= d;
+            long[] dims = new long[shape.length + 1];
+            dims[0] = batch;
+            for (int i = 0; i < shape.length; i++) dims[i + 1] = shape[i];
+            try (var t = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x, offset * in, batch * in).slice(), dims);
+                 var r = session.run(Map.of("input", t))) {
+                float[][] out = (float[][]) r.get(0).getValue();
+                float[] flat = new float[out.length * out[0].length];
+                for (int i = 0; i < out.length; i++) System.arraycopy(out[i], 0, flat, i * out[0].length, out[0].length);
+                return flat;
+            } catch (ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            session.close();
+        }
     }
 
     /** Median microseconds per call of every variant, the variants interleaved in each repetition. */

@@ -1,12 +1,15 @@
 package io.fedprune.runtime;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * One step of a {@link CompactNetwork}: maps a batch of activations {@code [batch, in]} (sample-major, each sample
- * channel-major as in NCHW) to {@code [batch, out]}. Immutable and thread-safe.
+ * channel-major as in NCHW) to {@code [batch, out]}. The steps mirror the operators of ONNX (and of
+ * {@code io.fedprune.model.Op}) with the same semantics. Immutable and thread-safe.
  */
-public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
+public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.Activation, Op.Pool2d, Op.GlobalAvgPool,
+        Op.ChannelAffine {
 
     /** The output shape for an input shape; {@link IllegalArgumentException} if the input does not fit. */
     Shape output(Shape in);
@@ -25,7 +28,7 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
     }
 
     /**
-     * A fully connected layer {@code y = W x + b} on the flattened sample (as ONNX {@code Gemm} with {@code transB=1}
+     * A fully connected layer {@code y = W x + b} on the flattened sample (ONNX {@code Gemm} with {@code transB=1}
      * after {@code Flatten}, PyTorch {@code Linear} after {@code flatten}).
      */
     record Linear(String name, Weights weights, float[] bias) implements Op {
@@ -73,16 +76,21 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
     }
 
     /**
-     * A 2-d convolution (cross-correlation, as ONNX {@code Conv} and PyTorch {@code Conv2d}): weight rows are output
-     * channels, columns {@code (cin, ky, kx)}; square stride and zero padding on every side.
+     * A 2-d convolution (cross-correlation, as ONNX {@code Conv} with group 1 and PyTorch {@code Conv2d}): weight rows
+     * are output channels, columns {@code (cin, ky, kx)}; zero padding {@code pads = [top, left, bottom, right]}.
      */
-    record Conv2d(String name, Weights weights, float[] bias, int kh, int kw, int stride, int pad) implements Op {
+    record Conv2d(String name, Weights weights, float[] bias, int kh, int kw, int strideH, int strideW, int[] pads) implements Op {
         public Conv2d {
             Objects.requireNonNull(weights, "weights");
             bias = checkBias(name, bias, weights.rows());
-            if (kh < 1 || kw < 1 || stride < 1 || pad < 0 || weights.cols() % (kh * kw) != 0)
-                throw new IllegalArgumentException(name + ": kernel " + kh + "x" + kw + ", stride " + stride + ", pad " + pad
-                        + " do not fit " + weights.cols() + " weight columns");
+            pads = checkWindow(name, kh, kw, strideH, strideW, pads);
+            if (weights.cols() % (kh * kw) != 0)
+                throw new IllegalArgumentException(name + ": kernel " + kh + "x" + kw + " does not fit " + weights.cols() + " weight columns");
+        }
+
+        /** Stride and padding the same on both axes and every side. */
+        public static Conv2d of(String name, Weights weights, float[] bias, int kh, int kw, int stride, int pad) {
+            return new Conv2d(name, weights, bias, kh, kw, stride, stride, new int[]{pad, pad, pad, pad});
         }
 
         @Override
@@ -91,12 +99,15 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
         }
 
         @Override
+        public int[] pads() {
+            return pads.clone();
+        }
+
+        @Override
         public Shape output(Shape in) {
             int cin = weights.cols() / (kh * kw);
             if (in.c() != cin) throw new IllegalArgumentException(name + ": input " + in + " has " + in.c() + " channels, the layer takes " + cin);
-            int oh = (in.h() + 2 * pad - kh) / stride + 1, ow = (in.w() + 2 * pad - kw) / stride + 1;
-            if (oh < 1 || ow < 1) throw new IllegalArgumentException(name + ": input " + in + " is smaller than the kernel");
-            return new Shape(weights.rows(), oh, ow);
+            return windowed(name, in, weights.rows(), kh, kw, strideH, strideW, pads);
         }
 
         @Override
@@ -107,7 +118,7 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
             for (int b = 0; b < batch; b++) {
                 im2col(x, b * inSize, in, o, col);
                 int yOff = b * outSize;
-                for (int c = 0; c < o.c(); c++) java.util.Arrays.fill(out, yOff + c * p, yOff + (c + 1) * p, bias[c]);
+                for (int c = 0; c < o.c(); c++) Arrays.fill(out, yOff + c * p, yOff + (c + 1) * p, bias[c]);
                 weights.multiplyAdd(col, 0, p, out, yOff);
             }
         }
@@ -120,15 +131,15 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
                     for (int kx = 0; kx < kw; kx++) {
                         int row = ((ci * kh + ky) * kw + kx) * p;
                         for (int oy = 0; oy < oh; oy++) {
-                            int iy = oy * stride - pad + ky;
+                            int iy = oy * strideH - pads[0] + ky;
                             int dst = row + oy * ow;
                             if (iy < 0 || iy >= in.h()) {
-                                java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                                Arrays.fill(col, dst, dst + ow, 0f);
                                 continue;
                             }
                             int src = xOff + (ci * in.h() + iy) * in.w();
                             for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * stride - pad + kx;
+                                int ix = ox * strideW - pads[1] + kx;
                                 col[dst + ox] = ix < 0 || ix >= in.w() ? 0f : x[src + ix];
                             }
                         }
@@ -146,8 +157,89 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
         }
     }
 
-    /** {@code max(x, 0)} element-wise. */
-    record Relu() implements Op {
+    /**
+     * A depthwise convolution (ONNX {@code Conv} with {@code group = cin}): output channel o reads input channel
+     * {@code o / (cout / cin)} only. Weights {@code [cout, kh*kw]} dense (pruned entries 0); small, so not compacted.
+     */
+    record DepthwiseConv2d(String name, int cin, float[] weights, float[] bias, int kh, int kw, int strideH, int strideW, int[] pads)
+            implements Op {
+        public DepthwiseConv2d {
+            bias = checkBias(name, bias, bias == null ? 0 : bias.length);
+            pads = checkWindow(name, kh, kw, strideH, strideW, pads);
+            if (cin < 1 || bias.length % cin != 0 || weights.length != bias.length * kh * kw)
+                throw new IllegalArgumentException(name + ": " + weights.length + " weights, " + bias.length + " outputs do not fit cin " + cin);
+            weights = weights.clone();
+        }
+
+        @Override
+        public float[] weights() {
+            return weights.clone();
+        }
+
+        @Override
+        public float[] bias() {
+            return bias.clone();
+        }
+
+        @Override
+        public int[] pads() {
+            return pads.clone();
+        }
+
+        @Override
+        public Shape output(Shape in) {
+            if (in.c() != cin) throw new IllegalArgumentException(name + ": input " + in + " has " + in.c() + " channels, the layer takes " + cin);
+            return windowed(name, in, bias.length, kh, kw, strideH, strideW, pads);
+        }
+
+        @Override
+        public void forward(float[] x, Shape in, int batch, float[] out) {
+            Shape o = output(in);
+            int mult = o.c() / cin, o0 = 0;
+            for (int b = 0; b < batch; b++)
+                for (int c = 0; c < o.c(); c++) {
+                    int plane = (b * cin + c / mult) * in.h() * in.w();
+                    for (int oy = 0; oy < o.h(); oy++)
+                        for (int ox = 0; ox < o.w(); ox++) {
+                            float s = bias[c];
+                            for (int ky = 0; ky < kh; ky++) {
+                                int iy = oy * strideH - pads[0] + ky;
+                                if (iy < 0 || iy >= in.h()) continue;
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int ix = ox * strideW - pads[1] + kx;
+                                    if (ix >= 0 && ix < in.w()) s += weights[(c * kh + ky) * kw + kx] * x[plane + iy * in.w() + ix];
+                                }
+                            }
+                            out[o0++] = s;
+                        }
+                }
+        }
+
+        @Override
+        public long parameterBytes() {
+            return 4L * (weights.length + bias.length);
+        }
+
+        @Override
+        public long parameterCount() {
+            return weights.length + bias.length;
+        }
+    }
+
+    /** Element-wise functions, as ONNX {@code Relu}, {@code LeakyRelu}, {@code Sigmoid}, {@code Tanh}, {@code Clip}. */
+    enum Fn { RELU, LEAKY_RELU, SIGMOID, TANH, CLIP }
+
+    /** An element-wise activation; {@code alpha} for LeakyReLU, {@code [min, max]} for clip, else unused. */
+    record Activation(Fn fn, float alpha, float min, float max) implements Op {
+        public Activation {
+            Objects.requireNonNull(fn, "fn");
+        }
+
+        /** ReLU. */
+        public static Activation relu() {
+            return new Activation(Fn.RELU, 0, 0, 0);
+        }
+
         @Override
         public Shape output(Shape in) {
             return in;
@@ -156,21 +248,38 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
         @Override
         public void forward(float[] x, Shape in, int batch, float[] out) {
             int n = in.size() * batch;
-            for (int i = 0; i < n; i++) out[i] = Math.max(x[i], 0f);
+            switch (fn) {
+                case RELU -> { for (int i = 0; i < n; i++) out[i] = Math.max(x[i], 0f); }
+                case LEAKY_RELU -> { for (int i = 0; i < n; i++) out[i] = x[i] >= 0 ? x[i] : alpha * x[i]; }
+                case SIGMOID -> { for (int i = 0; i < n; i++) out[i] = (float) (1 / (1 + Math.exp(-x[i]))); }
+                case TANH -> { for (int i = 0; i < n; i++) out[i] = (float) Math.tanh(x[i]); }
+                case CLIP -> { for (int i = 0; i < n; i++) out[i] = Math.min(max, Math.max(min, x[i])); }
+            }
         }
     }
 
-    /** Max pooling over {@code size x size} windows with a stride, no padding (floor of the output size). */
-    record MaxPool2d(int size, int stride) implements Op {
-        public MaxPool2d {
-            if (size < 1 || stride < 1) throw new IllegalArgumentException("pool size and stride must be >= 1: " + size + ", " + stride);
+    /**
+     * Max or average pooling over {@code kh x kw} windows (floor of the output size); padding counts as minus infinity
+     * for max, and for average is left out of the divisor unless {@code countIncludePad} (ONNX's semantics).
+     */
+    record Pool2d(boolean max, int kh, int kw, int strideH, int strideW, int[] pads, boolean countIncludePad) implements Op {
+        public Pool2d {
+            pads = checkWindow("pool", kh, kw, strideH, strideW, pads);
+        }
+
+        /** Max pooling over {@code size x size} windows with a stride, no padding. */
+        public static Pool2d max(int size, int stride) {
+            return new Pool2d(true, size, size, stride, stride, new int[4], false);
+        }
+
+        @Override
+        public int[] pads() {
+            return pads.clone();
         }
 
         @Override
         public Shape output(Shape in) {
-            int oh = (in.h() - size) / stride + 1, ow = (in.w() - size) / stride + 1;
-            if (oh < 1 || ow < 1) throw new IllegalArgumentException("pool " + size + " does not fit input " + in);
-            return new Shape(in.c(), oh, ow);
+            return windowed("pool", in, in.c(), kh, kw, strideH, strideW, pads);
         }
 
         @Override
@@ -182,14 +291,86 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
                     int plane = (b * in.c() + c) * in.h() * in.w();
                     for (int oy = 0; oy < o.h(); oy++)
                         for (int ox = 0; ox < o.w(); ox++) {
-                            float m = Float.NEGATIVE_INFINITY;
-                            for (int ky = 0; ky < size; ky++) {
-                                int row = plane + (oy * stride + ky) * in.w() + ox * stride;
-                                for (int kx = 0; kx < size; kx++) m = Math.max(m, x[row + kx]);
+                            float m = Float.NEGATIVE_INFINITY, s = 0;
+                            int count = 0;
+                            for (int ky = 0; ky < kh; ky++) {
+                                int iy = oy * strideH - pads[0] + ky;
+                                if (iy < 0 || iy >= in.h()) continue;
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int ix = ox * strideW - pads[1] + kx;
+                                    if (ix < 0 || ix >= in.w()) continue;
+                                    float v = x[plane + iy * in.w() + ix];
+                                    m = Math.max(m, v);
+                                    s += v;
+                                    count++;
+                                }
                             }
-                            out[o0++] = m;
+                            out[o0++] = max ? m : s / (countIncludePad ? kh * kw : count);
                         }
                 }
+        }
+    }
+
+    /** The mean of every channel's map: {@code [C, H, W] -> [C, 1, 1]}. */
+    record GlobalAvgPool() implements Op {
+        @Override
+        public Shape output(Shape in) {
+            return new Shape(in.c(), 1, 1);
+        }
+
+        @Override
+        public void forward(float[] x, Shape in, int batch, float[] out) {
+            int hw = in.h() * in.w();
+            for (int i = 0; i < batch * in.c(); i++) {
+                float s = 0;
+                for (int j = 0; j < hw; j++) s += x[i * hw + j];
+                out[i] = s / hw;
+            }
+        }
+    }
+
+    /** {@code y = x * scale[c] + shift[c]} per channel (an unfolded inference-mode batch normalisation). */
+    record ChannelAffine(float[] scale, float[] shift) implements Op {
+        public ChannelAffine {
+            if (scale == null || shift == null || scale.length == 0 || scale.length != shift.length)
+                throw new IllegalArgumentException("channel affine needs as many scales as shifts, at least one");
+            scale = scale.clone();
+            shift = shift.clone();
+        }
+
+        @Override
+        public float[] scale() {
+            return scale.clone();
+        }
+
+        @Override
+        public float[] shift() {
+            return shift.clone();
+        }
+
+        @Override
+        public Shape output(Shape in) {
+            if (in.c() != scale.length) throw new IllegalArgumentException("channel affine of " + scale.length + " channels on input " + in);
+            return in;
+        }
+
+        @Override
+        public void forward(float[] x, Shape in, int batch, float[] out) {
+            int hw = in.h() * in.w();
+            for (int i = 0; i < batch * in.c(); i++) {
+                int c = i % in.c();
+                for (int j = 0; j < hw; j++) out[i * hw + j] = x[i * hw + j] * scale[c] + shift[c];
+            }
+        }
+
+        @Override
+        public long parameterBytes() {
+            return 8L * scale.length;
+        }
+
+        @Override
+        public long parameterCount() {
+            return 2L * scale.length;
         }
     }
 
@@ -198,6 +379,20 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.Relu, Op.MaxPool2d {
         Objects.requireNonNull(bias, name + ": bias");
         if (bias.length != rows) throw new IllegalArgumentException(name + ": bias has " + bias.length + " values, the layer has " + rows + " outputs");
         return bias.clone();
+    }
+
+    private static int[] checkWindow(String name, int kh, int kw, int strideH, int strideW, int[] pads) {
+        if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || pads == null || pads.length != 4 || Arrays.stream(pads).anyMatch(p -> p < 0))
+            throw new IllegalArgumentException(name + ": kernel " + kh + "x" + kw + ", strides " + strideH + "x" + strideW
+                    + ", pads " + Arrays.toString(pads) + " are not valid");
+        return pads.clone();
+    }
+
+    private static Shape windowed(String name, Shape in, int channels, int kh, int kw, int strideH, int strideW, int[] pads) {
+        int oh = (in.h() + pads[0] + pads[2] - kh) / strideH + 1, ow = (in.w() + pads[1] + pads[3] - kw) / strideW + 1;
+        if (in.h() + pads[0] + pads[2] < kh || in.w() + pads[1] + pads[3] < kw)
+            throw new IllegalArgumentException(name + ": input " + in + " is smaller than the window " + kh + "x" + kw);
+        return new Shape(channels, oh, ow);
     }
 
     private static void transpose(float[] a, int rows, int cols, float[] out) {

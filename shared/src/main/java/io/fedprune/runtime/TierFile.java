@@ -1,8 +1,8 @@
 package io.fedprune.runtime;
 
-import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
+import io.fedprune.model.Graph;
 import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
@@ -32,26 +32,23 @@ import java.util.TreeMap;
  * differs from the metadata, an index out of range or repeated, a mask that disagrees with the indices, a missing
  * tensor or a wrong shape.
  *
- * @param arch  the architecture
  * @param job   the job id
  * @param tier  the tier name (e.g. {@code keep-0.1})
  * @param keep  the tier's keep ratio
  * @param model the parameters; pruned weights are 0 after {@link #read}
  * @param masks the pruned layers' masks by layer name, in layer order
  */
-public record TierFile(ModelArch arch, String job, String tier, double keep, Model model, Map<String, LayerMask> masks) {
+public record TierFile(String job, String tier, double keep, Model model, Map<String, LayerMask> masks) {
     /** The format name written in {@code __metadata__.format}. */
     public static final String FORMAT = "fedprune-tier";
     /** The format version written in {@code __metadata__.version} (and after the slash of the format). */
     public static final int VERSION = 2;
 
     public TierFile {
-        Objects.requireNonNull(arch, "arch");
         Objects.requireNonNull(model, "model");
-        if (!model.graph().equals(arch.graph())) throw new IllegalArgumentException("model is " + model.graph().id() + ", not " + arch.id());
         masks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(masks));
         for (var e : masks.entrySet()) {
-            Layer l = arch.layer(e.getKey());
+            Layer l = model.graph().layer(e.getKey());
             if (!java.util.Arrays.equals(l.weightShape(), e.getValue().spec().weightShape()))
                 throw new IllegalArgumentException(l.name() + ": mask spec shape differs from the layer's");
         }
@@ -62,18 +59,25 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         return TierCompiler.compile(model, masks, form);
     }
 
+    /** The model's graph. */
+    public Graph graph() {
+        return model.graph();
+    }
+
     /** The file's bytes. Only the kept weights of pruned layers are written. */
     public byte[] write() {
+        Graph arch = model.graph();
         List<Safetensors.Entry> entries = new ArrayList<>();
         Map<String, String> meta = new TreeMap<>();
         meta.put("format", FORMAT + "/" + VERSION);
         meta.put("version", Integer.toString(VERSION));
         meta.put("arch", arch.id());
-        meta.put("network", TierCompiler.describe(arch));
+        meta.put("network", describe(arch));
         meta.put("input", TierCompiler.inputShape(arch).toString());
-        meta.put("preprocessing", "x = (pixel / 255 - mean) / std, pixels in [0, 255], float32 NCHW");
-        meta.put("preprocessing.mean", Float.toString(Mnist.MEAN));
-        meta.put("preprocessing.std", Float.toString(Mnist.STD));
+        meta.put("preprocessing", "x = (pixel * scale - mean[c]) / std[c], pixels in [0, 255], float32 NCHW");
+        meta.put("preprocessing.scale", Float.toString(arch.preprocessing().scale()));
+        meta.put("preprocessing.mean", join(arch.preprocessing().mean()));
+        meta.put("preprocessing.std", join(arch.preprocessing().std()));
         meta.put("job", job == null ? "" : job);
         meta.put("tier", tier == null ? "" : tier);
         meta.put("keep", Double.toString(keep));
@@ -122,16 +126,22 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         return sums;
     }
 
-    /** Reads and checks a file against its own metadata; see the class comment for what is refused. */
+    /** Reads and checks a file of a built-in model against its own metadata; see the class comment for what is refused. */
     public static TierFile read(byte[] bytes) {
         return read(bytes, Map.of());
     }
 
+    /** Reads and checks a tier of a built-in model ({@code arch} names it) against the expected checksums. */
+    public static TierFile read(byte[] bytes, Map<String, String> expectedChecksums) {
+        return read(bytes, expectedChecksums, null);
+    }
+
     /**
      * Reads and checks a file, first against the expected SHA-256 checksums (whole file under {@code artifact},
-     * tensors by name; names not given are not checked).
+     * tensors by name; names not given are not checked). {@code graph} is the model's structure (its id must be the
+     * file's {@code arch}); null for a built-in model, which the file names.
      */
-    public static TierFile read(byte[] bytes, Map<String, String> expectedChecksums) {
+    public static TierFile read(byte[] bytes, Map<String, String> expectedChecksums, Graph graph) {
         String whole = expectedChecksums.get("artifact");
         if (whole != null && !whole.equals(Blobs.sha256Hex(bytes)))
             throw new IllegalArgumentException("checksum mismatch: the file's SHA-256 is not the published " + whole);
@@ -145,7 +155,10 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         String format = require(meta, "format");
         if (!format.equals(FORMAT + "/" + VERSION))
             throw new IllegalArgumentException("unsupported format '" + format + "' (this reader takes " + FORMAT + "/" + VERSION + ")");
-        ModelArch arch = ModelArch.parse(require(meta, "arch"));
+        String id = require(meta, "arch");
+        if (graph != null && !graph.id().equals(id))
+            throw new IllegalArgumentException("the artifact is a tier of model '" + id + "', not of '" + graph.id() + "'");
+        Graph arch = graph != null ? graph : ModelArch.parse(id).graph();
         List<String> pruned = require(meta, "layers").isEmpty() ? List.of() : List.of(require(meta, "layers").split(","));
         Map<String, LayerMask> masks = new LinkedHashMap<>();
         List<Tensor> params = new ArrayList<>();
@@ -170,8 +183,8 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
             params.add(tensor(p, layer.biasName(), new int[]{layer.outputs()}));
         }
         for (String l : pruned) if (!masks.containsKey(l)) throw new IllegalArgumentException("pruned layer '" + l + "' is not in " + arch.id());
-        return new TierFile(arch, meta.get("job"), meta.get("tier"), Double.parseDouble(require(meta, "keep")),
-                Model.fromTensors(arch.graph(), params), masks);
+        return new TierFile(meta.get("job"), meta.get("tier"), Double.parseDouble(require(meta, "keep")),
+                Model.fromTensors(arch, params), masks);
     }
 
     private static LayerMask mask(Safetensors.Contents p, Map<String, String> meta, Layer layer) {
@@ -230,6 +243,56 @@ public record TierFile(ModelArch arch, String job, String tier, double keep, Mod
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("artifact metadata " + key + " = '" + meta.get(key) + "' is not an integer");
         }
+    }
+
+    /**
+     * The graph in ONNX operator terms, one operation after the other, e.g. {@code conv1=Conv(1->20, 5x5, stride 1x1,
+     * pads 0,0,0,0) > MaxPool(2x2, stride 2x2, pads 0,0,0,0) > ... > flatten > fc1=Gemm(800->500) > Relu > ...};
+     * an operation that does not read the previous one's output names its inputs.
+     */
+    public static String describe(Graph g) {
+        List<String> out = new ArrayList<>();
+        String previous = g.input();
+        for (io.fedprune.model.Op op : g.ops()) {
+            String d = describe(op);
+            if (!op.inputs().equals(List.of(previous))) d = d + "[" + String.join(", ", op.inputs()) + " -> " + op.output() + "]";
+            out.add(d);
+            previous = op.output();
+        }
+        return String.join(" > ", out);
+    }
+
+    private static String describe(io.fedprune.model.Op op) {
+        if (op instanceof io.fedprune.model.Op.Conv c)
+            return c.layer() + "=Conv(" + c.cin() + "->" + c.cout() + ", " + c.kh() + "x" + c.kw() + ", stride " + c.strideH() + "x"
+                    + c.strideW() + ", pads " + join(c.pads()) + (c.groups() > 1 ? ", group " + c.groups() : "") + ")";
+        if (op instanceof io.fedprune.model.Op.Dense d) return d.layer() + "=Gemm(" + d.in() + "->" + d.out() + ")";
+        if (op instanceof io.fedprune.model.Op.Activation a) return switch (a.fn()) {
+            case RELU -> "Relu";
+            case SIGMOID -> "Sigmoid";
+            case TANH -> "Tanh";
+            case LEAKY_RELU -> "LeakyRelu(" + a.alpha() + ")";
+            case CLIP -> "Clip(" + a.min() + ", " + a.max() + ")";
+        };
+        if (op instanceof io.fedprune.model.Op.Pool p)
+            return (p.max() ? "MaxPool(" : "AveragePool(") + p.kh() + "x" + p.kw() + ", stride " + p.strideH() + "x" + p.strideW()
+                    + ", pads " + join(p.pads()) + (p.max() || !p.countIncludePad() ? "" : ", count_include_pad") + ")";
+        if (op instanceof io.fedprune.model.Op.GlobalAvgPool) return "GlobalAveragePool";
+        if (op instanceof io.fedprune.model.Op.ChannelAffine a) return "ChannelAffine(" + a.scale().length + ")";
+        if (op instanceof io.fedprune.model.Op.Add) return "Add";
+        return "flatten";
+    }
+
+    private static String join(float[] v) {
+        StringBuilder b = new StringBuilder();
+        for (float x : v) b.append(b.length() == 0 ? "" : ",").append(x);
+        return b.toString();
+    }
+
+    private static String join(int[] v) {
+        StringBuilder b = new StringBuilder();
+        for (int x : v) b.append(b.length() == 0 ? "" : ",").append(x);
+        return b.toString();
     }
 
     static String shape(int[] s) {

@@ -13,7 +13,7 @@ class OpTest {
     @Test
     void convolutionIsACrossCorrelationPlusBias() {
         // input 1x3x3 = 1..9, kernel [[1, 0], [0, -1]], bias 0.5: out(y,x) = in(y,x) - in(y+1,x+1) + 0.5 = -3.5
-        Op.Conv2d conv = new Op.Conv2d("c", DenseWeights.of(1, 4, new float[]{1, 0, 0, -1}), new float[]{0.5f}, 2, 2, 1, 0);
+        Op.Conv2d conv = Op.Conv2d.of("c", DenseWeights.of(1, 4, new float[]{1, 0, 0, -1}), new float[]{0.5f}, 2, 2, 1, 0);
         float[] out = new float[4];
         conv.forward(new float[]{1, 2, 3, 4, 5, 6, 7, 8, 9}, new Shape(1, 3, 3), 1, out);
         assertArrayEquals(new float[]{-3.5f, -3.5f, -3.5f, -3.5f}, out);
@@ -23,7 +23,7 @@ class OpTest {
     @Test
     void paddedStridedConvolution() {
         // input 1x2x2 = [[1, 2], [3, 4]], 3x3 kernel of ones, pad 1, stride 2: one output per corner window
-        Op.Conv2d conv = new Op.Conv2d("c", DenseWeights.of(1, 9, new float[]{1, 1, 1, 1, 1, 1, 1, 1, 1}), new float[]{0}, 3, 3, 2, 1);
+        Op.Conv2d conv = Op.Conv2d.of("c", DenseWeights.of(1, 9, new float[]{1, 1, 1, 1, 1, 1, 1, 1, 1}), new float[]{0}, 3, 3, 2, 1);
         assertEquals(new Shape(1, 1, 1), conv.output(new Shape(1, 2, 2)));
         float[] out = new float[1];
         conv.forward(new float[]{1, 2, 3, 4}, new Shape(1, 2, 2), 1, out);
@@ -33,11 +33,27 @@ class OpTest {
     @Test
     void maxPoolAndRelu() {
         float[] out = new float[2];
-        new Op.MaxPool2d(2, 2).forward(new float[]{1, -2, 3, 0, /* row 1 */ 5, 4, -1, 7}, new Shape(1, 2, 4), 1, out);
+        Op.Pool2d.max(2, 2).forward(new float[]{1, -2, 3, 0, /* row 1 */ 5, 4, -1, 7}, new Shape(1, 2, 4), 1, out);
         assertArrayEquals(new float[]{5, 7}, out);
         float[] r = new float[3];
-        new Op.Relu().forward(new float[]{-1, 0, 2}, Shape.vector(3), 1, r);
+        Op.Activation.relu().forward(new float[]{-1, 0, 2}, Shape.vector(3), 1, r);
         assertArrayEquals(new float[]{0, 0, 2}, r);
+    }
+
+    @Test
+    void averagePoolLeavesPaddingOutOfTheDivisorUnlessAsked() {
+        // 1x2x2 = [[1, 2], [3, 4]], 2x2 windows, stride 2, pad 1 on every side: one input per output window
+        Op.Pool2d avg = new Op.Pool2d(false, 2, 2, 2, 2, new int[]{1, 1, 1, 1}, false);
+        float[] out = new float[4];
+        avg.forward(new float[]{1, 2, 3, 4}, new Shape(1, 2, 2), 1, out);
+        assertArrayEquals(new float[]{1, 2, 3, 4}, out);
+        new Op.Pool2d(false, 2, 2, 2, 2, new int[]{1, 1, 1, 1}, true).forward(new float[]{1, 2, 3, 4}, new Shape(1, 2, 2), 1, out);
+        assertArrayEquals(new float[]{0.25f, 0.5f, 0.75f, 1}, out);
+        // depthwise 1x1 kernels: channel c times its weight, plus bias
+        float[] dw = new float[4];
+        new Op.DepthwiseConv2d("d", 2, new float[]{2, -1}, new float[]{0, 1}, 1, 1, 1, 1, new int[4])
+                .forward(new float[]{1, 2, 3, 4}, new Shape(2, 1, 2), 1, dw);
+        assertArrayEquals(new float[]{2, 4, -2, -3}, dw);
     }
 
     @Test

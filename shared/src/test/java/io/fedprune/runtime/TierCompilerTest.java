@@ -93,7 +93,7 @@ class TierCompilerTest {
         Model model = Model.init(ModelArch.LENET300.graph(), 1);
         Map<String, LayerMask> masks = masks(ModelArch.LENET300, "WEIGHT", 0.1, 1);
         long dense = TierCompiler.compile(model, masks, TierCompiler.Form.DENSE).parameterBytes();
-        assertEquals(4L * ModelArch.LENET300.parameterCount(), dense);
+        assertEquals(4L * ModelArch.LENET300.graph().parameterCount(), dense);
         long compact = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT).parameterBytes();
         long int8 = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT_INT8).parameterBytes();
         assertTrue(compact * 6 <= dense, compact + " vs " + dense);

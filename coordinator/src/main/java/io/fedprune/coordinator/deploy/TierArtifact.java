@@ -23,7 +23,7 @@ public record TierArtifact(byte[] bytes, Map<String, String> checksums) {
     public static TierArtifact build(JobSpec job, Model model, double keep, List<MaskSpec> specs, List<float[]> groupMasks) {
         Map<String, LayerMask> masks = new LinkedHashMap<>();
         for (int i = 0; i < specs.size(); i++) masks.put(specs.get(i).layer(), new LayerMask(specs.get(i), groupMasks.get(i)));
-        byte[] bytes = new TierFile(job.arch(), job.id(), JobSpec.tierName(keep), keep, model, masks).write();
+        byte[] bytes = new TierFile(job.id(), JobSpec.tierName(keep), keep, model, masks).write();
         return new TierArtifact(bytes, TierFile.checksums(bytes));
     }
 }

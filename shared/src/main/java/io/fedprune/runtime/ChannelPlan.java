@@ -1,0 +1,193 @@
+package io.fedprune.runtime;
+
+import io.fedprune.dpp.Granularity;
+import io.fedprune.model.Graph;
+import io.fedprune.model.Layer;
+import io.fedprune.model.Op;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which output channels (neurons, feature maps) of a tier's FILTER-pruned layers are physically removed, and so
+ * which input columns the following layers drop: the one place deciding it, for the compact runtime and the ONNX
+ * export alike.
+ *
+ * <p>A pruned output of a masked layer is not zero but its bias, a constant: the next layers see that constant
+ * (through activation, pooling, channel affine). Removing the output moves the constant's contribution into the
+ * bias of the next Conv or Gemm layer, so the smaller network computes exactly what the masked one does. That is
+ * exact when every path from the layer passes only through per-channel operations that keep a constant map constant
+ * (activations, max pooling, average pooling without counted padding, global average pooling, channel affine,
+ * flatten) to ordinary (not depthwise) Conv layers without padding or Gemm layers. Where a path reaches a residual
+ * Add, a depthwise or padded convolution, or the graph's output, the layer stays masked, and {@link #kept()} says why.
+ *
+ * @param removed   per removed layer, its kept output indices (ascending)
+ * @param kept      per FILTER layer that stays masked, the reason
+ * @param selected  per value whose channels were cut, the kept channel indices (for a flattened value, features)
+ * @param constants per such value, the constant every removed channel (feature) holds, indexed by the full channel
+ */
+public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, Map<String, int[]> selected,
+                          Map<String, float[]> constants) {
+
+    public ChannelPlan {
+        removed = Collections.unmodifiableMap(new LinkedHashMap<>(removed));
+        kept = Collections.unmodifiableMap(new LinkedHashMap<>(kept));
+        selected = Collections.unmodifiableMap(new HashMap<>(selected));
+        constants = Collections.unmodifiableMap(new HashMap<>(constants));
+    }
+
+    /** The plan for the graph of {@code model} and a tier's masks. */
+    public static ChannelPlan of(io.fedprune.model.Model model, Map<String, LayerMask> masks) {
+        Graph graph = model.graph();
+        Map<String, int[]> removed = new LinkedHashMap<>();
+        Map<String, String> kept = new LinkedHashMap<>();
+        Layer last = graph.layers().get(graph.layers().size() - 1);
+        for (Op op : graph.ops()) {
+            String layer = layer(op);
+            LayerMask m = layer == null ? null : masks.get(layer);
+            if (m == null || m.spec().granularity() != Granularity.FILTER) continue;
+            String why = layer.equals(last.name()) ? "it is the output layer"
+                    : op instanceof Op.Conv c && c.depthwise() ? "it is a depthwise convolution" : blocker(graph, op.output());
+            if (why == null) {
+                int[] rows = new int[m.spec().k()];
+                for (int c = 0, j = 0; c < m.spec().n(); c++) if (m.kept(0, c)) rows[j++] = c;
+                removed.put(layer, rows);
+            } else kept.put(layer, why);
+        }
+        Map<String, int[]> selected = new HashMap<>();
+        Map<String, float[]> constants = new HashMap<>();
+        Map<String, int[]> shapes = graph.valueShapes();
+        for (Op op : graph.ops()) {
+            String layer = layer(op);
+            String in = op.inputs().get(0);
+            if (layer != null) {
+                if (removed.containsKey(layer)) {
+                    selected.put(op.output(), removed.get(layer));
+                    constants.put(op.output(), model.bias(layer).clone());   // a pruned output is its bias
+                }
+            } else if (op instanceof Op.Flatten f && selected.containsKey(in)) {
+                int[] s = shapes.get(in), ch = selected.get(in);
+                int per = s.length == 3 ? s[1] * s[2] : 1;
+                int[] features = new int[ch.length * per];
+                for (int j = 0; j < ch.length; j++) for (int t = 0; t < per; t++) features[j * per + t] = ch[j] * per + t;
+                float[] c = constants.get(in), fc = new float[c.length * per];
+                for (int i = 0; i < fc.length; i++) fc[i] = c[i / per];
+                selected.put(f.output(), features);
+                constants.put(f.output(), fc);
+            } else if (!(op instanceof Op.Add) && selected.containsKey(in)) {
+                selected.put(op.output(), selected.get(in));
+                float[] c = constants.get(in).clone();
+                if (op instanceof Op.Activation a) for (int i = 0; i < c.length; i++) c[i] = activate(a, c[i]);
+                if (op instanceof Op.ChannelAffine a) for (int i = 0; i < c.length; i++) c[i] = c[i] * a.scale()[i] + a.shift()[i];
+                constants.put(op.output(), c);
+            }
+        }
+        return new ChannelPlan(removed, kept, selected, constants);
+    }
+
+    /** The kept channels of a value, or null for all. */
+    public int[] channels(String value) {
+        int[] s = selected.get(value);
+        return s == null ? null : s.clone();
+    }
+
+    /** The kept rows of a removed layer, or null when all rows stay. */
+    public int[] rows(String layer) {
+        int[] r = removed.get(layer);
+        return r == null ? null : r.clone();
+    }
+
+    private static float activate(Op.Activation a, float x) {
+        return switch (a.fn()) {
+            case RELU -> Math.max(x, 0f);
+            case LEAKY_RELU -> x >= 0 ? x : a.alpha() * x;
+            case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
+            case TANH -> (float) Math.tanh(x);
+            case CLIP -> Math.min(a.max(), Math.max(a.min(), x));
+        };
+    }
+
+    /** The layer name of a Conv or Dense op, else null. */
+    static String layer(Op op) {
+        return op instanceof Op.Conv c ? c.layer() : op instanceof Op.Dense d ? d.layer() : null;
+    }
+
+    /** Why the channels of {@code value} cannot be removed, or null if every consumer path allows it. */
+    private static String blocker(Graph graph, String value) {
+        List<String> frontier = new ArrayList<>(List.of(value));
+        while (!frontier.isEmpty()) {
+            String v = frontier.remove(frontier.size() - 1);
+            if (v.equals(graph.output())) return "its outputs reach the graph's output";
+            for (Op op : graph.ops()) {
+                if (!op.inputs().contains(v)) continue;
+                if (op instanceof Op.Add) return "a residual Add adds its outputs to another value";
+                if (op instanceof Op.Conv c && c.depthwise()) return "depthwise convolution " + c.layer() + " reads its outputs";
+                if (op instanceof Op.Conv c && java.util.Arrays.stream(c.pads()).anyMatch(p -> p > 0))
+                    return "convolution " + c.layer() + " pads its input, so the pruned outputs' constant bias would not be constant at the borders";
+                if (op instanceof Op.Pool p && !p.max() && p.countIncludePad() && java.util.Arrays.stream(p.pads()).anyMatch(x -> x > 0))
+                    return "an average pool counts padding";
+                if (op instanceof Op.Conv || op instanceof Op.Dense) continue;
+                frontier.add(op.output());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A Conv or Gemm layer's weight as a matrix {@code [rows, cols]} after the plan: input columns of removed input
+     * channels dropped ({@code per} columns per channel: {@code kh*kw} for a convolution, 1 for a dense layer), and
+     * rows cut to the kept ones if the layer itself is removed-FILTER. {@code mask} is the layer's weight mask cut the
+     * same way (null if the layer is not pruned); weights are not multiplied by it.
+     */
+    public record Cut(int rows, int cols, float[] weights, float[] mask, float[] bias) {
+    }
+
+    /** The cut of a layer (see {@link Cut}). */
+    public Cut cut(io.fedprune.model.Model model, String layer, String input, int per, LayerMask mask) {
+        float[] w = model.weight(layer).clone(), b = model.bias(layer).clone();
+        float[] m = mask == null ? null : mask.weightMask();
+        int rows = b.length, cols = w.length / rows;
+        int[] ch = channels(input);
+        float[] constant = constants.get(input);
+        if (ch != null) {
+            // the removed channels' constants, times the (masked) weights that read them, join the bias
+            boolean[] keptChannel = new boolean[constant.length];
+            for (int c : ch) keptChannel[c] = true;
+            for (int r = 0; r < rows; r++) {
+                double s = 0;
+                for (int i = 0; i < cols; i++)
+                    if (!keptChannel[i / per] && (m == null || m[r * cols + i] != 0)) s += (double) w[r * cols + i] * constant[i / per];
+                b[r] += (float) s;
+            }
+            int[] keep = new int[ch.length * per];
+            for (int j = 0; j < ch.length; j++) for (int t = 0; t < per; t++) keep[j * per + t] = ch[j] * per + t;
+            w = columns(w, rows, cols, keep);
+            if (m != null) m = columns(m, rows, cols, keep);
+            cols = keep.length;
+        }
+        int[] r = rows(layer);
+        if (r != null) {
+            w = rowsOf(w, cols, r);
+            if (m != null) m = rowsOf(m, cols, r);
+            b = rowsOf(b, 1, r);
+            rows = r.length;
+        }
+        return new Cut(rows, cols, w, m, b);
+    }
+
+    private static float[] columns(float[] a, int rows, int cols, int[] keep) {
+        float[] out = new float[rows * keep.length];
+        for (int r = 0; r < rows; r++) for (int j = 0; j < keep.length; j++) out[r * keep.length + j] = a[r * cols + keep[j]];
+        return out;
+    }
+
+    private static float[] rowsOf(float[] a, int cols, int[] keep) {
+        float[] out = new float[keep.length * cols];
+        for (int j = 0; j < keep.length; j++) System.arraycopy(a, keep[j] * cols, out, j * cols, cols);
+        return out;
+    }
+}

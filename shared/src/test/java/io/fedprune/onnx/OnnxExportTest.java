@@ -1,0 +1,172 @@
+package io.fedprune.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.dpp.MaskSpec;
+import io.fedprune.dpp.Masks;
+import io.fedprune.model.Graph;
+import io.fedprune.model.Layer;
+import io.fedprune.model.MaskSpecs;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.onnx.proto.ModelProto;
+import io.fedprune.onnx.proto.TensorProto;
+import io.fedprune.runtime.ChannelPlan;
+import io.fedprune.runtime.LayerMask;
+import io.fedprune.runtime.TierCompiler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Exported tiers run in ONNX Runtime (the independent implementation) with the class scores of the compact runtime
+ * and of the masked dense model, for the built-ins and an imported CNN (VGG-style with batch normalisation), at every
+ * granularity; FILTER tiers export exactly the parameters the masks leave alive.
+ */
+class OnnxExportTest {
+    static OrtEnvironment env;
+    static final int SAMPLES = 5;
+
+    @BeforeAll
+    static void start() {
+        env = OrtEnvironment.getEnvironment();
+    }
+
+    static Model vgg() throws Exception {
+        return OnnxImport.load(Path.of(OnnxExportTest.class.getResource("/onnx/vgg_bn.onnx").toURI()));
+    }
+
+    static Stream<Arguments> tiers() {
+        return Stream.of(
+                Arguments.of("lenet300", "WEIGHT", 0.1), Arguments.of("lenet300", "FILTER", 0.2), Arguments.of("lenet300", "TILE", 0.5),
+                Arguments.of("lenet5", "WEIGHT", 0.05), Arguments.of("lenet5", "KERNEL", 0.3), Arguments.of("lenet5", "FILTER", 0.25),
+                Arguments.of("lenet5", "TILE", 0.5), Arguments.of("vgg", "WEIGHT", 0.1), Arguments.of("vgg", "KERNEL", 0.25),
+                Arguments.of("vgg", "FILTER", 0.25));
+    }
+
+    /** A model with non-zero biases (a pruned filter's output is its bias: the export must keep that exact). */
+    static Model model(String which) throws Exception {
+        if (which.equals("vgg")) return vgg();
+        Model m = Model.init(ModelArch.parse(which).graph(), 11);
+        Random r = new Random(2);
+        for (Layer l : m.graph().layers()) {
+            float[] b = m.bias(l.name());
+            for (int i = 0; i < b.length; i++) b[i] = (float) (0.5 * r.nextGaussian());
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void onnxRuntimeGivesTheScoresOfTheCompactRuntimeAndTheMaskedModel(String which, String granularity, double keep) throws Exception {
+        Model model = model(which);
+        Map<String, LayerMask> masks = masks(model.graph(), granularity, keep, 5);
+        float[] x = inputs(model.graph(), SAMPLES, 3);
+        float[] ort = run(OnnxExport.tier(model, masks, Map.of()), model.graph(), x);
+        float[] compact = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT).forward(x, 0, SAMPLES);
+        float[] masked = TierCompiler.compile(model, masks, TierCompiler.Form.MASKED_DENSE).forward(x, 0, SAMPLES);
+        assertArrayEquals(masked, ort, 1e-4f, which + " " + granularity + ": ONNX Runtime vs masked dense");
+        assertArrayEquals(masked, compact, 1e-4f, which + " " + granularity + ": compact vs masked dense");
+        float[] dense = run(OnnxExport.dense(model), model.graph(), x);
+        assertArrayEquals(TierCompiler.compile(model, masks, TierCompiler.Form.DENSE).forward(x, 0, SAMPLES), dense, 1e-4f);
+    }
+
+    @Test
+    void filterTiersExportExactlyTheParametersTheMasksLeaveAlive() throws Exception {
+        for (String which : List.of("lenet300", "lenet5", "vgg")) {
+            Model model = model(which);
+            Map<String, LayerMask> masks = masks(model.graph(), "FILTER", 0.25, 9);
+            ModelProto tier = ModelProto.parseFrom(OnnxExport.tier(model, masks, Map.of()));
+            ModelProto dense = ModelProto.parseFrom(OnnxExport.dense(model));
+            long expected = alive(model, masks);
+            assertEquals(expected, weightAndBiasCount(tier), which);
+            assertEquals(model.graph().parameterCount(), weightAndBiasCount(dense), which);
+            assertTrue(expected < 0.35 * model.graph().parameterCount(), which + " " + expected);
+        }
+    }
+
+    /** Independent count: a weight survives if its row is kept, its input channel survives and its mask keeps it. */
+    static long alive(Model model, Map<String, LayerMask> masks) {
+        Graph g = model.graph();
+        long n = 0;
+        boolean[] aliveIn = null;
+        ChannelPlan plan = ChannelPlan.of(model, masks);
+        for (Layer l : g.layers()) {
+            LayerMask m = masks.get(l.name());
+            float[] wm = m.weightMask();
+            int rows = l.outputs(), cols = l.fanIn(), per = aliveIn == null ? cols : cols / aliveIn.length;
+            boolean removed = plan.removed().containsKey(l.name());
+            boolean[] aliveOut = new boolean[rows];
+            for (int o = 0; o < rows; o++) {
+                aliveOut[o] = !removed || m.kept(0, o);
+                if (!aliveOut[o]) continue;
+                n++;
+                for (int i = 0; i < cols; i++) if (aliveIn == null || aliveIn[i / per]) n++;
+            }
+            aliveIn = aliveOut;
+        }
+        return n;
+    }
+
+    static long weightAndBiasCount(ModelProto m) {
+        long n = 0;
+        for (TensorProto t : m.getGraph().getInitializerList())
+            if (t.getName().endsWith(".weight") || t.getName().endsWith(".bias")) n += t.getRawData().size() / 4;
+        return n;
+    }
+
+    static float[] run(byte[] onnx, Graph g, float[] x) throws Exception {
+        try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions())) {
+            int[] shape = g.inputShape();
+            long[] dims = new long[shape.length + 1];
+            dims[0] = x.length / g.inputSize();
+            for (int i = 0; i < shape.length; i++) dims[i + 1] = shape[i];
+            try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), dims);
+                 OrtSession.Result r = s.run(Map.of("input", in))) {
+                float[][] out = (float[][]) r.get(0).getValue();
+                float[] flat = new float[out.length * out[0].length];
+                for (int i = 0; i < out.length; i++) System.arraycopy(out[i], 0, flat, i * out[0].length, out[0].length);
+                return flat;
+            }
+        }
+    }
+
+    static Map<String, LayerMask> masks(Graph g, String granularity, double keep, long seed) {
+        List<MaskSpec> specs = new ArrayList<>();
+        if (granularity.equals("TILE")) {
+            for (Layer l : g.layers())
+                if (l.fanIn() % 4 == 0) specs.add(MaskSpec.tile(l.name(), l.weightShape(), (int) Math.round(4 * keep), 4));
+        } else {
+            Granularity gr = Granularity.valueOf(granularity);
+            specs = MaskSpecs.of(g, gr, gr == Granularity.KERNEL ? Granularity.WEIGHT : gr, keep, MaskSpecs.OUTPUT_MIN_KEEP);
+        }
+        Map<String, LayerMask> out = new LinkedHashMap<>();
+        for (MaskSpec s : specs) out.put(s.layer(), new LayerMask(s, Masks.random(s, seed + s.layer().hashCode())));
+        return out;
+    }
+
+    static float[] inputs(Graph g, int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n * g.inputSize()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+}
