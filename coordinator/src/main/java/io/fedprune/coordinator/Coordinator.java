@@ -14,6 +14,8 @@ import io.fedprune.coordinator.round.JobRunner;
 import io.fedprune.coordinator.round.ReceivedUpdate;
 import io.fedprune.coordinator.round.RoundTransport;
 import io.fedprune.model.Model;
+import io.fedprune.onnx.OnnxExport;
+import io.fedprune.runtime.TierFile;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
@@ -79,6 +81,7 @@ public final class Coordinator implements AutoCloseable {
         final Map<String, Deployment> deployments = new LinkedHashMap<>();
         final Map<String, Map<String, DeploymentAck>> acks = new LinkedHashMap<>();
         volatile JobRunner runner;
+        volatile Model model;
         volatile boolean cancelRequested;
     }
 
@@ -174,7 +177,15 @@ public final class Coordinator implements AutoCloseable {
 
     /** The safetensors artifact of a deployed tier, if present. */
     public Optional<byte[]> artifact(String jobId, String tier) {
-        Path p = artifactPath(jobId, tier);
+        return read(artifactPath(jobId, tier));
+    }
+
+    /** The ONNX export of a deployed tier (written beside its safetensors artifact), if present. */
+    public Optional<byte[]> onnx(String jobId, String tier) {
+        return read(onnxPath(jobId, tier));
+    }
+
+    private static Optional<byte[]> read(Path p) {
         try {
             return Files.exists(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
         } catch (IOException ex) {
@@ -184,6 +195,10 @@ public final class Coordinator implements AutoCloseable {
 
     private Path artifactPath(String jobId, String tier) {
         return Path.of(config.workDir(), "jobs", jobId, tier + ".safetensors");
+    }
+
+    private Path onnxPath(String jobId, String tier) {
+        return Path.of(config.workDir(), "jobs", jobId, tier + ".onnx");
     }
 
     /** The fleet. */
@@ -326,6 +341,7 @@ public final class Coordinator implements AutoCloseable {
         executor.submit(() -> {
             try {
                 Model model = models.model(e.spec, () -> e.cancelRequested);
+                e.model = model;
                 BlobRef modelRef = transport.putTensors(model.toTensors());
                 JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport,
                         models.evaluator(model, config.evalSamples()), listener, clock, resume);
@@ -360,6 +376,10 @@ public final class Coordinator implements AutoCloseable {
                 Path p = artifactPath(jobId, d.tier());
                 Files.createDirectories(p.getParent());
                 Files.write(p, artifact);
+                Entry job = jobs.get(jobId);
+                TierFile t = TierFile.read(artifact, Map.of(), job.model == null ? null : job.model.graph());
+                Files.write(onnxPath(jobId, d.tier()), OnnxExport.tier(t.model(), t.masks(), Map.of("fedprune.job", jobId,
+                        "fedprune.tier", d.tier(), "fedprune.keep", Double.toString(d.keep()))));
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }

@@ -161,6 +161,10 @@ class FederatedRoundsIT {
             for (RoundResult r : results) fused.add(node.transport().getTensors(r.fusedLogits()));
             Map<String, byte[]> artifacts = new HashMap<>();
             for (String tier : List.of("keep-0.1", "keep-0.25")) artifacts.put(tier, c.artifact(jobId, tier).orElseThrow());
+            for (String tier : List.of("keep-0.1", "keep-0.25")) {   // the ONNX export beside every artifact
+                var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(c.onnx(jobId, tier).orElseThrow());
+                assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier") && m.getValue().equals(tier)));
+            }
             return new Outcome(c.view(jobId).orElseThrow(), fused, artifacts, c.latestAcks(jobId), deadLetters(clients, topics));
         }
     }

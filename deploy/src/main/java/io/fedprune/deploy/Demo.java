@@ -286,6 +286,9 @@ public final class Demo {
             Path artifact = cfg.out().resolve("artifacts").resolve(d.tier() + ".safetensors");
             Files.createDirectories(artifact.getParent());
             Files.copy(Path.of(d.artifact()), artifact, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Path onnx = Path.of(d.artifact().replaceFirst("\\.safetensors$", ".onnx"));
+            if (Files.exists(onnx))
+                Files.copy(onnx, artifact.resolveSibling(d.tier() + ".onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             byte[] file = Files.readAllBytes(artifact);
             ArtifactCheck.Result check = ArtifactCheck.check(file);
             if (!check.ok()) say("WARNING: tier %s artifact failed the k-of-n check: %s", d.tier(), check.layers());

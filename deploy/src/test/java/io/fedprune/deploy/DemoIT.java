@@ -74,6 +74,11 @@ class DemoIT {
             Path artifact = Path.of(tier.get("artifact").asText());
             assertTrue(artifact.startsWith(out), artifact + " is in the report folder");
             assertTrue(ArtifactCheck.check(Files.readAllBytes(artifact)).ok(), "artifact is k-of-n");
+            // the ONNX export beside it: a model whose metadata names the tier
+            var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(artifact.resolveSibling(
+                    artifact.getFileName().toString().replace(".safetensors", ".onnx"))));
+            assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier")
+                    && m.getValue().equals(tier.get("tier").asText())), "the ONNX export names its tier");
             assertTrue(tier.get("k_of_n").asBoolean());
             assertTrue(tier.get("compact_bytes").asLong() < tier.get("dense_bytes").asLong());
         }

@@ -10,6 +10,9 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Status;
@@ -79,22 +82,38 @@ public class JobController {
         return HttpResponse.status(HttpStatus.CONFLICT).body(ApiError.of("job " + id + " already ended"));
     }
 
-    @Get(value = "/{id}/deployments/{tier}", produces = MediaType.APPLICATION_OCTET_STREAM)
-    @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact",
-            description = "Safetensors with <layer>.mask, .values and .indices per layer (docs/ARTIFACTS.md).")
-    @ApiResponse(responseCode = "200", description = "The artifact", content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
-            schema = @Schema(type = "string", format = "binary")))
+    @Get(value = "/{id}/deployments/{tier}", produces = {MediaType.APPLICATION_OCTET_STREAM, ONNX})
+    @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact: safetensors (default) or ONNX",
+            description = "The safetensors artifact (format fedprune-tier/2, docs/ARTIFACTS.md), or with ?format=onnx or "
+                    + "Accept: application/onnx the tier as an ONNX model (FILTER layers physically smaller, k-of-n layers masked).")
+    @ApiResponse(responseCode = "200", description = "The artifact", content = {
+            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ONNX, schema = @Schema(type = "string", format = "binary"))})
+    @ApiResponse(responseCode = "400", description = "Unknown format",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "404", description = "No such job or tier, or not deployed yet",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<?> artifact(@PathVariable String id,
-                                    @Parameter(description = "keep-0.05, or the keep ratio 0.05") @PathVariable String tier) {
+                                    @Parameter(description = "keep-0.05, or the keep ratio 0.05") @PathVariable String tier,
+                                    @Parameter(description = "safetensors (default) or onnx; overrides Accept") @Nullable @QueryValue String format,
+                                    @Nullable @Header("Accept") String accept) {
         String name = tier.startsWith("keep-") ? tier : JobSpec.tierName(parse(tier));
-        return coordinator.artifact(id, name)
-                .<HttpResponse<?>>map(b -> HttpResponse.ok(b).contentType(MediaType.APPLICATION_OCTET_STREAM_TYPE)
-                        .header("Content-Disposition", "attachment; filename=\"" + id + "-" + name + ".safetensors\""))
+        boolean onnx;
+        if (format != null) {
+            if (!format.equals("onnx") && !format.equals("safetensors"))
+                return HttpResponse.badRequest(new ApiError("format", "must be onnx or safetensors, was '" + format + "'"))
+                        .contentType(MediaType.APPLICATION_JSON_TYPE);
+            onnx = format.equals("onnx");
+        } else onnx = accept != null && accept.contains(ONNX);
+        return (onnx ? coordinator.onnx(id, name) : coordinator.artifact(id, name))
+                .<HttpResponse<?>>map(b -> HttpResponse.ok(b).contentType(onnx ? ONNX : MediaType.APPLICATION_OCTET_STREAM)
+                        .header("Content-Disposition", "attachment; filename=\"" + id + "-" + name + (onnx ? ".onnx" : ".safetensors") + "\""))
                 .orElseGet(() -> HttpResponse.notFound(ApiError.of("job " + id + " has no deployed tier " + name))
                         .contentType(MediaType.APPLICATION_JSON_TYPE));
     }
+
+    /** The media type of ONNX models. */
+    static final String ONNX = "application/onnx";
 
     private static HttpResponse<ApiError> noSuchJob(String id) {
         return HttpResponse.notFound(ApiError.of("no job " + id));

@@ -113,6 +113,8 @@ class CoordinatorApiIT {
         assertTrue(all.isArray() && all.size() >= 1);
         assertEquals(200, get("/devices").statusCode());
         assertError(get("/jobs/" + id + "/deployments/keep-0.05"), 404, "");
+        assertError(get("/jobs/" + id + "/deployments/keep-0.05?format=onnx"), 404, "");
+        assertError(get("/jobs/" + id + "/deployments/keep-0.05?format=pt"), 400, "format");
 
         HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
         assertEquals(202, cancel.statusCode(), cancel.body());
