@@ -139,7 +139,7 @@ class TierDeploymentIT {
     static byte[] tier(Model model, double keep) {
         Map<String, LayerMask> masks = new LinkedHashMap<>();
         for (MaskSpec s : MaskSpecs.weightLevel(ModelArch.LENET300.graph(), keep)) masks.put(s.layer(), new LayerMask(s, Masks.random(s, 3)));
-        return new TierFile(ModelArch.LENET300, JOB, "keep-" + keep, keep, model, masks).write();
+        return new TierFile(JOB, "keep-" + keep, keep, model, masks).write();
     }
 
     static List<LayerSpec> layers(byte[] file) {
