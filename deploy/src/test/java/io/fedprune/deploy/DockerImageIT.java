@@ -1,6 +1,11 @@
 package io.fedprune.deploy;
 
+import io.fedprune.agent.DeviceIdentity;
+import io.fedprune.coordinator.CoordinatorNode;
+import io.fedprune.coordinator.fleet.CoordinatorKey;
+import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.data.TestData;
+import io.fedprune.wire.Signatures;
 import io.fedprune.deploy.fault.ChildProcess;
 import io.fedprune.kafka.EmbeddedBroker;
 import org.junit.jupiter.api.Tag;
@@ -17,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,9 +68,19 @@ class DockerImageIT {
         Files.setPosixFilePermissions(tmp.resolve("data"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path work = Files.createDirectories(tmp.resolve("work"));
+        // the operator's key-list enrolment (docs/SECURITY.md): the coordinator's key, the device's key pair in the
+        // agent's work directory and its public key in the coordinator's list, all written before either process starts
+        Path coordinatorWork = Files.createDirectories(work.resolve("coordinator"));
+        KeyPair coordinatorKey = CoordinatorKey.loadOrCreate(coordinatorWork.resolve(CoordinatorNode.COORDINATOR_KEY_FILE));
+        KeyPair deviceKey = Signatures.generate();
+        new DeviceKeys(coordinatorWork.resolve(CoordinatorNode.DEVICE_KEYS_FILE)).enrol("image-agent", deviceKey.getPublic(), false);
+        new DeviceIdentity(deviceKey, coordinatorKey.getPublic()).save(DeviceIdentity.file(work.resolve("agent"), "image-agent"));
         if (root) {
             UserPrincipalLookupService users = work.getFileSystem().getUserPrincipalLookupService();
-            Files.setOwner(work, users.lookupPrincipalByName(String.valueOf(NOBODY)));
+            var nobody = users.lookupPrincipalByName(String.valueOf(NOBODY));
+            try (Stream<Path> all = Files.walk(work)) {
+                for (Path f : (Iterable<Path>) all::iterator) Files.setOwner(f, nobody);
+            }
         }
         Map<String, String> paths = new LinkedHashMap<>(Map.of("/app", tmp.resolve("app").toString(), "/work", work.toString(),
                 "/data", tmp.resolve("data").toString()));
