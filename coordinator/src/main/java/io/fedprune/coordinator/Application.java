@@ -1,18 +1,69 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Version;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.info.Info;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * The coordinator service's entry point ({@code ./fedprune coordinator}): REST on port 8080 (jobs, devices,
- * deployments), the OpenAPI document at {@code /swagger/fedprune-0.1.yml}, {@code /health} and {@code /prometheus};
- * settings in {@link CoordinatorConfig}.
+ * The coordinator service's entry point ({@code ./fedprune coordinator}): REST and the dashboard on port 8080 (jobs,
+ * devices, deployments), the OpenAPI document at {@code /swagger/fedprune-0.1.yml}, {@code /health} and
+ * {@code /prometheus}; settings in {@link CoordinatorConfig}. It logs its URL once it listens.
  */
 @OpenAPIDefinition(info = @Info(title = "fedprune", version = "0.1",
-        description = "Federated k-of-n pruning coordinator: jobs, rounds, fleet, deployments"))
-public final class Application {
+        description = "Federated k-of-n pruning coordinator: jobs, rounds, fleet, deployments. Every 4xx answer is an Error {field, message}."))
+@Command(name = "coordinator", mixinStandardHelpOptions = true, version = Version.LINE, sortOptions = false,
+        description = {"Run the coordinator service against a Kafka broker: the REST API, the dashboard (http://HOST:PORT/),",
+                "/health, /prometheus and the OpenAPI document (/swagger/fedprune-0.1.yml). Runs until SIGINT/SIGTERM.",
+                "Further settings: fedprune.coordinator.* in application.yml, or FEDPRUNE_COORDINATOR_* variables",
+                "(bootstrap-servers, topic-prefix, data-dir, work-dir, eval-samples, device-live-ms, resume-jobs)."},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:stopped normally", "1:could not start", "2:bad option"})
+public final class Application implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: 8080, or MICRONAUT_SERVER_PORT).")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: every interface, or MICRONAUT_SERVER_HOST).")
+    String host;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+    String bootstrap;
+
     public static void main(String[] args) {
-        Micronaut.run(Application.class, args);
+        CommandLine cl = new CommandLine(new Application());
+        int code = cl.execute(args);
+        // after a successful start the server's threads keep the JVM up until SIGINT/SIGTERM
+        if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested()) System.exit(code);
+    }
+
+    /** The Micronaut properties the options set. */
+    public Map<String, Object> properties() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        if (port != null) p.put("micronaut.server.port", port);
+        if (host != null) p.put("micronaut.server.host", host);
+        if (bootstrap != null) p.put("fedprune.coordinator.bootstrap-servers", bootstrap);
+        return p;
+    }
+
+    @Override
+    public Integer call() {
+        if (port != null && (port < 0 || port > 65535))
+            throw new CommandLine.ParameterException(new CommandLine(this), "--port must be in 0..65535, was " + port);
+        try {
+            Micronaut.build(new String[0]).mainClass(Application.class).properties(properties()).start();
+            return 0;
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            System.err.println("coordinator: cannot start: " + root.getMessage());
+            return 1;
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.coordinator.round.Evaluator;
+import io.fedprune.dpp.MaskSpec;
 import io.fedprune.coordinator.round.JobRunner;
 import io.fedprune.coordinator.round.ReceivedUpdate;
 import io.fedprune.coordinator.round.RoundTransport;
@@ -23,6 +24,8 @@ import io.fedprune.wire.Deployment;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.DeviceProfile;
 import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.JobAcked;
+import io.fedprune.wire.JobDeployed;
 import io.fedprune.wire.JobEvent;
 import io.fedprune.wire.JobState;
 import io.fedprune.wire.JobStatus;
@@ -41,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -65,6 +69,20 @@ public final class Coordinator implements AutoCloseable {
     private final LongSupplier clock;
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final List<java.util.function.BiConsumer<String, RoundResult>> roundObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<Change>> changeObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, LatestAck> latestAckByDevice = new ConcurrentHashMap<>();
+
+    /** Something a dashboard shows changed: a job (its id) or the fleet ({@code jobId} empty). */
+    public record Change(String kind, String jobId) {
+        public static Change job(String id) {
+            return new Change("job", id);
+        }
+
+        public static final Change FLEET = new Change("fleet", "");
+    }
+
+    private record LatestAck(String jobId, double keep, DeploymentAck ack) {
+    }
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fedprune-job");
         t.setDaemon(true);
@@ -80,6 +98,9 @@ public final class Coordinator implements AutoCloseable {
         final java.util.TreeMap<Integer, RoundResult> rounds = new java.util.TreeMap<>();
         final Map<String, Deployment> deployments = new LinkedHashMap<>();
         final Map<String, Map<String, DeploymentAck>> acks = new LinkedHashMap<>();
+        final Map<String, JobViews.MaskView> masks = new LinkedHashMap<>();   // latest round's mask pictures by tier
+        long startedMs = -1, endedMs = -1;
+        Double denseAccuracy;
         volatile JobRunner runner;
         volatile Model model;
         volatile boolean cancelRequested;
@@ -123,6 +144,7 @@ public final class Coordinator implements AutoCloseable {
         transport.appendJobEvent(id, 0, new JobSubmitted("application/json", JobLogRecord.write(spec)));
         Entry e = new Entry();
         e.spec = spec;
+        e.startedMs = clock.getAsLong();
         jobs.put(id, e);
         start(e, null);
         return view(id).orElseThrow();
@@ -171,13 +193,33 @@ public final class Coordinator implements AutoCloseable {
                 JobRunner.Progress pr = r.progress();
                 p = new JobViews.ProgressView(pr.round(), pr.selected(), pr.replied(), pr.deadlineMs());
             }
-            return Optional.of(new JobViews.JobView(id, e.state.name(), e.reason, e.spec.toRequest(), p, rounds, deps));
+            return Optional.of(new JobViews.JobView(id, e.state.name(), e.reason, e.spec.toRequest(), p, rounds, deps,
+                    e.startedMs < 0 ? null : e.startedMs, e.endedMs < 0 ? null : e.endedMs, e.denseAccuracy));
         }
     }
 
-    /** The safetensors artifact of a deployed tier, if present. */
+    /** The mask pictures of a tier in the job's latest round (held in memory: empty after a restart until the next round). */
+    public Optional<JobViews.MaskView> masks(String jobId, String tier) {
+        Entry e = jobs.get(jobId);
+        if (e == null) return Optional.empty();
+        synchronized (e) {
+            return Optional.ofNullable(e.masks.get(tier));
+        }
+    }
+
+    /** The safetensors artifact of a deployed tier, if present: from the work folder, else from its blob. */
     public Optional<byte[]> artifact(String jobId, String tier) {
-        return read(artifactPath(jobId, tier));
+        Path p = artifactPath(jobId, tier);
+        Optional<byte[]> local = read(p);
+        if (local.isPresent()) return local;
+        Deployment d = deployments(jobId).get(tier);
+        if (d == null) return Optional.empty();
+        try {
+            return Optional.of(transport.getBytes(d.masks()));
+        } catch (Exception ex) {
+            LOG.warn("job {} tier {}: artifact neither in {} nor readable from its blob: {}", jobId, tier, p, ex.toString());
+            return Optional.empty();
+        }
     }
 
     /** The ONNX export of a deployed tier (written beside its safetensors artifact), if present. */
@@ -207,8 +249,13 @@ public final class Coordinator implements AutoCloseable {
         List<JobViews.DeviceView> out = new ArrayList<>();
         for (DeviceRecord d : fleet.all()) {
             DeviceProfile p = d.profile();
+            FleetRegistry.Participation part = fleet.participation(p.deviceId());
+            LatestAck la = latestAckByDevice.get(p.deviceId());
+            DeploymentAck a = la == null ? null : la.ack();
             out.add(new JobViews.DeviceView(p.deviceId(), p.budget().keep(), p.budget().kPerLayer(), p.sampleCount(),
-                    d.state().name(), d.lastSeenMs(), fleet.isAlive(d, now)));
+                    d.state().name(), d.lastSeenMs(), fleet.isAlive(d, now), part.rounds(),
+                    part.rounds() == 0 ? null : part.trainMs(), part.rounds() == 0 ? null : part.roundMs(),
+                    a == null ? null : JobViews.AckView.of(a), a == null ? null : a.tier()));
         }
         return out;
     }
@@ -226,6 +273,7 @@ public final class Coordinator implements AutoCloseable {
      */
     public void onDevice(DeviceProfile profile, DeviceState state, long sentMs) {
         fleet.seen(profile, state, Math.min(sentMs, clock.getAsLong()));
+        changed(Change.FLEET);
     }
 
     /** An update (decoded or not) for a job. */
@@ -237,16 +285,39 @@ public final class Coordinator implements AutoCloseable {
             else transport.deadLetter(u, io.fedprune.wire.RejectReason.LATE, "no running job " + u.jobId());
             return;
         }
+        if (u.update() != null) fleet.tookPart(u.deviceId(), u.jobId(), u.round(), u.update().timings());
         r.offer(u);
+        changed(Change.job(u.jobId()));
+        changed(Change.FLEET);
     }
 
-    /** A deployment ack. */
+    /** Jobs of the replayed log that did not end and will not be continued ({@code resume-jobs=false}) say so. */
+    public void notResumed() {
+        for (Entry e : jobs.values()) {
+            synchronized (e) {
+                if (!ended(e.state)) e.reason = "not resumed: this coordinator runs with resume-jobs=false";
+            }
+        }
+    }
+
+    /** A deployment ack: kept in the job's view and appended to the job log. */
     public void onAck(String jobId, DeploymentAck ack) {
+        if (!jobs.containsKey(jobId)) return;
+        transport.appendJobEvent(jobId, 0, new JobAcked(ack));
+        acked(jobId, ack);
+    }
+
+    private void acked(String jobId, DeploymentAck ack) {
         Entry e = jobs.get(jobId);
         if (e == null) return;
+        double keep;
         synchronized (e) {
             e.acks.computeIfAbsent(ack.tier(), t -> new LinkedHashMap<>()).put(ack.deviceId(), ack);
+            keep = tierKeep(e, ack.tier());
         }
+        latestAckByDevice.merge(ack.deviceId(), new LatestAck(jobId, keep, ack), Coordinator::settledOn);
+        changed(Change.job(jobId));
+        changed(Change.FLEET);
     }
 
     /** A device's latest ack for a job (the tier it settled on), if any. */
@@ -263,6 +334,13 @@ public final class Coordinator implements AutoCloseable {
         return out;
     }
 
+    /** Of two acks of a device, the tier it settled on: a later job's; in one job an applied tier, the largest. */
+    private static LatestAck settledOn(LatestAck old, LatestAck now) {
+        if (!old.jobId().equals(now.jobId())) return now;
+        if (old.ack().applied() != now.ack().applied()) return old.ack().applied() ? old : now;
+        return old.keep() > now.keep() ? old : now;
+    }
+
     private static double tierKeep(Entry e, String tier) {
         for (double keep : e.spec.tiers()) if (JobSpec.tierName(keep).equals(tier)) return keep;
         return 0;
@@ -270,14 +348,24 @@ public final class Coordinator implements AutoCloseable {
 
     /** One event of the replayed job log (before {@link #resume}); {@code round} is the envelope's round. */
     public void replay(String jobId, int round, JobEvent event) {
+        replay(jobId, round, event, -1);
+    }
+
+    /** {@link #replay(String, int, JobEvent)} of an event logged at {@code timestampMs} (-1: unknown). */
+    public void replay(String jobId, int round, JobEvent event, long timestampMs) {
         if (event instanceof JobSubmitted s) {
             try {
                 Entry e = new Entry();
+                e.startedMs = timestampMs;
                 e.spec = JobLogRecord.read(s.spec());
                 jobs.put(jobId, e);
             } catch (IOException ex) {
                 LOG.warn("job {}: unreadable spec in the log, skipped: {}", jobId, ex.getMessage());
             }
+            return;
+        }
+        if (event instanceof JobAcked a) {
+            acked(jobId, a.ack());
             return;
         }
         Entry e = jobs.get(jobId);
@@ -287,9 +375,11 @@ public final class Coordinator implements AutoCloseable {
                 if (round >= 1) e.rounds.put(round, r);
                 else LOG.warn("job {}: round result without a round number in the log, skipped", jobId);
             }
+            else if (event instanceof JobDeployed d) e.deployments.put(d.deployment().tier(), d.deployment());
             else if (event instanceof JobStatus st) {
                 e.state = st.state();
                 e.reason = st.reason();
+                e.endedMs = ended(st.state()) ? timestampMs : -1;
             }
         }
     }
@@ -336,16 +426,20 @@ public final class Coordinator implements AutoCloseable {
         String id = e.spec.id();
         synchronized (e) {
             e.state = JobState.RUNNING;
+            if (e.startedMs < 0) e.startedMs = clock.getAsLong();
         }
         transport.appendJobEvent(id, 0, new JobStatus(JobState.RUNNING, ""));
+        changed(Change.job(id));
         executor.submit(() -> {
             try {
                 Model model = models.model(e.spec, () -> e.cancelRequested);
                 e.model = model;
                 BlobRef modelRef = transport.putTensors(model.toTensors());
-                JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport,
-                        models.evaluator(model, config.evalSamples()), listener, clock, resume);
+                Evaluator evaluator = models.evaluator(model, config.evalSamples());
+                OptionalDouble dense = evaluator.accuracy(Map.of());
+                JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport, evaluator, listener, clock, resume);
                 synchronized (e) {
+                    e.denseAccuracy = dense.isPresent() ? dense.getAsDouble() : null;
                     if (e.cancelRequested) return;   // cancelled while starting: already recorded CANCELLED
                     e.runner = runner;
                 }
@@ -368,6 +462,16 @@ public final class Coordinator implements AutoCloseable {
             synchronized (e) {
                 e.rounds.put(round, result);
             }
+            changed(Change.job(jobId));
+        }
+
+        @Override
+        public void tierMasks(String jobId, int round, String tier, List<MaskSpec> specs, List<float[]> groupMasks) {
+            JobViews.MaskView view = JobViews.MaskView.of(tier, round, specs, groupMasks);
+            Entry e = jobs.get(jobId);
+            synchronized (e) {
+                e.masks.put(tier, view);
+            }
         }
 
         @Override
@@ -383,10 +487,12 @@ public final class Coordinator implements AutoCloseable {
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }
+            transport.appendJobEvent(jobId, 0, new JobDeployed(d));
             Entry e = jobs.get(jobId);
             synchronized (e) {
                 e.deployments.put(d.tier(), d);
             }
+            changed(Change.job(jobId));
         }
 
         @Override
@@ -401,6 +507,7 @@ public final class Coordinator implements AutoCloseable {
         synchronized (e) {
             e.state = state;
             e.reason = reason;
+            e.endedMs = clock.getAsLong();
         }
         LOG.info("job {} {} {}", jobId, state, reason);
         try {
@@ -411,6 +518,27 @@ public final class Coordinator implements AutoCloseable {
                 e.reason = (reason.isEmpty() ? "" : reason + "; ") + "not recorded in the job log: " + ex.getMessage();
             }
         }
+
+        changed(Change.job(jobId));
+    }
+
+    private static boolean ended(JobState s) {
+        return s == JobState.COMPLETED || s == JobState.CANCELLED || s == JobState.FAILED;
+    }
+
+    private void changed(Change c) {
+        for (java.util.function.Consumer<Change> o : changeObservers) {
+            try {
+                o.accept(c);
+            } catch (RuntimeException ex) {
+                LOG.warn("change observer failed: {}", ex.toString());
+            }
+        }
+    }
+
+    /** Calls {@code observer} whenever a job or the fleet changes (e.g. to push dashboard updates). */
+    public void onChange(java.util.function.Consumer<Change> observer) {
+        changeObservers.add(observer);
     }
 
     /** Calls {@code observer} after every finished round (e.g. for metrics). */

@@ -73,6 +73,11 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
                 topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, v);
     }
 
+    public CoordinatorConfig withResumeJobs(boolean v) {
+        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, v,
+                topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
+    }
+
     public CoordinatorConfig withEvalSamples(int v) {
         return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
     }

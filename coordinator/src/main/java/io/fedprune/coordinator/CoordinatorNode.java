@@ -87,7 +87,8 @@ public final class CoordinatorNode implements AutoCloseable {
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
         DeadLetters deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
 
-        if (config.resumeJobs()) replayJobs(clients, topics, codec);
+        replayJobs(clients, topics, codec);   // history is listed with or without resume-jobs
+        if (!config.resumeJobs()) coordinator.notResumed();
         loops.add(ConsumerLoop.builder("coordinator-devices", assigned(clients, topics, Topic.DEVICES, "coordinator-devices"),
                         (env, rec) -> {
                             // the record's own time: replayed devices keep their last-seen times across a restart
@@ -182,7 +183,7 @@ public final class CoordinatorNode implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     Decoded<Envelope> d = codec.decode(r.value());
                     if (d.isOk() && d.value().body() instanceof JobEvent e) {
-                        coordinator.replay(d.value().jobId(), d.value().round(), e);
+                        coordinator.replay(d.value().jobId(), d.value().round(), e, r.timestamp());
                         events++;
                     }
                 }

@@ -10,6 +10,7 @@ import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.ModelFile;
+import io.fedprune.model.ProgressListener;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.model.Network;
@@ -82,13 +83,27 @@ public class ModelProvider {
         return model(spec, () -> false);
     }
 
+    /** Whether the job's model is uploaded or already pretrained in the cache (no pretraining needed). */
+    public boolean isCached(JobSpec spec) throws IOException {
+        return spec.modelBlob() != null || Files.exists(cachePath(spec));
+    }
+
+    private Path cachePath(JobSpec spec) throws IOException {
+        return cacheDir.resolve(cacheKey(spec) + ".model");
+    }
+
     /**
      * The model of a job; pretraining stops after the epoch during which {@code cancelled} turned true, with a
      * {@link java.util.concurrent.CancellationException}.
      */
     public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) throws IOException {
+        return model(spec, cancelled, ProgressListener.NONE);
+    }
+
+    /** {@link #model(JobSpec, java.util.function.BooleanSupplier)}; {@code pretraining} hears of every epoch if it has to be pretrained. */
+    public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled, ProgressListener pretraining) throws IOException {
         if (spec.modelBlob() != null) return fromSafetensors(spec.arch(), blobs.apply(spec.modelBlob()));
-        Path cache = cacheDir.resolve(cacheKey(spec) + ".model");
+        Path cache = cachePath(spec);
         if (Files.exists(cache)) return ModelFile.read(cache);
         Dataset train = data().train();
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
@@ -97,6 +112,7 @@ public class ModelProvider {
             LOG.info("pretraining {} for {} epochs on {} images", spec.arch().id(), spec.pretrainEpochs(), train.n());
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
                     p -> {
+                        pretraining.onEpoch(p);
                         if (cancelled.getAsBoolean())
                             throw new java.util.concurrent.CancellationException("pretraining cancelled after epoch " + p.epoch());
                     });

@@ -34,6 +34,7 @@ class CoordinatorRestartIT {
         String prefix = "restart.";
         try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList())) {
             String jobId;
+            JobViews.JobView finished;
             try (CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
                 Coordinator c = first.coordinator();
                 await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
@@ -54,6 +55,23 @@ class CoordinatorRestartIT {
                     assertTrue(r.uplinkBitsPerParameter() > 8 && r.uplinkBitsPerParameter() < 10, "int8 + scales: " + r.uplinkBitsPerParameter());
                 }
                 assertTrue(c.artifact(jobId, "keep-0.1").isPresent());
+                await().atMost(Duration.ofMinutes(2)).until(() -> c.view(jobId).orElseThrow().deployments().stream()
+                        .mapToInt(d -> d.acks().size()).sum() == 4);
+                finished = c.view(jobId).orElseThrow();
+            }
+            // a coordinator that does not resume jobs still lists them, and a finished job's view is the same:
+            // rounds, tiers with accuracy and checksums, and every device's ack (all from the job log)
+            CoordinatorConfig noResume = FederatedRoundsIT.config(prefix).withResumeJobs(false);
+            try (CoordinatorNode third = CoordinatorNode.start(noResume)) {
+                Coordinator c = third.coordinator();
+                JobViews.JobView before = finished;
+                await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+                    JobViews.JobView after = c.view(jobId).orElseThrow();
+                    assertEquals(before.state(), after.state());
+                    assertEquals(before.rounds(), after.rounds());
+                    assertEquals(before.deployments(), after.deployments());
+                });
+                assertTrue(c.jobs().stream().anyMatch(j -> j.id().equals(jobId)));
             }
         }
     }

@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  * one node per process with {@code --node-id}). Prints {@code bootstrap: HOST:PORT[,...]} when ready; SIGINT or
  * SIGTERM shut it down cleanly.
  */
-@Command(name = "broker", mixinStandardHelpOptions = true,
+@Command(name = "broker", mixinStandardHelpOptions = true, version = io.fedprune.Version.LINE,
         description = "Run Kafka (KRaft, broker + controller) on 127.0.0.1 in the foreground; data and port survive restarts (Ctrl-C stops it).")
 public final class BrokerMain implements Callable<Integer> {
 

@@ -4,7 +4,6 @@ import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
 import io.fedprune.coordinator.Coordinator;
-import io.fedprune.coordinator.CoordinatorConfig;
 import io.fedprune.coordinator.CoordinatorNode;
 import io.fedprune.coordinator.ModelProvider;
 import io.fedprune.coordinator.job.JobSpec;
@@ -32,6 +31,8 @@ import io.fedprune.model.TrainConfig;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.TensorEncoding;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,22 +57,58 @@ public final class Demo {
     private static final long POLL_MS = 250;
 
     private final DemoConfig cfg;
-    private final PrintStream out;
+    private final Progress console;
+    private final Serving serving;
 
+    /**
+     * How the demo serves the coordinator's dashboard and REST API.
+     *
+     * @param port     HTTP port on 127.0.0.1; 0 = any free port; if the port is taken the demo takes a free one
+     * @param keepOpen keep serving after the report is written, until Ctrl-C
+     * @param logFile  where the logs go (said on the console once the data is read), or null if on the console
+     */
+    public record Serving(int port, boolean keepOpen, Path logFile) {
+        public static final int DEFAULT_PORT = 8080;
+    }
+
+    /** Called with the finished report before the demo stops serving. */
+    @FunctionalInterface
+    public interface ReportSink {
+        void write(DemoReport report) throws Exception;
+    }
+
+    /** A demo printing plain lines to {@code out}, serving on an ephemeral port until the job ends. */
     public Demo(DemoConfig cfg, PrintStream out) {
+        this(cfg, out, false, new Serving(0, false, null));
+    }
+
+    /** @param terminal whether {@code out} is a terminal (progress bars then redraw in place) */
+    public Demo(DemoConfig cfg, PrintStream out, boolean terminal, Serving serving) {
         this.cfg = cfg;
-        this.out = out;
+        this.console = new Progress(out, terminal);
+        this.serving = serving;
     }
 
     /** Runs the demo and returns what it measured. */
     public DemoReport run() throws Exception {
+        return run(report -> {
+        });
+    }
+
+    /** Runs the demo, hands the report to {@code sink} while the dashboard is still served, and returns the report. */
+    public DemoReport run(ReportSink sink) throws Exception {
         long t0 = System.currentTimeMillis();
-        ModelArch arch = ModelArch.parse(cfg.model());
+        ModelArch arch;
+        try {
+            arch = ModelArch.parse(cfg.model());
+        } catch (IllegalArgumentException e) {
+            throw new Stop("--model: " + e.getMessage());
+        }
         Mnist.Split data;
         try {
             data = Mnist.load(cfg.data());
-        } catch (IOException e) {
-            throw new Stop(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new Stop("cannot read the data in " + cfg.data() + ": " + e.getMessage());
         }
         Dataset train = cfg.trainSamples() > 0 ? data.train().head(cfg.trainSamples()) : data.train();
         Dataset test = cfg.testSamples() > 0 ? data.test().head(cfg.testSamples()) : data.test();
@@ -81,6 +118,7 @@ public final class Demo {
         } catch (IllegalArgumentException e) {
             throw new Stop(e.getMessage());
         }
+        if (serving.logFile() != null) say("logs: %s (--verbose shows them here)", serving.logFile());
 
         JobSpec spec = jobSpec(arch);
         Path coordWork = cfg.work().resolve("coordinator");
@@ -88,12 +126,14 @@ public final class Demo {
         ModelProvider models = new ModelProvider(cfg.data(), coordWork, ref -> {
             throw new IllegalStateException("the demo uses a built-in model");
         });
-        say("dense %s: pretraining %d epochs on %d images (cached under %s after the first run) ...", arch.id(),
-                cfg.pretrainEpochs(), train.n(), coordWork.resolve("models"));
-        Model dense = models.model(spec);
+        boolean cached = models.isCached(spec);
+        Model dense = models.model(spec, () -> false, p -> console.bar("pretraining", p.epoch(), p.epochs(),
+                String.format(Locale.ROOT, "dense %s, loss %.4f, %s", arch.id(), p.loss(), Progress.clock(System.currentTimeMillis() - tp)),
+                p.epoch() == p.epochs() || p.epoch() % 5 == 0));   // off a terminal: a line every 5 epochs
         long pretrainMs = System.currentTimeMillis() - tp;
         double denseAcc = Network.of(dense).evaluate(test).accuracy();
-        say("dense %s: test accuracy %.2f%% (%.1f s)", arch.id(), 100 * denseAcc, pretrainMs / 1e3);
+        say("dense %s: test accuracy %.2f%% (%s)", arch.id(), 100 * denseAcc, cached ? "pretrained model from the cache "
+                + coordWork.resolve("models") : String.format(Locale.ROOT, "pretrained %d epochs in %.1f s", cfg.pretrainEpochs(), pretrainMs / 1e3));
         if (nearChance(denseAcc, test.classes()))
             throw new Stop(String.format(Locale.ROOT, "the dense %s reaches %.2f%% on the test images of %s, not clearly above chance (%.2f%% for %d "
                     + "classes): it does not fit this data, so pruning it would measure nothing", arch.id(), 100 * denseAcc,
@@ -114,16 +154,20 @@ public final class Demo {
             say("broker: %s (topic prefix %s)", brokerInfo, prefix);
         }
         try {
-            CoordinatorConfig cc = CoordinatorConfig.defaults().withBootstrapServers(bootstrap).withTopicPrefix(prefix)
-                    .withDataDir(cfg.data().toString()).withWorkDir(coordWork.toString()).withEvalSamples(cfg.testSamples());
-            try (CoordinatorNode node = CoordinatorNode.start(cc, cfg.kafkaProperties());
+            try (ApplicationContext server = serve(bootstrap, prefix, coordWork);
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix).withKafkaProperties(cfg.kafkaProperties())
-                         .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000), node::enrol)) {   // the demo enrols its devices itself
+                         .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000), server.getBean(CoordinatorNode.class)::enrol)) {   // the demo enrols its devices itself
                 Map<String, Double> budgets = startAgents(hub, train, test);
-                Coordinator c = node.coordinator();
+                Coordinator c = server.getBean(Coordinator.class);
                 awaitFleet(c);
                 long startupMs = System.currentTimeMillis() - t0 - pretrainMs;
-                return runJob(c, hub, spec, arch, dense, denseAcc, train, test, budgets, brokerInfo, t0, startupMs, pretrainMs);
+                DemoReport report = runJob(c, hub, spec, arch, dense, denseAcc, train, test, budgets, brokerInfo, t0, startupMs, pretrainMs);
+                sink.write(report);
+                if (serving.keepOpen()) {
+                    say("dashboard stays up at %s (--keep-open): Ctrl-C stops the demo", url);
+                    new java.util.concurrent.CountDownLatch(1).await();
+                }
+                return report;
             }
         } finally {
             if (embedded != null) embedded.close();
@@ -144,6 +188,34 @@ public final class Demo {
         Stop(String message) {
             super(message);
         }
+    }
+
+    private String url;
+
+    /** The coordinator with its HTTP server (dashboard, REST API) on 127.0.0.1, on the asked port or a free one. */
+    private ApplicationContext serve(String bootstrap, String prefix, Path coordWork) {
+        Map<String, Object> props = new LinkedHashMap<>(Map.of(
+                "micronaut.server.host", "127.0.0.1",
+                "fedprune.coordinator.bootstrap-servers", bootstrap,
+                "fedprune.coordinator.topic-prefix", prefix,
+                "fedprune.coordinator.data-dir", cfg.data().toString(),
+                "fedprune.coordinator.work-dir", coordWork.toString(),
+                "fedprune.coordinator.eval-samples", cfg.testSamples(),
+                "fedprune.coordinator.resume-jobs", false));
+        cfg.kafkaProperties().forEach((k, v) -> props.put("fedprune.kafka." + k, v));
+        EmbeddedServer server;
+        try {
+            props.put("micronaut.server.port", serving.port() == 0 ? -1 : serving.port());
+            server = ApplicationContext.run(EmbeddedServer.class, props);
+        } catch (RuntimeException e) {
+            if (serving.port() == 0) throw e;
+            say("port %d is taken: serving on a free port instead", serving.port());
+            props.put("micronaut.server.port", -1);
+            server = ApplicationContext.run(EmbeddedServer.class, props);
+        }
+        url = server.getURL().toString() + "/";
+        say("dashboard: %s (live while the job runs%s)", url, serving.keepOpen() ? " and after it" : "; --keep-open keeps it up after");
+        return server.getApplicationContext();
     }
 
     /** The demo's job: the demo's settings, every other field at its {@code JobSpec.DEFAULT_*}. */
@@ -216,12 +288,14 @@ public final class Demo {
                 long now = hub.trainMillis();
                 trainSumByRound.put(seenRounds, now - lastTrain);
                 lastTrain = now;
-                say("%s", roundLine(v.rounds().get(seenRounds - 1), tj));
+                JobViews.RoundView r = v.rounds().get(seenRounds - 1);
+                console.bar("rounds", r.round(), cfg.rounds(), roundDetail(r, tj, trainSumByRound), true);
+                lastLine = "";
             }
             if (!v.state().equals("RUNNING") && !v.state().equals("PENDING")) break;
-            String line = progressLine(v);
+            String line = progressDetail(v, seenRounds, tj, trainSumByRound);
             if (!line.equals(lastLine)) {
-                say("%s", line);
+                console.bar("rounds", seenRounds, cfg.rounds(), line, false);
                 lastLine = line;
             }
             Thread.sleep(POLL_MS);
@@ -256,7 +330,7 @@ public final class Demo {
         });
 
         long tb = System.currentTimeMillis();
-        List<DemoReport.Baseline> baselines = baselines(arch, spec, dense, train, test);
+        List<DemoReport.Baseline> baselines = baselines(arch, spec, dense, train, test, baselineEstimateMs(trainSumByRound));
         long baselinesMs = System.currentTimeMillis() - tb;
 
         long roundsMs = rounds.stream().mapToLong(DemoReport.Round::durationMs).sum();
@@ -311,11 +385,16 @@ public final class Demo {
     }
 
     /** Centralised DPP (all training data in one place) and magnitude k-of-n, at every tier's keep. */
-    private List<DemoReport.Baseline> baselines(ModelArch arch, JobSpec spec, Model dense, Dataset train, Dataset test) {
+    private List<DemoReport.Baseline> baselines(ModelArch arch, JobSpec spec, Model dense, Dataset train, Dataset test, long estimateMs) {
         List<DemoReport.Baseline> out = new ArrayList<>();
         if (cfg.baselineEpochs() == 0) return out;
         JobSpec s = spec;
-        for (double keep : cfg.tiers()) {
+        int total = cfg.tiers().size();
+        long start = System.currentTimeMillis();
+        console.bar("baselines", 0, total, "centralised DPP and magnitude pruning per keep, about " + Progress.clock(estimateMs) + " left", false);
+        for (int i = 0; i < total; i++) {
+            double keep = cfg.tiers().get(i);
+            int done = i;
             List<MaskSpec> specs = s.maskSpecs(keep);
             long t = System.currentTimeMillis();
             Map<String, float[]> mag = new HashMap<>();
@@ -323,31 +402,65 @@ public final class Demo {
             double magAcc = DppTrainer.evaluate(dense, specs, mag, 0, test).accuracy();
             out.add(new DemoReport.Baseline(keep, "magnitude", magAcc, System.currentTimeMillis() - t));
             t = System.currentTimeMillis();
-            say("baseline: centralised DPP at keep %s (%d epochs on %d images) ...", pct(keep), cfg.baselineEpochs(), train.n());
             TrainConfig tc = TrainConfig.DEFAULTS.withEpochs(cfg.baselineEpochs()).withEvaluate(false);
-            DppResult r = DppTrainer.train(dense, train, specs, null, tc, cfg.seed(), ProgressListener.NONE);
+            ProgressListener progress = p -> console.bar("baselines", done, total, String.format(Locale.ROOT,
+                    "keep %s: centralised DPP epoch %d/%d, about %s left", pct(keep), p.epoch(), p.epochs(),
+                    Progress.clock(baselinesLeft(start, done, total, estimateMs))), false);
+            DppResult r = DppTrainer.train(dense, train, specs, null, tc, cfg.seed(), progress);
             double dppAcc = DppTrainer.evaluate(dense, specs, r.groupMasks(), 0, test).accuracy();
             out.add(new DemoReport.Baseline(keep, "dpp-centralised", dppAcc, System.currentTimeMillis() - t));
-            say("baseline: keep %s  centralised DPP %.2f%%  magnitude %.2f%%", pct(keep), 100 * dppAcc, 100 * magAcc);
+            console.bar("baselines", done + 1, total, String.format(Locale.ROOT, "keep %s: centralised DPP %.2f%%, magnitude %.2f%%%s",
+                    pct(keep), 100 * dppAcc, 100 * magAcc, done + 1 < total
+                            ? ", about " + Progress.clock(baselinesLeft(start, done + 1, total, estimateMs)) + " left" : ""), true);
         }
         return out;
     }
 
-    private String progressLine(JobViews.JobView v) {
-        if (v.progress() == null) return "job " + v.state().toLowerCase(Locale.ROOT) + " ...";
+    /** The rounds bar while a round runs: devices replied so far, the last accuracies, the time left. */
+    private String progressDetail(JobViews.JobView v, int done, long jobStart, Map<Integer, Long> trainSums) {
         JobViews.ProgressView p = v.progress();
-        return String.format(Locale.ROOT, "round %d/%d: %d/%d devices replied", p.round(), cfg.rounds(), p.replied(), p.selected());
+        String now = p == null ? "starting" : String.format(Locale.ROOT, "round %d: %d/%d replied", p.round(), p.replied(), p.selected());
+        String acc = v.rounds().isEmpty() ? "" : " | " + accuracies(v.rounds().get(v.rounds().size() - 1));
+        return now + acc + " | " + timeLeft(done, jobStart, trainSums);
     }
 
-    private String roundLine(JobViews.RoundView r, long jobStart) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "round %d/%d done: %d/%d replied in %.1f s |",
-                r.round(), cfg.rounds(), r.replied(), r.selected(), r.durationMs() / 1e3));
+    /** The rounds bar after a round: devices replied, its accuracy per tier, the time left. */
+    private String roundDetail(JobViews.RoundView r, long jobStart, Map<Integer, Long> trainSums) {
+        return String.format(Locale.ROOT, "%d/%d replied | %s | %s", r.replied(), r.selected(), accuracies(r),
+                timeLeft(r.round(), jobStart, trainSums));
+    }
+
+    private static String accuracies(JobViews.RoundView r) {
+        StringBuilder sb = new StringBuilder();
         for (JobViews.TierView t : r.tiers())
-            sb.append(String.format(Locale.ROOT, " %s %.2f%%", pct(t.keep()), t.accuracy() == null ? Double.NaN : 100 * t.accuracy()));
-        long elapsed = System.currentTimeMillis() - jobStart;
-        long left = r.round() >= cfg.rounds() ? 0 : elapsed / r.round() * (cfg.rounds() - r.round());
-        sb.append(String.format(Locale.ROOT, " | elapsed %s, about %s left", clock(elapsed), clock(left)));
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%s %.2f%%", pct(t.keep()),
+                    t.accuracy() == null ? Double.NaN : 100 * t.accuracy()));
         return sb.toString();
+    }
+
+    /** Elapsed job time and an estimate of what is left: the remaining rounds at the mean round time, then the baselines. */
+    private String timeLeft(int done, long jobStart, Map<Integer, Long> trainSums) {
+        long elapsed = System.currentTimeMillis() - jobStart;
+        if (done == 0) return Progress.clock(elapsed);
+        long left = elapsed / done * (cfg.rounds() - done) + baselineEstimateMs(trainSums);
+        return String.format(Locale.ROOT, "%s, about %s left%s", Progress.clock(elapsed), Progress.clock(left),
+                cfg.baselineEpochs() > 0 ? " (baselines included)" : "");
+    }
+
+    /**
+     * The baselines' time, estimated from the rounds: a round trains every device once over its share, so the devices'
+     * summed training time of a round is about one centralised epoch over all the data.
+     */
+    private long baselineEstimateMs(Map<Integer, Long> trainSums) {
+        if (cfg.baselineEpochs() == 0 || trainSums.isEmpty()) return 0;
+        double perEpoch = trainSums.values().stream().mapToLong(Long::longValue).average().orElse(0);
+        return Math.round(perEpoch * cfg.baselineEpochs() * cfg.tiers().size());
+    }
+
+    /** Baselines left: from those done so far, or the estimate before the first is done. */
+    private static long baselinesLeft(long start, int done, int total, long estimateMs) {
+        if (done == 0) return Math.max(0, estimateMs - (System.currentTimeMillis() - start));
+        return (System.currentTimeMillis() - start) / done * (total - done);
     }
 
     private Map<String, Object> configMap() {
@@ -382,13 +495,7 @@ public final class Demo {
         return ReportWriter.pct(keep);
     }
 
-    private static String clock(long ms) {
-        long s = Math.round(ms / 1e3);
-        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
-    }
-
     private void say(String fmt, Object... args) {
-        out.printf(Locale.ROOT, "[demo] " + fmt + "%n", args);
-        out.flush();
+        console.line(String.format(Locale.ROOT, "[demo] " + fmt, args));
     }
 }

@@ -8,18 +8,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ./fedprune demo}: the sandbox (broker, coordinator and a fleet of agents in one process) and its report. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, version = io.fedprune.Version.LINE, sortOptions = false,
         description = {"Run the sandbox: a Kafka broker, the coordinator and a fleet of simulated devices in one process;",
                 "one federated pruning job on MNIST with progress; then centralised baselines and a report",
                 "(Markdown with SVG plots, and JSON) in --out. Exits 0 and leaves nothing running."})
 public final class DemoMain implements Callable<Integer> {
     static final String DEFAULT_DATA_DIR = "data/mnist";
+    /** The log file in the report folder. */
+    static final String LOG_FILE = "demo.log";
 
     @Option(names = "--devices", defaultValue = "10", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -70,6 +74,14 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--deadline-ms", defaultValue = "600000", description = "Round deadline in ms (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
+    @Option(names = "--port", defaultValue = "" + Demo.Serving.DEFAULT_PORT, paramLabel = "PORT",
+            description = "Port of the dashboard and REST API on 127.0.0.1; a free one if taken, 0 = any (default: ${DEFAULT-VALUE}).")
+    int port;
+    @Option(names = "--keep-open", description = "Keep serving the dashboard after the report is written, until Ctrl-C.")
+    boolean keepOpen;
+    @Option(names = "--verbose", description = "Logs on the console instead of in demo.log beside the report.")
+    boolean verbose;
+
     @Option(names = "--local-epochs", defaultValue = "1", description = "Passes over its data per device and round (default: ${DEFAULT-VALUE}).")
     int localEpochs;
     @Option(names = "--lr", defaultValue = "0.2", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
@@ -96,20 +108,42 @@ public final class DemoMain implements Callable<Integer> {
             System.err.println("demo: data folder " + data.toAbsolutePath() + " not found (run ./fedprune fetch-data, or pass --data DIR)");
             return 2;
         }
-        DemoReport report;
-        try {
-            report = new Demo(cfg, System.out).run();
-        } catch (Demo.Stop e) {
-            System.err.println("demo: " + e.getMessage());
+        if (port < 0 || port > 65535) {
+            System.err.println("demo: --port must be in 0..65535, was " + port);
             return 2;
         }
-        Path md = ReportWriter.write(report, out, LauncherCommand.of("demo", args, Path.of(DEFAULT_DATA_DIR)));
-        if (json != null) {
-            if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
-            Files.writeString(json, Json.write(report));
+        PrintStream console = System.out, errors = System.err;
+        Path logFile = out.resolve(LOG_FILE);
+        PrintStream log = null;
+        if (!verbose) {   // everything the libraries print or log goes to the log file; the console shows progress
+            Files.createDirectories(out);
+            log = new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8);
+            System.setOut(log);
+            System.setErr(log);
         }
-        System.out.println("[demo] report: " + md + " (plots and report.json beside it)" + (json == null ? "" : "; JSON also in " + json));
-        return 0;
+        try {
+            new Demo(cfg, console, System.console() != null, new Demo.Serving(port, keepOpen, log == null ? null : logFile)).run(report -> {
+                Path md = ReportWriter.write(report, out, LauncherCommand.of("demo", args, Path.of(DEFAULT_DATA_DIR)));
+                if (json != null) {
+                    if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
+                    Files.writeString(json, Json.write(report));
+                }
+                console.println("[demo] report: " + md + " (plots and report.json beside it)" + (json == null ? "" : "; JSON also in " + json));
+            });
+            return 0;
+        } catch (Demo.Stop e) {
+            errors.println("demo: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            if (log != null) e.printStackTrace(log);
+            errors.println("demo: failed: " + e + (log != null ? " (details in " + logFile + ")" : ""));
+            if (log == null) e.printStackTrace(errors);
+            return 1;
+        } finally {
+            System.setOut(console);
+            System.setErr(errors);
+            if (log != null) log.close();
+        }
     }
 
     public static void main(String[] args) {

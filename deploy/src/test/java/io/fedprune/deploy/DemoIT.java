@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -38,7 +39,7 @@ class DemoIT {
         String[] args = {"--data", TestData.mnistMini().toString(), "--devices", "4", "--rounds", "2",
                 "--budgets", "0.05,0.1,0.25", "--pretrain-epochs", "2", "--baseline-epochs", "1", "--seed", "3",
                 "--weighting", "sqrt_samples",
-                "--out", out.toString(), "--work", dir.resolve("work").toString(), "--json", json.toString()};
+                "--out", out.toString(), "--work", dir.resolve("work").toString(), "--json", json.toString(), "--port", "0"};
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream old = System.out;
         int code;
@@ -50,7 +51,15 @@ class DemoIT {
         }
         String log = console.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, log);
-        assertTrue(log.contains("round 2/2 done"), "progress is shown");
+        List<String> lines = log.lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("rounds") && l.contains("] 2/2") && l.contains("4/4 replied")), log);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("baselines") && l.contains("] 3/3")), log);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("[demo] dashboard: http://127.0.0.1:")), log);
+        assertTrue(lines.size() <= 40, lines.size() + " lines on the console:\n" + log);
+        assertTrue(lines.stream().noneMatch(l -> l.contains(" INFO ") || l.contains(" WARN ") || l.contains("BootstrapMetadata")),
+                "logs stay off the console:\n" + log);
+        String logFile = Files.readString(out.resolve("demo.log"));
+        assertTrue(logFile.contains("INFO"), "the logs are in demo.log beside the report");
 
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         assertEquals(r, new ObjectMapper().readTree(out.resolve("report.json").toFile()));

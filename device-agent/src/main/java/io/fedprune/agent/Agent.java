@@ -43,7 +43,7 @@ public final class Agent {
     /** Capabilities every agent reports. */
     public static final List<String> CAPABILITIES = List.of("encoding:float32", "encoding:float16", "encoding:int8", "encoding:mask",
             "model:lenet300", "model:lenet5");
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = io.fedprune.Version.NUMBER;
 
     /**
      * @param deviceId the device id
@@ -126,6 +126,11 @@ public final class Agent {
      * derived from (round seed, device id).
      */
     public Trained train(RoundStart rs, DeviceAssignment a, Model model, List<Tensor> globalLogits) {
+        return train(rs, a, model, globalLogits, ProgressListener.NONE);
+    }
+
+    /** {@link #train(RoundStart, DeviceAssignment, Model, List)}, telling {@code progress} of every epoch. */
+    public Trained train(RoundStart rs, DeviceAssignment a, Model model, List<Tensor> globalLogits, ProgressListener progress) {
         List<MaskSpec> specs = specs(model.graph(), a.layers());
         Map<String, float[]> init = new HashMap<>();
         if (globalLogits != null) for (Tensor t : globalLogits) init.put(t.name(), t.data());
@@ -135,7 +140,7 @@ public final class Agent {
                 c.gumbelScale() > 0 ? c.gumbelScale() : 1.0, 1, false, TrainConfig.DEFAULTS.weightLr(), 0, true);
         long seed = Seeds.device(rs.seed(), id());
         long t0 = System.nanoTime();
-        DppResult r = DppTrainer.train(model, settings.train(), specs, init, cfg, seed, ProgressListener.NONE);
+        DppResult r = DppTrainer.train(model, settings.train(), specs, init, cfg, seed, progress);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         List<Tensor> logits = new ArrayList<>();
         for (MaskSpec s : specs) logits.add(new Tensor(s.layer(), new int[]{s.groups(), s.n()}, r.logits().get(s.layer())));

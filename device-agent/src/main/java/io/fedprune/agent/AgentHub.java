@@ -12,6 +12,7 @@ import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Budget;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Decoded;
 import io.fedprune.wire.Deployment;
@@ -122,6 +123,8 @@ public final class AgentHub implements AutoCloseable {
         }
     };
     private final ExecutorService trainers;
+    private volatile java.util.function.Consumer<String> activity = line -> {
+    };
     private final ExecutorService deployers = Executors.newSingleThreadExecutor(daemon("fedprune-agent-deploy"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fedprune-agent-heartbeat"));
     private final AtomicLong uplinkBytes = new AtomicLong();
@@ -155,6 +158,16 @@ public final class AgentHub implements AutoCloseable {
                         })
                 .accept(MessageType.DEPLOYMENT).verify(coordinatorSigned).onReject(this::refused).build().start());
         timer.scheduleAtFixedRate(this::heartbeats, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private static String budgetText(Budget b) {
+        return (b.keep() > 0 ? "keep " + b.keep() : "") + (b.kPerLayer().isEmpty() ? "" : (b.keep() > 0 ? ", " : "") + "k " + b.kPerLayer());
+    }
+
+    /** Tells {@code listener} what the agents do, one line at a time: training and its epochs, updates, deployments. */
+    public AgentHub onActivity(java.util.function.Consumer<String> listener) {
+        this.activity = listener;
+        return this;
     }
 
     /**
@@ -250,7 +263,11 @@ public final class AgentHub implements AutoCloseable {
             Model model = model(rs.modelArchitecture(), rs.model());
             List<Tensor> global = rs.globalLogits() == null ? null : tensors(rs.globalLogits());
             long fetchMs = (System.nanoTime() - t0) / 1_000_000;
-            Agent.Trained t = agent.train(rs, a, model, global);
+            activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: training %d epoch%s on %d images", agent.id(),
+                    env.round(), env.jobId(), rs.config().localEpochs(), rs.config().localEpochs() == 1 ? "" : "s", agent.settings().train().n()));
+            Agent.Trained t = agent.train(rs, a, model, global, p -> activity.accept(String.format(java.util.Locale.ROOT,
+                    "%s: round %d of %s: epoch %d/%d done, loss %.4f (%.1f s)", agent.id(), env.round(), env.jobId(), p.epoch(), p.epochs(),
+                    p.loss(), p.elapsedMillis() / 1e3)));
             long t1 = System.nanoTime();
             TensorEncoding enc = rs.config().updateEncoding();
             int group = enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0;
@@ -268,6 +285,8 @@ public final class AgentHub implements AutoCloseable {
             publisher.publish(Topic.UPDATES, env.jobId(), out).join();
             LOG.info("{}: round {} of {} uploaded (train {} ms, accuracy {} -> {})", agent.id(), env.round(), env.jobId(),
                     t.trainMs(), String.format("%.4f", t.metrics().accuracyBefore()), String.format("%.4f", t.metrics().accuracyAfter()));
+            activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: update sent (%d bytes; local accuracy %.2f%% -> %.2f%%)",
+                    agent.id(), env.round(), env.jobId(), payload.length, 100 * t.metrics().accuracyBefore(), 100 * t.metrics().accuracyAfter()));
         } catch (Exception e) {
             LOG.warn("{}: round {} of {} failed: {}", agent.id(), env.round(), env.jobId(), e.toString());
         } finally {
@@ -290,7 +309,12 @@ public final class AgentHub implements AutoCloseable {
         byte[] artifact = null;
         String fetchError = null;
         for (Agent agent : agents.values()) {
-            if (!agent.fits(d)) continue;
+            if (!agent.fits(d)) {
+                activity.accept(String.format(java.util.Locale.ROOT, "%s: tier %s of %s (keep %s, k %s) does not fit its budget %s: not applied",
+                        agent.id(), d.tier(), jobId, d.keep(), d.layers().stream().map(l -> l.layer() + "=" + l.k()).toList(),
+                        budgetText(agent.settings().budget())));
+                continue;
+            }
             if (artifact == null && fetchError == null) {
                 try {
                     artifact = reader.fetch(d.masks(), Duration.ofMillis(config.blobTimeoutMs()));
@@ -308,6 +332,10 @@ public final class AgentHub implements AutoCloseable {
             else
                 LOG.warn("{}: refused {} of {}: {}; keeps {}", agent.id(), d.tier(), jobId, a.error(),
                         previous.map(p -> "tier " + p.tier()).orElse("no tier of this job"));
+            activity.accept(a.applied()
+                    ? String.format(java.util.Locale.ROOT, "%s: applied tier %s of %s: local accuracy %.2f%% on %d images, %.1f us per inference",
+                            agent.id(), d.tier(), jobId, 100 * a.localAccuracy(), a.evalSamples(), a.latencyMicros())
+                    : agent.id() + ": tier " + d.tier() + " of " + jobId + " not applied: " + a.error());
             try {
                 publisher.publish(Topic.UPDATES, jobId, Envelope.of(jobId, 0, agent.id(), a)).join();
             } catch (RuntimeException e) {

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code ./fedprune agent}: one device agent, running until interrupted. */
-@Command(name = "fedprune agent", mixinStandardHelpOptions = true, version = Agent.VERSION, sortOptions = false,
+@Command(name = "fedprune agent", mixinStandardHelpOptions = true, version = io.fedprune.Version.LINE, sortOptions = false,
         description = "A fedprune device agent: registers with the coordinator over Kafka, trains DPP mask logits on its "
                 + "private data when selected for a round, and applies the deployed tier that fits its budget.",
         exitCodeListHeading = "%nExit codes:%n",
@@ -135,6 +135,10 @@ public final class AgentMain implements Callable<Integer> {
             hub.close();
             stop.countDown();
         }));
+        hub.onActivity(line -> {
+            System.out.println(line);
+            System.out.flush();
+        });
         try {
             hub.add(agent, keys);
         } catch (IllegalStateException e) {

@@ -476,6 +476,10 @@ public final class WireCodec {
             b.setSubmitted(Pb.JobSubmitted.newBuilder().setContentType(s.contentType()).setSpec(ByteString.copyFrom(s.spec())));
         } else if (j instanceof JobStatus s) {
             b.setStatus(Pb.JobStatus.newBuilder().setState(toProto(s.state())).setReason(s.reason()));
+        } else if (j instanceof JobDeployed d) {
+            b.setDeployed(toProto(d.deployment()));
+        } else if (j instanceof JobAcked a) {
+            b.setAcked(toProto(a.ack()));
         } else if (j instanceof RoundResult r) {
             Pb.RoundResult.Builder rb = Pb.RoundResult.newBuilder().setSelected(r.selected()).setReplied(r.replied()).setLate(r.late())
                     .setDuplicates(r.duplicates()).setInvalid(r.invalid()).setDurationMs(r.durationMs()).setTrainMsMax(r.trainMsMax())
@@ -495,6 +499,8 @@ public final class WireCodec {
     private JobEvent fromProto(Pb.JobEvent p) {
         return switch (p.getEventCase()) {
             case SUBMITTED -> new JobSubmitted(p.getSubmitted().getContentType(), p.getSubmitted().getSpec().toByteArray());
+            case DEPLOYED -> new JobDeployed(fromProto(p.getDeployed()));
+            case ACKED -> new JobAcked(fromProto(p.getAcked()));
             case STATUS -> new JobStatus(enumFrom(p.getStatus().getState(), "JOB_STATE_", JobState.class, "job_status.state"), p.getStatus().getReason());
             case ROUND_RESULT -> {
                 Pb.RoundResult r = p.getRoundResult();

@@ -15,5 +15,9 @@ class JobEventKeyTest {
         assertEquals("job-1/status", JobEvent.key("job-1", 3, new JobStatus(JobState.RUNNING, "")));
         RoundResult r = new RoundResult(1, 1, 0, 0, 0, 5, 1, null, List.of(), 0, 0, Map.of());
         assertEquals("job-1/round-3", JobEvent.key("job-1", 3, r));
+        Deployment d = (Deployment) Samples.all().get("deployment").body();
+        assertEquals("job-1/deployed/" + d.tier(), JobEvent.key("job-1", 3, new JobDeployed(d)));
+        assertEquals("job-1/ack/keep-0.10/device-7",
+                JobEvent.key("job-1", 3, new JobAcked(DeploymentAck.applied("device-7", "keep-0.10", 0.955, 1000))));
     }
 }

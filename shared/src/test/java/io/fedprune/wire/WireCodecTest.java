@@ -16,6 +16,19 @@ class WireCodecTest {
     final WireCodec codec = WireCodec.standard();
 
     @Test
+    void theJobLogCarriesDeploymentsAndAcks() {
+        Deployment d = (Deployment) Samples.all().get("deployment").body();
+        for (JobEvent e : java.util.List.of(new JobDeployed(d), new JobAcked(DeploymentAck.applied("device-7", "keep-0.10", 0.955, 1000)),
+                new JobAcked(DeploymentAck.failed("device-9", "keep-0.10", "does not fit")))) {
+            Envelope env = Envelope.of("job-1", 0, "coordinator", e);
+            Decoded<Envelope> back = codec.decode(codec.encode(env));
+            assertTrue(back.isOk(), String.valueOf(back));
+            assertEquals(e, back.value().body());
+            assertEquals(MessageType.JOB_EVENT, back.value().type());
+        }
+    }
+
+    @Test
     void samplesCoverEveryMessageType() {
         Set<MessageType> covered = Samples.all().values().stream().map(Envelope::type).collect(Collectors.toSet());
         assertEquals(EnumSet.allOf(MessageType.class), covered);

@@ -51,7 +51,7 @@ public class JobController {
             description = "Starts a federated pruning job; every field is optional (defaults in JobSpec.DEFAULT_*).")
     @ApiResponse(responseCode = "201", description = "The job, started", content = @Content(schema = @Schema(implementation = JobViews.JobView.class)))
     @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public HttpResponse<JobViews.JobView> create(@Body JobRequest spec) {
+    public HttpResponse<JobViews.JobView> create(@Body @io.micronaut.core.annotation.Nullable JobRequest spec) {
         return HttpResponse.created(coordinator.submit(spec == null ? JobRequest.empty() : spec));
     }
 
@@ -82,7 +82,7 @@ public class JobController {
         return HttpResponse.status(HttpStatus.CONFLICT).body(ApiError.of("job " + id + " already ended"));
     }
 
-    @Get(value = "/{id}/deployments/{tier}", produces = {MediaType.APPLICATION_OCTET_STREAM, ONNX})
+    @Get(value = "/{id}/deployments/{tier}", produces = {MediaType.APPLICATION_OCTET_STREAM, ONNX, MediaType.APPLICATION_JSON})
     @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact: safetensors (default) or ONNX",
             description = "The safetensors artifact (format fedprune-tier/2, docs/ARTIFACTS.md), or with ?format=onnx or "
                     + "Accept: application/onnx the tier as an ONNX model (FILTER layers physically smaller, k-of-n layers masked).")

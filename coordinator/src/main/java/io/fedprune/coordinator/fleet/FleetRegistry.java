@@ -2,6 +2,7 @@ package io.fedprune.coordinator.fleet;
 
 import io.fedprune.wire.DeviceProfile;
 import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.Timings;
 
 import java.util.Comparator;
 import java.util.List;
@@ -11,6 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The fleet as seen on {@code fedprune.devices}: the last hello/heartbeat per device. Thread-safe. */
 public final class FleetRegistry {
     private final Map<String, DeviceRecord> devices = new ConcurrentHashMap<>();
+    private final Map<String, Participation> participation = new ConcurrentHashMap<>();
+
+    /**
+     * The rounds a device sent an update for (distinct job/round pairs) and the timings it reported for the latest.
+     *
+     * @param rounds  rounds taken part in
+     * @param trainMs its latest local training time
+     * @param roundMs its latest fetch + train + encode + upload time
+     */
+    public record Participation(int rounds, long trainMs, long roundMs, java.util.Set<String> seen) {
+        static final Participation NONE = new Participation(0, 0, 0, java.util.Set.of());
+    }
     private final long liveMs;
 
     /** @param liveMs a device counts as alive this long after its last hello or heartbeat */
@@ -21,6 +34,20 @@ public final class FleetRegistry {
     /** Records a hello or heartbeat. */
     public void seen(DeviceProfile profile, DeviceState state, long nowMs) {
         devices.put(profile.deviceId(), new DeviceRecord(profile, state, nowMs));
+    }
+
+    /** Records an update of a device for a job's round. */
+    public void tookPart(String deviceId, String jobId, int round, Timings t) {
+        participation.compute(deviceId, (id, p) -> {
+            java.util.Set<String> seen = new java.util.HashSet<>(p == null ? java.util.Set.of() : p.seen());
+            seen.add(jobId + "/" + round);
+            return new Participation(seen.size(), t.trainMs(), t.fetchMs() + t.trainMs() + t.encodeMs() + t.uploadMs(), seen);
+        });
+    }
+
+    /** What a device took part in so far. */
+    public Participation participation(String deviceId) {
+        return participation.getOrDefault(deviceId, Participation.NONE);
     }
 
     /** Every device ever seen, by id. */

@@ -6,6 +6,8 @@ import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
 import io.fedprune.model.ModelArch;
 import io.fedprune.wire.TensorEncoding;
+import io.micronaut.core.annotation.Nullable;
+import io.swagger.v3.oas.annotations.media.Schema;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,12 +50,33 @@ import java.util.Locale;
  * @param serverLearningRate  the server optimiser's learning rate
  * @param seed                job seed (device selection, rounds, pretraining)
  */
-public record JobRequest(String id, String arch, Integer pretrainEpochs, Integer pretrainSamples, String modelSafetensors,
-                         String modelBlob, List<LayerPlan> layers, List<Double> tiers, Double outputMinKeep, Integer rounds,
-                         Integer devicesPerRound, Double quorum, Long roundDeadlineMs, Integer localEpochs, Double learningRate,
-                         Integer batchSize, Double temperatureStart, Double temperatureEnd, Double entropyWeight,
-                         Double gumbelScale, String updateEncoding, String fusion, String weighting, Double trimFraction,
-                         String serverOptimizer, Double serverLearningRate, Long seed) {
+public record JobRequest(@Nullable String id,
+                         @Nullable String arch,
+                         @Nullable Integer pretrainEpochs,
+                         @Nullable Integer pretrainSamples,
+                         @Nullable String modelSafetensors,
+                         @Nullable String modelBlob,
+                         @Nullable List<LayerPlan> layers,
+                         @Nullable List<Double> tiers,
+                         @Nullable Double outputMinKeep,
+                         @Nullable Integer rounds,
+                         @Nullable Integer devicesPerRound,
+                         @Nullable Double quorum,
+                         @Nullable Long roundDeadlineMs,
+                         @Nullable Integer localEpochs,
+                         @Nullable Double learningRate,
+                         @Nullable Integer batchSize,
+                         @Nullable Double temperatureStart,
+                         @Nullable Double temperatureEnd,
+                         @Nullable Double entropyWeight,
+                         @Nullable Double gumbelScale,
+                         @Nullable @Schema(implementation = TensorEncoding.class) String updateEncoding,
+                         @Nullable @Schema(implementation = Fusion.class) String fusion,
+                         @Nullable @Schema(implementation = Weighting.class) String weighting,
+                         @Nullable Double trimFraction,
+                         @Nullable @Schema(implementation = ServerOptimizer.Kind.class) String serverOptimizer,
+                         @Nullable Double serverLearningRate,
+                         @Nullable Long seed) {
 
     /**
      * One prunable layer as sent.
@@ -61,7 +84,7 @@ public record JobRequest(String id, String arch, Integer pretrainEpochs, Integer
      * @param layer       layer name, e.g. {@code fc1}
      * @param granularity WEIGHT (default), KERNEL (convolutions) or FILTER
      */
-    public record LayerPlan(String layer, String granularity) {
+    public record LayerPlan(String layer, @Nullable @Schema(implementation = Granularity.class) String granularity) {
     }
 
     /** A request with every field omitted: the defaults. */

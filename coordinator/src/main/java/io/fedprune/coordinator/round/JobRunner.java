@@ -1,6 +1,7 @@
 package io.fedprune.coordinator.round;
 
 import io.fedprune.coordinator.fleet.DeviceRecord;
+import io.fedprune.dpp.MaskSpec;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.dpp.Seeds;
@@ -45,6 +46,10 @@ public final class JobRunner implements Runnable {
         void deployed(String jobId, Deployment deployment, byte[] artifact);
 
         void finished(String jobId, JobState state, String reason);
+
+        /** A tier's group masks in a round (for the dashboard's mask pictures); not logged. */
+        default void tierMasks(String jobId, int round, String tier, List<MaskSpec> specs, List<float[]> groupMasks) {
+        }
     }
 
     /** The state a restarted job continues from: rounds already done and the global logits after them. */
@@ -158,6 +163,7 @@ public final class JobRunner implements Runnable {
         }
         if (cancelled) return Optional.empty();
         PruningStrategy.Aggregate a = strategy.aggregate(fold, global);
+        for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
         BlobRef fusedRef = a.fused() ? transport.putTensors(layers.tensors(a.global())) : null;
         RoundResult result = tally.result(a, selected.size(), clock.getAsLong() - start, fusedRef);
         LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, fold.count(), selected.size(), describe(a.tiers()));

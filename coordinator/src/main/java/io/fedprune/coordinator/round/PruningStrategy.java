@@ -143,9 +143,14 @@ public final class PruningStrategy {
      * @param fused   whether any update was folded in (else global and scores are the previous round's)
      * @param metrics round metrics: {@code logits_change}, {@code mask_similarity}, {@code device_fused_jaccard}
      * @param tiers   every tier's result
+     * @param cuts    every tier's masks (for the dashboard's mask pictures)
      */
     public record Aggregate(List<float[]> global, List<float[]> scores, boolean fused, Map<String, Double> metrics,
-                            List<TierResult> tiers) {
+                            List<TierResult> tiers, List<Tier> cuts) {
+        /** An aggregate without the tiers' masks. */
+        public Aggregate(List<float[]> global, List<float[]> scores, boolean fused, Map<String, Double> metrics, List<TierResult> tiers) {
+            this(global, scores, fused, metrics, tiers, List.of());
+        }
     }
 
     /** Fuses the round, steps the server optimiser, measures the round and evaluates every tier. */
@@ -160,9 +165,9 @@ public final class PruningStrategy {
             metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(fold.deviceMasks));
             metrics.put("device_fused_jaccard", meanJaccardToFused(fold.deviceMasks, fold.deviceKs, scores));
         }
-        List<TierResult> tiers = new ArrayList<>();
-        for (double keep : spec.tiers()) tiers.add(evaluateTier(keep, scores, next).result());
-        return new Aggregate(next, scores, fold.count() > 0, metrics, tiers);
+        List<Tier> cuts = new ArrayList<>();
+        for (double keep : spec.tiers()) cuts.add(evaluateTier(keep, scores, next));
+        return new Aggregate(next, scores, fold.count() > 0, metrics, cuts.stream().map(Tier::result).toList(), cuts);
     }
 
     /** The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. */

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
@@ -142,6 +143,59 @@ class CoordinatorApiIT {
         bad = post("/jobs", "{\"modelSafetensors\": \"" + notAModel + "\"}");
         assertEquals(400, bad.statusCode(), bad.body());
         assertEquals("modelSafetensors", JSON.readTree(bad.body()).path("field").asText());
+    }
+
+    static OpenApiDoc openApi() throws Exception {
+        HttpResponse<String> api = get("/swagger/fedprune-0.1.yml");
+        assertEquals(200, api.statusCode());
+        return new OpenApiDoc(api.body());
+    }
+
+    /** A real response conforms to the OpenAPI document: status code documented, body fits the schema. */
+    static void conforms(OpenApiDoc doc, String method, String path, HttpResponse<?> r) throws Exception {
+        String type = r.headers().firstValue("Content-Type").orElse("");
+        String body = r.body() instanceof String str ? str : "";
+        List<String> problems = doc.check(method, path, r.statusCode(), type, body);
+        assertTrue(problems.isEmpty(), String.join("\n", problems) + "\n" + body);
+    }
+
+    @Test
+    void responsesMatchTheOpenApiDocument() throws Exception {
+        OpenApiDoc doc = openApi();
+        assertEquals(java.util.Set.of("createJob", "listJobs", "getJob", "cancelJob", "downloadArtifact", "listDevices",
+                "streamChanges", "getMasks"), new java.util.HashSet<>(doc.operationIds()));
+        assertEquals("#/components/schemas/JobState", doc.schema("JobViews.JobView").path("properties").path("state").path("$ref").asText());
+        assertEquals("[\"PENDING\",\"RUNNING\",\"COMPLETED\",\"CANCELLED\",\"FAILED\"]", doc.schema("JobState").path("enum").toString());
+        assertEquals("[\"RANK\",\"MEAN\",\"INCLUSION\",\"TRIMMED_MEAN\",\"MEDIAN\"]", doc.schema("Fusion").path("enum").toString());
+        java.util.Set<String> required = new java.util.TreeSet<>();
+        doc.schema("JobViews.JobView").path("required").forEach(n -> required.add(n.asText()));
+        assertEquals(java.util.Set.of("id", "spec", "state"), required, "only what every job view has is required");
+        assertTrue(doc.schema("JobRequest").has("properties"), "the request body is documented as JobRequest");
+        assertEquals(0, doc.schema("JobRequest").path("required").size(), "every field of a job request is optional");
+        assertEquals("binary", doc.operation("get", "/jobs/{id}/deployments/{tier}").path("responses").path("200").path("content")
+                .path("application/octet-stream").path("schema").path("format").asText());
+
+        HttpResponse<String> created = post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}");
+        assertEquals(201, created.statusCode(), created.body());
+        conforms(doc, "post", "/jobs", created);
+        String id = JSON.readTree(created.body()).path("id").asText();
+        conforms(doc, "get", "/jobs/{id}", get("/jobs/" + id));
+        conforms(doc, "get", "/jobs", get("/jobs"));
+        conforms(doc, "get", "/devices", get("/devices"));
+        conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": 0}"));
+        conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": \"many\"}"));
+        conforms(doc, "get", "/jobs/{id}", get("/jobs/no-such-job"));
+        conforms(doc, "get", "/jobs/{id}/deployments/{tier}", get("/jobs/" + id + "/deployments/keep-0.25"));
+        conforms(doc, "get", "/jobs/{id}/masks/{tier}", get("/jobs/no-such-job/masks/keep-0.25"));
+        conforms(doc, "post", "/jobs/{id}/cancel", post("/jobs/no-such-job/cancel", ""));
+        HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
+        assertEquals(202, cancel.statusCode());
+        conforms(doc, "post", "/jobs/{id}/cancel", cancel);
+        await().atMost(Duration.ofSeconds(60)).until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
+        HttpResponse<String> again = post("/jobs/" + id + "/cancel", "");
+        assertEquals(409, again.statusCode());
+        conforms(doc, "post", "/jobs/{id}/cancel", again);
+        conforms(doc, "get", "/jobs/{id}", get("/jobs/" + id));
     }
 
     @Test

@@ -1,0 +1,102 @@
+package io.fedprune.deploy;
+
+import io.fedprune.Version;
+import io.fedprune.agent.AgentMain;
+import io.fedprune.coordinator.Application;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every command of {@code ./fedprune} answers --help and --version without running, and bad demo input is one line and exit 2. */
+class CliTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(Supplier<Callable<Integer>> command, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine cl = new CommandLine(command.get());
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(), err + stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+
+    static final List<Supplier<Callable<Integer>>> COMMANDS = List.of(
+            () -> new DemoMain(new String[0]), BrokerMain::new, AgentMain::new, Application::new);
+
+    @Test
+    void everyCommandHasHelpAndVersion() {
+        for (Supplier<Callable<Integer>> c : COMMANDS) {
+            String name = c.get().getClass().getSimpleName();
+            Run help = run(c, "--help");
+            assertEquals(0, help.code(), name + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage:"), name + ": " + help.out());
+            assertTrue(help.out().contains("--version"), name + ": " + help.out());
+            Run version = run(c, "--version");
+            assertEquals(0, version.code(), name);
+            assertEquals(Version.LINE, version.out().strip(), name);
+        }
+    }
+
+    @Test
+    void coordinatorHelpDoesNotStartTheServiceAndPortIsAnOption() {
+        Run help = run(Application::new, "--help");
+        assertTrue(help.out().contains("--port"), help.out());
+        assertTrue(help.out().contains("dashboard"), help.out());
+        assertEquals(2, run(Application::new, "--port", "70000").code());
+        Application app = new Application();
+        new CommandLine(app).parseArgs("--port", "9191", "--host", "127.0.0.1");
+        assertEquals(9191, app.properties().get("micronaut.server.port"));
+        assertEquals("127.0.0.1", app.properties().get("micronaut.server.host"));
+    }
+
+    @Test
+    void demoRejectsAnEmptyFolderInOneLine(@TempDir Path empty) {
+        Run r = run(() -> new DemoMain(new String[0]), "--data", empty.toString(), "--out", empty.resolve("out").toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "missing");
+    }
+
+    @Test
+    void demoRejectsGarbageFilesInOneLine(@TempDir Path dir) throws Exception {
+        for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
+            Files.writeString(dir.resolve(f), "this is not an IDX file, just some text\n".repeat(50));
+        Run r = run(() -> new DemoMain(new String[0]), "--data", dir.toString(), "--out", dir.resolve("out").toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "cannot read the data");
+    }
+
+    @Test
+    void demoRejectsAnUnknownModelInOneLine(@TempDir Path dir) {
+        Run r = run(() -> new DemoMain(new String[0]), "--data", dir.toString(), "--model", "vgg16", "--out", dir.resolve("out").toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "--model");
+    }
+
+    static void assertOneLine(String err, String contains) {
+        List<String> lines = err.strip().lines().toList();
+        assertEquals(1, lines.size(), "expected one line, got:\n" + err);
+        assertTrue(lines.get(0).startsWith("demo: ") && lines.get(0).contains(contains), err);
+    }
+}
