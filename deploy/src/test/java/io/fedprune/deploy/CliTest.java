@@ -75,7 +75,7 @@ class CliTest {
     void demoRejectsAnEmptyFolderInOneLine(@TempDir Path empty) {
         Run r = run(() -> new DemoMain(new String[0]), "--data", empty.toString(), "--out", empty.resolve("out").toString());
         assertEquals(2, r.code(), r.err());
-        assertOneLine(r.err(), "missing");
+        assertOneLine(r.err(), "cannot read the data");
     }
 
     @Test
