@@ -1,13 +1,11 @@
 package io.fedprune.agent;
 
+import io.fedprune.wire.KeyFiles;
 import io.fedprune.wire.Signatures;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.Optional;
@@ -31,10 +29,7 @@ public record DeviceIdentity(KeyPair keys, PublicKey coordinatorKey) {
     /** The identity stored in {@code file}, if there is one. */
     public static Optional<DeviceIdentity> load(Path file) throws IOException {
         if (!Files.exists(file)) return Optional.empty();
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file)) {
-            p.load(r);
-        }
+        Properties p = KeyFiles.load(file);
         try {
             KeyPair keys = new KeyPair(Signatures.decodePublicKey(p.getProperty("device.public.key")),
                     Signatures.decodePrivateKey(p.getProperty("device.private.key")));
@@ -46,21 +41,10 @@ public record DeviceIdentity(KeyPair keys, PublicKey coordinatorKey) {
 
     /** Writes this identity to {@code file} (readable by the owner only where the file system allows). */
     public void save(Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
         Properties p = new Properties();
         p.setProperty("device.public.key", Signatures.encodePublicKey(keys.getPublic()));
         p.setProperty("device.private.key", Signatures.encodePrivateKey(keys.getPrivate()));
         p.setProperty("coordinator.public.key", Signatures.encodePublicKey(coordinatorKey));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp);
-        }
-        try (Writer w = Files.newBufferedWriter(tmp)) {
-            p.store(w, "fedprune device identity (private key: keep secret)");
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        KeyFiles.store(file, p, "fedprune device identity (private key: keep secret)");
     }
 }

@@ -1,14 +1,12 @@
 package io.fedprune.coordinator.fleet;
 
+import io.fedprune.wire.KeyFiles;
 import io.fedprune.wire.Signatures;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.Properties;
 
@@ -25,28 +23,14 @@ public final class CoordinatorKey {
     public static KeyPair loadOrCreate(Path file) {
         try {
             if (Files.exists(file)) {
-                Properties p = new Properties();
-                try (Reader r = Files.newBufferedReader(file)) {
-                    p.load(r);
-                }
+                Properties p = KeyFiles.load(file);
                 return new KeyPair(Signatures.decodePublicKey(p.getProperty("public.key")), Signatures.decodePrivateKey(p.getProperty("private.key")));
             }
             KeyPair keys = Signatures.generate();
             Properties p = new Properties();
             p.setProperty("public.key", Signatures.encodePublicKey(keys.getPublic()));
             p.setProperty("private.key", Signatures.encodePrivateKey(keys.getPrivate()));
-            if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(tmp);
-            }
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "fedprune coordinator signing key (private key: keep secret)");
-            }
-            Files.move(tmp, file);
+            KeyFiles.store(file, p, "fedprune coordinator signing key (private key: keep secret)");
             return keys;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the coordinator key " + file, e);
