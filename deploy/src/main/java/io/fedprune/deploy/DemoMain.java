@@ -1,6 +1,6 @@
 package io.fedprune.deploy;
 
-import io.fedprune.data.LauncherCommand;
+import io.fedprune.cli.LauncherCommand;
 import io.fedprune.deploy.report.DemoReport;
 import io.fedprune.deploy.report.Json;
 import io.fedprune.deploy.report.ReportWriter;

@@ -15,8 +15,6 @@
  *       {@link io.fedprune.model.DppResult}): what a device agent calls to learn its logits.</li>
  *   <li>{@link io.fedprune.model.MaskSpecs} (specs from a keep ratio), {@link io.fedprune.model.Pruning} (masks and
  *       8-bit quantisation applied to a model), {@link io.fedprune.model.Quantizer}.</li>
- *   <li>{@link io.fedprune.model.LocalExperiment}: {@code ./fedprune local}, writing {@code docs/RESULTS.md} through
- *       {@link io.fedprune.model.ResultsReport}.</li>
  * </ul>
  */
 package io.fedprune.model;

@@ -1,5 +1,6 @@
-package io.fedprune.model;
+package io.fedprune.experiment;
 
+import io.fedprune.model.ModelArch;
 import io.fedprune.data.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

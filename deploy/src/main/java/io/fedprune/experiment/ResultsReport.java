@@ -1,8 +1,11 @@
-package io.fedprune.model;
+package io.fedprune.experiment;
 
-import io.fedprune.model.LocalExperiment.DenseInfo;
-import io.fedprune.model.LocalExperiment.Results;
-import io.fedprune.model.LocalExperiment.Row;
+import io.fedprune.model.LayerMetrics;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.TrainConfig;
+import io.fedprune.experiment.LocalExperiment.DenseInfo;
+import io.fedprune.experiment.LocalExperiment.Results;
+import io.fedprune.experiment.LocalExperiment.Row;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.fedprune.data;
+package io.fedprune.cli;
 
 import java.nio.file.Path;
 

@@ -1,7 +1,20 @@
-package io.fedprune.model;
+package io.fedprune.experiment;
 
+import io.fedprune.model.DenseConfig;
+import io.fedprune.model.DenseTrainer;
+import io.fedprune.model.DppResult;
+import io.fedprune.model.DppTrainer;
+import io.fedprune.model.LayerMetrics;
+import io.fedprune.model.MaskSpecs;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.model.ModelFile;
+import io.fedprune.model.Network;
+import io.fedprune.model.ProgressListener;
+import io.fedprune.model.Pruning;
+import io.fedprune.model.TrainConfig;
 import io.fedprune.data.Dataset;
-import io.fedprune.data.LauncherCommand;
+import io.fedprune.cli.LauncherCommand;
 import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;

@@ -1,4 +1,4 @@
-package io.fedprune.data;
+package io.fedprune.cli;
 
 import org.junit.jupiter.api.Test;
 

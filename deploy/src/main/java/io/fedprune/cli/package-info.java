@@ -1,0 +1,2 @@
+/** Pieces the command-line programs share: the reproduction command a report prints ({@link io.fedprune.cli.LauncherCommand}). */
+package io.fedprune.cli;
