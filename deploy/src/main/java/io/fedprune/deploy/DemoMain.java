@@ -37,7 +37,7 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--data", defaultValue = DEFAULT_DATA_DIR, paramLabel = "DIR",
             description = "Data folder: IDX files (MNIST's four names), NumPy x_train.npy/y_train.npy/x_test.npy/y_test.npy, or image folders train/<class>/, test/<class>/; must fit the model (default: ${DEFAULT-VALUE}).")
     Path data;
-    @Option(names = "--model", defaultValue = "lenet300", description = "lenet300 or lenet5 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "lenet300", paramLabel = "lenet300|lenet5|PATH.onnx", description = "A built-in model, or an ONNX file (its weights are trained: imported, checked against the data and measured; see docs/MODELS.md) (default: ${DEFAULT-VALUE}).")
     String model;
     @Option(names = "--granularity", defaultValue = "WEIGHT", description = "WEIGHT, KERNEL or FILTER for the hidden layers (default: ${DEFAULT-VALUE}).")
     String granularity;

@@ -164,6 +164,67 @@ class DemoIT {
                 + "chance \\(10\\.00% for 10 classes\\): it does not fit this data, so pruning it would measure nothing"), (String) r[1]);
     }
 
+    /** The committed example model (tools/train-mnist-cnn.py), from the module directory the tests run in. */
+    private static final Path CNN = Path.of("..", "models", "mnist-cnn.onnx");
+
+    @Test
+    void anImportedModelIsMeasuredWithoutPretraining(@TempDir Path dir) {
+        Object[] r = runCapturingErrors("--model", CNN.toString(), "--data", TestData.mnistMini().toString(), "--test-samples", "500",
+                "--work", dir.resolve("work").toString(), "--out", dir.resolve("o").toString());
+        String line = (String) r[1];
+        assertEquals(2, r[0], line);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dense accuracy (\\d+\\.\\d\\d)%").matcher(line);
+        assertTrue(m.find(), line);
+        // PyTorch measured 99.15% on the whole MNIST test set; the first 500 images are among the easier ones
+        assertTrue(Double.parseDouble(m.group(1)) > 97, line);
+        assertFalse(Files.exists(dir.resolve("work/coordinator/models")), "no pretraining for an imported model");
+    }
+
+    @Test
+    void badModelFilesStopWithOneLine(@TempDir Path dir) throws Exception {
+        String data = TestData.mnistMini().toString();
+        byte[] cnn = Files.readAllBytes(CNN);
+
+        Path text = Files.writeString(dir.resolve("notes.onnx"), "not a model\n");
+        Object[] r = runCapturingErrors("--model", text.toString(), "--data", data);
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).startsWith("demo: " + text + ": not an ONNX model"), (String) r[1]);
+
+        Path truncated = Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(cnn, cnn.length / 2));
+        r = runCapturingErrors("--model", truncated.toString(), "--data", data);
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).startsWith("demo: " + truncated + ": not an ONNX model"), (String) r[1]);
+
+        // the first Relu replaced by an operator fedprune does not run
+        io.fedprune.onnx.proto.ModelProto.Builder b = io.fedprune.onnx.proto.ModelProto.parseFrom(cnn).toBuilder();
+        for (io.fedprune.onnx.proto.NodeProto.Builder n : b.getGraphBuilder().getNodeBuilderList()) {
+            if (n.getOpType().equals("Relu")) {
+                n.setOpType("Elu");
+                break;
+            }
+        }
+        Path elu = Files.write(dir.resolve("elu.onnx"), b.build().toByteArray());
+        r = runCapturingErrors("--model", elu.toString(), "--data", data);
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).startsWith("demo: " + elu + ": ") && ((String) r[1]).contains("Elu"), (String) r[1]);
+
+        r = runCapturingErrors("--model", dir.resolve("missing.onnx").toString(), "--data", data);
+        assertEquals(2, r[0]);
+        assertEquals("demo: model file " + dir.resolve("missing.onnx") + " not found", r[1]);
+    }
+
+    @Test
+    void anImportedModelWhoseInputDoesNotMatchTheDataStops(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("rgb"));
+        DataFiles.npyBytes(data.resolve("x_train.npy"), new int[]{2, 3, 32, 32}, new byte[2 * 3 * 1024]);
+        DataFiles.npyLongs(data.resolve("y_train.npy"), new int[]{0, 9});
+        DataFiles.npyBytes(data.resolve("x_test.npy"), new int[]{1, 3, 32, 32}, new byte[3 * 1024]);
+        DataFiles.npyLongs(data.resolve("y_test.npy"), new int[]{9});
+        Object[] r = runCapturingErrors("--model", CNN.toString(), "--data", data.toString());
+        assertEquals(2, r[0]);
+        assertEquals("demo: model " + CNN + " takes 1x28x28 images of 10 classes but data " + data + " holds 3x32x32 images of 10 classes", r[1]);
+    }
+
     @Test
     void nearChanceIsATenthOfTheWayFromChanceToPerfect() {
         assertTrue(Demo.nearChance(0.1054, 10));    // the accuracy of the MNIST cache reused on other data

@@ -64,7 +64,7 @@ public record Preprocessing(float scale, float[] mean, float[] std) {
 
     /** The preprocessed value of a raw pixel of channel {@code c}. */
     public float apply(float pixel, int c) {
-        return (pixel * scale - mean(c)) / std(c);
+        return (io.fedprune.data.Dataset.scaled(pixel, scale) - mean(c)) / std(c);
     }
 
     @Override

@@ -212,12 +212,31 @@ class ImageDataTest {
     }
 
     @Test
+    void mnistNormalisationHasTheBitsOfDividingBy255() {
+        float[] px = new float[256];
+        for (int p = 0; p < 256; p++) px[p] = p;
+        Dataset norm = Mnist.normalize(new Dataset(px, new int[1], 1, 1, 16, 16, 10));
+        for (int p = 0; p < 256; p++) {
+            float before = (p / 255f - 0.1307f) / 0.3081f;   // the expression of the data path before per-channel scales
+            assertEquals(Float.floatToIntBits(before), Float.floatToIntBits(norm.x()[p]), "pixel " + p);
+            assertEquals(Float.floatToIntBits(before), Float.floatToIntBits(io.fedprune.model.Preprocessing.MNIST.apply(p, 0)), "pixel " + p);
+        }
+        // a multiplication by the float nearest 1/255 differs in the last bit for many values: the reason for the division
+        int differs = 0;
+        for (int p = 0; p < 256; p++) if (p * (1f / 255) != p / 255f) differs++;
+        assertTrue(differs > 50, "" + differs);
+        assertEquals(0.5f * 0.3f, Dataset.scaled(0.5f, 0.3f));   // not a reciprocal of an integer: multiplied
+    }
+
+    @Test
     void aShapeOrClassCountThatDoesNotFitNamesBoth(@TempDir Path dir) throws IOException {
         Dataset d = ImageData.load(idx4(dir)).train();
-        d.checkFits(2, 2, 3, 3, "m.onnx", "D");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.checkFits(1, 28, 28, 10, "m.onnx", "D"));
+        d.checkFits(new int[]{2, 2, 3}, 3, "m.onnx", "D");
+        d.checkFits(new int[]{12}, 3, "mlp.onnx", "D");   // a flat input of as many values
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.checkFits(new int[]{1, 28, 28}, 10, "m.onnx", "D"));
         assertEquals("model m.onnx takes 1x28x28 images of 10 classes but data D holds 2x2x3 images of 3 classes", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> d.checkFits(2, 2, 3, 10, "m.onnx", "D"));
+        assertThrows(IllegalArgumentException.class, () -> d.checkFits(new int[]{2, 2, 3}, 10, "m.onnx", "D"));
+        assertThrows(IllegalArgumentException.class, () -> d.checkFits(new int[]{784}, 3, "mlp.onnx", "D"));
     }
 
     @Test
