@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.runtime.TierKeys;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.coordinator.fleet.DeviceRecord;
@@ -482,8 +483,8 @@ public final class Coordinator implements AutoCloseable {
                 Files.write(p, artifact);
                 Entry job = jobs.get(jobId);
                 TierFile t = TierFile.read(artifact, Map.of(), job.model == null ? null : job.model.graph());
-                Files.write(onnxPath(jobId, d.tier()), OnnxExport.tier(t.model(), t.masks(), Map.of("fedprune.job", jobId,
-                        "fedprune.tier", d.tier(), "fedprune.keep", Double.toString(d.keep()))));
+                Files.write(onnxPath(jobId, d.tier()), OnnxExport.tier(t.model(), t.masks(), Map.of(TierKeys.ONNX_JOB, jobId,
+                        TierKeys.ONNX_TIER, d.tier(), TierKeys.ONNX_KEEP, Double.toString(d.keep()))));
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }

@@ -1,5 +1,7 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.runtime.TierKeys.LayerKey;
+import io.fedprune.runtime.TierKeys;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.Enrolment;
@@ -20,6 +22,7 @@ import io.fedprune.kafka.Topics;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeadLetter;
+import io.fedprune.wire.Deployment;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
@@ -163,7 +166,7 @@ class FederatedRoundsIT {
             for (String tier : List.of("keep-0.1", "keep-0.25")) artifacts.put(tier, c.artifact(jobId, tier).orElseThrow());
             for (String tier : List.of("keep-0.1", "keep-0.25")) {   // the ONNX export beside every artifact
                 var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(c.onnx(jobId, tier).orElseThrow());
-                assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier") && m.getValue().equals(tier)));
+                assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals(TierKeys.ONNX_TIER) && m.getValue().equals(tier)));
             }
             return new Outcome(c.view(jobId).orElseThrow(), fused, artifacts, c.latestAcks(jobId), deadLetters(clients, topics));
         }
@@ -200,14 +203,14 @@ class FederatedRoundsIT {
         try (Consumer<byte[], byte[]> c = clients.assignedConsumer(topics.name(Topic.DEPLOYMENTS), "it-forger", KafkaClients.Start.BEGINNING)) {
             while (real == null)
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)))
-                    if (new String(r.key(), StandardCharsets.UTF_8).equals(jobId + "/keep-0.1")) real = codec.decode(r.value()).value();
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals(Deployment.key(jobId, "keep-0.1"))) real = codec.decode(r.value()).value();
         }
         long before = hub.refused();
         String forgedJob = "forged-" + jobId;
         Envelope forged = new Envelope(forgedJob, 0, java.util.UUID.randomUUID().toString(), real.sender(), real.timestampMs(), real.body());
         try (var producer = clients.producer("it-forger")) {
             for (Envelope e : List.of(Signatures.sign(forged, Signatures.generate().getPrivate()), forged.withSignature(real.signature()), forged))
-                producer.send(new ProducerRecord<>(topics.name(Topic.DEPLOYMENTS), (forgedJob + "/keep-0.1").getBytes(StandardCharsets.UTF_8), codec.encode(e))).get();
+                producer.send(new ProducerRecord<>(topics.name(Topic.DEPLOYMENTS), Deployment.key(forgedJob, "keep-0.1").getBytes(StandardCharsets.UTF_8), codec.encode(e))).get();
         }
         await().atMost(PATIENCE).until(() -> hub.refused() - before == 3);
         for (Agent a : hub.agents().values()) assertTrue(a.applied(forgedJob).isEmpty(), a.id() + " applied a forged deployment");
@@ -323,7 +326,7 @@ class FederatedRoundsIT {
             TierFile file = TierFile.read(clean.artifacts().get(t.tier()));
             Map<String, float[]> masks = new HashMap<>();
             for (String layer : List.of("fc1", "fc2", "fc3")) {
-                int n = Integer.parseInt(p.metadata().get(layer + ".n")), k = Integer.parseInt(p.metadata().get(layer + ".k"));
+                int n = Integer.parseInt(p.metadata().get(LayerKey.N.of(layer))), k = Integer.parseInt(p.metadata().get(LayerKey.K.of(layer)));
                 assertEquals(t.k().get(layer), k);
                 float[] mask = file.masks().get(layer).weightMask();
                 for (int g = 0; g < mask.length / n; g++) {
@@ -346,6 +349,6 @@ class FederatedRoundsIT {
             assertTrue(a.localAccuracy() > 0.5, "agent-" + i + " local accuracy " + a.localAccuracy());
         }
         for (JobViews.DeploymentView d : clean.job().deployments())
-            assertEquals(d.checksums().get("artifact"), io.fedprune.wire.Blobs.sha256Hex(clean.artifacts().get(d.tier())));
+            assertEquals(d.checksums().get(TierKeys.ARTIFACT_CHECKSUM), io.fedprune.wire.Blobs.sha256Hex(clean.artifacts().get(d.tier())));
     }
 }

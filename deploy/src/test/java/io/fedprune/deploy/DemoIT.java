@@ -1,5 +1,6 @@
 package io.fedprune.deploy;
 
+import io.fedprune.runtime.TierKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.data.DataFiles;
@@ -86,7 +87,7 @@ class DemoIT {
             // the ONNX export beside it: a model whose metadata names the tier
             var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(artifact.resolveSibling(
                     artifact.getFileName().toString().replace(".safetensors", ".onnx"))));
-            assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier")
+            assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals(TierKeys.ONNX_TIER)
                     && m.getValue().equals(tier.get("tier").asText())), "the ONNX export names its tier");
             assertTrue(tier.get("k_of_n").asBoolean());
             assertTrue(tier.get("compact_bytes").asLong() < tier.get("dense_bytes").asLong());

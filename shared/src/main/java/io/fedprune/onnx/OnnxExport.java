@@ -17,6 +17,8 @@ import io.fedprune.onnx.proto.TypeProto;
 import io.fedprune.onnx.proto.ValueInfoProto;
 import io.fedprune.runtime.ChannelPlan;
 import io.fedprune.runtime.LayerMask;
+import io.fedprune.runtime.TierKeys;
+import io.fedprune.runtime.TierKeys.LayerKey;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -125,19 +127,19 @@ public final class OnnxExport {
         gp.addInput(value("input", inDims)).addOutput(value("logits", g.classes()));
         Map<String, String> meta = new LinkedHashMap<>();
         Preprocessing p = g.preprocessing();
-        meta.put("fedprune.preprocessing.scale", Float.toString(p.scale()));
-        meta.put("fedprune.preprocessing.mean", join(p.mean()));
-        meta.put("fedprune.preprocessing.std", join(p.std()));
-        meta.put("fedprune.input", "preprocessed: x = (pixel * scale - mean[c]) / std[c], NCHW float32");
+        meta.put(TierKeys.ONNX_PREPROCESSING_SCALE, Float.toString(p.scale()));
+        meta.put(TierKeys.ONNX_PREPROCESSING_MEAN, join(p.mean()));
+        meta.put(TierKeys.ONNX_PREPROCESSING_STD, join(p.std()));
+        meta.put(TierKeys.ONNX_INPUT, "preprocessed: x = (pixel * scale - mean[c]) / std[c], NCHW float32");
         masks.forEach((l, m) -> {
-            meta.put("fedprune.layer." + l + ".granularity", m.spec().granularity() == Granularity.TILE
+            meta.put(LayerKey.GRANULARITY.onnx(l), m.spec().granularity() == Granularity.TILE
                     ? "TILE " + m.spec().k() + ":" + m.spec().tileM() : m.spec().granularity().name());
-            meta.put("fedprune.layer." + l + ".n", Integer.toString(m.spec().n()));
-            meta.put("fedprune.layer." + l + ".k", Integer.toString(m.spec().k()));
+            meta.put(LayerKey.N.onnx(l), Integer.toString(m.spec().n()));
+            meta.put(LayerKey.K.onnx(l), Integer.toString(m.spec().k()));
             if (m.spec().granularity() == Granularity.FILTER)
-                meta.put("fedprune.layer." + l + ".filter", plan.removed().containsKey(l) ? "removed"
+                meta.put(TierKeys.onnxFilter(l), plan.removed().containsKey(l) ? "removed"
                         : "masked: " + plan.kept().get(l));
-            else meta.put("fedprune.layer." + l + ".filter", "n/a: masked weights");
+            else meta.put(TierKeys.onnxFilter(l), "n/a: masked weights");
         });
         meta.putAll(extra);
         ModelProto.Builder mp = ModelProto.newBuilder().setIrVersion(7).setProducerName("fedprune").setProducerVersion("0.1")

@@ -15,6 +15,7 @@ import io.fedprune.onnx.proto.StringStringEntryProto;
 import io.fedprune.onnx.proto.TensorProto;
 import io.fedprune.onnx.proto.TensorShapeProto;
 import io.fedprune.onnx.proto.ValueInfoProto;
+import io.fedprune.runtime.TierKeys;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,7 +49,7 @@ import java.util.Set;
  * {@code .weight} (PyTorch's {@code conv1.weight} gives layer {@code conv1}), else after its node; its parameters are
  * {@code <layer>.weight} ({@code [cout, cin/group, kh, kw]} or {@code [out, in]}) and {@code <layer>.bias} (zeros
  * when the model has none). Preprocessing defaults to {@code pixel / 255}; a model may declare its own in the
- * metadata properties {@value #META_SCALE}, {@value #META_MEAN} and {@value #META_STD} (comma-separated per-channel
+ * metadata properties {@value TierKeys#ONNX_PREPROCESSING_SCALE}, {@value TierKeys#ONNX_PREPROCESSING_MEAN} and {@value TierKeys#ONNX_PREPROCESSING_STD} (comma-separated per-channel
  * values).
  *
  * <p>Anything else is refused before training with an {@link OnnxImportException} whose one-line message names the
@@ -58,10 +59,6 @@ public final class OnnxImport {
 
     /** Lowest and highest supported opset of the default ONNX domain. */
     public static final int MIN_OPSET = 11, MAX_OPSET = 17;
-    /** Metadata keys of the declared preprocessing (also written by fedprune's ONNX export). */
-    public static final String META_SCALE = "fedprune.preprocessing.scale", META_MEAN = "fedprune.preprocessing.mean",
-            META_STD = "fedprune.preprocessing.std";
-
     /** The supported operators and their supported attributes: the one place this list lives. */
     public static final Map<String, Set<String>> SUPPORTED = supported();
 
@@ -137,12 +134,12 @@ public final class OnnxImport {
     private static Preprocessing preprocessing(ModelProto proto) {
         Map<String, String> meta = new HashMap<>();
         for (StringStringEntryProto e : proto.getMetadataPropsList()) meta.put(e.getKey(), e.getValue());
-        if (!meta.containsKey(META_SCALE) && !meta.containsKey(META_MEAN) && !meta.containsKey(META_STD))
+        if (!meta.containsKey(TierKeys.ONNX_PREPROCESSING_SCALE) && !meta.containsKey(TierKeys.ONNX_PREPROCESSING_MEAN) && !meta.containsKey(TierKeys.ONNX_PREPROCESSING_STD))
             return Preprocessing.PIXEL_SCALE;
         try {
-            float[] scale = floats(meta.getOrDefault(META_SCALE, Float.toString(1f / 255)));
-            if (scale.length != 1) throw new IllegalArgumentException(META_SCALE + " must be one value");
-            return new Preprocessing(scale[0], floats(meta.getOrDefault(META_MEAN, "0")), floats(meta.getOrDefault(META_STD, "1")));
+            float[] scale = floats(meta.getOrDefault(TierKeys.ONNX_PREPROCESSING_SCALE, Float.toString(1f / 255)));
+            if (scale.length != 1) throw new IllegalArgumentException(TierKeys.ONNX_PREPROCESSING_SCALE + " must be one value");
+            return new Preprocessing(scale[0], floats(meta.getOrDefault(TierKeys.ONNX_PREPROCESSING_MEAN, "0")), floats(meta.getOrDefault(TierKeys.ONNX_PREPROCESSING_STD, "1")));
         } catch (IllegalArgumentException e) {
             throw new OnnxImportException("bad preprocessing metadata: " + e.getMessage());
         }

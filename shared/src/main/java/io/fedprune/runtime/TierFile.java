@@ -7,6 +7,8 @@ import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Tensor;
+import io.fedprune.runtime.TierKeys.LayerKey;
+import io.fedprune.runtime.TierKeys.LayerTensor;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Safetensors;
 
@@ -69,19 +71,19 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
         Graph arch = model.graph();
         List<Safetensors.Entry> entries = new ArrayList<>();
         Map<String, String> meta = new TreeMap<>();
-        meta.put("format", FORMAT + "/" + VERSION);
-        meta.put("version", Integer.toString(VERSION));
-        meta.put("arch", arch.id());
-        meta.put("network", describe(arch));
-        meta.put("input", TierCompiler.inputShape(arch).toString());
-        meta.put("preprocessing", "x = (pixel * scale - mean[c]) / std[c], pixels in [0, 255], float32 NCHW");
-        meta.put("preprocessing.scale", Float.toString(arch.preprocessing().scale()));
-        meta.put("preprocessing.mean", join(arch.preprocessing().mean()));
-        meta.put("preprocessing.std", join(arch.preprocessing().std()));
-        meta.put("job", job == null ? "" : job);
-        meta.put("tier", tier == null ? "" : tier);
-        meta.put("keep", Double.toString(keep));
-        meta.put("layers", String.join(",", masks.keySet()));
+        meta.put(TierKeys.FORMAT, FORMAT + "/" + VERSION);
+        meta.put(TierKeys.VERSION, Integer.toString(VERSION));
+        meta.put(TierKeys.ARCH, arch.id());
+        meta.put(TierKeys.NETWORK, describe(arch));
+        meta.put(TierKeys.INPUT, TierCompiler.inputShape(arch).toString());
+        meta.put(TierKeys.PREPROCESSING, "x = (pixel * scale - mean[c]) / std[c], pixels in [0, 255], float32 NCHW");
+        meta.put(TierKeys.PREPROCESSING_SCALE, Float.toString(arch.preprocessing().scale()));
+        meta.put(TierKeys.PREPROCESSING_MEAN, join(arch.preprocessing().mean()));
+        meta.put(TierKeys.PREPROCESSING_STD, join(arch.preprocessing().std()));
+        meta.put(TierKeys.JOB, job == null ? "" : job);
+        meta.put(TierKeys.TIER, tier == null ? "" : tier);
+        meta.put(TierKeys.KEEP, Double.toString(keep));
+        meta.put(TierKeys.LAYERS, String.join(",", masks.keySet()));
         for (Layer layer : arch.layers()) {
             float[] w = model.weight(layer.name());
             LayerMask m = masks.get(layer.name());
@@ -102,16 +104,16 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
                         j++;
                     }
                 int[] gk = {g, k};
-                entries.add(n <= Short.MAX_VALUE ? Safetensors.Entry.i16(layer.name() + ".indices", gk, idx)
-                        : Safetensors.Entry.i32(layer.name() + ".indices", gk, idx));
-                entries.add(Safetensors.Entry.f32(layer.name() + ".values", e == 1 ? gk : new int[]{g, k, e}, vals));
-                entries.add(Safetensors.Entry.u8(layer.name() + ".mask_bits", new int[]{bits.length}, bits));
-                meta.put(layer.name() + ".granularity", s.granularity().name());
-                meta.put(layer.name() + ".groups", Integer.toString(g));
-                meta.put(layer.name() + ".n", Integer.toString(n));
-                meta.put(layer.name() + ".k", Integer.toString(k));
-                meta.put(layer.name() + ".tile_m", Integer.toString(s.tileM()));
-                meta.put(layer.name() + ".shape", shape(layer.weightShape()));
+                entries.add(n <= Short.MAX_VALUE ? Safetensors.Entry.i16(LayerTensor.INDICES.of(layer.name()), gk, idx)
+                        : Safetensors.Entry.i32(LayerTensor.INDICES.of(layer.name()), gk, idx));
+                entries.add(Safetensors.Entry.f32(LayerTensor.VALUES.of(layer.name()), e == 1 ? gk : new int[]{g, k, e}, vals));
+                entries.add(Safetensors.Entry.u8(LayerTensor.MASK_BITS.of(layer.name()), new int[]{bits.length}, bits));
+                meta.put(LayerKey.GRANULARITY.of(layer.name()), s.granularity().name());
+                meta.put(LayerKey.GROUPS.of(layer.name()), Integer.toString(g));
+                meta.put(LayerKey.N.of(layer.name()), Integer.toString(n));
+                meta.put(LayerKey.K.of(layer.name()), Integer.toString(k));
+                meta.put(LayerKey.TILE_M.of(layer.name()), Integer.toString(s.tileM()));
+                meta.put(LayerKey.SHAPE.of(layer.name()), shape(layer.weightShape()));
             }
             entries.add(Safetensors.Entry.f32(layer.biasName(), new int[]{layer.outputs()}, model.bias(layer.name())));
         }
@@ -122,7 +124,7 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
     public static Map<String, String> checksums(byte[] file) {
         Map<String, String> sums = new TreeMap<>();
         for (Safetensors.Entry e : Safetensors.read(file).entries()) sums.put(e.name(), Blobs.sha256Hex(e.data()));
-        sums.put("artifact", Blobs.sha256Hex(file));
+        sums.put(TierKeys.ARTIFACT_CHECKSUM, Blobs.sha256Hex(file));
         return sums;
     }
 
@@ -142,7 +144,7 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
      * file's {@code arch}); null for a built-in model, which the file names.
      */
     public static TierFile read(byte[] bytes, Map<String, String> expectedChecksums, Graph graph) {
-        String whole = expectedChecksums.get("artifact");
+        String whole = expectedChecksums.get(TierKeys.ARTIFACT_CHECKSUM);
         if (whole != null && !whole.equals(Blobs.sha256Hex(bytes)))
             throw new IllegalArgumentException("checksum mismatch: the file's SHA-256 is not the published " + whole);
         Safetensors.Contents p = Safetensors.read(bytes);
@@ -152,14 +154,14 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
                 throw new IllegalArgumentException("checksum mismatch: tensor '" + e.name() + "'");
         }
         Map<String, String> meta = p.metadata();
-        String format = require(meta, "format");
+        String format = require(meta, TierKeys.FORMAT);
         if (!format.equals(FORMAT + "/" + VERSION))
             throw new IllegalArgumentException("unsupported format '" + format + "' (this reader takes " + FORMAT + "/" + VERSION + ")");
-        String id = require(meta, "arch");
+        String id = require(meta, TierKeys.ARCH);
         if (graph != null && !graph.id().equals(id))
             throw new IllegalArgumentException("the artifact is a tier of model '" + id + "', not of '" + graph.id() + "'");
         Graph arch = graph != null ? graph : ModelArch.parse(id).graph();
-        List<String> pruned = require(meta, "layers").isEmpty() ? List.of() : List.of(require(meta, "layers").split(","));
+        List<String> pruned = require(meta, TierKeys.LAYERS).isEmpty() ? List.of() : List.of(require(meta, TierKeys.LAYERS).split(","));
         Map<String, LayerMask> masks = new LinkedHashMap<>();
         List<Tensor> params = new ArrayList<>();
         for (Layer layer : arch.layers()) {
@@ -167,7 +169,7 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
             if (pruned.contains(name)) {
                 LayerMask mask = mask(p, meta, layer);
                 MaskSpec s = mask.spec();
-                float[] values = p.require(name + ".values").floats();
+                float[] values = p.require(LayerTensor.VALUES.of(name)).floats();
                 int e = s.candidateSize();
                 if (values.length != s.groups() * s.k() * e)
                     throw new IllegalArgumentException(name + ": " + values.length + " values, expected G*k*e = " + s.groups() * s.k() * e);
@@ -183,7 +185,7 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
             params.add(tensor(p, layer.biasName(), new int[]{layer.outputs()}));
         }
         for (String l : pruned) if (!masks.containsKey(l)) throw new IllegalArgumentException("pruned layer '" + l + "' is not in " + arch.id());
-        return new TierFile(meta.get("job"), meta.get("tier"), Double.parseDouble(require(meta, "keep")),
+        return new TierFile(meta.get(TierKeys.JOB), meta.get(TierKeys.TIER), Double.parseDouble(require(meta, TierKeys.KEEP)),
                 Model.fromTensors(arch, params), masks);
     }
 
@@ -191,18 +193,18 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
         String name = layer.name();
         Granularity gran;
         try {
-            gran = Granularity.valueOf(require(meta, name + ".granularity"));
+            gran = Granularity.valueOf(require(meta, LayerKey.GRANULARITY.of(name)));
         } catch (IllegalArgumentException x) {
             throw new IllegalArgumentException(name + ": " + x.getMessage());
         }
-        if (!require(meta, name + ".shape").equals(shape(layer.weightShape())))
-            throw new IllegalArgumentException(name + ": shape " + meta.get(name + ".shape") + " is not the layer's " + shape(layer.weightShape()));
-        int k = integer(meta, name + ".k"), m = meta.containsKey(name + ".tile_m") ? integer(meta, name + ".tile_m") : 0;
+        if (!require(meta, LayerKey.SHAPE.of(name)).equals(shape(layer.weightShape())))
+            throw new IllegalArgumentException(name + ": shape " + meta.get(LayerKey.SHAPE.of(name)) + " is not the layer's " + shape(layer.weightShape()));
+        int k = integer(meta, LayerKey.K.of(name)), m = meta.containsKey(LayerKey.TILE_M.of(name)) ? integer(meta, LayerKey.TILE_M.of(name)) : 0;
         MaskSpec spec = gran == Granularity.TILE ? MaskSpec.tile(name, layer.weightShape(), k, m) : MaskSpec.ofK(name, gran, layer.weightShape(), k);
-        if (spec.groups() != integer(meta, name + ".groups") || spec.n() != integer(meta, name + ".n"))
-            throw new IllegalArgumentException(name + ": groups/n " + meta.get(name + ".groups") + "/" + meta.get(name + ".n")
+        if (spec.groups() != integer(meta, LayerKey.GROUPS.of(name)) || spec.n() != integer(meta, LayerKey.N.of(name)))
+            throw new IllegalArgumentException(name + ": groups/n " + meta.get(LayerKey.GROUPS.of(name)) + "/" + meta.get(LayerKey.N.of(name))
                     + " do not match " + gran + " on " + shape(layer.weightShape()));
-        Safetensors.Entry indices = p.require(name + ".indices");
+        Safetensors.Entry indices = p.require(LayerTensor.INDICES.of(name));
         int[] idx = indices.ints();
         if (!java.util.Arrays.equals(indices.shape(), new int[]{spec.groups(), k}))
             throw new IllegalArgumentException(name + ": indices have shape " + java.util.Arrays.toString(indices.shape())
@@ -212,7 +214,7 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
                 if (idx[g * k + j] <= idx[g * k + j - 1] && idx[g * k + j] >= 0 && idx[g * k + j] < spec.n())
                     throw new IllegalArgumentException(name + ": group " + g + " indices are not ascending");
         LayerMask mask = LayerMask.fromIndices(spec, idx);
-        var bits = p.get(name + ".mask_bits");
+        var bits = p.get(LayerTensor.MASK_BITS.of(name));
         if (bits.isPresent()) {
             byte[] b = bits.get().data();
             if (b.length != (spec.candidates() + 7) / 8)

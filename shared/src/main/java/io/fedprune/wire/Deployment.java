@@ -10,13 +10,14 @@ import static io.fedprune.wire.Checks.present;
 import static io.fedprune.wire.Checks.text;
 
 /**
- * The coordinator publishes a budget tier's final masks (topic {@code fedprune.deployments}, key: job id + "/" + tier).
+ * The coordinator publishes a budget tier's final masks (topic {@code fedprune.deployments}, key {@link #key}: {@code <job>/<tier>}, so
+ * compaction keeps the latest deployment of each tier).
  *
  * @param tier         tier name, e.g. {@code keep-0.10}
  * @param keep         the tier's keep ratio, in (0, 1]
  * @param layers       the tier's spec per layer; copied
- * @param masks        safetensors file with a dense 0/1 {@code <layer>.mask} per layer
- * @param compactModel safetensors file with {@code <layer>.values} and {@code <layer>.indices} (may equal masks)
+ * @param masks        the tier's artifact (safetensors, format {@code fedprune-tier/2}, docs/ARTIFACTS.md)
+ * @param compactModel the tier's compact model; today the same artifact as {@code masks}
  * @param accuracy     the coordinator's held-out accuracy for this tier, if it evaluated one
  * @param checksums    SHA-256 (64 lowercase hex digits) per artifact or tensor name; copied, sorted
  */
@@ -37,6 +38,11 @@ public record Deployment(String tier, double keep, List<LayerSpec> layers, BlobR
     @Override
     public MessageType type() {
         return MessageType.DEPLOYMENT;
+    }
+
+    /** The record key of a deployment of {@code tier} in job {@code jobId} on {@code fedprune.deployments}. */
+    public static String key(String jobId, String tier) {
+        return jobId + "/" + tier;
     }
 
     @Override

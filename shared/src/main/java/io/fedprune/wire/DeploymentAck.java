@@ -7,7 +7,8 @@ import static io.fedprune.wire.Checks.orEmpty;
 import static io.fedprune.wire.Checks.text;
 
 /**
- * A device applied (or failed to apply) a deployment (topic {@code fedprune.deployments}, key: job id + "/" + tier + "/" + device).
+ * A device applied (or failed to apply) a deployment (topic {@code fedprune.updates}, key: the job id, like the
+ * device's updates); the coordinator keeps it in its job log under {@link JobEvent#key}.
  *
  * @param deviceId      the device
  * @param tier          the tier it took

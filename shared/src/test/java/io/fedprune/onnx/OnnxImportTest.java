@@ -1,6 +1,7 @@
 package io.fedprune.onnx;
 
 import io.fedprune.model.Graph;
+import io.fedprune.runtime.TierKeys;
 import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
 import io.fedprune.model.Op;
@@ -82,8 +83,8 @@ class OnnxImportTest {
     @Test
     void declaredPreprocessingIsRead() {
         ModelProto p = parse("op_relu").toBuilder()
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(OnnxImport.META_MEAN).setValue("0.5, 0.25"))
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(OnnxImport.META_STD).setValue("0.2,0.1")).build();
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(TierKeys.ONNX_PREPROCESSING_MEAN).setValue("0.5, 0.25"))
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(TierKeys.ONNX_PREPROCESSING_STD).setValue("0.2,0.1")).build();
         Preprocessing pre = OnnxImport.read(p.toByteArray(), "x").graph().preprocessing();
         assertEquals(1f / 255, pre.scale());
         assertArrayEquals(new float[]{0.5f, 0.25f}, pre.mean());

@@ -92,7 +92,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
 
     @Override
     public void publishDeployment(String jobId, Deployment d) {
-        publisher.publish(Topic.DEPLOYMENTS, jobId + "/" + d.tier(), Envelope.of(jobId, 0, SENDER, d)).join();
+        publisher.publish(Topic.DEPLOYMENTS, Deployment.key(jobId, d.tier()), Envelope.of(jobId, 0, SENDER, d)).join();
     }
 
     @Override

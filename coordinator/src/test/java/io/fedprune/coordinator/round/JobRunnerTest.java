@@ -1,5 +1,6 @@
 package io.fedprune.coordinator.round;
 
+import io.fedprune.runtime.TierKeys;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.coordinator.fleet.FleetRegistry;
@@ -207,13 +208,13 @@ class JobRunnerTest {
         java.util.Collections.reverse(smallestFirst);
         for (Deployment d : smallestFirst) {
             Safetensors.Contents p = Safetensors.read(run.rec.artifacts.get(d.tier()));
-            assertEquals(d.tier(), p.metadata().get("tier"));
+            assertEquals(d.tier(), p.metadata().get(TierKeys.TIER));
             TierFile file = TierFile.read(run.rec.artifacts.get(d.tier()));
             Map<String, float[]> masks = new HashMap<>();
             for (var ls : d.layers()) {
                 float[] mask = file.masks().get(ls.layer()).weightMask();
                 int n = ls.n(), k = ls.k();
-                assertEquals(Integer.toString(k), p.metadata().get(ls.layer() + ".k"));
+                assertEquals(Integer.toString(k), p.metadata().get(TierKeys.LayerKey.K.of(ls.layer())));
                 // hand-computed k: ceil(keep * n); the output layer keeps max(keep, 0.25)
                 double keep = ls.layer().equals("fc3") ? Math.max(d.keep(), 0.25) : d.keep();
                 assertEquals((int) Math.ceil(Math.round(keep * n * 1e6) / 1e6), k, ls.layer());

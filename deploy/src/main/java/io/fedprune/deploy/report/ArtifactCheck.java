@@ -1,5 +1,6 @@
 package io.fedprune.deploy.report;
 
+import io.fedprune.runtime.TierKeys.LayerTensor;
 import io.fedprune.runtime.LayerMask;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
@@ -39,8 +40,8 @@ public final class ArtifactCheck {
         long compact = 0, masks = 0;
         for (LayerMask m : t.masks().values()) {
             String l = m.spec().layer();
-            compact += c.require(l + ".values").data().length + c.require(l + ".indices").data().length;
-            masks += c.get(l + ".mask_bits").map(e -> e.data().length).orElse(0);
+            compact += c.require(LayerTensor.VALUES.of(l)).data().length + c.require(LayerTensor.INDICES.of(l)).data().length;
+            masks += c.get(LayerTensor.MASK_BITS.of(l)).map(e -> e.data().length).orElse(0);
             out.add(new Layer(l, m.spec().granularity().name(), m.spec().groups(), m.spec().n(), m.spec().k(), true, null));
         }
         return new Result(file.length, compact, masks, out);
