@@ -15,60 +15,23 @@ final class RowOps {
         return out;
     }
 
-    /**
-     * Exact per-row ranks by a stable LSD radix sort of the values' order-preserving int keys (8 bits a pass, passes
-     * in which every key has the same byte skipped): a few passes of n instead of a comparison sort. Reusable for rows
-     * of one length; not thread-safe.
-     */
+    /** Per row, the rank of each value (0 = smallest); tied values get their average rank. */
     static final class Ranker {
-        private final int n;
-        private final int[] key, idx, key2, idx2, count = new int[4 * 256];
+        private final RadixOrder order;
 
         Ranker(int n) {
-            this.n = n;
-            key = new int[n];
-            idx = new int[n];
-            key2 = new int[n];
-            idx2 = new int[n];
+            order = new RadixOrder(n);
         }
 
         /** {@code out[oo + j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}. */
         void rank(float[] x, int off, double[] out, int oo) {
-            java.util.Arrays.fill(count, 0);
-            for (int j = 0; j < n; j++) {
-                int b = Float.floatToIntBits(x[off + j] + 0.0f);                // + 0.0f turns -0 into +0
-                b ^= (b >> 31) & 0x7fffffff;                                    // IEEE order -> signed int order
-                b ^= 0x80000000;                                                // -> unsigned order
-                key[j] = b;
-                idx[j] = j;
-                count[b & 0xff]++;
-                count[256 + ((b >>> 8) & 0xff)]++;
-                count[512 + ((b >>> 16) & 0xff)]++;
-                count[768 + (b >>> 24)]++;
-            }
-            int[] k = key, i = idx, k2 = key2, i2 = idx2;
-            for (int pass = 0; pass < 4; pass++) {
-                int base = pass * 256, shift = pass * 8;
-                if (count[base + ((k[0] >>> shift) & 0xff)] == n) continue;         // one byte value: order unchanged
-                for (int c = 0, sum = 0; c < 256; c++) {
-                    int t = count[base + c];
-                    count[base + c] = sum;
-                    sum += t;
-                }
-                for (int j = 0; j < n; j++) {
-                    int d = count[base + ((k[j] >>> shift) & 0xff)]++;
-                    k2[d] = k[j];
-                    i2[d] = i[j];
-                }
-                int[] t = k; k = k2; k2 = t;
-                t = i; i = i2; i2 = t;
-            }
-            for (int start = 0; start < n; ) {
-                int end = start;
-                while (end + 1 < n && k[end + 1] == k[start]) end++;
-                double rank = 0.5 * (start + end);
-                for (int t = start; t <= end; t++) out[oo + i[t]] = rank;
-                start = end + 1;
+            long[] key = order.key();
+            for (int j = 0; j < key.length; j++) key[j] = RadixOrder.key(x[off + j]);
+            order.sort(4);
+            for (int from = 0, to; from < key.length; from = to) {
+                to = order.tieRunEnd(from);
+                double rank = 0.5 * (from + to - 1);
+                for (int t = from; t < to; t++) out[oo + order.index(t)] = rank;
             }
         }
     }
@@ -81,26 +44,25 @@ final class RowOps {
      */
     static void reorder(double[] scores, double[] values, LayerShape s, float[] out, float[] rankOut) {
         int n = s.n();
-        Integer[] order = new Integer[n];
+        RadixOrder order = new RadixOrder(n);
         double[] sorted = new double[n];
         for (int g = 0; g < s.groups(); g++) {
             int off = g * n;
-            for (int j = 0; j < n; j++) order[j] = j;
-            Arrays.sort(order, (a, b) -> Double.compare(scores[off + a], scores[off + b]));
+            long[] key = order.key();                                           // sort() swaps its buffers
+            for (int j = 0; j < n; j++) key[j] = RadixOrder.key(scores[off + j]);
+            order.sort(8);
             System.arraycopy(values, off, sorted, 0, n);
             Arrays.sort(sorted);
-            for (int start = 0; start < n; ) {
-                int end = start;
-                while (end + 1 < n && scores[off + order[end + 1]] == scores[off + order[start]]) end++;
+            for (int from = 0, to; from < n; from = to) {
+                to = order.tieRunEnd(from);
                 double sum = 0;
-                for (int t = start; t <= end; t++) sum += sorted[t];
-                float v = (float) (sum / (end - start + 1));
-                float rank = 0.5f * (start + end);
-                for (int t = start; t <= end; t++) {
-                    out[off + order[t]] = v;
-                    rankOut[off + order[t]] = rank;
+                for (int t = from; t < to; t++) sum += sorted[t];
+                float v = (float) (sum / (to - from));
+                float rank = 0.5f * (from + to - 1);
+                for (int t = from; t < to; t++) {
+                    out[off + order.index(t)] = v;
+                    rankOut[off + order.index(t)] = rank;
                 }
-                start = end + 1;
             }
         }
     }

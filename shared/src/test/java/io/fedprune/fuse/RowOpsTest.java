@@ -40,4 +40,42 @@ class RowOpsTest {
                 for (int i = 0; i < n; i++) assertEquals(naiveRank(x, g * n, n, i), ranks[g * n + i], "n " + n + " row " + g + " index " + i);
         }
     }
+
+    @Test
+    void reorderGivesEachCandidateTheValueOfItsScoreRankByTheDefinition() {
+        Random r = new Random(6);
+        for (int n : new int[]{1, 2, 7, 100, 784}) {
+            LayerShape s = new LayerShape("l", 3, n);
+            double[] scores = new double[s.size()], values = new double[s.size()];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = switch (r.nextInt(5)) {
+                    case 0 -> r.nextBoolean() ? 0.0 : -0.0;
+                    case 1 -> r.nextInt(5) - 2;                                    // many ties
+                    case 2 -> r.nextGaussian() * 1e-300;                           // tiny, both signs
+                    case 3 -> r.nextGaussian() * 1e300;
+                    default -> r.nextGaussian();
+                };
+                values[i] = r.nextGaussian();
+            }
+            float[] out = new float[s.size()], rank = new float[s.size()];
+            RowOps.reorder(scores, values, s, out, rank);
+            for (int g = 0; g < s.groups(); g++) {
+                int off = g * n;
+                double[] sorted = java.util.Arrays.copyOfRange(values, off, off + n);
+                java.util.Arrays.sort(sorted);
+                for (int i = 0; i < n; i++) {
+                    int less = 0, equal = 0;
+                    for (int j = 0; j < n; j++) {
+                        if (scores[off + j] < scores[off + i]) less++;
+                        else if (scores[off + j] == scores[off + i]) equal++;
+                    }
+                    double sum = 0;
+                    for (int t = less; t < less + equal; t++) sum += sorted[t];
+                    String at = "n " + n + " row " + g + " index " + i;
+                    assertEquals((float) (sum / equal), out[off + i], at);
+                    assertEquals(less + (equal - 1) / 2f, rank[off + i], at);
+                }
+            }
+        }
+    }
 }
