@@ -24,7 +24,7 @@ import static io.fedprune.bench.Interleaved.f;
  * docs/BENCHMARKS.md (replacing that section, keeping the others) under a header with the command and the machine.
  * No section given = all of them. Sections are registered in {@link #SECTIONS}, in the order of the document.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the benchmark suite and write docs/BENCHMARKS.md.")
+@Command(name = "bench", mixinStandardHelpOptions = true, version = io.fedprune.Version.LINE, description = "Run the benchmark suite and write docs/BENCHMARKS.md.")
 public final class BenchMain implements java.util.concurrent.Callable<Integer> {
 
     /** One section of docs/BENCHMARKS.md. */
@@ -96,7 +96,7 @@ public final class BenchMain implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
-        System.exit(new CommandLine(new BenchMain()).execute(args));
+        System.exit(io.fedprune.Cli.execute(new BenchMain(), args));
     }
 
     @Override

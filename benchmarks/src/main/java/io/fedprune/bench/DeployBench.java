@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * <p>The dense model's time does not depend on its values, so the tier's own weights stand in for it with the masks
  * ignored.
  */
-@Command(name = "deploy", mixinStandardHelpOptions = true,
+@Command(name = "deploy", mixinStandardHelpOptions = true, version = io.fedprune.Version.LINE,
         description = "Latency, size and memory of every tier against the dense model, side by side in one run.")
 public final class DeployBench implements Callable<Integer> {
 
@@ -73,7 +73,7 @@ public final class DeployBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DeployBench()).execute(args));
+        System.exit(io.fedprune.Cli.execute(new DeployBench(), args));
     }
 
     @Override

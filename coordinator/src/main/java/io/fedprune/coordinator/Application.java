@@ -37,7 +37,7 @@ public final class Application implements Callable<Integer> {
     String bootstrap;
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new Application());
+        CommandLine cl = io.fedprune.Cli.commandLine(new Application());
         int code = cl.execute(args);
         // after a successful start the server's threads keep the JVM up until SIGINT/SIGTERM
         if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested()) System.exit(code);

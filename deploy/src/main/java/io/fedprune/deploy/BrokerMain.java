@@ -68,6 +68,6 @@ public final class BrokerMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BrokerMain()).execute(args));
+        System.exit(io.fedprune.Cli.execute(new BrokerMain(), args));
     }
 }

@@ -256,7 +256,7 @@ public final class Demo {
 
     /** The demo's job: the demo's settings, every other field at its {@code JobSpec.DEFAULT_*}. */
     private JobSpec jobSpec(ModelArch arch) {
-        Granularity g = Granularity.valueOf(cfg.granularity());   // DemoConfig upper-cases it
+        Granularity g = cfg.granularity();
         List<JobSpec.LayerPlan> layers = new ArrayList<>();
         for (Layer l : arch.layers()) {
             Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);
@@ -265,8 +265,8 @@ public final class Demo {
         return JobSpec.builder().arch(arch).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
                 .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
                 .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate())
-                .updateEncoding(TensorEncoding.valueOf(cfg.encoding())).fusion(Fusion.valueOf(cfg.fusion()))
-                .weighting(Weighting.valueOf(cfg.weighting())).serverOptimizer(ServerOptimizer.Kind.valueOf(cfg.serverOptimizer()))
+                .updateEncoding(cfg.encoding()).fusion(cfg.fusion())
+                .weighting(cfg.weighting()).serverOptimizer(cfg.serverOptimizer())
                 .seed(cfg.seed()).build("demo");
     }
 
@@ -506,11 +506,11 @@ public final class Demo {
         m.put("rounds", cfg.rounds());
         m.put("budgets", cfg.budgets());
         m.put("alpha", cfg.alpha());
-        m.put("granularity", cfg.granularity());
-        m.put("fusion", cfg.fusion());
-        m.put("weighting", cfg.weighting());
-        m.put("server_optimizer", cfg.serverOptimizer());
-        m.put("encoding", cfg.encoding());
+        m.put("granularity", cfg.granularity().name());
+        m.put("fusion", cfg.fusion().name());
+        m.put("weighting", cfg.weighting().name());
+        m.put("server_optimizer", cfg.serverOptimizer().name());
+        m.put("encoding", cfg.encoding().name());
         m.put("seed", cfg.seed());
         m.put("pretrain_epochs", cfg.pretrainEpochs());
         m.put("train_samples", cfg.trainSamples());

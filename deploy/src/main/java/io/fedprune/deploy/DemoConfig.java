@@ -7,9 +7,7 @@ import io.fedprune.fuse.Weighting;
 import io.fedprune.wire.TensorEncoding;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -45,8 +43,8 @@ import java.util.Objects;
  *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
-                         List<Double> budgets, double alpha, String model, String granularity, String fusion,
-                         String weighting, String serverOptimizer, String encoding, long seed, int pretrainEpochs, int trainSamples,
+                         List<Double> budgets, double alpha, String model, Granularity granularity, Fusion fusion,
+                         Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
                          int localEpochs, double learningRate, java.util.Map<String, String> kafkaProperties) {
 
@@ -65,19 +63,12 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
         if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
-        granularity = oneOf("--granularity", granularity, Granularity.values());
-        fusion = oneOf("--fusion", fusion, Fusion.values());
-        weighting = oneOf("--weighting", weighting, Weighting.values());
-        serverOptimizer = oneOf("--server-optimizer", serverOptimizer, ServerOptimizer.Kind.values());
-        encoding = oneOf("--encoding", encoding, TensorEncoding.values());
+        Objects.requireNonNull(granularity, "granularity");
+        Objects.requireNonNull(fusion, "fusion");
+        Objects.requireNonNull(weighting, "weighting");
+        Objects.requireNonNull(serverOptimizer, "serverOptimizer");
+        Objects.requireNonNull(encoding, "encoding");
         kafkaProperties = java.util.Map.copyOf(kafkaProperties == null ? java.util.Map.of() : kafkaProperties);
-    }
-
-    /** The option's value upper-cased, if it names one of the values (case-insensitive). */
-    private static String oneOf(String option, String value, Enum<?>[] values) {
-        String v = Objects.requireNonNull(value, option).toUpperCase(Locale.ROOT);
-        for (Enum<?> e : values) if (e.name().equals(v)) return v;
-        throw new IllegalArgumentException(option + " must be one of " + Arrays.toString(values) + ", was '" + value + "'");
     }
 
     /** The budget of device {@code i} (round-robin over the budgets). */

@@ -1,6 +1,11 @@
 package io.fedprune.deploy;
 
 import io.fedprune.cli.LauncherCommand;
+import io.fedprune.dpp.Granularity;
+import io.fedprune.fuse.Fusion;
+import io.fedprune.fuse.ServerOptimizer;
+import io.fedprune.fuse.Weighting;
+import io.fedprune.wire.TensorEncoding;
 import io.fedprune.deploy.report.DemoReport;
 import io.fedprune.deploy.report.Json;
 import io.fedprune.deploy.report.ReportWriter;
@@ -39,16 +44,16 @@ public final class DemoMain implements Callable<Integer> {
     Path data;
     @Option(names = "--model", defaultValue = "lenet300", paramLabel = "lenet300|lenet5|PATH.onnx", description = "A built-in model, or an ONNX file (its weights are trained: imported, checked against the data and measured; see docs/MODELS.md) (default: ${DEFAULT-VALUE}).")
     String model;
-    @Option(names = "--granularity", defaultValue = "WEIGHT", description = "WEIGHT, KERNEL or FILTER for the hidden layers (default: ${DEFAULT-VALUE}).")
-    String granularity;
-    @Option(names = "--fusion", defaultValue = "RANK", description = "RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN (default: ${DEFAULT-VALUE}).")
-    String fusion;
+    @Option(names = "--granularity", defaultValue = "WEIGHT", description = "${COMPLETION-CANDIDATES} for the hidden layers (default: ${DEFAULT-VALUE}).")
+    Granularity granularity;
+    @Option(names = "--fusion", defaultValue = "RANK", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Fusion fusion;
     @Option(names = "--weighting", defaultValue = "SQRT_SAMPLES", description = "A device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count), SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
-    String weighting;
-    @Option(names = "--server-optimizer", defaultValue = "NONE", description = "NONE, MOMENTUM or ADAM over the fused logits (default: ${DEFAULT-VALUE}).")
-    String serverOptimizer;
-    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding FLOAT32, FLOAT16, INT8 or MASK (the device's top-k mask, at most 1 bit per parameter) (default: ${DEFAULT-VALUE}).")
-    String encoding;
+    Weighting weighting;
+    @Option(names = "--server-optimizer", defaultValue = "NONE", description = "${COMPLETION-CANDIDATES} over the fused logits (default: ${DEFAULT-VALUE}).")
+    ServerOptimizer.Kind serverOptimizer;
+    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding ${COMPLETION-CANDIDATES} (MASK: the device's top-k mask, at most 1 bit per parameter) (default: ${DEFAULT-VALUE}).")
+    TensorEncoding encoding;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, selection and training (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--out", defaultValue = "work/demo", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")
@@ -89,7 +94,7 @@ public final class DemoMain implements Callable<Integer> {
 
     private final String[] args;
 
-    DemoMain(String[] args) {
+    public DemoMain(String[] args) {
         this.args = args;
     }
 
@@ -147,9 +152,6 @@ public final class DemoMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new DemoMain(args));
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        int code = cl.execute(args);
-        System.exit(code);
+        System.exit(io.fedprune.Cli.execute(new DemoMain(args), args));
     }
 }

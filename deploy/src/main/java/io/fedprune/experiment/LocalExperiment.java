@@ -14,7 +14,6 @@ import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Pruning;
 import io.fedprune.model.TrainConfig;
 import io.fedprune.data.Dataset;
-import io.fedprune.cli.LauncherCommand;
 import io.fedprune.data.Mnist;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
@@ -35,8 +34,7 @@ import java.util.Map;
  * {@code ./fedprune local}: centralised DPP against the magnitude and random k-of-n baselines on MNIST, weights
  * frozen. Trains the dense models (or loads them from {@code <work>/models}), then for every requested row
  * (model, granularity, keep) measures the test accuracy of magnitude masks, random masks (mean over seeds) and
- * DPP-trained masks, and writes {@code docs/RESULTS.md} (and {@code --json}). Run with {@code --help} for the
- * options.
+ * DPP-trained masks, and writes {@code docs/RESULTS.md} (and {@code --json}); {@link LocalMain} is its command line.
  */
 public final class LocalExperiment {
 
@@ -114,38 +112,27 @@ public final class LocalExperiment {
                           long millis) {
     }
 
-    private LocalExperiment() {
+    /** The data folder is missing or does not hold MNIST. */
+    public static final class BadData extends IOException {
+        BadData(String message) {
+            super(message);
+        }
     }
 
-    public static void main(String[] args) throws IOException {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("local: " + e.getMessage());
-            System.err.println("Run with --help for the options.");
-            System.exit(2);
-            return;
-        }
-        if (o == null) {
-            System.out.print(HELP);
-            return;
-        }
-        Results r = run(o, System.out);
-        ResultsReport.writeMarkdown(r, o.out());
-        System.out.println("wrote " + o.out());
-        if (o.json() != null) {
-            ResultsReport.writeJson(r, o.json());
-            System.out.println("wrote " + o.json());
-        }
+    private LocalExperiment() {
     }
 
     /** Runs the experiment, logging progress to {@code log}. */
     public static Results run(Options o, PrintStream log) throws IOException {
         long t0 = System.currentTimeMillis();
         if (!Files.isDirectory(o.data()))
-            throw new IOException("MNIST not found in " + o.data() + " (run ./fedprune fetch-data, or pass --data DIR)");
-        Mnist.Split split = Mnist.load(o.data());
+            throw new BadData("MNIST not found in " + o.data() + " (run ./fedprune fetch-data, or pass --data DIR)");
+        Mnist.Split split;
+        try {
+            split = Mnist.load(o.data());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadData("cannot read MNIST in " + o.data() + ": " + e.getMessage());
+        }
         Dataset train = o.trainLimit() > 0 ? split.train().head(o.trainLimit()) : split.train();
         Dataset test = o.testLimit() > 0 ? split.test().head(o.testLimit()) : split.test();
         log.printf("MNIST: %d training, %d test images%n", train.n(), test.n());
@@ -285,81 +272,5 @@ public final class LocalExperiment {
         double m = mean(a), s = 0;
         for (double x : a) s += (x - m) * (x - m);
         return Math.sqrt(s / a.length);
-    }
-
-    static final String HELP = """
-            Usage: ./fedprune local [options]
-            Centralised DPP vs magnitude and random k-of-n masks on MNIST (weights frozen); writes docs/RESULTS.md.
-              --data DIR            MNIST IDX directory (default data/mnist)
-              --work DIR            work directory; dense models cached in DIR/models (default work)
-              --out FILE            Markdown report (default docs/RESULTS.md)
-              --json FILE           also write {"dense": {...}, "rows": [...]} to FILE
-              --models LIST         lenet300,lenet5 (default both)
-              --keeps LIST          LeNet-300-100 weight-level keeps (default 0.5,0.25,0.1,0.05,0.02)
-              --lenet5-rows LIST    LeNet-5 rows granularity:keep, granularity of the conv layers (weight, kernel,
-                                    filter; dense layers weight level) (default kernel:0.25,kernel:0.1,filter:0.5,
-                                    filter:0.25,weight:0.05)
-              --dense-epochs N      dense training epochs (default 10)
-              --dpp-epochs N        DPP epochs (default 5)
-              --random-seeds N      random masks averaged over N seeds (default 3)
-              --seed N              seed (default 0)
-              --train-limit N       use the first N training images only (default all)
-              --test-limit N        use the first N test images only (default all)
-              --variant-keeps LIST  LeNet-300-100 keeps for the variants: DPP with 8-bit weights, DPP joint with
-                                    the weights ("none" to skip; default 0.05,0.02)
-              --threads N           Java threads for the DPP mask work, 1 or 2 (default 1)
-              --retrain             retrain the dense models even if cached
-              --help                this text
-            The output layer always keeps at least 25% (weight level).
-            """;
-
-    /** Parses command-line options; null for {@code --help}. */
-    public static Options parse(String[] args) {
-        Options d = Options.DEFAULTS;
-        Path data = d.data(), work = d.work(), out = d.out(), json = d.json();
-        List<ModelArch> models = d.models();
-        List<Double> keeps = d.keeps();
-        List<String> rows = d.lenet5Rows();
-        List<Double> variantKeeps = d.variantKeeps();
-        int denseEpochs = d.denseEpochs(), dppEpochs = d.dppEpochs(), seeds = d.randomSeeds(), trainLimit = 0, testLimit = 0, threads = 1;
-        long seed = d.seed();
-        boolean retrain = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) return null;
-            if (a.equals("--retrain")) {
-                retrain = true;
-                continue;
-            }
-            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
-            String v = args[++i];
-            try {
-                switch (a) {
-                    case "--data" -> data = Path.of(v);
-                    case "--work" -> work = Path.of(v);
-                    case "--out" -> out = Path.of(v);
-                    case "--json" -> json = Path.of(v);
-                    case "--models" -> models = List.of(v.split(",")).stream().map(ModelArch::parse).toList();
-                    case "--keeps" -> keeps = List.of(v.split(",")).stream().map(s -> Double.parseDouble(s.trim())).toList();
-                    case "--lenet5-rows" -> rows = List.of(v.split(","));
-                    case "--dense-epochs" -> denseEpochs = Integer.parseInt(v);
-                    case "--dpp-epochs" -> dppEpochs = Integer.parseInt(v);
-                    case "--random-seeds" -> seeds = Integer.parseInt(v);
-                    case "--seed" -> seed = Long.parseLong(v);
-                    case "--train-limit" -> trainLimit = Integer.parseInt(v);
-                    case "--test-limit" -> testLimit = Integer.parseInt(v);
-                    case "--threads" -> threads = Integer.parseInt(v);
-                    case "--variant-keeps" -> variantKeeps = v.equals("none") ? List.of()
-                            : List.of(v.split(",")).stream().map(x -> Double.parseDouble(x.trim())).toList();
-                    default -> throw new IllegalArgumentException("unknown option " + a);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(a + ": '" + v + "' is not a number");
-            }
-        }
-        String command = LauncherCommand.of("local", args, d.data());
-        return new Options(data, work, out, json, models, keeps, rows, denseEpochs, dppEpochs, seeds, seed, trainLimit,
-                testLimit, variantKeeps, threads, retrain, command);
     }
 }

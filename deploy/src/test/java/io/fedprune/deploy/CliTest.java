@@ -3,6 +3,7 @@ package io.fedprune.deploy;
 import io.fedprune.Version;
 import io.fedprune.agent.AgentMain;
 import io.fedprune.coordinator.Application;
+import io.fedprune.experiment.LocalMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -20,7 +21,11 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Every command of {@code ./fedprune} answers --help and --version without running, and bad demo input is one line and exit 2. */
+/**
+ * Every command of {@code ./fedprune} answers --help and --version without running; a bad option or value, and bad
+ * demo or local input, is one line and exit 2. (The benchmarks' commands: {@code BenchCliTest}; the launcher's own
+ * commands: {@link LauncherScriptTest}.)
+ */
 class CliTest {
 
     record Run(int code, String out, String err) {
@@ -32,7 +37,7 @@ class CliTest {
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
         try {
-            CommandLine cl = new CommandLine(command.get());
+            CommandLine cl = io.fedprune.Cli.commandLine(command.get());
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             int code = cl.execute(args);
@@ -43,7 +48,7 @@ class CliTest {
     }
 
     static final List<Supplier<Callable<Integer>>> COMMANDS = List.of(
-            () -> new DemoMain(new String[0]), BrokerMain::new, AgentMain::new, Application::new);
+            () -> new DemoMain(new String[0]), () -> new LocalMain(new String[0]), BrokerMain::new, AgentMain::new, Application::new);
 
     @Test
     void everyCommandHasHelpAndVersion() {
@@ -94,9 +99,58 @@ class CliTest {
         assertOneLine(r.err(), "--model");
     }
 
+    @Test
+    void badValuesAreOneLineAndExitTwoOnEveryCommand(@TempDir Path dir) {
+        record Bad(Supplier<Callable<Integer>> command, String prefix, String contains, String... args) {
+        }
+        String out = dir.resolve("out").toString();
+        for (Bad b : List.of(
+                new Bad(() -> new DemoMain(new String[0]), "demo", "--fusion", "--fusion", "loudest", "--out", out),
+                new Bad(() -> new DemoMain(new String[0]), "demo", "--encoding", "--encoding", "int4", "--out", out),
+                new Bad(() -> new DemoMain(new String[0]), "demo", "--devices", "--devices", "many", "--out", out),
+                new Bad(() -> new DemoMain(new String[0]), "demo", "--frobnicate", "--frobnicate", "--out", out),
+                new Bad(() -> new LocalMain(new String[0]), "local", "--keeps", "--keeps", "1.5"),
+                new Bad(() -> new LocalMain(new String[0]), "local", "tile", "--lenet5-rows", "tile:0.5"),
+                new Bad(() -> new LocalMain(new String[0]), "local", "--dpp-epochs", "--dpp-epochs", "x"),
+                new Bad(() -> new LocalMain(new String[0]), "local", "--frobnicate", "--frobnicate", "1"),
+                new Bad(() -> new LocalMain(new String[0]), "local", "vgg16", "--models", "vgg16"),
+                new Bad(() -> new LocalMain(new String[0]), "local", "--variant-keeps", "--variant-keeps", "some"),
+                new Bad(BrokerMain::new, "broker", "--port", "--port", "x"),
+                new Bad(AgentMain::new, "fedprune agent", "--heartbeat-ms", "--device-id", "d", "--budget", "0.1", "--data", out, "--heartbeat-ms", "soon"),
+                new Bad(Application::new, "coordinator", "--port", "--port", "http"))) {
+            Run r = run(b.command(), b.args());
+            assertEquals(2, r.code(), String.join(" ", b.args()) + ": " + r.err());
+            assertOneLine(r.err(), b.prefix(), b.contains());
+            assertEquals("", r.out(), "no usage text on a bad value");
+        }
+    }
+
+    @Test
+    void enumValuesAreCaseInsensitive() {
+        DemoMain demo = new DemoMain(new String[0]);
+        io.fedprune.Cli.commandLine(demo).parseArgs("--fusion", "trimmed_mean", "--granularity", "Kernel", "--encoding", "mask");
+        assertEquals(io.fedprune.fuse.Fusion.TRIMMED_MEAN, demo.fusion);
+        assertEquals(io.fedprune.dpp.Granularity.KERNEL, demo.granularity);
+        assertEquals(io.fedprune.wire.TensorEncoding.MASK, demo.encoding);
+    }
+
+    @Test
+    void localRejectsAnEmptyFolderInOneLine(@TempDir Path empty) {
+        Run r = run(() -> new LocalMain(new String[0]), "--data", empty.toString(), "--out", empty.resolve("R.md").toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "local", "cannot read MNIST");
+        r = run(() -> new LocalMain(new String[0]), "--data", empty.resolve("nowhere").toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "local", "not found");
+    }
+
     static void assertOneLine(String err, String contains) {
+        assertOneLine(err, "demo", contains);
+    }
+
+    static void assertOneLine(String err, String command, String contains) {
         List<String> lines = err.strip().lines().toList();
         assertEquals(1, lines.size(), "expected one line, got:\n" + err);
-        assertTrue(lines.get(0).startsWith("demo: ") && lines.get(0).contains(contains), err);
+        assertTrue(lines.get(0).startsWith(command + ": ") && lines.get(0).contains(contains), err);
     }
 }

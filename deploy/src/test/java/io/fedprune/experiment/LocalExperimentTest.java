@@ -3,6 +3,7 @@ package io.fedprune.experiment;
 import io.fedprune.model.ModelArch;
 import io.fedprune.data.TestData;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -18,26 +19,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LocalExperimentTest {
 
+    /** The options {@code ./fedprune local ARGS} runs with; null for --help. */
+    static LocalExperiment.Options parse(String... args) {
+        LocalMain m = new LocalMain(args);
+        CommandLine cl = io.fedprune.Cli.commandLine(m);
+        cl.parseArgs(args);
+        return cl.isUsageHelpRequested() ? null : m.options();
+    }
+
     @Test
     void parsesOptionsAndNamesBadOnes() {
-        LocalExperiment.Options o = LocalExperiment.parse(new String[]{"--models", "lenet5", "--keeps", "0.1,0.02",
-                "--lenet5-rows", "filter:0.5", "--dpp-epochs", "2", "--json", "r.json"});
+        LocalExperiment.Options o = parse("--models", "lenet5", "--keeps", "0.1,0.02",
+                "--lenet5-rows", "filter:0.5", "--dpp-epochs", "2", "--json", "r.json");
         assertEquals(List.of(ModelArch.LENET5), o.models());
         assertEquals(List.of(0.1, 0.02), o.keeps());
         assertEquals(2, o.dppEpochs());
         assertEquals(Path.of("r.json"), o.json());
         assertEquals("./fedprune local --models lenet5 --keeps 0.1,0.02 --lenet5-rows filter:0.5 --dpp-epochs 2 --json r.json", o.command());
-        assertNull(LocalExperiment.parse(new String[]{"--help"}));
+        assertNull(parse("--help"));
         String data = Path.of("data/mnist").toAbsolutePath().toString();
-        assertEquals("./fedprune local --json r.json", LocalExperiment.parse(new String[]{"--data", data, "--json", "r.json"}).command());
-        assertEquals("./fedprune local --data elsewhere", LocalExperiment.parse(new String[]{"--data", "elsewhere"}).command());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--keeps", "1.5"}))
+        assertEquals("./fedprune local --json r.json", parse("--data", data, "--json", "r.json").command());
+        assertEquals("./fedprune local --data elsewhere", parse("--data", "elsewhere").command());
+        assertEquals(LocalExperiment.Options.DEFAULTS.keeps(), parse().keeps(), "defaults from Options.DEFAULTS");
+        assertEquals(LocalExperiment.Options.DEFAULTS.variantKeeps(), parse().variantKeeps());
+        assertEquals(List.of(), parse("--variant-keeps", "none").variantKeeps());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--keeps", "1.5"))
                 .getMessage().contains("--keeps"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--lenet5-rows", "tile:0.5"}))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--lenet5-rows", "tile:0.5"))
                 .getMessage().contains("tile"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--dpp-epochs", "x"}))
+        assertTrue(assertThrows(CommandLine.ParameterException.class, () -> parse("--dpp-epochs", "x"))
                 .getMessage().contains("--dpp-epochs"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalExperiment.parse(new String[]{"--frobnicate", "1"}))
+        assertTrue(assertThrows(CommandLine.ParameterException.class, () -> parse("--frobnicate", "1"))
                 .getMessage().contains("--frobnicate"));
     }
 
@@ -47,7 +59,7 @@ class LocalExperimentTest {
                 "--out", dir.resolve("RESULTS.md").toString(), "--json", dir.resolve("r.json").toString(),
                 "--models", "lenet300", "--keeps", "0.1", "--dense-epochs", "2", "--dpp-epochs", "1", "--random-seeds", "2",
                 "--train-limit", "1024", "--test-limit", "300", "--variant-keeps", "0.1"};
-        LocalExperiment.Options o = LocalExperiment.parse(args);
+        LocalExperiment.Options o = parse(args);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         LocalExperiment.Results r = LocalExperiment.run(o, new PrintStream(log, true));
         assertEquals(List.of("magnitude", "random", "dpp", LocalExperiment.INT8, LocalExperiment.JOINT),

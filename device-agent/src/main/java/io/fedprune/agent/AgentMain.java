@@ -72,7 +72,7 @@ public final class AgentMain implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code. */
     public static int run(String... args) {
-        return new CommandLine(new AgentMain()).execute(args);
+        return io.fedprune.Cli.execute(new AgentMain(), args);
     }
 
     @Override

@@ -1,0 +1,54 @@
+package io.fedprune.bench;
+
+import io.fedprune.Cli;
+import io.fedprune.Version;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ./fedprune bench} and the command it runs for a section answer --help and --version without running anything. */
+class BenchCliTest {
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Cli.commandLine(command);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void benchAndItsSectionsAnswerHelpAndVersion() {
+        for (String[] args : new String[][]{{"--help"}, {"dpp", "--help"}, {"blob", "--help"}, {"--data", "data/mnist", "uplink", "-h"}}) {
+            Run r = run(new BenchMain(), args);
+            assertEquals(0, r.code(), String.join(" ", args));
+            assertTrue(r.out().startsWith("Usage: bench") && r.out().replaceAll("\\s+", " ").contains("dpp, fusion, blob, uplink, demo, deploy"), r.out());
+        }
+        for (String[] args : new String[][]{{"--version"}, {"dpp", "--version"}, {"--data", "data/mnist", "deploy", "-V"}}) {
+            Run r = run(new BenchMain(), args);
+            assertEquals(0, r.code(), String.join(" ", args));
+            assertEquals(Version.LINE, r.out().strip(), String.join(" ", args));
+        }
+        Run help = run(new DeployBench(), "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().startsWith("Usage: deploy"), help.out());
+        Run version = run(new DeployBench(), "--version");
+        assertEquals(Version.LINE, version.out().strip());
+    }
+
+    @Test
+    void anUnknownSectionIsOneLineAndExitTwo() {
+        Run r = run(new BenchMain(), "warp");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("bench: ") && r.err().contains("warp"), r.err());
+        assertEquals("", r.out());
+    }
+}
