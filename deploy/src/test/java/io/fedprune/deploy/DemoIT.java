@@ -46,7 +46,7 @@ class DemoIT {
         int code;
         try (PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8)) {
             System.setOut(ps);
-            code = new picocli.CommandLine(new DemoMain(args)).execute(args);
+            code = io.fedprune.Cli.execute(new DemoMain(args), args);
         } finally {
             System.setOut(old);
         }
@@ -127,7 +127,7 @@ class DemoIT {
         int code;
         try (PrintStream ps = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setErr(ps);
-            code = new picocli.CommandLine(new DemoMain(args)).execute(args);
+            code = io.fedprune.Cli.execute(new DemoMain(args), args);
         } finally {
             System.setErr(old);
         }
@@ -238,12 +238,12 @@ class DemoIT {
     @Test
     void badOptionsExitWithAMessage(@TempDir Path dir) {
         String[] args = {"--data", dir.resolve("missing").toString()};
-        assertEquals(2, new picocli.CommandLine(new DemoMain(args)).execute(args));
+        assertEquals(2, io.fedprune.Cli.execute(new DemoMain(args), args));
         String[] bad = {"--budgets", "0.05,1.5", "--data", TestData.mnistMini().toString()};
-        assertEquals(2, new picocli.CommandLine(new DemoMain(bad)).execute(bad));
+        assertEquals(2, io.fedprune.Cli.execute(new DemoMain(bad), bad));
         for (String[] option : new String[][]{{"--weighting", "BY_SIZE"}, {"--fusion", "VOTE"}, {"--encoding", "INT4"}}) {
             String[] a = {option[0], option[1], "--data", TestData.mnistMini().toString()};
-            assertEquals(2, new picocli.CommandLine(new DemoMain(a)).execute(a), String.join(" ", option));
+            assertEquals(2, io.fedprune.Cli.execute(new DemoMain(a), a), String.join(" ", option));
         }
     }
 }
