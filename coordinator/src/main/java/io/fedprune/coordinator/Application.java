@@ -3,7 +3,9 @@ package io.fedprune.coordinator;
 import io.fedprune.Version;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
+import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.info.Info;
+import io.swagger.v3.oas.annotations.security.SecurityScheme;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +20,10 @@ import java.util.concurrent.Callable;
  * {@code /prometheus}; settings in {@link CoordinatorConfig}. It logs its URL once it listens.
  */
 @OpenAPIDefinition(info = @Info(title = "fedprune", version = "0.1",
-        description = "Federated k-of-n pruning coordinator: jobs, rounds, fleet, deployments. Every 4xx answer is an Error {field, message}."))
+        description = "Federated k-of-n pruning coordinator: jobs, rounds, fleet, deployments. Every 4xx answer is an Error {field, message}. "
+                + "Writes need the operator's bearer token (401 without); reads are open unless fedprune.api.open-reads is false."))
+@SecurityScheme(name = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "The operator's token (fedprune.api.token, or the one the coordinator writes to <work-dir>/api-token)")
 @Command(name = "coordinator", mixinStandardHelpOptions = true, version = Version.LINE, sortOptions = false,
         description = {"Run the coordinator service against a Kafka broker: the REST API, the dashboard (http://HOST:PORT/),",
                 "/health, /prometheus and the OpenAPI document (/swagger/fedprune-0.1.yml). Runs until SIGINT/SIGTERM.",
@@ -30,7 +35,7 @@ public final class Application implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: 8080, or MICRONAUT_SERVER_PORT).")
     Integer port;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: every interface, or MICRONAUT_SERVER_HOST).")
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: 127.0.0.1, loopback only, or MICRONAUT_SERVER_HOST; 0.0.0.0 for every interface).")
     String host;
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")

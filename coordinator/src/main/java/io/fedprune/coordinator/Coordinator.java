@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.coordinator.fleet.DeviceRecord;
 import io.fedprune.coordinator.fleet.FleetRegistry;
 import io.fedprune.coordinator.job.InvalidFieldException;
+import io.fedprune.coordinator.job.JobLimits;
 import io.fedprune.coordinator.job.JobLogRecord;
 import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
@@ -118,13 +119,23 @@ public final class Coordinator implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ jobs
 
     /**
-     * Validates and starts a job.
+     * Validates and starts a job, without upper bounds (in-process callers: the demo, tests).
      *
      * @throws InvalidFieldException naming the bad field
      */
     public JobViews.JobView submit(JobRequest request) {
+        return submit(request, JobLimits.NONE);
+    }
+
+    /**
+     * Validates and starts a job within {@code limits} (the REST API's), counting the jobs pending or running.
+     *
+     * @throws InvalidFieldException naming the bad field, or (field "") when too many jobs are pending or running
+     */
+    public synchronized JobViews.JobView submit(JobRequest request, JobLimits limits) {
         String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
-        JobSpec spec = request.validate(id);
+        JobSpec spec = request.validate(id, limits);
+        limits.checkConcurrent(jobs.values().stream().filter(Coordinator::active).count());
         if (request.modelSafetensors() != null) {
             byte[] bytes;
             try {
@@ -149,6 +160,12 @@ public final class Coordinator implements AutoCloseable {
         jobs.put(id, e);
         start(e, null);
         return view(id).orElseThrow();
+    }
+
+    private static boolean active(Entry e) {
+        synchronized (e) {
+            return e.state == JobState.PENDING || e.state == JobState.RUNNING;
+        }
     }
 
     /** Cancels a running job; false if there is no such job or it already ended. */

@@ -93,6 +93,10 @@ class DockerImageIT {
             image.env().forEach((k, v) -> env.put(k, mapped(v, paths)));
             env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
             env.put("MICRONAUT_SERVER_PORT", String.valueOf(port));
+            // the image listens on every interface of its container; outside one, this test keeps it on loopback
+            assertEquals("0.0.0.0", env.get("MICRONAUT_SERVER_HOST"));
+            env.put("MICRONAUT_SERVER_HOST", "127.0.0.1");
+            env.put("FEDPRUNE_API_TOKEN", "image-operator-token");   // as compose and the Kubernetes Secret pass it
             try (Running coordinator = run(image, image.cmd(), env, work, paths, root, tmp.resolve("coordinator.log"));
                  Running agent = run(image, List.of("io.fedprune.agent.AgentMain", "--device-id", "image-agent", "--budget", "0.1",
                          "--data", "/data/mnist", "--partition", "iid:0/2:1", "--work-dir", "/work/agent"), env, work, paths, root,
@@ -113,6 +117,13 @@ class DockerImageIT {
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, health.statusCode(), health.body());
                 assertTrue(health.body().contains("UP"), health.body());
+                // writes take the operator's token from the environment
+                URI tokens = URI.create("http://127.0.0.1:" + port + "/enrolment-tokens");
+                assertEquals(401, http.send(HttpRequest.newBuilder(tokens).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode());
+                HttpResponse<String> issued = http.send(HttpRequest.newBuilder(tokens).header("Authorization", "Bearer image-operator-token")
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(201, issued.statusCode(), issued.body());
             }
         }
         String coordinatorLog = log(tmp.resolve("coordinator.log"));

@@ -79,7 +79,7 @@ class ManifestsTest {
         List<JsonNode> docs = documents(Path.of("k8s/fedprune.yaml"));
         Map<String, JsonNode> byKindName = new TreeMap<>();
         for (JsonNode d : docs) byKindName.put(d.get("kind").asText() + "/" + d.at("/metadata/name").asText(), d);
-        assertEquals(Set.of("ConfigMap/fedprune", "PersistentVolumeClaim/fedprune-mnist", "Deployment/fedprune-coordinator",
+        assertEquals(Set.of("ConfigMap/fedprune", "Secret/fedprune-api", "PersistentVolumeClaim/fedprune-mnist", "Deployment/fedprune-coordinator",
                 "Service/fedprune-coordinator", "Service/fedprune-agent", "StatefulSet/fedprune-agent"), byKindName.keySet());
 
         JsonNode config = byKindName.get("ConfigMap/fedprune").get("data");
@@ -107,6 +107,15 @@ class ManifestsTest {
         List<String> envNames = new ArrayList<>();
         cc.get("env").forEach(e -> envNames.add(e.get("name").asText()));
         assertCoordinatorVariables(envNames, "coordinator env");
+        // the REST API listens on the pod's interfaces (its default is loopback) and the operator's token comes from a Secret
+        Map<String, JsonNode> env = new TreeMap<>();
+        cc.get("env").forEach(e -> env.put(e.get("name").asText(), e));
+        assertEquals("0.0.0.0", env.get("MICRONAUT_SERVER_HOST").get("value").asText(), "coordinator bind address");
+        JsonNode tokenRef = env.get("FEDPRUNE_API_TOKEN").at("/valueFrom/secretKeyRef");
+        JsonNode secret = byKindName.get("Secret/" + tokenRef.get("name").asText());
+        assertNotNull(secret, "the API token's Secret is defined");
+        assertTrue(secret.at("/stringData").has(tokenRef.get("key").asText()), "the Secret has the key " + tokenRef);
+        assertTrue(config.findValue("FEDPRUNE_API_TOKEN") == null, "the token is not in the ConfigMap");
         assertEquals(port, byKindName.get("Service/fedprune-coordinator").at("/spec/ports/0/targetPort").asInt());
 
         JsonNode agents = byKindName.get("StatefulSet/fedprune-agent");
@@ -166,6 +175,9 @@ class ManifestsTest {
                 assertAgentOptions(String.join(" ", cmd), name);
             } else {
                 assertEquals("[\"" + port + ":" + port + "\"]", s.get("ports").toString(), name);
+                assertEquals("0.0.0.0", s.at("/environment/MICRONAUT_SERVER_HOST").asText(), name + " listens on the container's interfaces");
+                assertTrue(s.at("/environment/FEDPRUNE_API_TOKEN").asText().startsWith("${FEDPRUNE_API_TOKEN:?"),
+                        name + ": the API token comes from the operator's environment, required: " + s.at("/environment/FEDPRUNE_API_TOKEN"));
             }
         });
     }
@@ -176,6 +188,8 @@ class ManifestsTest {
         assertCoordinatorVariables(image.env().keySet(), "Dockerfile");
         assertEquals("--add-modules=jdk.incubator.vector", image.env().get("JDK_JAVA_OPTIONS"));
         assertNull(image.env().get("JAVA_TOOL_OPTIONS"));
+        assertEquals("0.0.0.0", image.env().get("MICRONAUT_SERVER_HOST"), "in a container the API listens on the container's interfaces");
+        assertNull(image.env().get("FEDPRUNE_API_TOKEN"), "no token baked into the image");
         Class.forName(image.cmd().get(0));
         assertEquals("fedprune", image.user());
         assertTrue(Files.readString(Path.of("docker/Dockerfile")).contains("chmod -R a-w /app"), "the application is read-only");

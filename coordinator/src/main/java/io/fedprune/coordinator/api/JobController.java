@@ -24,6 +24,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.util.List;
@@ -34,9 +35,11 @@ import java.util.List;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class JobController {
     private final Coordinator coordinator;
+    private final ApiConfig api;
 
-    public JobController(Coordinator coordinator) {
+    public JobController(Coordinator coordinator, ApiConfig api) {
         this.coordinator = coordinator;
+        this.api = api;
     }
 
     /** The answer to a cancel request. */
@@ -47,12 +50,15 @@ public class JobController {
 
     @Post
     @Status(HttpStatus.CREATED)
+    @SecurityRequirement(name = "bearer")
     @Operation(operationId = "createJob", summary = "Create a job",
             description = "Starts a federated pruning job; every field is optional (defaults in JobSpec.DEFAULT_*).")
     @ApiResponse(responseCode = "201", description = "The job, started", content = @Content(schema = @Schema(implementation = JobViews.JobView.class)))
-    @ApiResponse(responseCode = "400", description = "A bad field, named", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public HttpResponse<JobViews.JobView> create(@Body @io.micronaut.core.annotation.Nullable JobRequest spec) {
-        return HttpResponse.created(coordinator.submit(spec == null ? JobRequest.empty() : spec));
+    @ApiResponse(responseCode = "400", description = "A bad field, named: out of range or past a limit, unknown, of the wrong type; or too many jobs running",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "401", description = "No or a wrong bearer token", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<JobViews.JobView> create(@Body @Nullable JobRequest request) {
+        return HttpResponse.created(coordinator.submit(request == null ? JobRequest.empty() : request, api.limits()));
     }
 
     @Get
@@ -72,8 +78,10 @@ public class JobController {
 
     @Post("/{id}/cancel")
     @Status(HttpStatus.ACCEPTED)
+    @SecurityRequirement(name = "bearer")
     @Operation(operationId = "cancelJob", summary = "Cancel a running job", description = "The job stops after its current round.")
     @ApiResponse(responseCode = "202", description = "Cancelling", content = @Content(schema = @Schema(implementation = Cancelling.class)))
+    @ApiResponse(responseCode = "401", description = "No or a wrong bearer token", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "404", description = "No such job", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "409", description = "The job already ended", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<?> cancel(@PathVariable String id) {

@@ -5,7 +5,7 @@ public final class InvalidFieldException extends IllegalArgumentException {
     private final String field;
 
     public InvalidFieldException(String field, String message) {
-        super(field + ": " + message);
+        super(field.isEmpty() ? message : field + ": " + message);
         this.field = field;
     }
 

@@ -94,12 +94,23 @@ public record JobRequest(@Nullable String id,
     }
 
     /**
-     * This request with the defaults filled in and every field checked.
+     * This request with the defaults filled in and every field checked, without upper bounds.
      *
      * @param jobId the id to give the job
      * @throws InvalidFieldException naming the first bad field
      */
     public JobSpec validate(String jobId) {
+        return validate(jobId, JobLimits.NONE);
+    }
+
+    /**
+     * This request with the defaults filled in and every field checked, within {@code limits}.
+     *
+     * @param jobId  the id to give the job
+     * @param limits upper bounds on rounds, epochs, batch size, tiers and devices per round
+     * @throws InvalidFieldException naming the first bad field
+     */
+    public JobSpec validate(String jobId, JobLimits limits) {
         if (modelSafetensors != null && modelSafetensors.isBlank())
             throw new InvalidFieldException("modelSafetensors", "must not be blank");
         JobSpec.Builder b = JobSpec.builder().arch(parseArch());
@@ -140,7 +151,9 @@ public record JobRequest(@Nullable String id,
         if (serverOptimizer != null) b.serverOptimizer(parse("serverOptimizer", serverOptimizer, ServerOptimizer.Kind.values()));
         if (serverLearningRate != null) b.serverLearningRate(serverLearningRate);
         if (seed != null) b.seed(seed);
-        return b.build(jobId);
+        JobSpec spec = b.build(jobId);
+        limits.check(spec);
+        return spec;
     }
 
     private ModelArch parseArch() {

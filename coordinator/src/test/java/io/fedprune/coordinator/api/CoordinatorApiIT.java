@@ -33,6 +33,8 @@ class CoordinatorApiIT {
     static EmbeddedServer server;
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String TOKEN = "it-operator-token";
+    static final int MAX_CONCURRENT_JOBS = 3;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,7 +44,11 @@ class CoordinatorApiIT {
                 "fedprune.coordinator.bootstrap-servers", broker.bootstrapServers(),
                 "fedprune.coordinator.topic-prefix", "api.",
                 "fedprune.coordinator.data-dir", TestData.mnistMini().toString(),
-                "fedprune.coordinator.work-dir", Files.createTempDirectory("fedprune-api").toString()));
+                "fedprune.coordinator.work-dir", Files.createTempDirectory("fedprune-api").toString(),
+                "fedprune.api.token", TOKEN,
+                "fedprune.api.max-rounds", 50,
+                "fedprune.api.max-concurrent-jobs", MAX_CONCURRENT_JOBS,
+                "micronaut.server.max-request-size", "4MB"));
     }
 
     @AfterAll
@@ -55,9 +61,17 @@ class CoordinatorApiIT {
         return HTTP.send(HttpRequest.newBuilder(URI.create(server.getURL() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A POST with the operator's bearer token. */
     static HttpResponse<String> post(String path, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(server.getURL() + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return post(path, json, TOKEN);
+    }
+
+    /** A POST with {@code token} as bearer token (none if null). */
+    static HttpResponse<String> post(String path, String json, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.getURL() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -163,7 +177,23 @@ class CoordinatorApiIT {
     void responsesMatchTheOpenApiDocument() throws Exception {
         OpenApiDoc doc = openApi();
         assertEquals(java.util.Set.of("createJob", "listJobs", "getJob", "cancelJob", "downloadArtifact", "listDevices",
-                "streamChanges", "getMasks"), new java.util.HashSet<>(doc.operationIds()));
+                "streamChanges", "getMasks", "issueEnrolmentToken", "enrolDevice", "revokeDevice"), new java.util.HashSet<>(doc.operationIds()));
+        // the security scheme, and which operations need it (with their 401s)
+        JsonNode bearer = doc.root().path("components").path("securitySchemes").path("bearer");
+        assertEquals("http", bearer.path("type").asText(), bearer.toString());
+        assertEquals("bearer", bearer.path("scheme").asText(), bearer.toString());
+        for (String[] op : new String[][]{{"post", "/jobs"}, {"post", "/jobs/{id}/cancel"}, {"post", "/enrolment-tokens"}, {"post", "/devices/{id}/revoke"}}) {
+            JsonNode o = doc.operation(op[0], op[1]);
+            assertTrue(o.path("security").toString().contains("bearer"), op[1] + " must state the bearer scheme: " + o.path("security"));
+            assertTrue(o.path("responses").has("401"), op[1] + " must document 401");
+        }
+        assertFalse(doc.operation("post", "/devices/{id}/enrolment").path("security").toString().contains("bearer"),
+                "a device enrols with its enrolment token, not the operator's bearer token");
+        java.util.Set<String> codes = new java.util.TreeSet<>();
+        doc.root().path("paths").forEach(p -> p.forEach(o -> o.path("responses").fieldNames().forEachRemaining(codes::add)));
+        assertTrue(codes.containsAll(java.util.List.of("200", "201", "202", "400", "401", "404", "409")), codes.toString());
+        assertEquals("#/components/schemas/Error", doc.operation("post", "/jobs").path("responses").path("401").path("content")
+                .path("application/json").path("schema").path("$ref").asText());
         assertEquals("#/components/schemas/JobState", doc.schema("JobViews.JobView").path("properties").path("state").path("$ref").asText());
         assertEquals("[\"PENDING\",\"RUNNING\",\"COMPLETED\",\"CANCELLED\",\"FAILED\"]", doc.schema("JobState").path("enum").toString());
         assertEquals("[\"RANK\",\"MEAN\",\"INCLUSION\",\"TRIMMED_MEAN\",\"MEDIAN\"]", doc.schema("Fusion").path("enum").toString());
@@ -184,6 +214,20 @@ class CoordinatorApiIT {
         conforms(doc, "get", "/devices", get("/devices"));
         conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": 0}"));
         conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": \"many\"}"));
+        conforms(doc, "post", "/jobs", post("/jobs", "{}", null));
+        conforms(doc, "post", "/jobs/{id}/cancel", post("/jobs/" + id + "/cancel", "", "wrong-token"));
+        HttpResponse<String> issued = post("/enrolment-tokens", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        conforms(doc, "post", "/enrolment-tokens", issued);
+        conforms(doc, "post", "/enrolment-tokens", post("/enrolment-tokens", "", null));
+        String enrol = JSON.writeValueAsString(Map.of("token", JSON.readTree(issued.body()).path("token").asText(),
+                "publicKey", io.fedprune.wire.Signatures.encodePublicKey(io.fedprune.wire.Signatures.generate().getPublic())));
+        HttpResponse<String> enrolled = post("/devices/doc-1/enrolment", enrol, null);
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
+        conforms(doc, "post", "/devices/{id}/enrolment", enrolled);
+        conforms(doc, "post", "/devices/{id}/enrolment", post("/devices/doc-1/enrolment", enrol, null));   // used up: 401
+        conforms(doc, "post", "/devices/{id}/revoke", post("/devices/no-such-device/revoke", ""));
+        conforms(doc, "post", "/devices/{id}/revoke", post("/devices/doc-1/revoke", ""));
         conforms(doc, "get", "/jobs/{id}", get("/jobs/no-such-job"));
         conforms(doc, "get", "/jobs/{id}/deployments/{tier}", get("/jobs/" + id + "/deployments/keep-0.25"));
         conforms(doc, "get", "/jobs/{id}/masks/{tier}", get("/jobs/no-such-job/masks/keep-0.25"));
@@ -208,5 +252,83 @@ class CoordinatorApiIT {
         HttpResponse<String> api = get("/swagger/fedprune-0.1.yml");
         assertEquals(200, api.statusCode());
         assertTrue(api.body().contains("/jobs/{id}/deployments/{tier}"), api.body());
+    }
+
+    @Test
+    void writesWithoutAValidTokenAre401AndReadsStayOpen() throws Exception {
+        for (String path : java.util.List.of("/jobs", "/jobs/any/cancel", "/enrolment-tokens", "/devices/d1/revoke")) {
+            assertError(post(path, "{}", null), 401, "Authorization");
+            assertError(post(path, "{}", "wrong-token"), 401, "Authorization");
+        }
+        assertEquals(200, get("/jobs").statusCode());
+        assertEquals(200, get("/devices").statusCode());
+        assertEquals(200, get("/health").statusCode());
+        assertEquals(200, get("/prometheus").statusCode());
+        for (String off : java.util.List.of("/beans", "/refresh", "/threaddump", "/env", "/loggers"))
+            assertTrue(get(off).statusCode() == 404 || get(off).statusCode() == 401, off + " must be off: " + get(off).statusCode());
+    }
+
+    @Test
+    void limitsUnknownFieldsAndWrongTypesAre400NamingTheField() throws Exception {
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"rounds\": 51}", "rounds");                                   // past fedprune.api.max-rounds (50 here)
+        cases.put("{\"localEpochs\": 101}", "localEpochs");
+        cases.put("{\"pretrainEpochs\": 101}", "pretrainEpochs");
+        cases.put("{\"batchSize\": 4097}", "batchSize");
+        cases.put("{\"devicesPerRound\": 10001}", "devicesPerRound");
+        cases.put("{\"tiers\": [0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,0.11,0.12,0.13,0.14,0.15,0.16,0.17]}", "tiers");
+        cases.put("{\"roundz\": 3}", "roundz");                                    // unknown field
+        cases.put("{\"rounds\": 1.5}", "rounds");                                  // wrong type
+        cases.put("{\"rounds\": \"three\"}", "rounds");
+        for (Map.Entry<String, String> c : cases.entrySet()) assertError(post("/jobs", c.getKey()), 400, c.getValue());
+        // a body over micronaut.server.max-request-size (4 MB here)
+        assertError(post("/jobs", "{\"modelSafetensors\": \"" + "A".repeat(5 << 20) + "\"}"), 400, "");
+    }
+
+    /** Cancels every pending or running job and waits until each has ended. */
+    static void endAllJobs() throws Exception {
+        for (JsonNode j : JSON.readTree(get("/jobs").body()))
+            if (List.of("PENDING", "RUNNING").contains(j.path("state").asText())) post("/jobs/" + j.path("id").asText() + "/cancel", "");
+        await().atMost(Duration.ofSeconds(120)).until(() -> {
+            for (JsonNode j : JSON.readTree(get("/jobs").body()))
+                if (List.of("PENDING", "RUNNING").contains(j.path("state").asText())) return false;
+            return true;
+        });
+    }
+
+    @Test
+    void jobsPastTheConcurrentLimitAre400UntilOneEnds() throws Exception {
+        endAllJobs();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < MAX_CONCURRENT_JOBS; i++) {
+            HttpResponse<String> r = post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}");
+            assertEquals(201, r.statusCode(), r.body());
+            ids.add(JSON.readTree(r.body()).path("id").asText());
+        }
+        HttpResponse<String> refused = post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}");
+        assertError(refused, 400, "");
+        assertTrue(JSON.readTree(refused.body()).path("message").asText().contains("the limit is " + MAX_CONCURRENT_JOBS), refused.body());
+        assertEquals(202, post("/jobs/" + ids.get(0) + "/cancel", "").statusCode());
+        await().atMost(Duration.ofSeconds(60)).until(() -> JSON.readTree(get("/jobs/" + ids.get(0)).body()).path("state").asText().equals("CANCELLED"));
+        assertEquals(201, post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}").statusCode());
+        endAllJobs();
+    }
+
+    @Test
+    void aDeviceEnrolsOnceWithAToken() throws Exception {
+        String token = JSON.readTree(post("/enrolment-tokens", "").body()).path("token").asText();
+        assertFalse(token.isEmpty());
+        java.security.KeyPair keys = io.fedprune.wire.Signatures.generate();
+        String body = JSON.writeValueAsString(Map.of("token", token, "publicKey", io.fedprune.wire.Signatures.encodePublicKey(keys.getPublic())));
+        HttpResponse<String> enrolled = post("/devices/phone-9/enrolment", body, null);
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
+        assertEquals(io.fedprune.wire.Signatures.fingerprint(keys.getPublic()), JSON.readTree(enrolled.body()).path("fingerprint").asText());
+        assertFalse(JSON.readTree(enrolled.body()).path("coordinatorPublicKey").asText().isEmpty());
+        assertError(post("/devices/phone-9/enrolment", body, null), 401, "token");                 // used up
+        String second = JSON.readTree(post("/enrolment-tokens", "").body()).path("token").asText();
+        String other = JSON.writeValueAsString(Map.of("token", second, "publicKey",
+                io.fedprune.wire.Signatures.encodePublicKey(io.fedprune.wire.Signatures.generate().getPublic())));
+        assertError(post("/devices/phone-9/enrolment", other, null), 409, "");                      // never replaces a key
+        assertEquals(202, post("/devices/phone-9/revoke", "").statusCode());
     }
 }

@@ -55,6 +55,7 @@ class DashboardIT {
     static final int ROUNDS = 4;
     static final double[] BUDGETS = {0.1, 0.25, 0.25};
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String TOKEN = "ui-operator-token";
 
     static EmbeddedBroker broker;
     static EmbeddedServer server;
@@ -74,7 +75,8 @@ class DashboardIT {
                 "fedprune.coordinator.bootstrap-servers", broker.bootstrapServers(),
                 "fedprune.coordinator.topic-prefix", "ui.",
                 "fedprune.coordinator.data-dir", TestData.mnistMini().toString(),
-                "fedprune.coordinator.work-dir", Files.createTempDirectory("fedprune-ui").toString()));
+                "fedprune.coordinator.work-dir", Files.createTempDirectory("fedprune-ui").toString(),
+                "fedprune.api.token", TOKEN));
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
         hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix("ui.").withHeartbeatMs(500),
                 server.getApplicationContext().getBean(CoordinatorNode.class)::enrol);
@@ -147,6 +149,10 @@ class DashboardIT {
         form.findElement(By.name("rounds")).sendKeys(String.valueOf(ROUNDS));
         form.findElement(By.name("pretrainEpochs")).clear();
         form.findElement(By.name("pretrainEpochs")).sendKeys("1");
+        form.findElement(By.cssSelector("button[type=submit]")).click();   // no token yet: refused, the page says why
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("create-error")).getText().contains("bearer token"));
+        assertEquals(0, getJson("/jobs").size(), "a job was created without the operator's token");
+        form.findElement(By.name("token")).sendKeys(TOKEN);                  // the operator signs in
         form.findElement(By.cssSelector("button[type=submit]")).click();
         await().atMost(Duration.ofSeconds(30)).until(() -> browser.getCurrentUrl().contains("/ui/job.html?id="));
         String jobId = browser.getCurrentUrl().substring(browser.getCurrentUrl().indexOf("id=") + 3);

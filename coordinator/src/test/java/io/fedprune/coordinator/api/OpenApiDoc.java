@@ -35,6 +35,11 @@ final class OpenApiDoc {
         return out;
     }
 
+    /** The whole document as a tree (security schemes, info). */
+    JsonNode root() {
+        return doc;
+    }
+
     JsonNode schema(String name) {
         return doc.path("components").path("schemas").path(name);
     }
@@ -49,6 +54,10 @@ final class OpenApiDoc {
         }
         String type = contentType == null ? "" : contentType.split(";")[0].trim();
         JsonNode content = response.path("content");
+        if (content.isMissingNode() || content.isEmpty()) {   // documented without a body
+            if (body != null && !body.isEmpty()) problems.add(method + " " + path + " " + status + ": a body where none is documented");
+            return problems;
+        }
         if (!content.has(type)) {
             problems.add(method + " " + path + " " + status + ": content type " + type + " not documented (" + content.fieldNames().next() + ")");
             return problems;
