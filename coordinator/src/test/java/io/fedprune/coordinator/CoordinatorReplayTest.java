@@ -77,6 +77,10 @@ class CoordinatorReplayTest {
         }
 
         @Override
+        public void publishCancel(String jobId, io.fedprune.wire.JobCancel cancel) {
+        }
+
+        @Override
         public void publishDeployment(String jobId, Deployment deployment) {
         }
 

@@ -28,6 +28,7 @@ import io.fedprune.wire.MessageType;
 import io.fedprune.wire.MessageVerifier;
 import io.fedprune.wire.Signatures;
 import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.TensorCodec;
 import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.Timings;
@@ -45,6 +46,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -130,6 +133,9 @@ public final class AgentHub implements AutoCloseable {
     private final AtomicLong uplinkBytes = new AtomicLong();
     private final AtomicLong trainMillis = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong stoppedByCancel = new AtomicLong();
+    /** Jobs the coordinator cancelled (its signed {@link JobCancel}): their rounds are not trained. */
+    private final Set<String> cancelledJobs = ConcurrentHashMap.newKeySet();
     private final Enrolment enrolment;
     private final Map<String, PrivateKey> signingKeys = new ConcurrentHashMap<>();
     private volatile PublicKey coordinatorKey;
@@ -151,7 +157,10 @@ public final class AgentHub implements AutoCloseable {
         // agents do not dead-letter what they refuse (in the secured setup they may not write that topic): they log and count it
         trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
         loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),
-                        (env, rec) -> onRoundStart(env)).accept(MessageType.ROUND_START).verify(coordinatorSigned).onReject(this::refused).build().start());
+                        (env, rec) -> {
+                            if (env.body() instanceof JobCancel c) onCancel(env.jobId(), c);
+                            else onRoundStart(env);
+                        }).accept(MessageType.ROUND_START, MessageType.JOB_CANCEL).verify(coordinatorSigned).onReject(this::refused).build().start());
         loops.add(ConsumerLoop.builder("agent-deployments", fromEnd(clients, topics, Topic.DEPLOYMENTS, "agent-deployments"),
                         (env, rec) -> {
                             if (env.body() instanceof Deployment d) deployers.submit(() -> onDeployment(env.jobId(), d));
@@ -252,7 +261,19 @@ public final class AgentHub implements AutoCloseable {
         }
     }
 
+    /** The coordinator cancelled a job: queued rounds of it are skipped, a training of it stops after its epoch. */
+    private void onCancel(String jobId, JobCancel c) {
+        if (!cancelledJobs.add(jobId)) return;
+        LOG.info("job {} cancelled by the coordinator ({}): its rounds are not trained", jobId, c.reason());
+        activity.accept("job " + jobId + " cancelled by the coordinator: agents stop training it");
+    }
+
     private void trainAndUpload(Agent agent, Envelope env, RoundStart rs, DeviceAssignment a) {
+        if (cancelledJobs.contains(env.jobId())) {
+            LOG.info("{}: round {} of {} skipped, the job was cancelled", agent.id(), env.round(), env.jobId());
+            stoppedByCancel.incrementAndGet();
+            return;
+        }
         if (System.currentTimeMillis() > rs.deadlineMs()) {
             LOG.info("{}: round {} of {} skipped, its deadline passed", agent.id(), env.round(), env.jobId());
             return;
@@ -265,9 +286,12 @@ public final class AgentHub implements AutoCloseable {
             long fetchMs = (System.nanoTime() - t0) / 1_000_000;
             activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: training %d epoch%s on %d images", agent.id(),
                     env.round(), env.jobId(), rs.config().localEpochs(), rs.config().localEpochs() == 1 ? "" : "s", agent.settings().train().n()));
-            Agent.Trained t = agent.train(rs, a, model, global, p -> activity.accept(String.format(java.util.Locale.ROOT,
-                    "%s: round %d of %s: epoch %d/%d done, loss %.4f (%.1f s)", agent.id(), env.round(), env.jobId(), p.epoch(), p.epochs(),
-                    p.loss(), p.elapsedMillis() / 1e3)));
+            Agent.Trained t = agent.train(rs, a, model, global, p -> {
+                activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: epoch %d/%d done, loss %.4f (%.1f s)",
+                        agent.id(), env.round(), env.jobId(), p.epoch(), p.epochs(), p.loss(), p.elapsedMillis() / 1e3));
+                if (cancelledJobs.contains(env.jobId()))
+                    throw new CancellationException("job cancelled by the coordinator after epoch " + p.epoch() + " of " + p.epochs());
+            });
             long t1 = System.nanoTime();
             TensorEncoding enc = rs.config().updateEncoding();
             int group = enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0;
@@ -287,6 +311,10 @@ public final class AgentHub implements AutoCloseable {
                     t.trainMs(), String.format("%.4f", t.metrics().accuracyBefore()), String.format("%.4f", t.metrics().accuracyAfter()));
             activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: update sent (%d bytes; local accuracy %.2f%% -> %.2f%%)",
                     agent.id(), env.round(), env.jobId(), payload.length, 100 * t.metrics().accuracyBefore(), 100 * t.metrics().accuracyAfter()));
+        } catch (CancellationException e) {
+            stoppedByCancel.incrementAndGet();
+            LOG.info("{}: round {} of {} stopped: {}", agent.id(), env.round(), env.jobId(), e.getMessage());
+            activity.accept(agent.id() + ": round " + env.round() + " of " + env.jobId() + " stopped: " + e.getMessage());
         } catch (Exception e) {
             LOG.warn("{}: round {} of {} failed: {}", agent.id(), env.round(), env.jobId(), e.toString());
         } finally {
@@ -348,6 +376,11 @@ public final class AgentHub implements AutoCloseable {
     private void refused(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record, io.fedprune.wire.Rejection why) {
         refused.incrementAndGet();
         LOG.warn("refused {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), why);
+    }
+
+    /** Trainings skipped or stopped because their job was cancelled (summed over agents). */
+    public long stoppedByCancel() {
+        return stoppedByCancel.get();
     }
 
     /** Round starts and deployments refused so far (undecodable, wrong type, or not signed by the coordinator). */

@@ -2,7 +2,7 @@ package io.fedprune.wire;
 
 /** The body of an {@link Envelope}: one of the protocol's message records. */
 public sealed interface Message permits DeviceHello, Heartbeat, RoundStart, Update, Deployment, DeploymentAck, JobEvent,
-        DeadLetter, BlobChunk {
+        DeadLetter, BlobChunk, JobCancel {
 
     /** The envelope type this body travels as. */
     MessageType type();

@@ -21,10 +21,12 @@ import static io.fedprune.wire.Checks.bad;
  * @param uplinkBytes            update bytes received (control messages plus blobs)
  * @param uplinkBitsPerParameter payload bits per logit sent by the devices
  * @param metrics                further finite figures, e.g. {@code logits_change}, {@code mask_similarity}; copied, sorted
+ * @param dropped                the selected devices whose update was not accepted (no reply by the deadline, or
+ *                               rejected), sorted; at most {@code selected - replied}
  */
 public record RoundResult(int selected, int replied, int late, int duplicates, int invalid, long durationMs, long trainMsMax,
                           BlobRef fusedLogits, List<TierResult> tiers, long uplinkBytes, double uplinkBitsPerParameter,
-                          Map<String, Double> metrics) implements JobEvent {
+                          Map<String, Double> metrics, List<String> dropped) implements JobEvent {
     public RoundResult {
         atLeast(selected, 0, "round_result.selected");
         atLeast(replied, 0, "round_result.replied");
@@ -38,6 +40,17 @@ public record RoundResult(int selected, int replied, int late, int duplicates, i
         atLeast(uplinkBytes, 0L, "round_result.uplink_bytes");
         atLeast(uplinkBitsPerParameter, 0.0, "round_result.uplink_bits_per_parameter");
         metrics = Checks.finiteValues(metrics, "round_result.metrics");
+        dropped = Checks.list(dropped, "round_result.dropped").stream().sorted().toList();
+        if (dropped.size() > selected - replied)
+            throw bad("round_result.dropped names " + dropped.size() + " devices, more than selected - replied = " + (selected - replied));
+    }
+
+    /** A result without the dropped devices' names (as recorded before they were). */
+    public RoundResult(int selected, int replied, int late, int duplicates, int invalid, long durationMs, long trainMsMax,
+                       BlobRef fusedLogits, List<TierResult> tiers, long uplinkBytes, double uplinkBitsPerParameter,
+                       Map<String, Double> metrics) {
+        this(selected, replied, late, duplicates, invalid, durationMs, trainMsMax, fusedLogits, tiers, uplinkBytes,
+                uplinkBitsPerParameter, metrics, List.of());
     }
 
     @Override

@@ -156,6 +156,7 @@ public final class WireCodec {
         else if (m instanceof JobEvent j) b.setJobEvent(toProto(j));
         else if (m instanceof DeadLetter d) b.setDeadLetter(toProto(d));
         else if (m instanceof BlobChunk c) b.setBlobChunk(toProto(c));
+        else if (m instanceof JobCancel c) b.setJobCancel(Pb.JobCancel.newBuilder().setReason(c.reason()));
         else throw new IllegalArgumentException("unknown message " + m.getClass());
         return b.build();
     }
@@ -181,6 +182,7 @@ public final class WireCodec {
             case JOB_EVENT -> MessageType.JOB_EVENT;
             case DEAD_LETTER -> MessageType.DEAD_LETTER;
             case BLOB_CHUNK -> MessageType.BLOB_CHUNK;
+            case JOB_CANCEL -> MessageType.JOB_CANCEL;
             case BODY_NOT_SET -> throw new InvalidMessageException(RejectReason.WRONG_TYPE, "type " + type + " but no body");
         };
         if (bodyType != type) throw new InvalidMessageException(RejectReason.WRONG_TYPE, "type " + type + " but the body is a " + bodyType);
@@ -195,6 +197,7 @@ public final class WireCodec {
             case JOB_EVENT -> fromProto(p.getJobEvent());
             case DEAD_LETTER -> fromProto(p.getDeadLetter());
             case BLOB_CHUNK -> fromProto(p.getBlobChunk());
+            case JOB_CANCEL -> new JobCancel(p.getJobCancel().getReason());
         };
         return new Envelope(p.getJobId(), p.getRound(), p.getMessageId(), p.getSender(), p.getTimestampMs(), body, p.getSignature().toByteArray());
     }
@@ -483,7 +486,8 @@ public final class WireCodec {
         } else if (j instanceof RoundResult r) {
             Pb.RoundResult.Builder rb = Pb.RoundResult.newBuilder().setSelected(r.selected()).setReplied(r.replied()).setLate(r.late())
                     .setDuplicates(r.duplicates()).setInvalid(r.invalid()).setDurationMs(r.durationMs()).setTrainMsMax(r.trainMsMax())
-                    .setUplinkBytes(r.uplinkBytes()).setUplinkBitsPerParameter(r.uplinkBitsPerParameter()).putAllMetrics(r.metrics());
+                    .setUplinkBytes(r.uplinkBytes()).setUplinkBitsPerParameter(r.uplinkBitsPerParameter()).putAllMetrics(r.metrics())
+                    .addAllDropped(r.dropped());
             if (r.fusedLogits() != null) rb.setFusedLogits(toProto(r.fusedLogits()));
             for (TierResult t : r.tiers()) {
                 Pb.TierResult.Builder tb = Pb.TierResult.newBuilder().setTier(t.tier()).setKeep(t.keep())
@@ -510,7 +514,8 @@ public final class WireCodec {
                         uint(r.getLate(), "round_result.late"), uint(r.getDuplicates(), "round_result.duplicates"),
                         uint(r.getInvalid(), "round_result.invalid"), r.getDurationMs(), r.getTrainMsMax(),
                         r.hasFusedLogits() ? fromProto(r.getFusedLogits(), "round_result.fused_logits") : null, tiers,
-                        nonNegative(r.getUplinkBytes(), "round_result.uplink_bytes"), r.getUplinkBitsPerParameter(), r.getMetricsMap());
+                        nonNegative(r.getUplinkBytes(), "round_result.uplink_bytes"), r.getUplinkBitsPerParameter(), r.getMetricsMap(),
+                        r.getDroppedList());
             }
             case EVENT_NOT_SET -> throw Checks.bad("job_event has no event");
         };

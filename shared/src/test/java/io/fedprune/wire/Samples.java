@@ -76,6 +76,9 @@ final class Samples {
                 List.of(new TierResult("keep-0.05", 0.05, layers(), OptionalDouble.of(0.953), Map.of("confidence/fc1", 0.61, "diversity/fc1", 0.42)),
                         new TierResult("keep-0.25", 0.25, List.of(), OptionalDouble.empty(), Map.of())),
                 4_200_000, 16.0, Map.of("logits_change", 0.012, "mask_similarity", 0.87))));
+        m.put("round_result_dropped", new Envelope("job-1", 4, "msg-result-4", "coordinator", T0 + 13, new RoundResult(4, 2, 0, 0, 1, 9000, 3100,
+                null, List.of(), 2_100_000, 32.0, Map.of(), List.of("device-8", "device-9"))));
+        m.put("job_cancel", new Envelope("job-1", 0, "msg-cancel", "coordinator", T0 + 14, new JobCancel("cancelled by the operator")));
         m.put("job_status", new Envelope("job-1", 0, "msg-status", "coordinator", T0 + 10, new JobStatus(JobState.FAILED, "no device replied")));
         m.put("dead_letter", new Envelope("", 0, "msg-dead", "coordinator", T0 + 11, new DeadLetter("fedprune.updates", 0, 17,
                 "job-1".getBytes(StandardCharsets.UTF_8), new byte[]{(byte) 0xde, (byte) 0xad}, RejectReason.TRUNCATED, "input ended unexpectedly")));

@@ -10,6 +10,7 @@ import io.fedprune.model.Model;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Deployment;
+import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.JobState;
 import io.fedprune.wire.RoundResult;
 import io.fedprune.wire.TierResult;
@@ -117,9 +118,9 @@ public final class JobRunner implements Runnable {
             List<float[]> global = resume.globalLogits() != null ? resume.globalLogits() : strategy.initialLogits();
             List<float[]> scores = global;
             for (int r = resume.completedRounds() + 1; r <= spec.rounds(); r++) {
-                if (cancelled) { finish(JobState.CANCELLED, "cancelled before round " + r); return; }
+                if (cancelled) { cancelled("cancelled before round " + r); return; }
                 Optional<Round> out = runRound(r, global);
-                if (cancelled) { finish(JobState.CANCELLED, "cancelled in round " + r); return; }
+                if (cancelled) { cancelled("cancelled in round " + r); return; }
                 if (out.isEmpty()) { finish(JobState.FAILED, "round " + r + ": no eligible device within the deadline"); return; }
                 global = out.get().aggregate().global();
                 scores = out.get().aggregate().scores();
@@ -165,7 +166,7 @@ public final class JobRunner implements Runnable {
         PruningStrategy.Aggregate a = strategy.aggregate(fold, global);
         for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
         BlobRef fusedRef = a.fused() ? transport.putTensors(layers.tensors(a.global())) : null;
-        RoundResult result = tally.result(a, selected.size(), clock.getAsLong() - start, fusedRef);
+        RoundResult result = tally.result(a, selected.keySet(), clock.getAsLong() - start, fusedRef);
         LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, fold.count(), selected.size(), describe(a.tiers()));
         return Optional.of(new Round(result, a));
     }
@@ -205,6 +206,16 @@ public final class JobRunner implements Runnable {
 
     private static List<String> describe(List<TierResult> tiers) {
         return tiers.stream().map(t -> t.tier() + "=" + (t.accuracy().isPresent() ? String.format("%.4f", t.accuracy().getAsDouble()) : "-")).toList();
+    }
+
+    /** Ends the job CANCELLED and tells the agents, so that they stop training it. */
+    private void cancelled(String reason) {
+        finish(JobState.CANCELLED, reason);
+        try {
+            transport.publishCancel(spec.id(), new JobCancel(reason));
+        } catch (RuntimeException e) {
+            LOG.warn("job {}: the agents were not told of the cancel: {}", spec.id(), e.toString());
+        }
     }
 
     private void finish(JobState state, String reason) {

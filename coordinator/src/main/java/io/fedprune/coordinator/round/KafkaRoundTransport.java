@@ -11,6 +11,7 @@ import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Decoded;
 import io.fedprune.wire.Deployment;
+import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.EncodedTensor;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.JobEvent;
@@ -88,6 +89,11 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     @Override
     public void publishRoundStart(String jobId, int round, RoundStart start) {
         publisher.publish(Topic.ROUNDS, jobId, Envelope.of(jobId, round, SENDER, start)).join();
+    }
+
+    @Override
+    public void publishCancel(String jobId, JobCancel cancel) {
+        publisher.publish(Topic.ROUNDS, jobId, Envelope.of(jobId, 0, SENDER, cancel)).join();
     }
 
     @Override

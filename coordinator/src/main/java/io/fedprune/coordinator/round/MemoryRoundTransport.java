@@ -4,6 +4,7 @@ import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Deployment;
+import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.JobEvent;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundStart;
@@ -29,6 +30,7 @@ public final class MemoryRoundTransport implements RoundTransport {
     private final Map<String, Object> blobs = new ConcurrentHashMap<>();
     private final List<RoundStart> roundStarts = new CopyOnWriteArrayList<>();
     private final List<Deployment> deployments = new CopyOnWriteArrayList<>();
+    private final List<JobCancel> cancels = new CopyOnWriteArrayList<>();
     private final List<JobEvent> events = new CopyOnWriteArrayList<>();
     private final List<DeadLettered> deadLetters = new CopyOnWriteArrayList<>();
 
@@ -65,6 +67,11 @@ public final class MemoryRoundTransport implements RoundTransport {
     }
 
     @Override
+    public void publishCancel(String jobId, JobCancel cancel) {
+        cancels.add(cancel);
+    }
+
+    @Override
     public void publishDeployment(String jobId, Deployment deployment) {
         deployments.add(deployment);
     }
@@ -82,6 +89,11 @@ public final class MemoryRoundTransport implements RoundTransport {
     /** The round starts published so far, in order (a live view). */
     public List<RoundStart> roundStarts() {
         return Collections.unmodifiableList(roundStarts);
+    }
+
+    /** The cancels published so far, in order (a live view). */
+    public List<JobCancel> cancels() {
+        return Collections.unmodifiableList(cancels);
     }
 
     /** The deployments published so far, in order (a live view). */

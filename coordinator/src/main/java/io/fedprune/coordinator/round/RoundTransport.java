@@ -3,6 +3,7 @@ package io.fedprune.coordinator.round;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Deployment;
+import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.JobEvent;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundStart;
@@ -29,6 +30,9 @@ public interface RoundTransport {
 
     /** Announces a round to the selected devices. */
     void publishRoundStart(String jobId, int round, RoundStart start);
+
+    /** Tells the agents that a job was cancelled: they drop its queued rounds and stop training it. */
+    void publishCancel(String jobId, JobCancel cancel);
 
     /** Publishes one tier's deployment. */
     void publishDeployment(String jobId, Deployment deployment);

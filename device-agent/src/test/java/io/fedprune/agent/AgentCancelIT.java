@@ -1,0 +1,114 @@
+package io.fedprune.agent;
+
+import io.fedprune.data.Mnist;
+import io.fedprune.data.TestData;
+import io.fedprune.kafka.BlobWriter;
+import io.fedprune.kafka.EmbeddedBroker;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Publisher;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.Topics;
+import io.fedprune.model.Model;
+import io.fedprune.model.ModelArch;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.Granularity;
+import io.fedprune.wire.JobCancel;
+import io.fedprune.wire.LayerSpec;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.Signatures;
+import io.fedprune.wire.TensorCodec;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.TrainingConfig;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An agent on a real (embedded) broker told that a job was cancelled (the coordinator's signed {@link JobCancel} on
+ * the rounds topic) stops the training it is doing after the current epoch, skips the job's queued rounds, and sends
+ * no update for it; a cancel not signed by the coordinator is refused and changes nothing.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Tag("integration")
+class AgentCancelIT {
+    static final String JOB = "job-cancel";
+    static EmbeddedBroker broker;
+    static Mnist.Split mini;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+        mini = Mnist.load(TestData.mnistMini());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    @Test
+    void aCancelStopsTrainingAndQueuedRoundsAndNoUpdateIsSent() throws Exception {
+        String prefix = "cancel-it.";
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+        Topics topics = Topics.defaults().withPrefix(prefix);
+        KeyPair coordinator = Signatures.generate(), stranger = Signatures.generate();
+        List<String> activity = new CopyOnWriteArrayList<>();
+        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
+                Enrolment.known(coordinator.getPublic())).onActivity(activity::add);
+             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, WireCodec.standard(),
+                     e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, coordinator.getPrivate()));
+             Publisher forger = new Publisher(clients.producer("it-forger"), topics, WireCodec.standard(), e -> Signatures.sign(e, stranger.getPrivate()));
+             Consumer<byte[], byte[]> updates = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-updates", KafkaClients.Start.BEGINNING)) {
+            hub.add(new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.1), mini.train().head(200), mini.test().head(100), null)));
+            Model model = Model.init(ModelArch.LENET300.graph(), 5);
+            BlobRef modelRef = new BlobWriter(publisher, "it-coordinator").write(
+                    WireCodec.standard().encodeTensors(TensorCodec.encodeAll(model.toTensors(), TensorEncoding.FLOAT32, 0)), Blobs.TENSORS);
+            long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
+            // 1000 local epochs: far longer than the test; rounds 1 and 2 for the same device (2 queues behind 1)
+            for (int round = 1; round <= 2; round++) {
+                RoundStart rs = new RoundStart("lenet300", modelRef, null,
+                        List.of(new DeviceAssignment("phone-1", List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 79)))),
+                        new TrainingConfig(1000, 0.1, 50, 5, 0.5, 0, 1.0, TensorEncoding.FLOAT32, 0), 7, deadline, 2);
+                publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, round, AgentHub.COORDINATOR, rs)).join();
+            }
+            await().atMost(Duration.ofMinutes(2)).until(() -> activity.stream().anyMatch(l -> l.contains("epoch 2/1000 done")));
+
+            // a cancel signed by someone else is refused: training goes on
+            long refusedBefore = hub.refused();
+            forger.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, 0, AgentHub.COORDINATOR, new JobCancel("forged"))).join();
+            await().atMost(Duration.ofMinutes(1)).until(() -> hub.refused() > refusedBefore);
+            assertEquals(0, hub.stoppedByCancel());
+
+            publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, 0, AgentHub.COORDINATOR, new JobCancel("cancelled by the operator"))).join();
+            // the running round stops after its epoch, the queued one is skipped
+            await().atMost(Duration.ofMinutes(2)).until(() -> hub.stoppedByCancel() == 2);
+            assertTrue(activity.stream().anyMatch(l -> l.contains("round 1 of " + JOB + " stopped: job cancelled")), activity.toString());
+            long epochs = activity.stream().filter(l -> l.contains("epoch ") && l.contains("/1000 done")).count();
+            assertTrue(epochs < 1000, "stopped long before its 1000 epochs: " + epochs);
+            var polled = updates.poll(Duration.ofSeconds(2));
+            for (var r : polled) {
+                var d = WireCodec.standard().decode(r.value());
+                assertTrue(!d.isOk() || d.value().type() != MessageType.UPDATE, "no update is sent for a cancelled job");
+            }
+        }
+    }
+}
