@@ -355,7 +355,7 @@ public final class Demo {
             for (JobViews.TierView t : r.tiers()) acc.put(t.tier(), t.accuracy());
             rounds.add(new DemoReport.Round(r.round(), r.selected(), r.replied(), r.late(), r.duplicates(), r.invalid(),
                     r.durationMs(), r.trainMsMax(), sum, acc, r.metrics().getOrDefault("logits_change", Double.NaN),
-                    r.metrics().getOrDefault("mask_similarity", Double.NaN), r.uplinkBytes(), r.uplinkBitsPerParameter()));
+                    r.metrics().getOrDefault("mask_similarity", Double.NaN), r.uplinkBytes(), r.uplinkBitsPerParameter(), r.dropped()));
         }
         List<DemoReport.Tier> tiers = tiers(v, dense, acks, budgets);
         List<DemoReport.Ack> ackRows = new ArrayList<>();

@@ -48,7 +48,7 @@ public record DemoReport(Map<String, Object> config, String broker, double dense
      */
     public record Round(int round, int selected, int replied, int late, int duplicates, int invalid, long durationMs,
                         long trainMsMax, long trainMsSum, Map<String, Double> accuracy, double logitsChange,
-                        double maskSimilarity, long uplinkBytes, double uplinkBitsPerParam) {
+                        double maskSimilarity, long uplinkBytes, double uplinkBitsPerParam, List<String> dropped) {
     }
 
     /** A baseline: {@code method} is {@code dpp-centralised} or {@code magnitude}. */
