@@ -104,8 +104,19 @@ public final class Coordinator implements AutoCloseable {
         long startedMs = -1, endedMs = -1;
         Double denseAccuracy;
         volatile JobRunner runner;
+        volatile java.util.concurrent.Future<?> task;
         volatile Model model;
         volatile boolean cancelRequested;
+    }
+
+    /** Whether this coordinator runs jobs (always, unless it is a standby under {@link FailoverConfig}). */
+    private volatile boolean leading = true;
+
+    /** Thrown by writes to a standby coordinator: jobs are created and cancelled on the leader. */
+    public static final class StandbyException extends IllegalStateException {
+        public StandbyException() {
+            super("this coordinator is a standby: jobs are created and cancelled on the leading coordinator");
+        }
     }
 
     public Coordinator(CoordinatorConfig config, RoundTransport transport, ModelProvider models, LongSupplier clock) {
@@ -133,6 +144,7 @@ public final class Coordinator implements AutoCloseable {
      * @throws InvalidFieldException naming the bad field, or (field "") when too many jobs are pending or running
      */
     public synchronized JobViews.JobView submit(JobRequest request, JobLimits limits) {
+        if (!leading) throw new StandbyException();
         String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
         JobSpec spec = request.validate(id, limits);
         limits.checkConcurrent(jobs.values().stream().filter(Coordinator::active).count());
@@ -172,6 +184,7 @@ public final class Coordinator implements AutoCloseable {
     public boolean cancel(String id) {
         Entry e = jobs.get(id);
         if (e == null) return false;
+        if (!leading) throw new StandbyException();
         synchronized (e) {
             if (e.state != JobState.RUNNING && e.state != JobState.PENDING) return false;
         }
@@ -402,6 +415,33 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /** Whether this coordinator runs jobs. */
+    public boolean leading() {
+        return leading;
+    }
+
+    /**
+     * Makes this coordinator a standby: it stops running its jobs where they are (their runners are interrupted; the
+     * jobs stay RUNNING in the log, and the new leader continues them from it) and refuses writes. {@link #lead}
+     * makes it run jobs again.
+     */
+    public void standBy() {
+        leading = false;
+        for (Entry e : jobs.values()) {
+            java.util.concurrent.Future<?> t = e.task;
+            if (t != null) t.cancel(true);
+            synchronized (e) {
+                e.task = null;
+                e.runner = null;
+            }
+        }
+    }
+
+    /** Makes this coordinator run jobs (call {@link #resume} after replaying the log to continue the unfinished). */
+    public void lead() {
+        leading = true;
+    }
+
     /** Continues every job of the replayed log that had not ended. */
     public void resume() {
         for (Map.Entry<String, Entry> me : jobs.entrySet()) {
@@ -448,7 +488,7 @@ public final class Coordinator implements AutoCloseable {
         }
         transport.appendJobEvent(id, 0, new JobStatus(JobState.RUNNING, ""));
         changed(Change.job(id));
-        executor.submit(() -> {
+        e.task = executor.submit(() -> {
             try {
                 Model model = models.model(e.spec, () -> e.cancelRequested);
                 e.model = model;
@@ -465,6 +505,10 @@ public final class Coordinator implements AutoCloseable {
             } catch (java.util.concurrent.CancellationException ex) {
                 LOG.info("job {}: {}", id, ex.getMessage());
             } catch (Throwable ex) {   // any failure (also an Error, e.g. a class that fails to load) fails the job instead of vanishing in the executor
+                if (!leading) {
+                    LOG.info("job {}: stopped here, this coordinator no longer leads ({})", id, ex.toString());
+                    return;
+                }
                 LOG.error("job {} could not start", id, ex);
                 finished(id, JobState.FAILED, "could not start: " + ex.getMessage());
             }

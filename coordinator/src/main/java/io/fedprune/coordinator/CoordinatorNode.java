@@ -61,8 +61,19 @@ public final class CoordinatorNode implements AutoCloseable {
     public static final String DEVICE_KEYS_FILE = "device-keys.json";
     private final KeyPair identity;
     private final DeviceKeys deviceKeys;
+    private final KafkaClients clients;
+    private final Topics topics;
+    private final WireCodec codec;
+    private final CoordinatorConfig config;
+    private final MessageVerifier devicesSigned;
+    private final DeadLetters deadLetters;
+    private final FailoverConfig failover;
+    /** Null unless failover is on. */
+    private final Leadership leadership;
+    /** Updates and acks: consumed while this coordinator leads. */
+    private volatile ConsumerLoop updatesLoop;
 
-    private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties) {
+    private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover) {
         KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
         Topics topics = Topics.defaults().withPrefix(config.topicPrefix())
                 .withReplication(config.topicReplicationFactor(), config.topicMinInsyncReplicas());
@@ -96,17 +107,63 @@ public final class CoordinatorNode implements AutoCloseable {
                             else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state(), rec.timestamp());
                         })
                 .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).verify(devicesSigned).deadLetters(deadLetters).build().start());
-        Consumer<byte[], byte[]> updates = clients.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
+        this.clients = clients;
+        this.topics = topics;
+        this.codec = codec;
+        this.config = config;
+        this.devicesSigned = devicesSigned;
+        this.deadLetters = deadLetters;
+        this.failover = failover;
+        if (!failover.enabled()) {
+            lead(false);
+            leadership = null;
+        } else {
+            coordinator.standBy();
+            LOG.info("failover on: this coordinator is a standby until it is elected leader");
+            leadership = new Leadership(clients, topics.name(Topic.JOBS), "fedprune-coordinators" + config.topicPrefix(), failover,
+                    new Leadership.Listener() {
+                        @Override
+                        public void elected() {
+                            lead(true);
+                        }
+
+                        @Override
+                        public void deposed() {
+                            standBy();
+                        }
+                    });
+        }
+    }
+
+    /**
+     * Starts leading: (after an election, first reads the job log again: the former leader went on writing it) takes
+     * updates and continues the unfinished jobs.
+     */
+    private synchronized void lead(boolean elected) {
+        if (elected) replayJobs(clients, topics, codec);
+        coordinator.lead();
+        // with failover, a dead leader's updates consumer must leave the group as soon as its leadership does
+        KafkaClients c = failover.enabled() ? clients.with(Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                (int) failover.sessionTimeoutMs())) : clients;
+        Consumer<byte[], byte[]> updates = c.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
         updates.subscribe(List.of(topics.name(Topic.UPDATES)));
         // devices send updates and deployment acks on the updates topic, the only one (with devices and blobs) they may write
-        loops.add(ConsumerLoop.builder("coordinator-updates", updates,
+        updatesLoop = ConsumerLoop.builder("coordinator-updates", updates,
                         (env, rec) -> {
                             if (env.body() instanceof DeploymentAck a) coordinator.onAck(env.jobId(), a);
                             // the blob is fetched asynchronously: a slow or missing blob never holds up the next update
                             else transport.receive(env, rec.key(), rec.value()).thenAccept(this::handOver);
                         })
-                .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).verify(devicesSigned).deadLetters(deadLetters).build().start());
+                .accept(MessageType.UPDATE, MessageType.DEPLOYMENT_ACK).verify(devicesSigned).deadLetters(deadLetters).build().start();
         if (config.resumeJobs()) coordinator.resume();
+    }
+
+    /** Stops leading: the jobs stop here (they stay RUNNING in the log), updates are left to the new leader. */
+    private synchronized void standBy() {
+        coordinator.standBy();
+        ConsumerLoop u = updatesLoop;
+        updatesLoop = null;
+        if (u != null) u.close();
     }
 
     private void handOver(io.fedprune.coordinator.round.ReceivedUpdate u) {
@@ -127,7 +184,20 @@ public final class CoordinatorNode implements AutoCloseable {
      * {@code sasl.*}) on top of the {@code FEDPRUNE_KAFKA_*} environment, see {@link KafkaClients#configure}.
      */
     public static CoordinatorNode start(CoordinatorConfig config, Map<String, String> kafkaProperties) {
-        return new CoordinatorNode(config, kafkaProperties);
+        return start(config, kafkaProperties, FailoverConfig.OFF);
+    }
+
+    /**
+     * Starts a coordinator node that, with {@code failover} on, is a standby until it is elected leader (see
+     * {@link FailoverConfig}); it returns without waiting for the election.
+     */
+    public static CoordinatorNode start(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover) {
+        return new CoordinatorNode(config, kafkaProperties, failover);
+    }
+
+    /** Whether this node runs the jobs (always without failover). */
+    public boolean leading() {
+        return coordinator.leading();
     }
 
     public Coordinator coordinator() {
@@ -166,6 +236,9 @@ public final class CoordinatorNode implements AutoCloseable {
         List<String> dead = new ArrayList<>();
         if (!reader.alive()) dead.add("blob-reader");
         for (ConsumerLoop l : loops) if (!l.alive()) dead.add(l.name());
+        ConsumerLoop u = updatesLoop;
+        if (u != null && !u.alive()) dead.add(u.name());
+        if (leadership != null && !leadership.alive()) dead.add("leadership");
         return dead;
     }
 
@@ -202,7 +275,10 @@ public final class CoordinatorNode implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (leadership != null) leadership.close();
         coordinator.close();
+        ConsumerLoop u = updatesLoop;
+        if (u != null) u.close();
         for (ConsumerLoop l : loops) l.close();
         transport.close();
         reader.close();

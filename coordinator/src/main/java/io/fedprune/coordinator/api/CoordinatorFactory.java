@@ -2,6 +2,7 @@ package io.fedprune.coordinator.api;
 
 import io.fedprune.coordinator.Coordinator;
 import io.fedprune.coordinator.CoordinatorConfig;
+import io.fedprune.coordinator.FailoverConfig;
 import io.fedprune.coordinator.CoordinatorNode;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,8 +25,8 @@ public class CoordinatorFactory {
 
     @Context
     @Bean(preDestroy = "close")
-    public CoordinatorNode node(CoordinatorConfig config, MeterRegistry registry, Environment environment) {
-        CoordinatorNode node = CoordinatorNode.start(config, kafkaProperties(environment));
+    public CoordinatorNode node(CoordinatorConfig config, FailoverConfig failover, MeterRegistry registry, Environment environment) {
+        CoordinatorNode node = CoordinatorNode.start(config, kafkaProperties(environment), failover);
         Coordinator c = node.coordinator();
         Timer duration = Timer.builder("fedprune.round.duration").description("Wall time of a round").register(registry);
         c.onRound((job, r) -> {

@@ -57,6 +57,8 @@ public class JobController {
     @ApiResponse(responseCode = "400", description = "A bad field, named: out of range or past a limit, unknown, of the wrong type; or too many jobs running",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "401", description = "No or a wrong bearer token", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "This coordinator is a standby (failover on): send it to the leader",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<JobViews.JobView> create(@Body @Nullable JobRequest request) {
         return HttpResponse.created(coordinator.submit(request == null ? JobRequest.empty() : request, api.limits()));
     }
@@ -84,6 +86,8 @@ public class JobController {
     @ApiResponse(responseCode = "401", description = "No or a wrong bearer token", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "404", description = "No such job", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "409", description = "The job already ended", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "503", description = "This coordinator is a standby (failover on): send it to the leader",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<?> cancel(@PathVariable String id) {
         if (coordinator.view(id).isEmpty()) return noSuchJob(id);
         if (coordinator.cancel(id)) return HttpResponse.accepted().body(new Cancelling(id, true));
