@@ -133,7 +133,8 @@ public final class DemoMain implements Callable<Integer> {
                     if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
                     Files.writeString(json, Json.write(report));
                 }
-                console.println("[demo] report: " + md + " (plots and report.json beside it)" + (json == null ? "" : "; JSON also in " + json));
+                console.println("[demo] report: " + md + " (plots and report.json beside it" + (verbose ? "" : ", the logs in " + LOG_FILE)
+                        + ")" + (json == null ? "" : "; JSON also in " + json));
             });
             return 0;
         } catch (Demo.Stop e) {
