@@ -52,8 +52,28 @@ function svgEl(name, attrs, parent) {
   return e;
 }
 
-/** Axes for x in [1, xMax] (rounds) and y in [yMin, yMax]; returns the svg and the two scale functions. */
-function frame(container, xMax, yMin, yMax, yFmt, bars) {
+/**
+ * Ticks for the y axis: about five values at a round step (1, 2 or 5 times a power of ten; a whole number of at least
+ * 1 when integer) that cover [lo, hi], the first at or below lo and the last at or above hi, so the axis ends on a tick.
+ */
+function niceTicks(lo, hi, integer) {
+  if (!(hi > lo)) hi = lo + (integer ? 1 : Math.abs(lo) * 0.1 || 1);
+  const raw = (hi - lo) / 4, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  let step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9));
+  if (integer) step = Math.max(1, Math.round(step));
+  const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9), out = [];
+  for (let i = first; i <= last; i++) out.push(+(i * step).toPrecision(12));
+  return out;
+}
+
+/** Decimals that tell ticks {@code step} apart. */
+function decimalsFor(step) {
+  return Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+}
+
+/** Axes for x in [1, xMax] (rounds) and y over the ticks (the first and last are its ends); returns the svg and the two scale functions. */
+function frame(container, xMax, ticks, yFmt, bars) {
+  const yMin = ticks[0], yMax = ticks[ticks.length - 1];
   container.innerHTML = '';
   const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}` }, container);
   const x = bars   // bars sit in the middle of equal slots, lines run from the first round to the last
@@ -62,13 +82,13 @@ function frame(container, xMax, yMin, yMax, yFmt, bars) {
   const y = (v) => H - PAD.b - (yMax === yMin ? 0.5 : (v - yMin) / (yMax - yMin)) * (H - PAD.t - PAD.b);
   svgEl('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, stroke: '#99a' }, svg);
   svgEl('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, stroke: '#99a' }, svg);
-  for (let i = 0; i <= 4; i++) {
-    const v = yMin + (yMax - yMin) * i / 4;
-    svgEl('line', { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), stroke: '#eef0f4' }, svg);
-    svgEl('text', { x: PAD.l - 4, y: y(v) + 4, 'text-anchor': 'end' }, svg).textContent = yFmt(v);
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  for (const v of ticks) {
+    svgEl('line', { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), stroke: '#eef0f4', class: 'tick' }, svg);
+    svgEl('text', { x: PAD.l - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'tick', 'data-value': v }, svg).textContent = yFmt(v, step);
   }
-  const step = Math.max(1, Math.ceil(xMax / 10));
-  for (let r = 1; r <= xMax; r += step) svgEl('text', { x: x(r), y: H - PAD.b + 16, 'text-anchor': 'middle' }, svg).textContent = r;
+  const every = Math.max(1, Math.ceil(xMax / 10));
+  for (let r = 1; r <= xMax; r += every) svgEl('text', { x: x(r), y: H - PAD.b + 16, 'text-anchor': 'middle' }, svg).textContent = r;
   svgEl('text', { x: W - PAD.r, y: H - 2, 'text-anchor': 'end' }, svg).textContent = 'round';
   return { svg, x, y };
 }
@@ -79,7 +99,7 @@ function lineChart(container, xMax, series, yFmt, fixedRange) {
   let [lo, hi] = fixedRange || [Math.min(...values), Math.max(...values)];
   if (!values.length) [lo, hi] = [0, 1];
   if (!fixedRange) { const m = (hi - lo) * 0.08 || 0.01; lo -= m; hi += m; }
-  const { svg, x, y } = frame(container, Math.max(xMax, 1), lo, hi, yFmt);
+  const { svg, x, y } = frame(container, Math.max(xMax, 1), niceTicks(lo, hi, false), yFmt);
   for (const s of series) {
     const pts = s.points.filter((p) => p[1] != null && !Number.isNaN(p[1]));
     if (s.dashed) {
@@ -98,10 +118,10 @@ function lineChart(container, xMax, series, yFmt, fixedRange) {
   container.appendChild(legend);
 }
 
-/** Stacked bars per round: stacks = [{name, color, values: [v per round]}]. */
-function barChart(container, rounds, stacks, yFmt) {
+/** Stacked bars per round: stacks = [{name, color, values: [v per round]}]; integer: counts (whole-number ticks). */
+function barChart(container, rounds, stacks, yFmt, integer) {
   const totals = rounds.map((_, i) => stacks.reduce((a, s) => a + (s.values[i] || 0), 0));
-  const { svg, x, y } = frame(container, Math.max(rounds.length, 1), 0, Math.max(1, ...totals) * 1.1, yFmt, true);
+  const { svg, x, y } = frame(container, Math.max(rounds.length, 1), niceTicks(0, Math.max(1, ...totals), integer), yFmt, true);
   const bw = Math.max(3, Math.min(28, (W - PAD.l - PAD.r) / Math.max(rounds.length, 1) * 0.6));
   rounds.forEach((r, i) => {
     let base = 0;
@@ -246,19 +266,19 @@ function jobPage() {
       points: rounds.map((r) => [r.round, ((r.tiers || []).find((x) => Math.abs(x.keep - t.k) < 1e-9) || {}).accuracy]),
     }));
     if (j.denseAccuracy != null) series.push({ name: 'dense ' + pct(j.denseAccuracy), color: '#333', dashed: true, points: [[1, j.denseAccuracy]] });
-    lineChart($('#accuracy'), xMax, series, (v) => (100 * v).toFixed(1) + '%');
+    lineChart($('#accuracy'), xMax, series, (v, step) => (100 * v).toFixed(step ? Math.max(1, decimalsFor(100 * step)) : 1) + '%');
     const rs = rounds.map((r) => r.round);
     barChart($('#devices'), rs, [
       { name: 'replied', color: '#66a182', values: rounds.map((r) => r.replied || 0) },
       { name: 'late', color: '#edae49', values: rounds.map((r) => r.late || 0) },
       { name: 'rejected (duplicate or invalid)', color: '#d1495b', values: rounds.map((r) => (r.duplicates || 0) + (r.invalid || 0)) },
-    ], (v) => String(Math.round(v)));
+    ], (v) => String(Math.round(v)), true);
     barChart($('#uplink'), rs, [{ name: 'update bytes received', color: '#30638e', values: rounds.map((r) => (r.uplinkBytes || 0) / 1024) }],
-      (v) => v.toFixed(0));
+      (v, step) => v.toFixed(step ? decimalsFor(step) : 0));
     lineChart($('#dynamics'), xMax, [
       { name: 'relative change of the fused logits', color: '#7a4fa0', points: rounds.map((r) => [r.round, (r.metrics || {}).logits_change]) },
       { name: 'mask similarity between devices (Jaccard)', color: '#00798c', points: rounds.map((r) => [r.round, (r.metrics || {}).mask_similarity]) },
-    ], (v) => v.toFixed(2));
+    ], (v, step) => v.toFixed(step ? Math.max(2, decimalsFor(step)) : 2));
     const deps = (j.deployments || []).slice().sort((a, b) => a.keep - b.keep);
     $('#no-deployments').hidden = deps.length > 0;
     $('#deployments tbody').innerHTML = deps.map((d) => {

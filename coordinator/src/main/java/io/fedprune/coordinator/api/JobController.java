@@ -97,14 +97,17 @@ public class JobController {
     @Get(value = "/{id}/deployments/{tier}", produces = {MediaType.APPLICATION_OCTET_STREAM, ONNX, MediaType.APPLICATION_JSON})
     @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact: safetensors (default) or ONNX",
             description = "The safetensors artifact (format fedprune-tier/2, docs/ARTIFACTS.md), or with ?format=onnx or "
-                    + "Accept: application/onnx the tier as an ONNX model (FILTER layers physically smaller, k-of-n layers masked).")
-    @ApiResponse(responseCode = "200", description = "The artifact", content = {
-            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = "string", format = "binary")),
-            @Content(mediaType = ONNX, schema = @Schema(type = "string", format = "binary"))})
-    @ApiResponse(responseCode = "400", description = "Unknown format",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @ApiResponse(responseCode = "404", description = "No such job or tier, or not deployed yet",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+                    + "Accept: application/onnx the tier as an ONNX model (FILTER layers physically smaller, k-of-n layers masked).",
+            // responses inside @Operation keep their media types: as separate @ApiResponse annotations, micronaut-openapi
+            // lists an application/json error under every type the method produces (octet-stream and ONNX included)
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "The artifact", content = {
+                            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = "string", format = "binary")),
+                            @Content(mediaType = ONNX, schema = @Schema(type = "string", format = "binary"))}),
+                    @ApiResponse(responseCode = "400", description = "Unknown format",
+                            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class))),
+                    @ApiResponse(responseCode = "404", description = "No such job or tier, or not deployed yet",
+                            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))})
     public HttpResponse<?> artifact(@PathVariable String id,
                                     @Parameter(description = "keep-0.05, or the keep ratio 0.05") @PathVariable String tier,
                                     @Parameter(description = "safetensors (default) or onnx; overrides Accept") @Nullable @QueryValue String format,

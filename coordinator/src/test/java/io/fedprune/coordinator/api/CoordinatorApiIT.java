@@ -204,6 +204,7 @@ class CoordinatorApiIT {
         assertEquals(0, doc.schema("JobRequest").path("required").size(), "every field of a job request is optional");
         assertEquals("binary", doc.operation("get", "/jobs/{id}/deployments/{tier}").path("responses").path("200").path("content")
                 .path("application/octet-stream").path("schema").path("format").asText());
+        assertEquals(List.of(), doc.errorsNotJsonError(), "every error is the one error schema, as application/json only");
 
         HttpResponse<String> created = post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}");
         assertEquals(201, created.statusCode(), created.body());
@@ -230,6 +231,12 @@ class CoordinatorApiIT {
         conforms(doc, "post", "/devices/{id}/revoke", post("/devices/doc-1/revoke", ""));
         conforms(doc, "get", "/jobs/{id}", get("/jobs/no-such-job"));
         conforms(doc, "get", "/jobs/{id}/deployments/{tier}", get("/jobs/" + id + "/deployments/keep-0.25"));
+        HttpResponse<String> badFormat = get("/jobs/" + id + "/deployments/keep-0.25?format=xml");
+        assertEquals(400, badFormat.statusCode(), badFormat.body());
+        conforms(doc, "get", "/jobs/{id}/deployments/{tier}", badFormat);
+        HttpResponse<String> noTier = get("/jobs/" + id + "/deployments/keep-0.5");
+        assertEquals(404, noTier.statusCode(), noTier.body());
+        conforms(doc, "get", "/jobs/{id}/deployments/{tier}", noTier);
         conforms(doc, "get", "/jobs/{id}/masks/{tier}", get("/jobs/no-such-job/masks/keep-0.25"));
         conforms(doc, "post", "/jobs/{id}/cancel", post("/jobs/no-such-job/cancel", ""));
         HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");

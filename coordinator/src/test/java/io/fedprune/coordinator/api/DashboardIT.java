@@ -172,6 +172,25 @@ class DashboardIT {
         assertEquals(ROUNDS, browser.findElements(By.cssSelector("#accuracy circle.point[data-series='25%']")).size());
         assertEquals(1, browser.findElements(By.cssSelector("#accuracy line.reference")).size(), "dense reference line");
         assertFalse(browser.findElements(By.cssSelector("#devices rect.bar")).isEmpty(), "devices per round");
+        // the devices chart counts devices: its y ticks are distinct whole numbers, and every round's stacked bars end
+        // on the tick of their total (whole numbers up to the fleet's size)
+        @SuppressWarnings("unchecked")
+        List<String> ticks = (List<String>) js.executeScript(
+                "return [...document.querySelectorAll('#devices text.tick')].map((t) => t.textContent);");
+        assertEquals(ticks.size(), new java.util.HashSet<>(ticks).size(), "repeated ticks: " + ticks);
+        for (String t : ticks) assertTrue(t.matches("\\d+"), "not a whole number: " + ticks);
+        @SuppressWarnings("unchecked")
+        List<String> barEnds = (List<String>) js.executeScript(
+                "const svg = document.querySelector('#devices svg');"
+                        + " const lines = [...svg.querySelectorAll('line.tick')], labels = [...svg.querySelectorAll('text.tick')];"
+                        + " const tops = {}; for (const b of svg.querySelectorAll('rect.bar')) { const x = b.getAttribute('x');"
+                        + "   tops[x] = Math.min(tops[x] ?? Infinity, +b.getAttribute('y')); }"
+                        + " return Object.values(tops).map((top) => { const i = lines.findIndex((l) => Math.abs(+l.getAttribute('y1') - top) < 0.01);"
+                        + "   return i < 0 ? 'off the ticks at y=' + top : labels[i].textContent; });");
+        assertEquals(ROUNDS, barEnds.size(), barEnds.toString());
+        for (String end : barEnds)
+            assertTrue(end.matches("\\d+") && Integer.parseInt(end) >= 1 && Integer.parseInt(end) <= BUDGETS.length,
+                    "a round's bars end between ticks: " + barEnds + ", ticks " + ticks);
         assertFalse(browser.findElements(By.cssSelector("#uplink rect.bar")).isEmpty(), "uplink per round");
 
         // deployments appear (still without a reload) and an artifact downloads byte for byte

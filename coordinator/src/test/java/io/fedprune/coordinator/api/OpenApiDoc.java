@@ -40,6 +40,22 @@ final class OpenApiDoc {
         return doc;
     }
 
+    /** The error responses (4xx, 5xx) that are not the one error schema as application/json alone, as "METHOD path status: content". */
+    List<String> errorsNotJsonError() {
+        List<String> out = new ArrayList<>();
+        doc.path("paths").fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(op ->
+                op.getValue().path("responses").fields().forEachRemaining(r -> {
+                    if (r.getKey().startsWith("2")) return;
+                    JsonNode content = r.getValue().path("content");
+                    List<String> types = new ArrayList<>();
+                    content.fieldNames().forEachRemaining(types::add);
+                    if (!types.equals(List.of("application/json"))
+                            || !content.path("application/json").path("schema").path("$ref").asText().equals("#/components/schemas/Error"))
+                        out.add(op.getKey() + " " + p.getKey() + " " + r.getKey() + ": " + content);
+                })));
+        return out;
+    }
+
     JsonNode schema(String name) {
         return doc.path("components").path("schemas").path(name);
     }
