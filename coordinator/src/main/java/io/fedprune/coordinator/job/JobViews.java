@@ -33,10 +33,13 @@ public final class JobViews {
     public record ProgressView(int round, int selected, int replied, long deadlineMs) {
     }
 
-    /** One finished round; {@code dropped}: the selected devices without an accepted update. */
+    /**
+     * One finished round; {@code dropped}: the selected devices without an accepted update (left out of the JSON when
+     * none dropped, as the API leaves out empty values: optional in the OpenAPI document).
+     */
     public record RoundView(int round, int selected, int replied, int late, int duplicates, int invalid, long durationMs,
                             long trainMsMax, long uplinkBytes, double uplinkBitsPerParameter, @Nullable Map<String, Double> metrics,
-                            List<TierView> tiers, List<String> dropped) {
+                            List<TierView> tiers, @Nullable List<String> dropped) {
         public static RoundView of(int round, RoundResult r) {
             return new RoundView(round, r.selected(), r.replied(), r.late(), r.duplicates(), r.invalid(), r.durationMs(),
                     r.trainMsMax(), r.uplinkBytes(), r.uplinkBitsPerParameter(), r.metrics(),
