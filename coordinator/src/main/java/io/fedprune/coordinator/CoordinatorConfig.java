@@ -7,7 +7,8 @@ import io.micronaut.core.annotation.Nullable;
 /**
  * The coordinator's settings, keys under {@code fedprune.coordinator} (application.yml, environment
  * {@code FEDPRUNE_COORDINATOR_*}, or {@code -Dfedprune.coordinator.*}). A plain record, so an in-process coordinator
- * (the sandbox demo) builds one with {@link #defaults()} and the {@code with*} methods.
+ * (the sandbox demo, the tests) builds one with {@link #builder()}. Every default is a
+ * {@code DEFAULT_*} constant, defined once for Micronaut's binding and the builder.
  *
  * @param bootstrapServers Kafka bootstrap servers; default: {@code KAFKA_BOOTSTRAP_SERVERS}, else {@code localhost:9092}
  * @param topicPrefix      prefix of every topic name; default empty
@@ -26,59 +27,69 @@ import io.micronaut.core.annotation.Nullable;
  */
 @ConfigurationProperties("fedprune.coordinator")
 public record CoordinatorConfig(@Nullable String bootstrapServers,
-                                @Bindable(defaultValue = "") String topicPrefix,
-                                @Bindable(defaultValue = "data/mnist") String dataDir,
-                                @Bindable(defaultValue = "work/coordinator") String workDir,
-                                @Bindable(defaultValue = "0") int evalSamples,
-                                @Bindable(defaultValue = "30000") long deviceLiveMs,
-                                @Bindable(defaultValue = "true") boolean resumeJobs,
-                                @Bindable(defaultValue = "1") int topicReplicationFactor,
-                                @Bindable(defaultValue = "1") int topicMinInsyncReplicas,
-                                @Bindable(defaultValue = "268435456") long maxBlobBytes,
-                                @Bindable(defaultValue = "60000") long blobTimeoutMs) {
+                                @Bindable(defaultValue = DEFAULT_TOPIC_PREFIX) String topicPrefix,
+                                @Bindable(defaultValue = DEFAULT_DATA_DIR) String dataDir,
+                                @Bindable(defaultValue = DEFAULT_WORK_DIR) String workDir,
+                                @Bindable(defaultValue = "" + DEFAULT_EVAL_SAMPLES) int evalSamples,
+                                @Bindable(defaultValue = "" + DEFAULT_DEVICE_LIVE_MS) long deviceLiveMs,
+                                @Bindable(defaultValue = "" + DEFAULT_RESUME_JOBS) boolean resumeJobs,
+                                @Bindable(defaultValue = "" + DEFAULT_TOPIC_REPLICATION_FACTOR) int topicReplicationFactor,
+                                @Bindable(defaultValue = "" + DEFAULT_TOPIC_MIN_INSYNC_REPLICAS) int topicMinInsyncReplicas,
+                                @Bindable(defaultValue = "" + DEFAULT_MAX_BLOB_BYTES) long maxBlobBytes,
+                                @Bindable(defaultValue = "" + DEFAULT_BLOB_TIMEOUT_MS) long blobTimeoutMs) {
+    public static final String DEFAULT_TOPIC_PREFIX = "";
+    public static final String DEFAULT_DATA_DIR = "data/mnist";
+    public static final String DEFAULT_WORK_DIR = "work/coordinator";
+    public static final int DEFAULT_EVAL_SAMPLES = 0;
+    public static final long DEFAULT_DEVICE_LIVE_MS = 30_000;
+    public static final boolean DEFAULT_RESUME_JOBS = true;
+    public static final int DEFAULT_TOPIC_REPLICATION_FACTOR = 1;
+    public static final int DEFAULT_TOPIC_MIN_INSYNC_REPLICAS = 1;
+    public static final long DEFAULT_MAX_BLOB_BYTES = 256L << 20;
+    public static final long DEFAULT_BLOB_TIMEOUT_MS = 60_000;
 
     /** Every setting at its default. */
     public static CoordinatorConfig defaults() {
-        return new CoordinatorConfig(null, "", "data/mnist", "work/coordinator", 0, 30_000, true, 1, 1, 256L << 20, 60_000);
+        return builder().build();
     }
 
-    public CoordinatorConfig withBootstrapServers(String v) {
-        return new CoordinatorConfig(v, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
+    /** A builder with every setting at its default. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public CoordinatorConfig withTopicPrefix(String v) {
-        return new CoordinatorConfig(bootstrapServers, v, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
-    }
+    /** Builds a {@link CoordinatorConfig}; unset settings keep their defaults. */
+    public static final class Builder {
+        private String bootstrapServers, topicPrefix = DEFAULT_TOPIC_PREFIX, dataDir = DEFAULT_DATA_DIR, workDir = DEFAULT_WORK_DIR;
+        private int evalSamples = DEFAULT_EVAL_SAMPLES, topicReplicationFactor = DEFAULT_TOPIC_REPLICATION_FACTOR,
+                topicMinInsyncReplicas = DEFAULT_TOPIC_MIN_INSYNC_REPLICAS;
+        private long deviceLiveMs = DEFAULT_DEVICE_LIVE_MS, maxBlobBytes = DEFAULT_MAX_BLOB_BYTES, blobTimeoutMs = DEFAULT_BLOB_TIMEOUT_MS;
+        private boolean resumeJobs = DEFAULT_RESUME_JOBS;
 
-    public CoordinatorConfig withDataDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, v, workDir, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
-    }
+        private Builder() {
+        }
 
-    public CoordinatorConfig withWorkDir(String v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, v, evalSamples, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
-    }
+        public Builder bootstrapServers(String v) { bootstrapServers = v; return this; }
+        public Builder topicPrefix(String v) { topicPrefix = v; return this; }
+        public Builder dataDir(String v) { dataDir = v; return this; }
+        public Builder workDir(String v) { workDir = v; return this; }
+        public Builder evalSamples(int v) { evalSamples = v; return this; }
+        public Builder deviceLiveMs(long v) { deviceLiveMs = v; return this; }
+        public Builder resumeJobs(boolean v) { resumeJobs = v; return this; }
 
-    public CoordinatorConfig withTopicReplication(int replicationFactor, int minInsyncReplicas) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
-                replicationFactor, minInsyncReplicas, maxBlobBytes, blobTimeoutMs);
-    }
+        /** The replication factor and {@code min.insync.replicas} of the topics the coordinator creates. */
+        public Builder topicReplication(int replicationFactor, int minInsyncReplicas) {
+            topicReplicationFactor = replicationFactor;
+            topicMinInsyncReplicas = minInsyncReplicas;
+            return this;
+        }
 
-    public CoordinatorConfig withMaxBlobBytes(long v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
-                topicReplicationFactor, topicMinInsyncReplicas, v, blobTimeoutMs);
-    }
+        public Builder maxBlobBytes(long v) { maxBlobBytes = v; return this; }
+        public Builder blobTimeoutMs(long v) { blobTimeoutMs = v; return this; }
 
-    public CoordinatorConfig withBlobTimeoutMs(long v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
-                topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, v);
-    }
-
-    public CoordinatorConfig withResumeJobs(boolean v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, v,
-                topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
-    }
-
-    public CoordinatorConfig withEvalSamples(int v) {
-        return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, v, deviceLiveMs, resumeJobs, topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
+        public CoordinatorConfig build() {
+            return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
+                    topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
+        }
     }
 }

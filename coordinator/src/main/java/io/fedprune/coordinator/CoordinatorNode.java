@@ -42,7 +42,7 @@ import java.util.Map;
  * {@code fedprune.jobs} and continues unfinished jobs. The Micronaut application wraps one; the sandbox demo can
  * start one in-process:
  * <pre>{@code
- * try (CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.defaults().withBootstrapServers(bootstrap))) {
+ * try (CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).build())) {
  *     JobViews.JobView job = node.coordinator().submit(spec);
  * }
  * }</pre>

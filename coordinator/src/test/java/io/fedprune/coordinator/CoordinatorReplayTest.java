@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.coordinator.job.JobLogRecord;
 import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -110,7 +110,7 @@ class CoordinatorReplayTest {
     }
 
     static JobSubmitted submitted(String id) throws Exception {
-        return new JobSubmitted("application/json", JobLogRecord.write(FederatedRoundsIT.spec(3).validate(id)));
+        return new JobSubmitted("application/json", JobLogRecord.write(FleetFixture.spec(3).validate(id)));
     }
 
     @Test
@@ -162,12 +162,12 @@ class CoordinatorReplayTest {
     @Test
     void aJobThatEndsWhileTheLogCannotBeWrittenShowsItsEnd(@TempDir Path work) throws Exception {
         Transport t = new Transport();
-        Coordinator c = new Coordinator(CoordinatorConfig.defaults().withDataDir(TestData.mnistMini().toString()), t, noModels(work),
+        Coordinator c = new Coordinator(CoordinatorConfig.builder().dataDir(TestData.mnistMini().toString()).build(), t, noModels(work),
                 System::currentTimeMillis);
         c.replay("job-f", 0, submitted("job-f"));
         t.logFails = true;   // the broker goes away: the job cannot start (no model) and cannot log that it failed
         c.resume();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !c.view("job-f").orElseThrow().state().equals("RUNNING"));
+        Patience.await().until(() -> !c.view("job-f").orElseThrow().state().equals("RUNNING"));
         JobViews.JobView v = c.view("job-f").orElseThrow();
         assertEquals("FAILED", v.state());
         assertTrue(v.reason().contains("no model here") && v.reason().contains("not recorded in the job log"), v.reason());
@@ -192,16 +192,16 @@ class CoordinatorReplayTest {
                 }
             }
         };
-        Coordinator c = new Coordinator(CoordinatorConfig.defaults().withDataDir(TestData.mnistMini().toString())
-                .withWorkDir(work.toString()), t, models, System::currentTimeMillis);
+        Coordinator c = new Coordinator(CoordinatorConfig.builder().dataDir(TestData.mnistMini().toString())
+                .workDir(work.toString()).build(), t, models, System::currentTimeMillis);
         // 1000 epochs of pretraining: many minutes unless the cancel stops it
-        JobRequest spec = FederatedRoundsIT.spec(3).validate("r").toBuilder().pretrainEpochs(1000).roundDeadlineMs(180_000L)
+        JobRequest spec = FleetFixture.spec(3).validate("r").toBuilder().pretrainEpochs(1000).roundDeadlineMs(180_000L)
                 .build("r").toRequest();
         String id = c.submit(spec).id();
         assertTrue(pretraining.await(60, java.util.concurrent.TimeUnit.SECONDS));
         assertTrue(c.cancel(id));
         assertEquals("CANCELLED", c.view(id).orElseThrow().state(), "shown at once");
-        await().atMost(Duration.ofMinutes(2)).until(() -> ended.get() != null);
+        Patience.await().until(() -> ended.get() != null);
         assertInstanceOf(java.util.concurrent.CancellationException.class, ended.get(), "pretraining stopped after its epoch");
 
         // a restarted coordinator replays the log: the job stays cancelled and is not resumed

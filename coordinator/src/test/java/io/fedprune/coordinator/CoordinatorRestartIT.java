@@ -1,15 +1,13 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.coordinator.job.JobViews;
-import io.fedprune.kafka.EmbeddedBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -18,34 +16,25 @@ import java.util.concurrent.TimeUnit;
 /** The coordinator stops in the middle of a job; a new one rebuilds its state from fedprune.jobs and finishes it. */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(FleetFixture.class)
 class CoordinatorRestartIT {
-    @BeforeAll
-    static void start() throws Exception {
-        FederatedRoundsIT.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        FederatedRoundsIT.stop();
-    }
-
     @Test
     void aRestartedCoordinatorContinuesTheJob() throws Exception {
         String prefix = "restart.";
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList())) {
+        try (AgentHub hub = FleetFixture.agents(prefix, FleetFixture.keyList())) {
             String jobId;
             JobViews.JobView finished;
-            try (CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+            try (CoordinatorNode first = CoordinatorNode.start(FleetFixture.config(prefix))) {
                 Coordinator c = first.coordinator();
-                await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-                jobId = c.submit(FederatedRoundsIT.spec(4, "INT8")).id();   // also exercises int8 updates
-                await().atMost(Duration.ofMinutes(3)).until(() -> c.view(jobId).orElseThrow().rounds().size() >= 2);
+                Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+                jobId = c.submit(FleetFixture.spec(4, "INT8")).id();   // also exercises int8 updates
+                Patience.await().until(() -> c.view(jobId).orElseThrow().rounds().size() >= 2);
             }
-            try (CoordinatorNode second = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+            try (CoordinatorNode second = CoordinatorNode.start(FleetFixture.config(prefix))) {
                 Coordinator c = second.coordinator();
                 JobViews.JobView replayed = c.view(jobId).orElseThrow();
                 assertTrue(replayed.rounds().size() >= 2, "rounds rebuilt from the log: " + replayed.rounds().size());
-                await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+                Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
                 JobViews.JobView done = c.view(jobId).orElseThrow();
                 assertEquals("COMPLETED", done.state(), done.reason());
                 assertEquals(4, done.rounds().size());
@@ -55,17 +44,17 @@ class CoordinatorRestartIT {
                     assertTrue(r.uplinkBitsPerParameter() > 8 && r.uplinkBitsPerParameter() < 10, "int8 + scales: " + r.uplinkBitsPerParameter());
                 }
                 assertTrue(c.artifact(jobId, "keep-0.1").isPresent());
-                await().atMost(Duration.ofMinutes(2)).until(() -> c.view(jobId).orElseThrow().deployments().stream()
+                Patience.await().until(() -> c.view(jobId).orElseThrow().deployments().stream()
                         .mapToInt(d -> d.acks().size()).sum() == 4);
                 finished = c.view(jobId).orElseThrow();
             }
             // a coordinator that does not resume jobs still lists them, and a finished job's view is the same:
             // rounds, tiers with accuracy and checksums, and every device's ack (all from the job log)
-            CoordinatorConfig noResume = FederatedRoundsIT.config(prefix).withResumeJobs(false);
+            CoordinatorConfig noResume = FleetFixture.configBuilder(prefix).resumeJobs(false).build();
             try (CoordinatorNode third = CoordinatorNode.start(noResume)) {
                 Coordinator c = third.coordinator();
                 JobViews.JobView before = finished;
-                await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+                Patience.await().untilAsserted(() -> {
                     JobViews.JobView after = c.view(jobId).orElseThrow();
                     assertEquals(before.state(), after.state());
                     assertEquals(before.rounds(), after.rounds());

@@ -1,32 +1,23 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.runtime.TierKeys.LayerKey;
 import io.fedprune.runtime.TierKeys;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
-import io.fedprune.agent.Enrolment;
-import io.fedprune.coordinator.fleet.CoordinatorKey;
-import io.fedprune.coordinator.fleet.DeviceKeys;
-import io.fedprune.agent.PartitionSpec;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
-import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
-import io.fedprune.data.Mnist;
-import io.fedprune.data.TestData;
-import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Topic;
 import io.fedprune.kafka.Topics;
 import io.fedprune.model.Tensor;
-import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeadLetter;
 import io.fedprune.wire.Deployment;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
-import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.WireCodec;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.Signatures;
@@ -34,14 +25,10 @@ import io.fedprune.wire.Update;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,7 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static org.awaitility.Awaitility.await;
+import static io.fedprune.coordinator.FleetFixture.*;
 import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -62,82 +49,27 @@ import java.util.concurrent.TimeUnit;
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(FleetFixture.class)
 class FederatedRoundsIT {
-    static final double[] BUDGETS = {0.1, 0.1, 0.25, 0.25};
-    /** How long any step may take: generous, because a busy machine (pretraining, 6 clients, 2 cores) is slow, not wrong. */
-    static final Duration PATIENCE = Duration.ofMinutes(10);
-    static EmbeddedBroker broker;
-    static Path work;
-    static Mnist.Split mini;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
-        work = Files.createTempDirectory("fedprune-it");
-        mini = Mnist.load(TestData.mnistMini());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
-
-    static JobRequest spec(int rounds) {
-        return spec(rounds, "FLOAT32");
-    }
-
-    /** The IT's job: 3 pretraining epochs, tiers 10% and 25%, a round deadline a busy machine cannot reach, seed 7. */
-    static JobRequest spec(int rounds, String encoding) {
-        return JobSpec.builder().pretrainEpochs(3).tiers(List.of(0.1, 0.25)).rounds(rounds).roundDeadlineMs(1_800_000L)
-                .learningRate(0.1).batchSize(64).updateEncoding(TensorEncoding.valueOf(encoding)).seed(7).build("it").toRequest();
-    }
-
-    static CoordinatorConfig config(String prefix) {
-        return CoordinatorConfig.defaults().withBootstrapServers(broker.bootstrapServers()).withTopicPrefix(prefix)
-                .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
-    }
-
-    /**
-     * The operator's key list: enrols a device by writing its key into the work directory's key file, before the
-     * coordinator starts (it reads the file then), and returns the coordinator's key from its key file.
-     */
-    static Enrolment keyList() {
-        return (id, key) -> {
-            new DeviceKeys(work.resolve(CoordinatorNode.DEVICE_KEYS_FILE)).enrol(id, key, true);
-            return CoordinatorKey.loadOrCreate(work.resolve(CoordinatorNode.COORDINATOR_KEY_FILE)).getPublic();
-        };
-    }
-
-    /** Starts 4 agents on an IID split of the subset, enrolled through {@code enrolment}. */
-    static AgentHub agents(String prefix, Enrolment enrolment) {
-        AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500), enrolment);
-        for (int i = 0; i < BUDGETS.length; i++) {
-            PartitionSpec part = PartitionSpec.parse("iid:" + i + "/" + BUDGETS.length + ":3");
-            hub.add(new Agent(new Agent.Settings("agent-" + i, Budget.ofKeep(BUDGETS[i]), part.apply(mini.train()),
-                    part.applyTest(mini.train(), mini.test()), null)));
-        }
-        return hub;
-    }
-
     record Outcome(JobViews.JobView job, List<List<Tensor>> fused, Map<String, byte[]> artifacts,
                    Map<String, DeploymentAck> acks, List<DeadLetter> deadLetters) {
     }
 
     static Outcome run(String prefix, boolean inject) throws Exception {
-        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+        KafkaClients clients = KafkaClients.of(FleetFixture.broker.bootstrapServers());
         Topics topics = Topics.defaults().withPrefix(prefix);
         try (CoordinatorNode node = CoordinatorNode.start(config(prefix));
              AgentHub hub = agents(prefix, node::enrol);
              ScriptedDevice s1 = new ScriptedDevice(clients, topics, "script-1", 0.1, 100, node::enrol);
              ScriptedDevice s2 = new ScriptedDevice(clients, topics, "script-2", 0.25, 100, node::enrol)) {
             Coordinator c = node.coordinator();
-            await().atMost(PATIENCE).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 6);
+            Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 6);
             List<RoundResult> results = new CopyOnWriteArrayList<>();
             c.onRound((job, r) -> results.add(r));
             String jobId = c.submit(spec(3)).id();
             ProducerRecord<byte[], byte[]> previous = null;
             for (int r = 1; r <= 3; r++) {
-                ScriptedDevice.Round r1 = s1.nextRound(PATIENCE);
+                ScriptedDevice.Round r1 = s1.nextRound();
                 List<Tensor> g1 = s1.globalLogits(r1);
                 ProducerRecord<byte[], byte[]> valid = s1.update(r1, g1, 100);
                 if (inject && r == 1) {
@@ -153,12 +85,12 @@ class FederatedRoundsIT {
                     s1.send(s1.update(r1, g1, 100));                                              // a second update of the round: duplicate
                 }
                 previous = valid;
-                ScriptedDevice.Round r2 = s2.nextRound(PATIENCE);
+                ScriptedDevice.Round r2 = s2.nextRound();
                 s2.send(s2.update(r2, s2.globalLogits(r2), 100));
             }
-            await().atMost(PATIENCE).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
-            await().atMost(PATIENCE).until(() -> c.latestAcks(jobId).size() == BUDGETS.length);
-            if (inject) await().atMost(PATIENCE).until(() -> deadLetters(clients, topics).size() >= 1005);
+            Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+            Patience.await().until(() -> c.latestAcks(jobId).size() == BUDGETS.length);
+            if (inject) Patience.await().until(() -> deadLetters(clients, topics).size() >= 1005);
             else forgeDeployments(clients, topics, hub, jobId);
             List<List<Tensor>> fused = new ArrayList<>();
             for (RoundResult r : results) fused.add(node.transport().getTensors(r.fusedLogits()));
@@ -177,9 +109,9 @@ class FederatedRoundsIT {
         String prefix = "mask.";
         try (CoordinatorNode node = CoordinatorNode.start(config(prefix)); AgentHub hub = agents(prefix, node::enrol)) {
             Coordinator c = node.coordinator();
-            await().atMost(Duration.ofSeconds(30)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == BUDGETS.length);
+            Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == BUDGETS.length);
             String jobId = c.submit(spec(2, "MASK")).id();
-            await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+            Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
             JobViews.JobView v = c.view(jobId).orElseThrow();
             assertEquals("COMPLETED", v.state(), v.reason());
             for (JobViews.RoundView r : v.rounds()) {
@@ -212,7 +144,7 @@ class FederatedRoundsIT {
             for (Envelope e : List.of(Signatures.sign(forged, Signatures.generate().getPrivate()), forged.withSignature(real.signature()), forged))
                 producer.send(new ProducerRecord<>(topics.name(Topic.DEPLOYMENTS), Deployment.key(forgedJob, "keep-0.1").getBytes(StandardCharsets.UTF_8), codec.encode(e))).get();
         }
-        await().atMost(PATIENCE).until(() -> hub.refused() - before == 3);
+        Patience.await().until(() -> hub.refused() - before == 3);
         for (Agent a : hub.agents().values()) assertTrue(a.applied(forgedJob).isEmpty(), a.id() + " applied a forged deployment");
     }
 
@@ -257,21 +189,6 @@ class FederatedRoundsIT {
 
     private static ProducerRecord<byte[], byte[]> record(ProducerRecord<byte[], byte[]> like, byte[] value) {
         return new ProducerRecord<>(like.topic(), like.key(), value);
-    }
-
-    static List<DeadLetter> deadLetters(KafkaClients clients, Topics topics) {
-        WireCodec codec = WireCodec.standard();
-        List<DeadLetter> out = new ArrayList<>();
-        try (Consumer<byte[], byte[]> c = clients.consumer(null, "it-dead-letters")) {
-            TopicPartition tp = new TopicPartition(topics.name(Topic.DEAD_LETTER), 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end)
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)))
-                    out.add((DeadLetter) codec.decode(r.value()).value().body());
-        }
-        return out;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.KafkaClients;
@@ -36,6 +37,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A device played by a test: registers, reads round starts and sends hand-made updates (its "trained" logits are
@@ -84,23 +86,24 @@ final class ScriptedDevice implements AutoCloseable {
     record Round(String jobId, int round, RoundStart start, DeviceAssignment assignment) {
     }
 
-    /** Waits for the next round start that selected this device. */
-    Round nextRound(Duration timeout) {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < end) {
+    /** Waits (up to {@link Patience#STEP}) for the next round start that selected this device. */
+    Round nextRound() {
+        AtomicReference<Round> next = new AtomicReference<>();
+        Patience.await().alias(id + ": a round start selecting it").pollInSameThread().until(() -> {
             for (ConsumerRecord<byte[], byte[]> r : rounds.poll(Duration.ofMillis(100))) {
                 Envelope e = codec.decode(r.value()).value();
                 RoundStart rs = (RoundStart) e.body();
                 for (DeviceAssignment a : rs.assignments())
-                    if (a.deviceId().equals(id)) return new Round(e.jobId(), e.round(), rs, a);
+                    if (a.deviceId().equals(id) && next.get() == null) next.set(new Round(e.jobId(), e.round(), rs, a));
             }
-        }
-        throw new AssertionError(id + ": no round start within " + timeout);
+            return next.get() != null;
+        });
+        return next.get();
     }
 
     /** The global logits of a round. */
     List<Tensor> globalLogits(Round r) {
-        return TensorCodec.decodeAll(codec.decodeTensors(reader.fetch(r.start().globalLogits(), Duration.ofSeconds(30))).value());
+        return TensorCodec.decodeAll(codec.decodeTensors(reader.fetch(r.start().globalLogits(), Patience.STEP)).value());
     }
 
     /** Builds the record of an update carrying {@code logits} (uploaded as a blob first). */

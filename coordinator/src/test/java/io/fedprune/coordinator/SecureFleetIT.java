@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
@@ -28,7 +29,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * broker, and so is a client with a wrong password.
  */
 @Tag("integration")
-@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 class SecureFleetIT {
 
     @Test
@@ -49,8 +49,8 @@ class SecureFleetIT {
             try (var admin = broker.superUserClients().admin()) {
                 FleetSecurity.apply(admin, creds, "");
             }
-            CoordinatorConfig config = CoordinatorConfig.defaults().withBootstrapServers(broker.bootstrapServers())
-                    .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
+            CoordinatorConfig config = CoordinatorConfig.builder().bootstrapServers(broker.bootstrapServers())
+                    .dataDir(TestData.mnistMini().toString()).workDir(work.toString()).build();
             try (CoordinatorNode node = CoordinatorNode.start(config, creds.coordinatorProperties());
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withHeartbeatMs(500)
                          .withKafkaProperties(creds.agentProperties()), node::enrol)) {
@@ -61,14 +61,14 @@ class SecureFleetIT {
                             part.applyTest(mini.train(), mini.test()), null)));
                 }
                 Coordinator c = node.coordinator();
-                await().atMost(Duration.ofSeconds(60)).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 2);
-                String jobId = c.submit(FederatedRoundsIT.spec(2)).id();
-                await().atMost(Duration.ofMinutes(5)).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+                Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 2);
+                String jobId = c.submit(FleetFixture.spec(2)).id();
+                Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
                 JobViews.JobView job = c.view(jobId).orElseThrow();
                 assertEquals("COMPLETED", job.state(), job.reason());
                 assertEquals(2, job.rounds().size());
                 for (JobViews.RoundView r : job.rounds()) assertEquals(2, r.replied());
-                await().atMost(Duration.ofSeconds(60)).until(() -> c.latestAcks(jobId).size() == 2);
+                Patience.await().until(() -> c.latestAcks(jobId).size() == 2);
                 for (DeploymentAck a : c.latestAcks(jobId).values()) assertTrue(a.applied(), a.error());
 
                 // an agent's credentials cannot publish a round start

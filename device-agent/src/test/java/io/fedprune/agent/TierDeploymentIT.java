@@ -1,5 +1,8 @@
 package io.fedprune.agent;
 
+import io.fedprune.kafka.SharedBroker;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.fedprune.Patience;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
 import io.fedprune.dpp.MaskSpec;
@@ -26,7 +29,6 @@ import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +43,6 @@ import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -53,22 +54,18 @@ import org.junit.jupiter.api.Tag;
  * with its parameter bytes and latency; a truncated, tampered, inconsistent (wrong k) or out-of-range artifact is
  * refused with the reason in the ack, and the agent keeps running the tier it applied before.
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
 @Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class TierDeploymentIT {
     static final String JOB = "job-deploy";
     static EmbeddedBroker broker;
     static Mnist.Split mini;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         mini = Mnist.load(TestData.mnistMini());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
     }
 
     @Test
@@ -172,7 +169,7 @@ class TierDeploymentIT {
 
     static DeploymentAck awaitAck(Consumer<byte[], byte[]> reader, Map<String, DeploymentAck> acks, String tier) {
         WireCodec codec = WireCodec.standard();
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        Patience.await().until(() -> {
             reader.poll(Duration.ofMillis(100)).forEach(r -> {
                 Decoded<Envelope> d = codec.decode(r.value());
                 if (d.isOk() && d.value().body() instanceof DeploymentAck a) acks.put(a.tier(), a);

@@ -1,5 +1,7 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobChecksumException;
 import io.fedprune.wire.BlobChunk;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 /** Blobs through a real broker with Kafka's default record limit (message.max.bytes about 1 MB). */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class BlobIT {
     static EmbeddedBroker broker;
     static KafkaClients clients;
@@ -40,8 +43,8 @@ class BlobIT {
     static final WireCodec codec = WireCodec.standard();
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         assertEquals(1048588, EmbeddedBroker.Config.defaults().messageMaxBytes());
         clients = KafkaClients.of(broker.bootstrapServers());
         topics = KafkaTestSupport.freshTopics(clients);
@@ -52,7 +55,6 @@ class BlobIT {
     @AfterAll
     static void stop() throws Exception {
         publisher.close();
-        broker.close();
     }
 
     static byte[] random(int n, long seed) {
@@ -188,7 +190,7 @@ class BlobIT {
         try (BlobReader reader = reader()) {
             BlobRef ref = chunks.get(0).ref();
             reader.get(ref);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reader.progress(ref.blobId()).startsWith("2 of 4"));
+            Patience.await().until(() -> reader.progress(ref.blobId()).startsWith("2 of 4"));
             BlobException e = assertThrows(BlobException.class, () -> reader.fetch(ref, Duration.ofMillis(500)));
             assertTrue(e.getMessage().contains("2 of 4 chunks received"), e.getMessage());
         }
@@ -238,7 +240,7 @@ class BlobIT {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
                 assertTrue(e.getCause().getMessage().contains("not complete after PT0.3S"), e.getCause().getMessage());
             }
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reader.pendingBlobIds().isEmpty());
+            Patience.await().until(() -> reader.pendingBlobIds().isEmpty());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeadLetter;
 import io.fedprune.wire.DeviceProfile;
@@ -20,7 +22,6 @@ import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -39,19 +39,15 @@ import java.util.concurrent.TimeUnit;
 /** Bad records and failing handlers end up on the dead-letter topic with their reason; the loop goes on. */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class ConsumerLoopIT {
     static EmbeddedBroker broker;
     static KafkaClients clients;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         clients = KafkaClients.of(broker.bootstrapServers());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
     }
 
     static Envelope update(String device) {
@@ -90,7 +86,7 @@ class ConsumerLoopIT {
                     publisher.send(new ProducerRecord<>(updates, ("key-" + i).getBytes(StandardCharsets.UTF_8), values.get(i))).join();
                 }
                 publisher.send(new ProducerRecord<>(updates, "key-7".getBytes(StandardCharsets.UTF_8), null)).join();   // a tombstone
-                await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 2 && loop.stats().tombstones() == 1);
+                Patience.await().until(() -> handled.size() == 2 && loop.stats().tombstones() == 1);
                 assertEquals(List.of("d1", "d2"), handled);
 
                 List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readAll(clients, topics.name(Topic.DEAD_LETTER), 5);

@@ -1,5 +1,7 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -8,7 +10,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,17 +27,13 @@ import java.util.concurrent.TimeUnit;
 /** Produces and consumes records through a real in-JVM KRaft broker. */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class EmbeddedBrokerIT {
     static EmbeddedBroker broker;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
     }
 
     @Test
@@ -56,10 +53,10 @@ class EmbeddedBrokerIT {
                 ConsumerConfig.GROUP_ID_CONFIG, "it",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (got.size() < sent.size() && System.currentTimeMillis() < deadline) {
+            Patience.await().until(() -> {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) got.add(r.value());
-            }
+                return got.size() >= sent.size();
+            });
         }
         assertEquals(List.of("0:alpha", "1:beta", "2:gamma", "3:delta", "4:epsilon"), got);
     }

@@ -1,5 +1,6 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import static org.awaitility.Awaitility.await;
 
 /** Shared helpers of the integration tests: isolated topic sets and reading a topic to a count. */
 final class KafkaTestSupport {
@@ -37,7 +37,7 @@ final class KafkaTestSupport {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Patience.await().until(() -> {
                 c.poll(Duration.ofMillis(100)).forEach(out::add);
                 return out.size() >= count;
             });

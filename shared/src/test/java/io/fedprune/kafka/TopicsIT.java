@@ -1,9 +1,9 @@
 package io.fedprune.kafka;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,19 +21,15 @@ import java.util.concurrent.TimeUnit;
 /** Topics are created with the configured settings, once. */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class TopicsIT {
     static EmbeddedBroker broker;
     static KafkaClients clients;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         clients = KafkaClients.of(broker.bootstrapServers());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
     }
 
     @Test

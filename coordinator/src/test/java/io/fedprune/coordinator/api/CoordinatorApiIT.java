@@ -1,5 +1,8 @@
 package io.fedprune.coordinator.api;
 
+import io.fedprune.kafka.SharedBroker;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.fedprune.Patience;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.data.TestData;
@@ -19,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 /** The REST API over HTTP: the Micronaut application against an embedded broker. */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class CoordinatorApiIT {
     static EmbeddedBroker broker;
     static EmbeddedServer server;
@@ -37,8 +40,8 @@ class CoordinatorApiIT {
     static final int MAX_CONCURRENT_JOBS = 3;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         server = ApplicationContext.run(EmbeddedServer.class, Map.of(
                 "micronaut.server.port", -1,
                 "fedprune.coordinator.bootstrap-servers", broker.bootstrapServers(),
@@ -54,7 +57,6 @@ class CoordinatorApiIT {
     @AfterAll
     static void stop() throws Exception {
         if (server != null) server.getApplicationContext().close();
-        broker.close();
     }
 
     static HttpResponse<String> get(String path) throws Exception {
@@ -133,7 +135,7 @@ class CoordinatorApiIT {
 
         HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
         assertEquals(202, cancel.statusCode(), cancel.body());
-        await().atMost(Duration.ofSeconds(30)).until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
+        Patience.await().until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
         assertError(post("/jobs/" + id + "/cancel", ""), 409, "");
     }
 
@@ -242,7 +244,7 @@ class CoordinatorApiIT {
         HttpResponse<String> cancel = post("/jobs/" + id + "/cancel", "");
         assertEquals(202, cancel.statusCode());
         conforms(doc, "post", "/jobs/{id}/cancel", cancel);
-        await().atMost(Duration.ofSeconds(60)).until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
+        Patience.await().until(() -> JSON.readTree(get("/jobs/" + id).body()).path("state").asText().equals("CANCELLED"));
         HttpResponse<String> again = post("/jobs/" + id + "/cancel", "");
         assertEquals(409, again.statusCode());
         conforms(doc, "post", "/jobs/{id}/cancel", again);

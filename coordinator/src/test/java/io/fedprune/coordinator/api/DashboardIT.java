@@ -1,5 +1,8 @@
 package io.fedprune.coordinator.api;
 
+import io.fedprune.kafka.SharedBroker;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.fedprune.Patience;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedprune.agent.Agent;
@@ -39,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -48,7 +50,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * round without a reload, the fleet page lists every device, and a tier's artifact downloads byte for byte.
  * Skipped (reported as such) where chromium or chromedriver is not installed; {@code .ci/run} installs both.
  */
-@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class DashboardIT {
     static final Path CHROMIUM = Path.of(System.getProperty("fedprune.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("fedprune.chromedriver", "/usr/bin/chromedriver"));
@@ -65,10 +68,10 @@ class DashboardIT {
     static final Path SCREENSHOTS = Path.of("target", "dashboard-screenshots");
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(EmbeddedBroker shared) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "SKIPPED: the browser test needs chromium and chromedriver (apt-get install chromium chromium-driver; .ci/run does)");
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         server = ApplicationContext.run(EmbeddedServer.class, Map.of(
                 "micronaut.server.host", "127.0.0.1",
                 "micronaut.server.port", -1,
@@ -86,7 +89,7 @@ class DashboardIT {
                     part.applyTest(mini.train(), mini.test()), null)));
         }
         Coordinator c = server.getApplicationContext().getBean(Coordinator.class);
-        await().atMost(Duration.ofSeconds(120)).until(() -> c.devices().size() == BUDGETS.length);
+        Patience.await().until(() -> c.devices().size() == BUDGETS.length);
 
         downloads = Files.createTempDirectory("fedprune-downloads");
         ChromeOptions options = new ChromeOptions();
@@ -107,7 +110,6 @@ class DashboardIT {
         if (browser != null) browser.quit();
         if (hub != null) hub.close();
         if (server != null) server.getApplicationContext().close();
-        if (broker != null) broker.close();
     }
 
     static String url(String path) {
@@ -154,14 +156,14 @@ class DashboardIT {
         assertEquals(0, getJson("/jobs").size(), "a job was created without the operator's token");
         form.findElement(By.name("token")).sendKeys(TOKEN);                  // the operator signs in
         form.findElement(By.cssSelector("button[type=submit]")).click();
-        await().atMost(Duration.ofSeconds(30)).until(() -> browser.getCurrentUrl().contains("/ui/job.html?id="));
+        Patience.await().until(() -> browser.getCurrentUrl().contains("/ui/job.html?id="));
         String jobId = browser.getCurrentUrl().substring(browser.getCurrentUrl().indexOf("id=") + 3);
         JavascriptExecutor js = browser;
         js.executeScript("window.fedpruneLoaded = 'same page';");   // gone if the page reloads
 
         // one point per tier and round appears while the job runs: watch the count of the 10% tier's points
         List<Long> seen = new ArrayList<>();
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        Patience.await().pollInterval(Duration.ofMillis(50)).until(() -> {
             long points = browser.findElements(By.cssSelector("#accuracy circle.point[data-series='10%']")).size();
             if (seen.isEmpty() || seen.get(seen.size() - 1) != points) seen.add(points);
             return points == ROUNDS;
@@ -194,14 +196,14 @@ class DashboardIT {
         assertFalse(browser.findElements(By.cssSelector("#uplink rect.bar")).isEmpty(), "uplink per round");
 
         // deployments appear (still without a reload) and an artifact downloads byte for byte
-        await().atMost(Duration.ofMinutes(2)).until(() -> browser.findElements(By.cssSelector("a.artifact")).size() == 2);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElements(By.cssSelector("#masks canvas.mask")).isEmpty());
+        Patience.await().until(() -> browser.findElements(By.cssSelector("a.artifact")).size() == 2);
+        Patience.await().until(() -> !browser.findElements(By.cssSelector("#masks canvas.mask")).isEmpty());
         assertEquals("same page", js.executeScript("return window.fedpruneLoaded;"), "the job page was reloaded");
         assertEquals("COMPLETED", getJson("/jobs/" + jobId).path("state").asText());
         screenshot("job.png");
         js.executeScript("document.querySelector(\"a.artifact[href$='keep-0.1']\").click();");   // the table redraws as acks arrive
         Path file = downloads.resolve(jobId + "-keep-0.1.safetensors");
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(file) && Files.size(file) > 0);
+        Patience.await().until(() -> Files.exists(file) && Files.size(file) > 0);
         HttpResponse<byte[]> api = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url("/jobs/" + jobId + "/deployments/keep-0.1")))
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         assertArrayEquals(api.body(), Files.readAllBytes(file), "the downloaded artifact differs from the API's");
@@ -217,17 +219,17 @@ class DashboardIT {
 
         // the fleet page lists every device, with the rounds it took part in and the tier it applied
         browser.get(url("/ui/fleet.html"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> browser.findElements(By.cssSelector("#fleet tbody tr")).size() == BUDGETS.length);
+        Patience.await().until(() -> browser.findElements(By.cssSelector("#fleet tbody tr")).size() == BUDGETS.length);
         for (int i = 0; i < BUDGETS.length; i++) {   // the table redraws on every heartbeat: read cells in one script
             String device = "phone-" + i;
             assertEquals(device, cell(device, 0));
             assertEquals(String.valueOf(ROUNDS), cell(device, 5), "rounds taken part in by " + device);
         }
-        await().atMost(Duration.ofMinutes(3)).until(() -> "keep-0.1".equals(cell("phone-0", 6)));   // agents fetch the artifact first
+        Patience.await().until(() -> "keep-0.1".equals(cell("phone-0", 6)));   // agents fetch the artifact first
         screenshot("fleet.png");
 
         browser.get(url("/ui/index.html"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElements(By.cssSelector("#jobs tr[data-job='" + jobId + "']")).isEmpty());
+        Patience.await().until(() -> !browser.findElements(By.cssSelector("#jobs tr[data-job='" + jobId + "']")).isEmpty());
         assertTrue(browser.findElement(By.cssSelector("#jobs tr[data-job='" + jobId + "']")).getText().contains("COMPLETED"));
         screenshot("jobs.png");
     }

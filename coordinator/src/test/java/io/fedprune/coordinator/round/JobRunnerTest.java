@@ -1,5 +1,6 @@
 package io.fedprune.coordinator.round;
 
+import io.fedprune.Patience;
 import io.fedprune.runtime.TierKeys;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Safetensors;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -103,18 +105,19 @@ class JobRunnerTest {
     private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         FleetRegistry fleet = new FleetRegistry(60_000);
-        long now = System.currentTimeMillis();
+        long now = 1_000_000;   // the runner's clock stands still: rounds end by quorum, never by the deadline
         for (String d : KEEP.keySet())
             fleet.seen(new DeviceProfile(d, Budget.ofKeep(KEEP.get(d)), SAMPLES.get(d), List.of(), "t"), DeviceState.IDLE, now);
         Recorder rec = new Recorder();
         JobSpec spec = spec(fusion, weighting, rounds);
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
-                masks -> OptionalDouble.of(0.5), rec, System::currentTimeMillis, null);
+                masks -> OptionalDouble.of(0.5), rec, () -> now, null);
         Thread t = new Thread(runner);
         t.start();
         List<List<Tensor>> sent = new ArrayList<>();
         for (int r = 1; r <= rounds; r++) {
-            while (transport.roundStarts().size() < r) Thread.sleep(5);
+            int round = r;
+            Patience.await().until(() -> transport.roundStarts().size() >= round);
             RoundStart rs = transport.roundStarts().get(r - 1);
             List<Tensor> global = transport.getTensors(rs.globalLogits());
             Map<String, DeviceAssignment> as = new HashMap<>();
@@ -142,7 +145,7 @@ class JobRunnerTest {
                 }
             }
         }
-        t.join(60_000);
+        Patience.await().until(() -> !t.isAlive());
         assertEquals(JobState.COMPLETED, rec.state, rec.reason);
         return new Run(rec, transport, sent);
     }
@@ -246,8 +249,9 @@ class JobRunnerTest {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
         JobSpec spec = JobSpec.builder().pretrainEpochs(0).rounds(1).roundDeadlineMs(300L).build("job-empty");
+        AtomicLong clock = new AtomicLong();   // 100 ms pass at every reading: the deadline passes after a few looks
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), new FleetRegistry(1000),
-                transport, Evaluator.none(), rec, System::currentTimeMillis, null);
+                transport, Evaluator.none(), rec, () -> clock.addAndGet(100), null);
         runner.run();
         assertEquals(JobState.FAILED, rec.state);
         assertTrue(rec.reason.contains("no eligible device"), rec.reason);

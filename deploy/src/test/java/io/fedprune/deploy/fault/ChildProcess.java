@@ -1,5 +1,7 @@
 package io.fedprune.deploy.fault;
 
+import io.fedprune.Patience;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -62,18 +66,16 @@ public final class ChildProcess implements AutoCloseable {
         return new ChildProcess(name, pb.start(), log);
     }
 
-    /** Waits (up to {@code seconds}) for a line matching {@code p}; returns it. */
-    public String await(Predicate<String> p, long seconds) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            for (String l : lines) if (p.test(l)) return l;
-            if (!process.isAlive()) {
-                for (String l : lines) if (p.test(l)) return l;
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before the expected line; last lines: " + tail());
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException(name + ": expected line not seen within " + seconds + " s; last lines: " + tail());
+    /** Waits (up to {@link Patience#STEP}) for a line matching {@code p}; returns it. Fails at once if the process ends without it. */
+    public String await(Predicate<String> p) {
+        AtomicReference<String> seen = new AtomicReference<>();
+        Patience.await().alias(name + ": an expected line").pollInterval(Duration.ofMillis(50)).until(() -> {
+            boolean ended = !process.isAlive();   // read before the lines: a line printed just before the exit still counts
+            for (String l : lines) if (p.test(l)) { seen.set(l); return true; }
+            if (ended) throw new IllegalStateException(name + " exited with " + process.exitValue() + " before the expected line; last lines: " + tail());
+            return false;
+        });
+        return seen.get();
     }
 
     /** The last lines of output. */
