@@ -3,6 +3,7 @@ package io.fedprune.model;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The forward and backward kernel of every {@link Op}, as used by {@link Network}. Activations are Java
@@ -37,13 +38,26 @@ final class Kernels {
         }
     }
 
-    /** A layer's kernel: parameters set and gradients read in the standard layouts. */
+    /**
+     * A layer's kernel: parameters set and gradients read in the standard layouts, through the four copies each
+     * kernel names once in its constructor ({@link #params}).
+     */
     abstract static class LayerKernel extends Kernel {
         final String layer;
+        private Consumer<float[]> weightIn, biasIn, weightGradientOut, biasGradientOut;
 
         LayerKernel(String layer, int[] in, int out) {
             super(in, out);
             this.layer = layer;
+        }
+
+        /** How the kernel takes its weight and bias and gives out their gradients (each in the standard layout). */
+        final void params(Consumer<float[]> weightIn, Consumer<float[]> biasIn, Consumer<float[]> weightGradientOut,
+                          Consumer<float[]> biasGradientOut) {
+            this.weightIn = weightIn;
+            this.biasIn = biasIn;
+            this.weightGradientOut = weightGradientOut;
+            this.biasGradientOut = biasGradientOut;
         }
 
         @Override
@@ -51,13 +65,21 @@ final class Kernels {
             return true;
         }
 
-        abstract void setWeight(float[] w);
+        final void setWeight(float[] w) {
+            weightIn.accept(w);
+        }
 
-        abstract void setBias(float[] b);
+        final void setBias(float[] b) {
+            biasIn.accept(b);
+        }
 
-        abstract void weightGradient(float[] out);
+        final void weightGradient(float[] out) {
+            weightGradientOut.accept(out);
+        }
 
-        abstract void biasGradient(float[] out);
+        final void biasGradient(float[] out) {
+            biasGradientOut.accept(out);
+        }
     }
 
     static void check(float[] a, int n) {
@@ -96,6 +118,7 @@ final class Kernels {
             dw = new NdBuf(nOut, nIn);
             b = new NdBuf(1, nOut);
             db = new NdBuf(1, nOut);
+            params(w::put, b::put, dw::get, db::get);
         }
 
         private Bufs bufs(int batch) {
@@ -127,25 +150,6 @@ final class Kernels {
             }
         }
 
-        @Override
-        void setWeight(float[] values) {
-            w.put(values);
-        }
-
-        @Override
-        void setBias(float[] values) {
-            b.put(values);
-        }
-
-        @Override
-        void weightGradient(float[] o) {
-            dw.get(o);
-        }
-
-        @Override
-        void biasGradient(float[] o) {
-            db.get(o);
-        }
     }
 
     /**
@@ -193,6 +197,7 @@ final class Kernels {
             bias = new float[cout];
             dBias = new float[cout];
             perm = new float[cout * cols];
+            params(this::setPermutedWeight, v -> copy(v, bias), this::permutedWeightGradient, o -> copy(dBias, o));
         }
 
         private Bufs bufs(int batch) {
@@ -271,8 +276,8 @@ final class Kernels {
             }
         }
 
-        @Override
-        void setWeight(float[] v) {
+        /** Takes a weight {@code [cout, cin, kh, kw]} into the internal {@code [cout, kh, kw, cin]}. */
+        private void setPermutedWeight(float[] v) {
             check(v, perm.length);
             int k = kh * kw;
             // [co][ci][ky][kx] -> [co][ky][kx][ci]
@@ -282,24 +287,14 @@ final class Kernels {
             w.put(perm);
         }
 
-        @Override
-        void setBias(float[] v) {
-            copy(v, bias);
-        }
-
-        @Override
-        void weightGradient(float[] o) {
+        /** Gives out the weight gradient in the standard layout {@code [cout, cin, kh, kw]}. */
+        private void permutedWeightGradient(float[] o) {
             check(o, perm.length);
             dw.get(perm);
             int k = kh * kw;
             for (int co = 0; co < cout; co++)
                 for (int ci = 0; ci < cin; ci++)
                     for (int t = 0; t < k; t++) o[(co * cin + ci) * k + t] = perm[co * cols + t * cin + ci];
-        }
-
-        @Override
-        void biasGradient(float[] o) {
-            copy(dBias, o);
         }
     }
 
@@ -328,6 +323,7 @@ final class Kernels {
             dw = new float[w.length];
             b = new float[cout];
             db = new float[cout];
+            params(v -> copy(v, w), v -> copy(v, b), o -> copy(dw, o), o -> copy(db, o));
         }
 
         @Override
@@ -383,25 +379,6 @@ final class Kernels {
                     }
         }
 
-        @Override
-        void setWeight(float[] v) {
-            copy(v, w);
-        }
-
-        @Override
-        void setBias(float[] v) {
-            copy(v, b);
-        }
-
-        @Override
-        void weightGradient(float[] o) {
-            copy(dw, o);
-        }
-
-        @Override
-        void biasGradient(float[] o) {
-            copy(db, o);
-        }
     }
 
     /** Element-wise activation; the backward pass reads the input (LeakyReLU, Clip) or the output. */

@@ -31,8 +31,8 @@ public sealed interface Op permits Op.Conv, Op.Dense, Op.Activation, Op.Pool, Op
     record Conv(String layer, String input, String output, int cin, int cout, int kh, int kw, int strideH, int strideW,
                 int[] pads, int groups) implements Op {
         public Conv {
-            positive("Conv " + layer, cin, cout, kh, kw, strideH, strideW);
-            pads = pads4("Conv " + layer, pads);
+            WindowGeometry.positive("Conv " + layer, cin, cout);
+            pads = WindowGeometry.check("Conv " + layer, kh, kw, strideH, strideW, pads);
             if (groups != 1 && !(groups == cin && cout % cin == 0))
                 throw new IllegalArgumentException("Conv " + layer + ": group " + groups + " with " + cin + " -> " + cout
                         + " channels; supported: group 1, or group = input channels (depthwise)");
@@ -75,15 +75,15 @@ public sealed interface Op permits Op.Conv, Op.Dense, Op.Activation, Op.Pool, Op
             int[] s = in.get(0);
             if (s.length != 3 || s[0] != cin)
                 throw new IllegalArgumentException("Conv " + layer + ": input shape " + Arrays.toString(s) + ", expected [" + cin + ", H, W]");
-            return new int[]{cout, window("Conv " + layer, s[1], kh, strideH, pads[0], pads[2]),
-                    window("Conv " + layer, s[2], kw, strideW, pads[1], pads[3])};
+            int[] hw = WindowGeometry.output("Conv " + layer, s[1], s[2], kh, kw, strideH, strideW, pads);
+            return new int[]{cout, hw[0], hw[1]};
         }
     }
 
     /** Fully connected layer {@code y = W x + b} with weight {@code [out, in]} on a feature vector. */
     record Dense(String layer, String input, String output, int in, int out) implements Op {
         public Dense {
-            positive("Dense " + layer, in, out);
+            WindowGeometry.positive("Dense " + layer, in, out);
         }
 
         /** The weight shape {@code [out, in]}. */
@@ -142,8 +142,7 @@ public sealed interface Op permits Op.Conv, Op.Dense, Op.Activation, Op.Pool, Op
     record Pool(boolean max, int kh, int kw, int strideH, int strideW, int[] pads, boolean countIncludePad,
                 String input, String output) implements Op {
         public Pool {
-            positive(max ? "MaxPool" : "AveragePool", kh, kw, strideH, strideW);
-            pads = pads4(max ? "MaxPool" : "AveragePool", pads);
+            pads = WindowGeometry.check(max ? "MaxPool" : "AveragePool", kh, kw, strideH, strideW, pads);
             if (pads[0] >= kh || pads[2] >= kh || pads[1] >= kw || pads[3] >= kw)
                 throw new IllegalArgumentException((max ? "MaxPool" : "AveragePool") + ": pads " + Arrays.toString(pads)
                         + " must be smaller than the kernel " + kh + "x" + kw);
@@ -176,7 +175,8 @@ public sealed interface Op permits Op.Conv, Op.Dense, Op.Activation, Op.Pool, Op
             int[] s = in.get(0);
             String what = max ? "MaxPool" : "AveragePool";
             if (s.length != 3) throw new IllegalArgumentException(what + ": input shape " + Arrays.toString(s) + ", expected [C, H, W]");
-            return new int[]{s[0], window(what, s[1], kh, strideH, pads[0], pads[2]), window(what, s[2], kw, strideW, pads[1], pads[3])};
+            int[] hw = WindowGeometry.output(what, s[1], s[2], kh, kw, strideH, strideW, pads);
+            return new int[]{s[0], hw[0], hw[1]};
         }
     }
 
@@ -271,22 +271,5 @@ public sealed interface Op permits Op.Conv, Op.Dense, Op.Activation, Op.Pool, Op
             for (int d : in.get(0)) n *= d;
             return new int[]{n};
         }
-    }
-
-    private static void positive(String what, int... v) {
-        for (int x : v) if (x < 1) throw new IllegalArgumentException(what + ": sizes and strides must be >= 1: " + Arrays.toString(v));
-    }
-
-    private static int[] pads4(String what, int[] pads) {
-        if (pads == null || pads.length != 4) throw new IllegalArgumentException(what + ": pads must be [top, left, bottom, right]");
-        for (int p : pads) if (p < 0) throw new IllegalArgumentException(what + ": negative pads " + Arrays.toString(pads));
-        return pads.clone();
-    }
-
-    /** Output length of a sliding window (floor mode). */
-    private static int window(String what, int size, int k, int stride, int padBefore, int padAfter) {
-        int span = size + padBefore + padAfter - k;
-        if (span < 0) throw new IllegalArgumentException(what + ": kernel " + k + " larger than the padded input " + (size + padBefore + padAfter));
-        return span / stride + 1;
     }
 }

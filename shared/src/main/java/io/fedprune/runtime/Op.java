@@ -1,5 +1,7 @@
 package io.fedprune.runtime;
 
+import io.fedprune.model.WindowGeometry;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -83,7 +85,7 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
         public Conv2d {
             Objects.requireNonNull(weights, "weights");
             bias = checkBias(name, bias, weights.rows());
-            pads = checkWindow(name, kh, kw, strideH, strideW, pads);
+            pads = WindowGeometry.check(name, kh, kw, strideH, strideW, pads);
             if (weights.cols() % (kh * kw) != 0)
                 throw new IllegalArgumentException(name + ": kernel " + kh + "x" + kw + " does not fit " + weights.cols() + " weight columns");
         }
@@ -165,7 +167,7 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
             implements Op {
         public DepthwiseConv2d {
             bias = checkBias(name, bias, bias == null ? 0 : bias.length);
-            pads = checkWindow(name, kh, kw, strideH, strideW, pads);
+            pads = WindowGeometry.check(name, kh, kw, strideH, strideW, pads);
             if (cin < 1 || bias.length % cin != 0 || weights.length != bias.length * kh * kw)
                 throw new IllegalArgumentException(name + ": " + weights.length + " weights, " + bias.length + " outputs do not fit cin " + cin);
             weights = weights.clone();
@@ -264,7 +266,7 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
      */
     record Pool2d(boolean max, int kh, int kw, int strideH, int strideW, int[] pads, boolean countIncludePad) implements Op {
         public Pool2d {
-            pads = checkWindow("pool", kh, kw, strideH, strideW, pads);
+            pads = WindowGeometry.check("pool", kh, kw, strideH, strideW, pads);
         }
 
         /** Max pooling over {@code size x size} windows with a stride, no padding. */
@@ -381,18 +383,9 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
         return bias.clone();
     }
 
-    private static int[] checkWindow(String name, int kh, int kw, int strideH, int strideW, int[] pads) {
-        if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1 || pads == null || pads.length != 4 || Arrays.stream(pads).anyMatch(p -> p < 0))
-            throw new IllegalArgumentException(name + ": kernel " + kh + "x" + kw + ", strides " + strideH + "x" + strideW
-                    + ", pads " + Arrays.toString(pads) + " are not valid");
-        return pads.clone();
-    }
-
     private static Shape windowed(String name, Shape in, int channels, int kh, int kw, int strideH, int strideW, int[] pads) {
-        int oh = (in.h() + pads[0] + pads[2] - kh) / strideH + 1, ow = (in.w() + pads[1] + pads[3] - kw) / strideW + 1;
-        if (in.h() + pads[0] + pads[2] < kh || in.w() + pads[1] + pads[3] < kw)
-            throw new IllegalArgumentException(name + ": input " + in + " is smaller than the window " + kh + "x" + kw);
-        return new Shape(channels, oh, ow);
+        int[] hw = WindowGeometry.output(name, in.h(), in.w(), kh, kw, strideH, strideW, pads);
+        return new Shape(channels, hw[0], hw[1]);
     }
 
     private static void transpose(float[] a, int rows, int cols, float[] out) {
