@@ -1,22 +1,19 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.runtime.TierFile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import static io.fedprune.coordinator.FederatedRoundsIT.PATIENCE;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -26,19 +23,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * with tier masks identical to the same seeded job run by one coordinator without a fault.
  */
 @Tag("integration")
-@Timeout(value = 30, unit = TimeUnit.MINUTES)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(FleetFixture.class)
 class FailoverIT {
     static final int ROUNDS = 3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        FederatedRoundsIT.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        FederatedRoundsIT.stop();
-    }
 
     /** Per tier and layer, the tier's weight mask. */
     static Map<String, float[]> masks(Coordinator c, String jobId, List<String> tiers) {
@@ -51,7 +39,7 @@ class FailoverIT {
     }
 
     static JobViews.JobView awaitEnd(Coordinator c, String jobId) {
-        await().atMost(PATIENCE).until(() -> c.view(jobId).map(v -> !v.state().equals("RUNNING") && !v.state().equals("PENDING")).orElse(false));
+        Patience.await().until(() -> c.view(jobId).map(v -> !v.state().equals("RUNNING") && !v.state().equals("PENDING")).orElse(false));
         return c.view(jobId).orElseThrow();
     }
 
@@ -60,11 +48,11 @@ class FailoverIT {
         List<String> tiers = List.of("keep-0.1", "keep-0.25");
         Map<String, float[]> clean;
         String prefix = "failover-clean.";
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList());
-             CoordinatorNode node = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+        try (AgentHub hub = FleetFixture.agents(prefix, FleetFixture.keyList());
+             CoordinatorNode node = CoordinatorNode.start(FleetFixture.config(prefix))) {
             Coordinator c = node.coordinator();
-            await().atMost(PATIENCE).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-            String id = c.submit(FederatedRoundsIT.spec(ROUNDS)).id();
+            Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+            String id = c.submit(FleetFixture.spec(ROUNDS)).id();
             JobViews.JobView done = awaitEnd(c, id);
             assertEquals("COMPLETED", done.state(), done.reason());
             clean = masks(c, id, tiers);
@@ -72,23 +60,23 @@ class FailoverIT {
 
         prefix = "failover.";
         FailoverConfig a = FailoverConfig.on("coordinator-a", 6_000), b = FailoverConfig.on("coordinator-b", 6_000);
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList())) {
-            CoordinatorNode first = CoordinatorNode.start(FederatedRoundsIT.config(prefix), Map.of(), a);
+        try (AgentHub hub = FleetFixture.agents(prefix, FleetFixture.keyList())) {
+            CoordinatorNode first = CoordinatorNode.start(FleetFixture.config(prefix), Map.of(), a);
             boolean firstClosed = false;
-            await().atMost(PATIENCE).until(first::leading);
-            try (CoordinatorNode second = CoordinatorNode.start(FederatedRoundsIT.config(prefix), Map.of(), b)) {
+            Patience.await().until(first::leading);
+            try (CoordinatorNode second = CoordinatorNode.start(FleetFixture.config(prefix), Map.of(), b)) {
                 Coordinator c1 = first.coordinator(), c2 = second.coordinator();
-                await().atMost(PATIENCE).until(() -> c1.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-                String id = c1.submit(FederatedRoundsIT.spec(ROUNDS)).id();
+                Patience.await().until(() -> c1.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+                String id = c1.submit(FleetFixture.spec(ROUNDS)).id();
                 assertFalse(second.leading(), "one leader at a time");
-                assertThrows(Coordinator.StandbyException.class, () -> c2.submit(FederatedRoundsIT.spec(ROUNDS)));
+                assertThrows(Coordinator.StandbyException.class, () -> c2.submit(FleetFixture.spec(ROUNDS)));
                 // the leader dies in round 2: after round 1 is logged, with round 2 started
-                await().atMost(PATIENCE).until(() -> c1.view(id).orElseThrow().rounds().size() >= 1
+                Patience.await().until(() -> c1.view(id).orElseThrow().rounds().size() >= 1
                         && c1.view(id).orElseThrow().progress() != null && c1.view(id).orElseThrow().progress().round() == 2);
                 first.close();
                 firstClosed = true;
 
-                await().atMost(PATIENCE).until(second::leading);
+                Patience.await().until(second::leading);
                 JobViews.JobView done = awaitEnd(c2, id);
                 assertEquals("COMPLETED", done.state(), done.reason());
                 assertEquals(ROUNDS, done.rounds().size(), "each round counted once");

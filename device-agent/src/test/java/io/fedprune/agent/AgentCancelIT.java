@@ -1,5 +1,8 @@
 package io.fedprune.agent;
 
+import io.fedprune.kafka.SharedBroker;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.fedprune.Patience;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
 import io.fedprune.kafka.BlobWriter;
@@ -26,7 +29,6 @@ import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.TrainingConfig;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,22 +48,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the rounds topic) stops the training it is doing after the current epoch, skips the job's queued rounds, and sends
  * no update for it; a cancel not signed by the coordinator is refused and changes nothing.
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
 @Tag("integration")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class AgentCancelIT {
     static final String JOB = "job-cancel";
     static EmbeddedBroker broker;
     static Mnist.Split mini;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
+    static void start(EmbeddedBroker shared) throws Exception {
+        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
         mini = Mnist.load(TestData.mnistMini());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
     }
 
     @Test
@@ -90,17 +87,17 @@ class AgentCancelIT {
                         new TrainingConfig(1000, 0.1, 50, 5, 0.5, 0, 1.0, TensorEncoding.FLOAT32, 0), 7, deadline, 2);
                 publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, round, AgentHub.COORDINATOR, rs)).join();
             }
-            await().atMost(Duration.ofMinutes(2)).until(() -> activity.stream().anyMatch(l -> l.contains("epoch 2/1000 done")));
+            Patience.await().until(() -> activity.stream().anyMatch(l -> l.contains("epoch 2/1000 done")));
 
             // a cancel signed by someone else is refused: training goes on
             long refusedBefore = hub.refused();
             forger.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, 0, AgentHub.COORDINATOR, new JobCancel("forged"))).join();
-            await().atMost(Duration.ofMinutes(1)).until(() -> hub.refused() > refusedBefore);
+            Patience.await().until(() -> hub.refused() > refusedBefore);
             assertEquals(0, hub.stoppedByCancel());
 
             publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, 0, AgentHub.COORDINATOR, new JobCancel("cancelled by the operator"))).join();
             // the running round stops after its epoch, the queued one is skipped
-            await().atMost(Duration.ofMinutes(2)).until(() -> hub.stoppedByCancel() == 2);
+            Patience.await().until(() -> hub.stoppedByCancel() == 2);
             assertTrue(activity.stream().anyMatch(l -> l.contains("round 1 of " + JOB + " stopped: job cancelled")), activity.toString());
             long epochs = activity.stream().filter(l -> l.contains("epoch ") && l.contains("/1000 done")).count();
             assertTrue(epochs < 1000, "stopped long before its 1000 epochs: " + epochs);

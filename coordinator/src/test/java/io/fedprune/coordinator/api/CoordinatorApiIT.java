@@ -298,7 +298,7 @@ class CoordinatorApiIT {
     static void endAllJobs() throws Exception {
         for (JsonNode j : JSON.readTree(get("/jobs").body()))
             if (List.of("PENDING", "RUNNING").contains(j.path("state").asText())) post("/jobs/" + j.path("id").asText() + "/cancel", "");
-        await().atMost(Duration.ofSeconds(120)).until(() -> {
+        Patience.await().until(() -> {
             for (JsonNode j : JSON.readTree(get("/jobs").body()))
                 if (List.of("PENDING", "RUNNING").contains(j.path("state").asText())) return false;
             return true;
@@ -318,7 +318,7 @@ class CoordinatorApiIT {
         assertError(refused, 400, "");
         assertTrue(JSON.readTree(refused.body()).path("message").asText().contains("the limit is " + MAX_CONCURRENT_JOBS), refused.body());
         assertEquals(202, post("/jobs/" + ids.get(0) + "/cancel", "").statusCode());
-        await().atMost(Duration.ofSeconds(60)).until(() -> JSON.readTree(get("/jobs/" + ids.get(0)).body()).path("state").asText().equals("CANCELLED"));
+        Patience.await().until(() -> JSON.readTree(get("/jobs/" + ids.get(0)).body()).path("state").asText().equals("CANCELLED"));
         assertEquals(201, post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}").statusCode());
         endAllJobs();
     }

@@ -152,7 +152,7 @@ class DashboardIT {
         form.findElement(By.name("pretrainEpochs")).clear();
         form.findElement(By.name("pretrainEpochs")).sendKeys("1");
         form.findElement(By.cssSelector("button[type=submit]")).click();   // no token yet: refused, the page says why
-        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("create-error")).getText().contains("bearer token"));
+        Patience.await().until(() -> browser.findElement(By.id("create-error")).getText().contains("bearer token"));
         assertEquals(0, getJson("/jobs").size(), "a job was created without the operator's token");
         form.findElement(By.name("token")).sendKeys(TOKEN);                  // the operator signs in
         form.findElement(By.cssSelector("button[type=submit]")).click();
