@@ -1,6 +1,7 @@
 package io.fedprune.coordinator;
 
 import io.fedprune.Version;
+import io.fedprune.kafka.KafkaOptions;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
@@ -28,7 +29,8 @@ import java.util.concurrent.Callable;
         description = {"Run the coordinator service against a Kafka broker: the REST API, the dashboard (http://HOST:PORT/),",
                 "/health, /prometheus and the OpenAPI document (/swagger/fedprune-0.1.yml). Runs until SIGINT/SIGTERM.",
                 "Further settings: fedprune.coordinator.* in application.yml, or FEDPRUNE_COORDINATOR_* variables",
-                "(bootstrap-servers, topic-prefix, data-dir, work-dir, eval-samples, device-live-ms, resume-jobs)."},
+                "(bootstrap-servers, topic-prefix, data-dir, work-dir, eval-samples, device-live-ms, resume-jobs);",
+                "the API's guard: fedprune.api.* or FEDPRUNE_API_* (token, open-reads, max-*; docs/SECURITY.md)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:stopped normally", "1:could not start", "2:bad option"})
 public final class Application implements Callable<Integer> {
 
@@ -41,6 +43,9 @@ public final class Application implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
     String bootstrap;
 
+    @CommandLine.Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     public static void main(String[] args) {
         CommandLine cl = io.fedprune.Cli.commandLine(new Application());
         int code = cl.execute(args);
@@ -48,9 +53,15 @@ public final class Application implements Callable<Integer> {
         if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested()) System.exit(code);
     }
 
-    /** The Micronaut properties the options set. */
+    /**
+     * The Micronaut properties the options set; {@code --kafka-config} and {@code --kafka-property} become
+     * {@code fedprune.kafka.*}.
+     *
+     * @throws IllegalArgumentException if the Kafka properties file cannot be read or a pair has no {@code =}
+     */
     public Map<String, Object> properties() {
         Map<String, Object> p = new LinkedHashMap<>();
+        kafka.properties().forEach((k, v) -> p.put("fedprune.kafka." + k, v));
         if (port != null) p.put("micronaut.server.port", port);
         if (host != null) p.put("micronaut.server.host", host);
         if (bootstrap != null) p.put("fedprune.coordinator.bootstrap-servers", bootstrap);
@@ -61,8 +72,14 @@ public final class Application implements Callable<Integer> {
     public Integer call() {
         if (port != null && (port < 0 || port > 65535))
             throw new CommandLine.ParameterException(new CommandLine(this), "--port must be in 0..65535, was " + port);
+        Map<String, Object> properties;
         try {
-            Micronaut.build(new String[0]).mainClass(Application.class).properties(properties()).start();
+            properties = properties();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        try {
+            Micronaut.build(new String[0]).mainClass(Application.class).properties(properties).start();
             return 0;
         } catch (RuntimeException e) {
             Throwable root = e;

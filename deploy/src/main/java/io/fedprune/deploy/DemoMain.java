@@ -63,7 +63,7 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this Kafka broker instead of the embedded one.")
     String bootstrap;
     @CommandLine.Mixin
-    io.fedprune.agent.KafkaOptions kafka = new io.fedprune.agent.KafkaOptions();
+    io.fedprune.kafka.KafkaOptions kafka = new io.fedprune.kafka.KafkaOptions();
     @Option(names = "--work", defaultValue = "work", paramLabel = "DIR", description = "Cache folder: pretrained models (default: ${DEFAULT-VALUE}).")
     Path work;
     @Option(names = "--pretrain-epochs", defaultValue = "10", description = "Dense pretraining epochs (cached; default: ${DEFAULT-VALUE}).")

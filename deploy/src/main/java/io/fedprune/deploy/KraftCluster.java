@@ -1,5 +1,7 @@
 package io.fedprune.deploy;
 
+import io.fedprune.kafka.FleetSecurity;
+import io.fedprune.wire.KeyFiles;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -11,7 +13,6 @@ import org.apache.kafka.common.utils.Time;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +46,39 @@ import java.util.stream.IntStream;
  * @param nodes           number of nodes (1 or more; 3 to try replication)
  * @param messageMaxBytes broker {@code message.max.bytes}
  * @param extra           further broker properties (override the generated ones)
+ * @param superUser       null: plaintext listeners, no authorizer. Otherwise SASL on every listener (SASL_PLAINTEXT on
+ *                        127.0.0.1): this super user logs in with PLAIN (the brokers and controllers among themselves,
+ *                        and an operator's admin client), other users with SCRAM-SHA-256 (created through the admin
+ *                        API, e.g. by {@code FleetSecurity.apply}); the standard authorizer refuses everything no ACL
+ *                        allows ({@code allow.everyone.if.no.acl.found=false})
  */
-public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxBytes, Map<String, String> extra) {
+public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxBytes, Map<String, String> extra, SuperUser superUser) {
+
+    /** The PLAIN super user of a secured cluster. */
+    public record SuperUser(String name, String password) {
+        public SuperUser {
+            if (!name.matches("[A-Za-z0-9._-]+") || !password.matches("[A-Za-z0-9._-]+"))
+                throw new IllegalArgumentException("super user name and password: letters, digits, '.', '_', '-' only");
+        }
+
+        /** Kafka client properties that log in as this user. */
+        public Map<String, String> clientProperties() {
+            return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                    "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                            + name + "\" password=\"" + password + "\";");
+        }
+
+        /** The broker side: this user's password, and the same user for the broker's own connections. */
+        String serverJaas() {
+            return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + name + "\" password=\""
+                    + password + "\" user_" + name + "=\"" + password + "\";";
+        }
+    }
+
+    /** A plaintext cluster. */
+    public KraftCluster(Path dataDir, int port, int nodes, int messageMaxBytes, Map<String, String> extra) {
+        this(dataDir, port, nodes, messageMaxBytes, extra, null);
+    }
 
     public KraftCluster {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -55,6 +87,11 @@ public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxByte
                 + 2 * nodes + " consecutive ports, was " + port);
         if (messageMaxBytes < 1024) throw new IllegalArgumentException("messageMaxBytes must be >= 1024, was " + messageMaxBytes);
         extra = Map.copyOf(Objects.requireNonNull(extra, "extra"));
+    }
+
+    /** Kafka client properties with every right: the super user's on a secured cluster, none on a plaintext one. */
+    public Map<String, String> adminProperties() {
+        return superUser == null ? Map.of() : superUser.clientProperties();
     }
 
     /** {@code 127.0.0.1:PORT} of every node, comma-separated. */
@@ -79,11 +116,24 @@ public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxByte
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(i));
         p.put("controller.quorum.voters", voters.toString());
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + (port + i) + ",CONTROLLER://127.0.0.1:" + (port + nodes + i));
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + (port + i));
+        String client = superUser == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        p.put("listeners", client + "://127.0.0.1:" + (port + i) + ",CONTROLLER://127.0.0.1:" + (port + nodes + i));
+        p.put("advertised.listeners", client + "://127.0.0.1:" + (port + i));
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", client);
+        p.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:" + client);
+        if (superUser != null) {
+            p.put("sasl.enabled.mechanisms", "PLAIN," + FleetSecurity.MECHANISM);
+            p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            p.put("sasl.mechanism.controller.protocol", "PLAIN");
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", superUser.serverJaas());
+            p.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.controller.plain.sasl.jaas.config", superUser.serverJaas());
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.put("super.users", "User:" + superUser.name());
+            p.put("allow.everyone.if.no.acl.found", "false");
+        }
         p.put("log.dirs", nodeDir(i).resolve("logs").toAbsolutePath().toString());
         p.put("default.replication.factor", String.valueOf(rf));
         p.put("min.insync.replicas", String.valueOf(Math.min(rf, 2)));
@@ -137,10 +187,8 @@ public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxByte
         Path dir = nodeDir(i);
         Files.createDirectories(dir);
         Properties props = properties(i);
-        Path file = dir.resolve("server.properties");
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            props.store(w, "generated by ./fedprune broker (rewritten at every start)");
-        }
+        Path file = dir.resolve("server.properties");   // owner-only: a secured cluster's holds the super user's password
+        KeyFiles.store(file, props, "generated by ./fedprune broker (rewritten at every start)");
         if (!Files.exists(dir.resolve("logs").resolve("meta.properties"))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int rc = StorageTool.execute(new String[]{"format", "--cluster-id", clusterId(), "--config", file.toString()},
@@ -200,8 +248,9 @@ public record KraftCluster(Path dataDir, int port, int nodes, int messageMaxByte
         private void awaitReady(Duration timeout) throws Exception {
             StringJoiner mine = new StringJoiner(",");
             for (int i : ids) mine.add("127.0.0.1:" + (port + i));
-            Map<String, Object> cfg = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, mine.toString(),
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+            Map<String, Object> cfg = new LinkedHashMap<>(adminProperties());
+            cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, mine.toString());
+            cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
             try (Admin admin = Admin.create(cfg)) {
                 admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }

@@ -2,6 +2,7 @@ package io.fedprune.agent;
 
 import io.fedprune.data.Dataset;
 import io.fedprune.data.Mnist;
+import io.fedprune.kafka.KafkaOptions;
 import io.fedprune.wire.Budget;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -109,7 +109,8 @@ public final class FleetSecurity {
         return new AclBinding(resource, new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
     }
 
-    private static String randomPassword() {
+    /** 36 random hex digits (144 bits). */
+    public static String randomPassword() {
         byte[] b = new byte[18];
         new SecureRandom().nextBytes(b);
         return HexFormat.of().formatHex(b);

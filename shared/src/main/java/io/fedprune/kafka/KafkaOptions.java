@@ -1,6 +1,5 @@
-package io.fedprune.agent;
+package io.fedprune.kafka;
 
-import io.fedprune.kafka.KafkaClients;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -9,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Kafka client options every fedprune command line shares ({@code agent}, {@code demo}): arbitrary client
+ * The Kafka client options every fedprune command line shares ({@code agent}, {@code demo}, {@code coordinator}): arbitrary client
  * properties, e.g. the settings {@code ./fedprune broker --secure} prints. A picocli mixin; the properties go to
  * {@link KafkaClients#configure}, on top of the {@code FEDPRUNE_KAFKA_*} environment.
  */
