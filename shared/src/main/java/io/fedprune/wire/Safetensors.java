@@ -1,5 +1,12 @@
 package io.fedprune.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedprune.model.Tensor;
 
 import java.io.IOException;
@@ -192,31 +199,35 @@ public final class Safetensors {
         }
     }
 
+    /** The header's JSON: duplicate keys and anything after the object are errors. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     /** The bytes of a file holding {@code entries} (in this order) and {@code metadata}. */
     public static byte[] write(Collection<Entry> entries, Map<String, String> metadata) {
         new Contents(List.copyOf(entries), metadata);   // validates unique names
-        StringBuilder h = new StringBuilder("{");
+        ObjectNode h = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
-            h.append(MiniJson.quote("__metadata__")).append(":{");
-            String sep = "";
-            for (var m : new TreeMap<>(metadata).entrySet()) {
-                h.append(sep).append(MiniJson.quote(m.getKey())).append(':').append(MiniJson.quote(m.getValue()));
-                sep = ",";
-            }
-            h.append('}');
+            ObjectNode m = h.putObject("__metadata__");
+            new TreeMap<>(metadata).forEach(m::put);
         }
         long offset = 0;
         for (Entry e : entries) {
-            if (h.length() > 1) h.append(',');
-            h.append(MiniJson.quote(e.name())).append(":{\"dtype\":\"").append(e.dtype()).append("\",\"shape\":[");
-            int[] shape = e.shape();
-            for (int d = 0; d < shape.length; d++) h.append(d == 0 ? "" : ",").append(shape[d]);
+            ObjectNode t = h.putObject(e.name());
+            t.put("dtype", e.dtype().name());
+            ArrayNode shape = t.putArray("shape");
+            for (int d : e.shape()) shape.add(d);
             long end = offset + e.data.length;
-            h.append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+            t.putArray("data_offsets").add(offset).add(end);
             offset = end;
         }
-        h.append('}');
-        byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] json;
+        try {
+            json = JSON.writeValueAsBytes(h);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a safetensors header", e);
+        }
         int padded = (json.length + 7) / 8 * 8;
         if (8L + padded + offset > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("file of " + (8L + padded + offset) + " bytes is too large");
         ByteBuffer b = ByteBuffer.allocate((int) (8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
@@ -261,7 +272,13 @@ public final class Safetensors {
             throw new IllegalArgumentException("not a safetensors file: header length " + n + " does not fit the file of " + bytes.length + " bytes");
         }
         String json = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
-        if (!(MiniJson.parse(json.stripTrailing()) instanceof Map<?, ?> header)) throw new IllegalArgumentException("safetensors header is not a JSON object");
+        JsonNode header;
+        try {
+            header = JSON.readTree(json.stripTrailing());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid JSON in the safetensors header: " + e.getOriginalMessage());
+        }
+        if (header == null || !header.isObject()) throw new IllegalArgumentException("safetensors header is not a JSON object");
         int dataStart = 8 + (int) n;
         long dataLength = bytes.length - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -269,22 +286,24 @@ public final class Safetensors {
         }
         List<Span> spans = new ArrayList<>();
         List<Entry> entries = new ArrayList<>();
-        for (var e : header.entrySet()) {
-            String name = (String) e.getKey();
+        for (var e : header.properties()) {
+            String name = e.getKey();
             if (name.equals("__metadata__")) {
-                if (!(e.getValue() instanceof Map<?, ?> m)) throw new IllegalArgumentException("__metadata__ is not an object");
-                for (var kv : m.entrySet()) {
-                    if (!(kv.getValue() instanceof String v)) throw new IllegalArgumentException("__metadata__ value of '" + kv.getKey() + "' is not a string");
-                    metadata.put((String) kv.getKey(), v);
+                if (!e.getValue().isObject()) throw new IllegalArgumentException("__metadata__ is not an object");
+                for (var kv : e.getValue().properties()) {
+                    if (!kv.getValue().isTextual()) throw new IllegalArgumentException("__metadata__ value of '" + kv.getKey() + "' is not a string");
+                    metadata.put(kv.getKey(), kv.getValue().textValue());
                 }
                 continue;
             }
-            if (!(e.getValue() instanceof Map<?, ?> info)) throw new IllegalArgumentException("tensor '" + name + "': header entry is not an object");
+            JsonNode info = e.getValue();
+            if (!info.isObject()) throw new IllegalArgumentException("tensor '" + name + "': header entry is not an object");
             Dtype dtype;
+            String dt = info.path("dtype").asText("null");
             try {
-                dtype = Dtype.valueOf(String.valueOf(info.get("dtype")));
+                dtype = Dtype.valueOf(dt);
             } catch (IllegalArgumentException x) {
-                throw new IllegalArgumentException("tensor '" + name + "': unsupported dtype " + info.get("dtype") + " (supported: F32, I32, I16, U8)");
+                throw new IllegalArgumentException("tensor '" + name + "': unsupported dtype " + dt + " (supported: F32, I32, I16, U8)");
             }
             int[] shape = ints(info.get("shape"), name, "shape");
             int[] offsets = ints(info.get("data_offsets"), name, "data_offsets");
@@ -307,14 +326,15 @@ public final class Safetensors {
         return new Contents(entries, metadata);
     }
 
-    private static int[] ints(Object v, String tensor, String field) {
-        if (!(v instanceof List<?> l)) throw new IllegalArgumentException("tensor '" + tensor + "': " + field + " is not a list");
-        int[] out = new int[l.size()];
+    private static int[] ints(JsonNode v, String tensor, String field) {
+        if (v == null || !v.isArray()) throw new IllegalArgumentException("tensor '" + tensor + "': " + field + " is not a list");
+        int[] out = new int[v.size()];
         for (int k = 0; k < out.length; k++) {
-            if (!(l.get(k) instanceof Long x) || x < 0 || x > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("tensor '" + tensor + "': " + field + "[" + k + "] = " + l.get(k) + " is not a non-negative int");
+            JsonNode x = v.get(k);
+            if (!x.isIntegralNumber() || !x.canConvertToInt() || x.intValue() < 0) {
+                throw new IllegalArgumentException("tensor '" + tensor + "': " + field + "[" + k + "] = " + x + " is not a non-negative int");
             }
-            out[k] = (int) (long) x;
+            out[k] = x.intValue();
         }
         return out;
     }

@@ -85,6 +85,12 @@ class SafetensorsTest {
         String hole = new String(ok, StandardCharsets.ISO_8859_1).replace("[16,24]", "[17,25]");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Safetensors.read(hole.getBytes(StandardCharsets.ISO_8859_1)))
                 .getMessage().contains("hole or overlap"));
+        String duplicate = new String(ok, StandardCharsets.ISO_8859_1).replace("\"fc1.indices\"", "\"fc1.mask\"   ");   // same length
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Safetensors.read(duplicate.getBytes(StandardCharsets.ISO_8859_1)))
+                .getMessage().contains("fc1.mask"));
+        String notJson = new String(ok, StandardCharsets.ISO_8859_1).replace("\"dtype\":", "\"dtype\" ");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Safetensors.read(notJson.getBytes(StandardCharsets.ISO_8859_1)))
+                .getMessage().contains("invalid JSON"));
     }
 
     @Test
