@@ -1,13 +1,13 @@
 package io.fedprune.deploy;
 
 import io.fedprune.cli.LauncherCommand;
+import io.fedprune.cli.ReportJson;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
 import io.fedprune.wire.TensorEncoding;
 import io.fedprune.deploy.report.DemoReport;
-import io.fedprune.deploy.report.Json;
 import io.fedprune.deploy.report.ReportWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -131,7 +131,7 @@ public final class DemoMain implements Callable<Integer> {
                 Path md = ReportWriter.write(report, out, LauncherCommand.of("demo", args, Path.of(DEFAULT_DATA_DIR)));
                 if (json != null) {
                     if (json.toAbsolutePath().getParent() != null) Files.createDirectories(json.toAbsolutePath().getParent());
-                    Files.writeString(json, Json.write(report));
+                    Files.writeString(json, ReportJson.write(report));
                 }
                 console.println("[demo] report: " + md + " (plots and report.json beside it" + (verbose ? "" : ", the logs in " + LOG_FILE)
                         + ")" + (json == null ? "" : "; JSON also in " + json));

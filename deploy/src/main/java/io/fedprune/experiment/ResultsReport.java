@@ -1,5 +1,7 @@
 package io.fedprune.experiment;
 
+import io.fedprune.cli.ReportJson;
+
 import io.fedprune.model.LayerMetrics;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.TrainConfig;
@@ -186,25 +188,19 @@ public final class ResultsReport {
 
     /** The JSON report: {@code {"dense": {MODEL: accuracy}, "rows": [{"model", "granularity", "keep", "method", "accuracy"}]}}. */
     public static String json(Results r) {
-        StringBuilder js = new StringBuilder("{\n  \"dense\": {");
         Map<String, Double> dense = new LinkedHashMap<>();
         r.dense().forEach((a, d) -> dense.put(a.id(), d.accuracy()));
-        int i = 0;
-        for (Map.Entry<String, Double> e : dense.entrySet())
-            js.append(i++ == 0 ? "" : ", ").append('"').append(e.getKey()).append("\": ").append(num(e.getValue()));
-        js.append("},\n  \"rows\": [");
-        i = 0;
-        for (Row row : r.rows()) {
-            if (!List.of("dpp", "magnitude", "random").contains(row.method())) continue;
-            js.append(i++ == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
-                    "    {\"model\": \"%s\", \"granularity\": \"%s\", \"keep\": %s, \"method\": \"%s\", \"accuracy\": %s}",
-                    row.model().id(), row.granularity(), num(row.keep()), row.method(), num(row.accuracy())));
-        }
-        return js.append("\n  ]\n}\n").toString();
+        List<JsonRow> rows = r.rows().stream().filter(row -> List.of("dpp", "magnitude", "random").contains(row.method()))
+                .map(row -> new JsonRow(row.model().id(), row.granularity(), row.keep(), row.method(), row.accuracy())).toList();
+        return ReportJson.write(new JsonReport(dense, rows));
     }
 
-    private static String num(double v) {
-        return String.format(Locale.ROOT, "%.6g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+    /** The JSON report's shape. */
+    private record JsonReport(Map<String, Double> dense, List<JsonRow> rows) {
+    }
+
+    /** A row of the JSON report. */
+    private record JsonRow(String model, String granularity, double keep, String method, double accuracy) {
     }
 
     public static void writeMarkdown(Results r, Path file) throws IOException {

@@ -1,5 +1,7 @@
 package io.fedprune.deploy.report;
 
+import io.fedprune.cli.ReportJson;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,7 @@ public final class ReportWriter {
     /** Writes the report into {@code dir}; returns the Markdown file. {@code command} is how it was produced. */
     public static Path write(DemoReport r, Path dir, String command) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("report.json"), Json.write(r));
+        Files.writeString(dir.resolve("report.json"), ReportJson.write(r));
         Files.writeString(dir.resolve("accuracy.svg"), accuracyChart(r).render());
         Files.writeString(dir.resolve("convergence.svg"), convergenceChart(r).render());
         Files.writeString(dir.resolve("tiers.svg"), tierChart(r).render());

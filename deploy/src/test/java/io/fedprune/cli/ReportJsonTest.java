@@ -1,4 +1,4 @@
-package io.fedprune.deploy.report;
+package io.fedprune.cli;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +8,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class JsonTest {
+/** The reports' JSON: snake_case record components, maps and arrays, six significant digits, NaN as null, escaped strings. */
+class ReportJsonTest {
     record Row(int round, long durationMs, double accuracy, String note) {
     }
 
@@ -18,6 +19,8 @@ class JsonTest {
         m.put("rows", List.of(new Row(1, 250, 0.9731, "a\"b")));
         m.put("keeps", new double[]{0.05, 0.1});
         m.put("nan", Double.NaN);
+        m.put("third", List.of(1.0 / 3, 1823.3333333, 250.0, -1e-7));
+        m.put("empty", Map.of());
         String expected = """
                 {
                   "rows": [
@@ -28,10 +31,20 @@ class JsonTest {
                       "note": "a\\"b"
                     }
                   ],
-                  "keeps": [0.05, 0.1],
-                  "nan": null
+                  "keeps": [
+                    0.05,
+                    0.1
+                  ],
+                  "nan": null,
+                  "third": [
+                    0.333333,
+                    1823.33,
+                    250,
+                    -0.0000001
+                  ],
+                  "empty": {}
                 }
                 """;
-        assertEquals(expected, Json.write(m));
+        assertEquals(expected, ReportJson.write(m));
     }
 }
