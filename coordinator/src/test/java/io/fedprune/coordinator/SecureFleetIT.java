@@ -10,12 +10,11 @@ import io.fedprune.data.TestData;
 import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.kafka.FleetSecurity;
 import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.SendProbe;
 import io.fedprune.kafka.Topic;
 import io.fedprune.kafka.Topics;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeploymentAck;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Tag;
@@ -26,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -82,15 +80,6 @@ class SecureFleetIT {
     }
 
     private static Exception send(EmbeddedBroker broker, Map<String, String> props, Topic topic) {
-        KafkaClients clients = KafkaClients.configure(broker.bootstrapServers(), props)
-                .with(Map.of("max.block.ms", 20_000, "delivery.timeout.ms", 20_000, "request.timeout.ms", 10_000));
-        try (Producer<byte[], byte[]> p = clients.producer("secure-it")) {
-            p.send(new ProducerRecord<>(Topics.defaults().name(topic), "k".getBytes(), "v".getBytes())).get(60, TimeUnit.SECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return (Exception) e.getCause();
-        } catch (Exception e) {
-            return e;
-        }
+        return SendProbe.send(KafkaClients.configure(broker.bootstrapServers(), props), Topics.defaults().name(topic));
     }
 }

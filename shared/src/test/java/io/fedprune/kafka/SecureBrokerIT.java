@@ -1,7 +1,5 @@
 package io.fedprune.kafka;
 
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.AfterAll;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -48,14 +45,7 @@ class SecureBrokerIT {
     }
 
     private static Exception send(KafkaClients clients, Topic topic) {
-        try (Producer<byte[], byte[]> p = clients.with(Map.of("max.block.ms", 20_000, "delivery.timeout.ms", 20_000, "request.timeout.ms", 10_000)).producer("sec-it")) {
-            p.send(new ProducerRecord<>(TOPICS.name(topic), "k".getBytes(), "v".getBytes())).get(60, TimeUnit.SECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return (Exception) e.getCause();
-        } catch (Exception e) {
-            return e;
-        }
+        return SendProbe.send(clients, TOPICS.name(topic));
     }
 
     @Test
