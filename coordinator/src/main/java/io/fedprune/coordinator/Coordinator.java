@@ -146,21 +146,18 @@ public final class Coordinator implements AutoCloseable {
     public synchronized JobViews.JobView submit(JobRequest request, JobLimits limits) {
         if (!leading) throw new StandbyException();
         String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
-        JobSpec spec = request.validate(id, limits);
+        JobSpec spec = request.modelOnnx() != null ? importedSpec(request, id, limits) : request.validate(id, limits);
         limits.checkConcurrent(jobs.values().stream().filter(Coordinator::active).count());
-        if (request.modelSafetensors() != null) {
-            byte[] bytes;
+        if (request.modelOnnx() != null) {
+            spec = spec.withModelBlob(ModelProvider.modelBlob(transport.putBytes(decode("modelOnnx", request.modelOnnx()), Blobs.ONNX)));
+        } else if (request.modelSafetensors() != null) {
+            byte[] bytes = decode("modelSafetensors", request.modelSafetensors());
             try {
-                bytes = Base64.getDecoder().decode(request.modelSafetensors());
-            } catch (IllegalArgumentException e) {
-                throw new InvalidFieldException("modelSafetensors", "not valid base64: " + e.getMessage());
-            }
-            try {
-                models.fromSafetensors(spec.arch(), bytes);
+                models.fromSafetensors(spec.graph(), bytes);
             } catch (RuntimeException e) {
                 throw new InvalidFieldException("modelSafetensors", e.getMessage());
             }
-            spec = spec.withModelBlob(JSON.valueToTree(transport.putBytes(bytes, Blobs.SAFETENSORS)).toString());
+            spec = spec.withModelBlob(ModelProvider.modelBlob(transport.putBytes(bytes, Blobs.SAFETENSORS)));
         } else if (!models.canPretrain()) {
             throw new InvalidFieldException("modelSafetensors", "this coordinator has no training data (" + config.dataDir()
                     + "): upload a model");
@@ -177,6 +174,34 @@ public final class Coordinator implements AutoCloseable {
     private static boolean active(Entry e) {
         synchronized (e) {
             return e.state == JobState.PENDING || e.state == JobState.RUNNING;
+        }
+    }
+
+    /**
+     * The spec of a request with an ONNX model: imported here (an unsupported operator, attribute or shape, or bytes
+     * that are not an ONNX model, name the problem) and checked against the coordinator's data.
+     */
+    private JobSpec importedSpec(JobRequest request, String id, JobLimits limits) {
+        String name = request.arch() == null ? JobRequest.IMPORTED_ID : request.arch();
+        Model model;
+        try {
+            model = io.fedprune.onnx.OnnxImport.read(decode("modelOnnx", request.modelOnnx()), name);
+            models.checkFits(model.graph(), name);
+        } catch (InvalidFieldException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException("modelOnnx", e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return request.validate(id, limits, model.graph());
+    }
+
+    private static byte[] decode(String field, String base64) {
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException(field, "not valid base64: " + e.getMessage());
         }
     }
 
@@ -388,7 +413,7 @@ public final class Coordinator implements AutoCloseable {
             try {
                 Entry e = new Entry();
                 e.startedMs = timestampMs;
-                e.spec = JobLogRecord.read(s.spec());
+                e.spec = JobLogRecord.read(s.spec(), models::importedGraph);
                 jobs.put(jobId, e);
             } catch (IOException ex) {
                 LOG.warn("job {}: unreadable spec in the log, skipped: {}", jobId, ex.getMessage());
@@ -492,10 +517,11 @@ public final class Coordinator implements AutoCloseable {
             try {
                 Model model = models.model(e.spec, () -> e.cancelRequested);
                 e.model = model;
-                BlobRef modelRef = transport.putTensors(model.toTensors());
+                // an imported model travels as its ONNX file (uploaded as a blob), a built-in as its weights
+                BlobRef modelRef = e.spec.imported() ? ModelProvider.modelRef(e.spec.modelBlob()) : transport.putTensors(model.toTensors());
                 Evaluator evaluator = models.evaluator(model, config.evalSamples());
                 OptionalDouble dense = evaluator.accuracy(Map.of());
-                JobRunner runner = new JobRunner(e.spec, model, modelRef, fleet, transport, evaluator, listener, clock, resume);
+                JobRunner runner = new JobRunner(e.spec, model, modelRef, models.operators(e.spec), fleet, transport, evaluator, listener, clock, resume);
                 synchronized (e) {
                     e.denseAccuracy = dense.isPresent() ? dense.getAsDouble() : null;
                     if (e.cancelRequested) return;   // cancelled while starting: already recorded CANCELLED

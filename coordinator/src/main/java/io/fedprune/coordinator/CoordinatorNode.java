@@ -12,7 +12,6 @@ import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
 import io.fedprune.kafka.Topics;
-import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Decoded;
 import io.fedprune.wire.DeploymentAck;
 import io.fedprune.wire.DeviceHello;
@@ -94,7 +93,7 @@ public final class CoordinatorNode implements AutoCloseable {
         reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
         transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()));
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
-                json -> transport.getBytes(fromJson(json)));
+                transport::getBytes);
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
         DeadLetters deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
 
@@ -262,14 +261,6 @@ public final class CoordinatorNode implements AutoCloseable {
                 }
             }
             LOG.info("replayed {} job events", events);
-        }
-    }
-
-    static BlobRef fromJson(String json) {
-        try {
-            return Coordinator.JSON.readValue(json, BlobRef.class);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("bad model blob reference: " + e.getMessage());
         }
     }
 

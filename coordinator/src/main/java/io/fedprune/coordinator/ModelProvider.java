@@ -1,14 +1,17 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.round.Evaluator;
 import io.fedprune.data.Dataset;
 import io.fedprune.data.ImageData;
-import io.fedprune.data.Mnist;
 import io.fedprune.model.DenseConfig;
+import io.fedprune.model.Graph;
+import io.fedprune.model.Preprocessing;
+import io.fedprune.onnx.OnnxImport;
+import io.fedprune.wire.BlobRef;
 import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.Model;
-import io.fedprune.model.ModelArch;
 import io.fedprune.model.ModelFile;
 import io.fedprune.model.ProgressListener;
 import io.fedprune.wire.Blobs;
@@ -28,8 +31,9 @@ import java.util.OptionalDouble;
 import java.util.function.Function;
 
 /**
- * The job's model: an uploaded one, or a built-in architecture pretrained on the coordinator's data; and the held-out
- * evaluator. Pretraining is deterministic for a given architecture, data, training settings and seed, so a pretrained
+ * The job's model: an uploaded one (an imported ONNX model, or safetensors weights of a built-in), or a built-in
+ * architecture pretrained on the coordinator's data; and the held-out evaluator (the data preprocessed as the model
+ * declares). Pretraining is deterministic for a given architecture, data, training settings and seed, so a pretrained
  * model is cached under {@code workDir/models}, keyed by all of them ({@link #cacheKey}): the data by its content's
  * SHA-256, so that other data in the same folder, or another folder, never reuses it.
  */
@@ -37,9 +41,8 @@ public class ModelProvider {
     private static final Logger LOG = LoggerFactory.getLogger(ModelProvider.class);
     private final Path dataDir;
     private final Path cacheDir;
-    private final Function<String, byte[]> blobs;
+    private final Function<BlobRef, byte[]> blobs;
     private ImageData raw;
-    private Mnist.Split data;
 
     /**
      * @param dataDir  data folder in a layout {@link ImageData} reads (may not exist: then only uploaded models, and no
@@ -47,7 +50,7 @@ public class ModelProvider {
      * @param workDir  where pretrained models are cached
      * @param blobs    reads an uploaded model's bytes from its blob (the spec's {@code modelBlob})
      */
-    public ModelProvider(Path dataDir, Path workDir, Function<String, byte[]> blobs) {
+    public ModelProvider(Path dataDir, Path workDir, Function<BlobRef, byte[]> blobs) {
         this.dataDir = dataDir;
         this.cacheDir = workDir.resolve("models");
         this.blobs = blobs;
@@ -58,12 +61,53 @@ public class ModelProvider {
         return dataDir != null && ImageData.present(dataDir);
     }
 
-    synchronized Mnist.Split data() throws IOException {
-        if (data == null) {
-            raw = ImageData.load(dataDir);
-            data = new Mnist.Split(Mnist.normalize(raw.train()), Mnist.normalize(raw.test()));
+    /** The data as read (raw values). */
+    synchronized ImageData raw() throws IOException {
+        if (raw == null) raw = ImageData.load(dataDir);
+        return raw;
+    }
+
+    /** Raw images as a model with this preprocessing takes them. */
+    private static Dataset prepared(Dataset raw, Preprocessing p) {
+        return raw.normalized(p.scale(), p.mean(), p.std());
+    }
+
+    /**
+     * Checks that the coordinator's data (if it has any) fits a model: same image shape and class count; the error
+     * names both.
+     */
+    public void checkFits(Graph g, String model) throws IOException {
+        if (canPretrain()) raw().train().checkFits(g.inputShape(), g.classes(), model, dataDir.toString());
+    }
+
+    /** The reference to a model blob as a spec holds it ({@code modelBlob}: the reference as JSON). */
+    public static BlobRef modelRef(String json) {
+        try {
+            return Coordinator.JSON.readValue(json, BlobRef.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bad model blob reference: " + e.getMessage());
         }
-        return data;
+    }
+
+    /** A spec's {@code modelBlob} as JSON. */
+    public static String modelBlob(BlobRef ref) {
+        return Coordinator.JSON.valueToTree(ref).toString();
+    }
+
+    /**
+     * The graph of a logged job's imported model (read from its blob, named by the job's {@code arch}), or null when
+     * its model blob holds a built-in's weights.
+     */
+    public Graph importedGraph(JobRequest logged) {
+        BlobRef ref = modelRef(logged.modelBlob());
+        if (!Blobs.ONNX.equals(ref.contentType())) return null;
+        byte[] bytes;
+        try {
+            bytes = blobs.apply(ref);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the model blob " + ref.blobId() + " cannot be read: " + e.getMessage(), e);
+        }
+        return OnnxImport.read(bytes, logged.arch()).graph();
     }
 
     /**
@@ -71,11 +115,11 @@ public class ModelProvider {
      * the epochs, the sample count and the seed.
      */
     String cacheKey(JobSpec spec) throws IOException {
-        data();
+        raw();
         DenseConfig training = DenseConfig.DEFAULTS.withEpochs(Math.max(1, spec.pretrainEpochs()));
-        String key = String.join("\n", "arch=" + spec.arch().id(), "data=" + raw.sha256(), "training=" + training,
+        String key = String.join("\n", "arch=" + spec.graph().id(), "data=" + raw.sha256(), "training=" + training,
                 "epochs=" + spec.pretrainEpochs(), "samples=" + spec.pretrainSamples(), "seed=" + spec.seed());
-        return spec.arch().id() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        return spec.graph().id() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     /** The model of a job. */
@@ -102,14 +146,18 @@ public class ModelProvider {
 
     /** {@link #model(JobSpec, java.util.function.BooleanSupplier)}; {@code pretraining} hears of every epoch if it has to be pretrained. */
     public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled, ProgressListener pretraining) throws IOException {
-        if (spec.modelBlob() != null) return fromSafetensors(spec.arch(), blobs.apply(spec.modelBlob()));
+        if (spec.modelBlob() != null) {
+            BlobRef ref = modelRef(spec.modelBlob());
+            byte[] bytes = blobs.apply(ref);
+            return Blobs.ONNX.equals(ref.contentType()) ? OnnxImport.read(bytes, spec.graph().id()) : fromSafetensors(spec.graph(), bytes);
+        }
         Path cache = cachePath(spec);
         if (Files.exists(cache)) return ModelFile.read(cache);
-        Dataset train = data().train();
+        Dataset train = prepared(raw().train(), spec.graph().preprocessing());
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
-        Model model = Model.init(spec.arch().graph(), spec.seed());
+        Model model = Model.init(spec.graph(), spec.seed());
         if (spec.pretrainEpochs() > 0) {
-            LOG.info("pretraining {} for {} epochs on {} images", spec.arch().id(), spec.pretrainEpochs(), train.n());
+            LOG.info("pretraining {} for {} epochs on {} images", spec.graph().id(), spec.pretrainEpochs(), train.n());
             model = DenseTrainer.train(model, train, null, DenseConfig.DEFAULTS.withEpochs(spec.pretrainEpochs()), spec.seed(),
                     p -> {
                         pretraining.onEpoch(p);
@@ -122,16 +170,21 @@ public class ModelProvider {
     }
 
     /** A model from safetensors bytes holding {@code <layer>.weight} and {@code <layer>.bias} of every layer. */
-    public Model fromSafetensors(ModelArch arch, byte[] bytes) {
+    public Model fromSafetensors(Graph graph, byte[] bytes) {
         List<Tensor> tensors = new ArrayList<>();
         for (Safetensors.Entry e : Safetensors.read(bytes).entries()) tensors.add(e.toTensor());
-        return Model.fromTensors(arch.graph(), tensors);
+        return Model.fromTensors(graph, tensors);
+    }
+
+    /** The ONNX operator types of a job's imported model (empty for a built-in): what its devices must run. */
+    public java.util.Set<String> operators(JobSpec spec) {
+        return spec.imported() ? OnnxImport.operators(blobs.apply(modelRef(spec.modelBlob()))) : java.util.Set.of();
     }
 
     /** Held-out accuracy of the model under masks, on the first {@code samples} test images (0 = all). */
     public Evaluator evaluator(Model model, int samples) throws IOException {
         if (!canPretrain()) return Evaluator.none();
-        Dataset test = data().test();
+        Dataset test = prepared(raw().test(), model.graph().preprocessing());
         Dataset held = samples > 0 && samples < test.n() ? test.head(samples) : test;
         return masks -> OptionalDouble.of(Network.of(model.masked(masks)).evaluate(held).accuracy());
     }

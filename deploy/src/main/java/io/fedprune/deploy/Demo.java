@@ -6,6 +6,7 @@ import io.fedprune.agent.PartitionSpec;
 import io.fedprune.coordinator.Coordinator;
 import io.fedprune.coordinator.CoordinatorNode;
 import io.fedprune.coordinator.ModelProvider;
+import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.data.Dataset;
@@ -125,33 +126,32 @@ public final class Demo {
         } catch (IllegalArgumentException e) {
             throw new Stop(e.getMessage());
         }
-        if (imported != null) {
-            // its weights are trained: no pretraining; its dense accuracy is measured here
-            long tm = System.currentTimeMillis();
-            double acc = Network.of(imported).evaluate(test).accuracy();
-            say("dense %s (imported, %d layers, preprocessing %s): test accuracy %.2f%% as measured here (%.1f s)", graph.id(),
-                    graph.layers().size(), pre, 100 * acc, (System.currentTimeMillis() - tm) / 1e3);
-            checkAboveChance(graph.id(), acc, test);
-            throw new Stop(String.format(Locale.ROOT, "%s imports and fits the data (dense accuracy %.2f%%), but federated jobs "
-                    + "for imported models are not wired yet: the tier artifacts take the built-in models only", cfg.model(), 100 * acc));
-        }
-        ModelArch arch = ModelArch.parse(cfg.model());
+        if (serving.logFile() != null) say("logs: %s (--verbose shows them here)", serving.logFile());
 
-        JobSpec spec = jobSpec(arch);
+        JobSpec spec = jobSpec(graph);
         Path coordWork = cfg.work().resolve("coordinator");
         long tp = System.currentTimeMillis();
-        ModelProvider models = new ModelProvider(cfg.data(), coordWork, ref -> {
-            throw new IllegalStateException("the demo uses a built-in model");
-        });
-        boolean cached = models.isCached(spec);
-        Model dense = models.model(spec, () -> false, p -> console.bar("pretraining", p.epoch(), p.epochs(),
-                String.format(Locale.ROOT, "dense %s, loss %.4f, %s", arch.id(), p.loss(), Progress.clock(System.currentTimeMillis() - tp)),
-                p.epoch() == p.epochs()));   // off a terminal: one line when done
+        Model dense;
+        String origin;
+        if (imported != null) {
+            // its weights are trained: no pretraining; its dense accuracy is measured here
+            dense = imported;
+            origin = String.format(Locale.ROOT, "imported from %s, %d layers, preprocessing %s, measured here", cfg.model(), graph.layers().size(), pre);
+        } else {
+            ModelProvider models = new ModelProvider(cfg.data(), coordWork, ref -> {
+                throw new IllegalStateException("the demo pretrains a built-in model");
+            });
+            boolean cached = models.isCached(spec);
+            dense = models.model(spec, () -> false, p -> console.bar("pretraining", p.epoch(), p.epochs(),
+                    String.format(Locale.ROOT, "dense %s, loss %.4f, %s", graph.id(), p.loss(), Progress.clock(System.currentTimeMillis() - tp)),
+                    p.epoch() == p.epochs()));   // off a terminal: one line when done
+            origin = cached ? "pretrained model from the cache " + coordWork.resolve("models")
+                    : String.format(Locale.ROOT, "pretrained %d epochs in %.1f s", cfg.pretrainEpochs(), (System.currentTimeMillis() - tp) / 1e3);
+        }
         long pretrainMs = System.currentTimeMillis() - tp;
         double denseAcc = Network.of(dense).evaluate(test).accuracy();
-        say("dense %s: test accuracy %.2f%% (%s)", arch.id(), 100 * denseAcc, cached ? "pretrained model from the cache "
-                + coordWork.resolve("models") : String.format(Locale.ROOT, "pretrained %d epochs in %.1f s", cfg.pretrainEpochs(), pretrainMs / 1e3));
-        checkAboveChance(arch.id(), denseAcc, test);
+        say("dense %s: test accuracy %.2f%% (%s)", graph.id(), 100 * denseAcc, origin);
+        checkAboveChance(graph.id(), denseAcc, test);
 
         String prefix = "demo-" + Long.toString(System.currentTimeMillis(), 36) + ".";
         EmbeddedBroker embedded = null;
@@ -171,11 +171,11 @@ public final class Demo {
             try (ApplicationContext server = serve(bootstrap, prefix, coordWork);
                  AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix).withKafkaProperties(cfg.kafkaProperties())
                          .withTrainThreads(cfg.trainThreads()).withHeartbeatMs(1000), server.getBean(CoordinatorNode.class)::enrol)) {   // the demo enrols its devices itself
-                Map<String, Double> budgets = startAgents(hub, train, test);
+                Map<String, Double> budgets = startAgents(hub, train, test, pre);
                 Coordinator c = server.getBean(Coordinator.class);
                 awaitFleet(c);
                 long startupMs = System.currentTimeMillis() - t0 - pretrainMs;
-                DemoReport report = runJob(c, hub, spec, arch, dense, denseAcc, train, test, budgets, brokerInfo, t0, startupMs, pretrainMs);
+                DemoReport report = runJob(c, hub, spec, dense, denseAcc, train, test, budgets, brokerInfo, t0, startupMs, pretrainMs);
                 sink.write(report);
                 if (serving.keepOpen()) {
                     say("dashboard stays up at %s (--keep-open): Ctrl-C stops the demo", url);
@@ -254,14 +254,14 @@ public final class Demo {
     }
 
     /** The demo's job: the demo's settings, every other field at its {@code JobSpec.DEFAULT_*}. */
-    private JobSpec jobSpec(ModelArch arch) {
+    private JobSpec jobSpec(Graph graph) {
         Granularity g = cfg.granularity();
         List<JobSpec.LayerPlan> layers = new ArrayList<>();
-        for (Layer l : arch.layers()) {
+        for (Layer l : graph.layers()) {
             Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);
             layers.add(new JobSpec.LayerPlan(l.name(), lg));
         }
-        return JobSpec.builder().arch(arch).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
+        return JobSpec.builder().graph(graph).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
                 .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
                 .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate())
                 .updateEncoding(cfg.encoding()).fusion(cfg.fusion())
@@ -269,8 +269,13 @@ public final class Demo {
                 .seed(cfg.seed()).build("demo");
     }
 
+    /** The job's request: an imported model travels to the coordinator as its ONNX file, as over REST. */
+    private JobRequest request(JobSpec spec) throws IOException {
+        return spec.imported() ? spec.toRequest().withModelOnnx(Files.readAllBytes(Path.of(cfg.model()))) : spec.toRequest();
+    }
+
     /** Adds the fleet: device i holds Dirichlet share i of the training images and the same label mix of the test images, budget round-robin. */
-    private Map<String, Double> startAgents(AgentHub hub, Dataset train, Dataset test) {
+    private Map<String, Double> startAgents(AgentHub hub, Dataset train, Dataset test, Preprocessing pre) {
         Map<String, Double> budgets = new LinkedHashMap<>();
         Map<Double, Integer> perBudget = new TreeMap<>();
         long smallest = Long.MAX_VALUE, largest = 0;
@@ -280,7 +285,7 @@ public final class Demo {
             Dataset ownTest = part.applyTest(train, test);
             String id = String.format(Locale.ROOT, "device-%03d", i);
             double b = cfg.budgetOf(i);
-            hub.add(new Agent(new Agent.Settings(id, Budget.ofKeep(b), own, ownTest, null)));
+            hub.add(new Agent(new Agent.Settings(id, Budget.ofKeep(b), own, ownTest, null, 0, pre)));
             budgets.put(id, b);
             perBudget.merge(b, 1, Integer::sum);
             smallest = Math.min(smallest, own.n());
@@ -307,12 +312,12 @@ public final class Demo {
         say("fleet: %d agents registered with the coordinator (%s)", alive, fleet);
     }
 
-    private DemoReport runJob(Coordinator c, AgentHub hub, JobSpec spec, ModelArch arch, Model dense, double denseAcc,
+    private DemoReport runJob(Coordinator c, AgentHub hub, JobSpec spec, Model dense, double denseAcc,
                               Dataset train, Dataset test, Map<String, Double> budgets, String brokerInfo, long t0,
                               long startupMs, long pretrainMs) throws Exception {
         long tj = System.currentTimeMillis();
-        String jobId = c.submit(spec.toRequest()).id();
-        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s", jobId, arch.id(), cfg.rounds(), tierList(), cfg.fusion(),
+        String jobId = c.submit(request(spec)).id();
+        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s", jobId, spec.graph().id(), cfg.rounds(), tierList(), cfg.fusion(),
                 cfg.weighting());
         Map<Integer, Long> trainSumByRound = new HashMap<>();
         long lastTrain = hub.trainMillis();
@@ -368,7 +373,7 @@ public final class Demo {
         });
 
         long tb = System.currentTimeMillis();
-        List<DemoReport.Baseline> baselines = baselines(arch, spec, dense, train, test, baselineEstimateMs(trainSumByRound));
+        List<DemoReport.Baseline> baselines = baselines(spec, dense, train, test, baselineEstimateMs(trainSumByRound));
         long baselinesMs = System.currentTimeMillis() - tb;
 
         long roundsMs = rounds.stream().mapToLong(DemoReport.Round::durationMs).sum();
@@ -402,7 +407,7 @@ public final class Demo {
             if (Files.exists(onnx))
                 Files.copy(onnx, artifact.resolveSibling(d.tier() + ".onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             byte[] file = Files.readAllBytes(artifact);
-            ArtifactCheck.Result check = ArtifactCheck.check(file);
+            ArtifactCheck.Result check = ArtifactCheck.check(file, dense.graph());
             if (!check.ok()) say("WARNING: tier %s artifact failed the k-of-n check: %s", d.tier(), check.layers());
             Map<String, Double> conf = new LinkedHashMap<>(), div = new LinkedHashMap<>();
             last.tiers().stream().filter(t -> t.tier().equals(d.tier())).findFirst().ifPresent(t -> t.metrics().forEach((k, val) -> {
@@ -423,7 +428,7 @@ public final class Demo {
     }
 
     /** Centralised DPP (all training data in one place) and magnitude k-of-n, at every tier's keep. */
-    private List<DemoReport.Baseline> baselines(ModelArch arch, JobSpec spec, Model dense, Dataset train, Dataset test, long estimateMs) {
+    private List<DemoReport.Baseline> baselines(JobSpec spec, Model dense, Dataset train, Dataset test, long estimateMs) {
         List<DemoReport.Baseline> out = new ArrayList<>();
         if (cfg.baselineEpochs() == 0) return out;
         JobSpec s = spec;

@@ -169,16 +169,45 @@ class DemoIT {
     private static final Path CNN = Path.of("..", "models", "mnist-cnn.onnx");
 
     @Test
-    void anImportedModelIsMeasuredWithoutPretraining(@TempDir Path dir) {
-        Object[] r = runCapturingErrors("--model", CNN.toString(), "--data", TestData.mnistMini().toString(), "--test-samples", "500",
-                "--work", dir.resolve("work").toString(), "--out", dir.resolve("o").toString());
-        String line = (String) r[1];
-        assertEquals(2, r[0], line);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dense accuracy (\\d+\\.\\d\\d)%").matcher(line);
-        assertTrue(m.find(), line);
-        // PyTorch measured 99.15% on the whole MNIST test set; the first 500 images are among the easier ones
-        assertTrue(Double.parseDouble(m.group(1)) > 97, line);
+    void anImportedCnnRunsAFederatedJobWithoutPretraining(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("o"), json = dir.resolve("demo.json");
+        String[] args = {"--model", CNN.toString(), "--data", TestData.mnistMini().toString(), "--devices", "2", "--rounds", "1",
+                "--budgets", "0.5", "--granularity", "FILTER", "--train-samples", "300", "--test-samples", "300",
+                "--baseline-epochs", "1", "--work", dir.resolve("work").toString(), "--out", out.toString(), "--json", json.toString(),
+                "--port", "0"};
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            code = new picocli.CommandLine(new DemoMain(args)).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String log = console.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, log);
+        assertTrue(log.contains("imported from " + CNN), log);
         assertFalse(Files.exists(dir.resolve("work/coordinator/models")), "no pretraining for an imported model");
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        // PyTorch measured 99.15% on the whole MNIST test set; the first 300 images are among the easier ones
+        assertTrue(r.get("dense_accuracy").asDouble() > 0.97, log);
+        JsonNode tier = r.get("tiers").get(0);
+        assertEquals(0.5, tier.get("keep").asDouble(), 1e-12);
+        // FILTER on the convolutions (G=1, n = output channels): k = ceil(0.5 n); the output layer keeps WEIGHT
+        assertEquals(List.of("conv1", "conv2", "conv3", "fc1", "fc2"), fieldNames(tier.get("k")));
+        int[] k = {8, 16, 16, 32, 32};   // of n = 16, 32, 32 channels, 64 neurons (FILTER); fc2: 32 of its 64 inputs (WEIGHT)
+        for (int i = 0; i < k.length; i++) assertEquals(k[i], tier.get("k").get(fieldNames(tier.get("k")).get(i)).asInt());
+        assertTrue(tier.get("k_of_n").asBoolean(), tier.toString());
+        assertTrue(tier.get("accuracy").asDouble() > 0.2, tier.toString());
+        for (JsonNode a : r.get("acks")) assertTrue(a.get("applied").asBoolean(), a.toString());
+        var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("artifacts/keep-0.5.onnx")));
+        assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier") && m.getValue().equals("keep-0.5")));
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     @Test

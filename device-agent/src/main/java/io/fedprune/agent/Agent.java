@@ -10,6 +10,7 @@ import io.fedprune.model.Graph;
 import io.fedprune.model.Layer;
 import io.fedprune.model.Model;
 import io.fedprune.model.Network;
+import io.fedprune.model.Preprocessing;
 import io.fedprune.model.ProgressListener;
 import io.fedprune.model.Tensor;
 import io.fedprune.model.TrainConfig;
@@ -42,7 +43,7 @@ import java.util.function.LongSupplier;
 public final class Agent {
     /** Capabilities every agent reports. */
     public static final List<String> CAPABILITIES = List.of("encoding:float32", "encoding:float16", "encoding:int8", "encoding:mask",
-            "model:lenet300", "model:lenet5");
+            "model:lenet300", "model:lenet5", Capabilities.ONNX_MODELS, Capabilities.onnxOperators(io.fedprune.onnx.OnnxImport.SUPPORTED.keySet()));
     public static final String VERSION = io.fedprune.Version.NUMBER;
 
     /**
@@ -52,11 +53,14 @@ public final class Agent {
      * @param test     local test split (for deployment acks)
      * @param workDir  where the applied tier's artifact is written ({@code <workDir>/<job>/<tier>.safetensors}); null = not written
      * @param maxParams the largest model this device runs, in parameters (declared as {@code max-params:N}); 0 = no limit
+     * @param prepared  how {@code train} and {@code test} were preprocessed; null = raw values, which the agent
+     *                  preprocesses as each job's model declares
      */
-    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir, long maxParams) {
-        /** Settings without a parameter limit. */
+    public record Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir, long maxParams,
+                           Preprocessing prepared) {
+        /** Settings without a parameter limit, the data preprocessed as the built-ins declare ({@link Preprocessing#MNIST}). */
         public Settings(String deviceId, Budget budget, Dataset train, Dataset test, java.nio.file.Path workDir) {
-            this(deviceId, budget, train, test, workDir, 0);
+            this(deviceId, budget, train, test, workDir, 0, Preprocessing.MNIST);
         }
 
         public Settings {
@@ -88,6 +92,11 @@ public final class Agent {
     private final Settings settings;
     private final LongSupplier nanoTime;
     private final Map<String, Applied> applied = new HashMap<>();
+    /** The raw data preprocessed for the latest model's preprocessing (raw settings only). */
+    private volatile Prepared latest;
+
+    private record Prepared(Preprocessing preprocessing, Dataset train, Dataset test) {
+    }
 
     public Agent(Settings settings) {
         this(settings, System::nanoTime);
@@ -116,6 +125,36 @@ public final class Agent {
         return new DeviceProfile(settings.deviceId(), settings.budget(), settings.train().n(), tags, VERSION);
     }
 
+    /**
+     * The local training and test data as a model with this preprocessing takes them.
+     *
+     * @throws IllegalStateException if the data came preprocessed otherwise
+     */
+    Dataset[] data(Preprocessing p) {
+        if (settings.prepared() != null) {
+            if (!settings.prepared().equals(p))
+                throw new IllegalStateException("the local data is preprocessed as " + settings.prepared() + ", the model declares " + p);
+            return new Dataset[]{settings.train(), settings.test()};
+        }
+        Prepared l = latest;
+        if (l == null || !l.preprocessing().equals(p)) {
+            l = new Prepared(p, settings.train().normalized(p.scale(), p.mean(), p.std()), settings.test().normalized(p.scale(), p.mean(), p.std()));
+            latest = l;
+        }
+        return new Dataset[]{l.train(), l.test()};
+    }
+
+    /**
+     * Whether this device runs a model: its parameter count within {@code max-params}; empty if so, else the reason.
+     * (Operators it does not run fail the import.)
+     */
+    public Optional<String> refuses(Model model) {
+        long params = model.graph().parameterCount();
+        if (settings.maxParams() > 0 && params > settings.maxParams())
+            return Optional.of("the model has " + params + " parameters, more than this device's max-params " + settings.maxParams());
+        return Optional.empty();
+    }
+
     /** This device's assignment in a round, if it was selected. */
     public Optional<DeviceAssignment> assignment(RoundStart rs) {
         return rs.assignments().stream().filter(a -> a.deviceId().equals(id())).findFirst();
@@ -140,7 +179,7 @@ public final class Agent {
                 c.gumbelScale() > 0 ? c.gumbelScale() : 1.0, 1, false, TrainConfig.DEFAULTS.weightLr(), 0, true);
         long seed = Seeds.device(rs.seed(), id());
         long t0 = System.nanoTime();
-        DppResult r = DppTrainer.train(model, settings.train(), specs, init, cfg, seed, progress);
+        DppResult r = DppTrainer.train(model, data(model.graph().preprocessing())[0], specs, init, cfg, seed, progress);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         List<Tensor> logits = new ArrayList<>();
         for (MaskSpec s : specs) logits.add(new Tensor(s.layer(), new int[]{s.groups(), s.n()}, r.logits().get(s.layer())));
@@ -165,12 +204,18 @@ public final class Agent {
      * refused artifact gives a failed ack with the reason, and the previously applied tier stays in place.
      */
     public Optional<DeploymentAck> deploy(String jobId, Deployment d, byte[] artifact) {
+        return deploy(jobId, d, artifact, null);
+    }
+
+    /** {@link #deploy(String, Deployment, byte[])} of a tier of the model with this graph (null: a built-in the artifact names). */
+    public Optional<DeploymentAck> deploy(String jobId, Deployment d, byte[] artifact, Graph graph) {
         if (!fits(d)) return Optional.empty();
         Applied prev = applied.get(jobId);
         if (prev != null && prev.keep() >= d.keep()) return Optional.empty();
         CompactNetwork net;
+        Preprocessing pre;
         try {
-            TierFile file = TierFile.read(artifact, d.checksums());
+            TierFile file = TierFile.read(artifact, d.checksums(), graph);
             for (LayerSpec l : d.layers()) {
                 LayerMask m = file.masks().get(l.layer());
                 if (m == null) throw new IllegalArgumentException(l.layer() + ": the deployment prunes it, the artifact does not");
@@ -179,6 +224,10 @@ public final class Agent {
                             + ", the deployment says k=" + l.k() + " of n=" + l.n());
             }
             net = file.compile(TierCompiler.Form.COMPACT);
+            pre = file.graph().preprocessing();
+            if (settings.maxParams() > 0 && net.parameterCount() > settings.maxParams())
+                return Optional.of(DeploymentAck.failed(id(), d.tier(), "the tier has " + net.parameterCount()
+                        + " parameters, more than this device's max-params " + settings.maxParams()));
         } catch (RuntimeException e) {
             return Optional.of(DeploymentAck.failed(id(), d.tier(), "artifact refused: " + e.getMessage()));
         }
@@ -191,18 +240,23 @@ public final class Agent {
         } catch (java.io.IOException e) {
             return Optional.of(DeploymentAck.failed(id(), d.tier(), "artifact not stored: " + e.getMessage()));
         }
-        double acc = net.accuracy(settings.test(), Network.EVAL_BATCH);
-        double latency = medianLatencyMicros(net);
+        Dataset[] data;
+        try {
+            data = data(pre);
+        } catch (IllegalStateException e) {
+            return Optional.of(DeploymentAck.failed(id(), d.tier(), e.getMessage()));
+        }
+        double acc = net.accuracy(data[1], Network.EVAL_BATCH);
+        double latency = medianLatencyMicros(net, data[1].n() > 0 ? data[1] : data[0]);
         applied.put(jobId, new Applied(jobId, d.tier(), d.keep(), acc, net, net.parameterBytes(), latency));
-        return Optional.of(DeploymentAck.applied(id(), d.tier(), acc, settings.test().n(), net.parameterBytes(), latency));
+        return Optional.of(DeploymentAck.applied(id(), d.tier(), acc, data[1].n(), net.parameterBytes(), latency));
     }
 
     /**
      * Median time of one single-sample inference over the first local test samples, in microseconds, after as many
      * untimed warm-up inferences.
      */
-    private double medianLatencyMicros(CompactNetwork net) {
-        Dataset test = settings.test().n() > 0 ? settings.test() : settings.train();
+    private double medianLatencyMicros(CompactNetwork net, Dataset test) {
         for (int i = 0; i < LATENCY_RUNS; i++) net.forward(test.x(), i % test.n(), 1);
         long[] t = new long[LATENCY_RUNS];
         for (int i = 0; i < LATENCY_RUNS; i++) {

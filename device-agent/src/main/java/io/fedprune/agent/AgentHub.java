@@ -8,7 +8,9 @@ import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
 import io.fedprune.kafka.Topics;
+import io.fedprune.model.Graph;
 import io.fedprune.model.Model;
+import io.fedprune.onnx.OnnxImport;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.BlobRef;
@@ -125,6 +127,8 @@ public final class AgentHub implements AutoCloseable {
             return size() > 2;
         }
     };
+    /** The model of every job whose round starts this hub saw (its tiers' artifacts are read with its graph). */
+    private final Map<String, RoundStart> jobModels = new ConcurrentHashMap<>();
     private final ExecutorService trainers;
     private volatile java.util.function.Consumer<String> activity = line -> {
     };
@@ -255,6 +259,7 @@ public final class AgentHub implements AutoCloseable {
 
     private void onRoundStart(Envelope env) {
         RoundStart rs = (RoundStart) env.body();
+        jobModels.put(env.jobId(), rs);
         for (DeviceAssignment a : rs.assignments()) {
             Agent agent = agents.get(a.deviceId());
             if (agent != null) trainers.submit(() -> trainAndUpload(agent, env, rs, a));
@@ -282,6 +287,12 @@ public final class AgentHub implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             Model model = model(rs.modelArchitecture(), rs.model());
+            java.util.Optional<String> refused = agent.refuses(model);
+            if (refused.isPresent()) {
+                LOG.warn("{}: round {} of {} refused: {}", agent.id(), env.round(), env.jobId(), refused.get());
+                activity.accept(agent.id() + ": round " + env.round() + " of " + env.jobId() + " refused: " + refused.get());
+                return;
+            }
             List<Tensor> global = rs.globalLogits() == null ? null : tensors(rs.globalLogits());
             long fetchMs = (System.nanoTime() - t0) / 1_000_000;
             activity.accept(String.format(java.util.Locale.ROOT, "%s: round %d of %s: training %d epoch%s on %d images", agent.id(),
@@ -351,7 +362,8 @@ public final class AgentHub implements AutoCloseable {
                 }
             }
             var previous = agent.applied(jobId);
-            var ack = artifact == null ? java.util.Optional.of(DeploymentAck.failed(agent.id(), d.tier(), fetchError)) : agent.deploy(jobId, d, artifact);
+            var ack = artifact == null ? java.util.Optional.of(DeploymentAck.failed(agent.id(), d.tier(), fetchError))
+                    : agent.deploy(jobId, d, artifact, graph(jobId));
             if (ack.isEmpty()) continue;
             DeploymentAck a = ack.get();
             if (a.applied())
@@ -388,13 +400,26 @@ public final class AgentHub implements AutoCloseable {
         return refused.get();
     }
 
+    /**
+     * The model of a round start, fetched once per content: an imported model's ONNX file ({@link Blobs#ONNX},
+     * imported here: an operator this agent does not run fails it), or a built-in's weights.
+     */
     private synchronized Model model(String arch, BlobRef ref) {
         Model m = models.get(ref.sha256());
         if (m == null) {
-            m = Model.fromTensors(ModelArch.parse(arch).graph(), tensors(ref));
+            m = Blobs.ONNX.equals(ref.contentType())
+                    ? OnnxImport.read(reader.fetch(ref, Duration.ofMillis(config.blobTimeoutMs())), arch)
+                    : Model.fromTensors(ModelArch.parse(arch).graph(), tensors(ref));
             models.put(ref.sha256(), m);
         }
         return m;
+    }
+
+    /** The graph of a job's imported model (null for a built-in, or a job whose round starts this hub did not see). */
+    private Graph graph(String jobId) {
+        RoundStart rs = jobModels.get(jobId);
+        if (rs == null || !Blobs.ONNX.equals(rs.model().contentType())) return null;
+        return model(rs.modelArchitecture(), rs.model()).graph();
     }
 
     private List<Tensor> tensors(BlobRef ref) {

@@ -1,7 +1,6 @@
 package io.fedprune.agent;
 
 import io.fedprune.data.Dataset;
-import io.fedprune.data.Mnist;
 import io.fedprune.kafka.KafkaOptions;
 import io.fedprune.wire.Budget;
 import picocli.CommandLine;
@@ -90,10 +89,10 @@ public final class AgentMain implements Callable<Integer> {
         }
         if (bootstrap == null && System.getenv("KAFKA_BOOTSTRAP_SERVERS") == null)
             throw new CommandLine.ParameterException(new CommandLine(this), "no broker: give --bootstrap or set KAFKA_BOOTSTRAP_SERVERS");
-        Mnist.Split split;
+        io.fedprune.data.ImageData split;   // raw values: preprocessed as each job's model declares
         try {
             if (!Files.isDirectory(data)) throw new java.io.IOException("not a folder: " + data);
-            split = Mnist.load(data);
+            split = io.fedprune.data.ImageData.load(data);
         } catch (Exception e) {
             System.err.println("fedprune agent: cannot read data in " + data + ": " + e.getMessage());
             return 1;
@@ -101,7 +100,7 @@ public final class AgentMain implements Callable<Integer> {
         Dataset train = part.apply(split.train()), test = part.applyTest(split.train(), split.test());
         Agent agent;
         try {
-            agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir, maxParams));
+            agent = new Agent(new Agent.Settings(deviceId, b, train, test, workDir, maxParams, null));
         } catch (IllegalArgumentException e) {
             System.err.println("fedprune agent: " + e.getMessage());
             return 1;

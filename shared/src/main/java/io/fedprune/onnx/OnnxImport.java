@@ -116,6 +116,22 @@ public final class OnnxImport {
         return new Importer(proto.getGraph(), id, preprocessing(proto)).run();
     }
 
+    /**
+     * The operator types (default domain) a model's graph uses, sorted; what a device must run (see
+     * {@code Capabilities#onnxOperators}).
+     *
+     * @throws OnnxImportException if the bytes are not an ONNX model
+     */
+    public static java.util.SortedSet<String> operators(byte[] bytes) {
+        try {
+            java.util.SortedSet<String> out = new java.util.TreeSet<>();
+            for (var n : ModelProto.parseFrom(bytes).getGraph().getNodeList()) out.add(n.getOpType());
+            return out;
+        } catch (InvalidProtocolBufferException e) {
+            throw new OnnxImportException("not an ONNX model (truncated or corrupt protobuf: " + oneLine(e.getMessage()) + ")");
+        }
+    }
+
     private static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("\\s+", " ").trim();
     }

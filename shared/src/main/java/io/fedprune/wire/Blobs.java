@@ -20,6 +20,11 @@ public final class Blobs {
     public static final String TENSORS = "application/x-fedprune-tensors";
     /** Content type of a safetensors file (see {@link Safetensors}). */
     public static final String SAFETENSORS = "application/x-safetensors";
+    /**
+     * Content type of an ONNX model file (a serialized {@code onnx.ModelProto}): an imported job's model as uploaded,
+     * in a round start's {@code model} reference (see docs/PROTOCOL.md).
+     */
+    public static final String ONNX = "application/onnx";
     /** Content type of opaque bytes. */
     public static final String OCTETS = "application/octet-stream";
 

@@ -57,6 +57,13 @@ final class Samples {
                 ref("model-1", SHA_A), ref("logits-r3", SHA_B),
                 List.of(new DeviceAssignment("device-7", layers()), new DeviceAssignment("device-8", List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 39)))),
                 new TrainingConfig(2, 0.1, 128, 5, 0.5, 1e-3, 1.0, TensorEncoding.INT8, 64), 42L, T0 + 60_000, 10)));
+        // an imported model travels as its ONNX file (content type application/onnx), named by the job's model name
+        m.put("round_start_onnx", new Envelope("job-2", 1, "msg-round-onnx", "coordinator", T0 + 10, new RoundStart("mnist-cnn",
+                new BlobRef("model-onnx", SHA_A, 463_940, 1, Blobs.ONNX), null,
+                List.of(new DeviceAssignment("device-7", List.of(new LayerSpec("conv2", Granularity.KERNEL, 32, 8)))),
+                new TrainingConfig(1, 0.2, 128, 5, 0.5, 1e-3, 1.0, TensorEncoding.FLOAT32, 0), 7L, T0 + 60_000, 20)));
+        m.put("device_hello_onnx", new Envelope("", 0, "msg-hello-onnx", "device-8", T0 + 11, new DeviceHello(new DeviceProfile("device-8",
+                new Budget(0.25, Map.of()), 3000, List.of("model:lenet300", "model:onnx", "onnx-ops:Conv,Gemm,Relu", "max-params:200000"), "0.1.0"))));
         m.put("update_ref", new Envelope("job-1", 3, "msg-update-ref", "device-7", T0 + 3, new Update("device-7", layers(),
                 ref("upd-7-3", SHA_B), List.of(), TensorEncoding.FLOAT16, 6000, metrics(), new Timings(12, 3400, 5, 40), 2, 16.0,
                 new byte[]{1, 2, 3})));

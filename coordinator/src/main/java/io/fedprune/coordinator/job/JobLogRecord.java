@@ -44,6 +44,16 @@ public final class JobLogRecord {
      * @throws IOException if it is not JSON, of a newer version, or its spec is not valid
      */
     public static JobSpec read(byte[] record) throws IOException {
+        return read(record, request -> null);
+    }
+
+    /**
+     * The spec of a record whose model may be imported: {@code importedGraph} gives the graph of the model in a logged
+     * request's {@code modelBlob} (null if that blob holds a built-in's weights).
+     *
+     * @throws IOException if it is not JSON, of a newer version, its spec is not valid or its model cannot be read
+     */
+    public static JobSpec read(byte[] record, java.util.function.Function<JobRequest, io.fedprune.model.Graph> importedGraph) throws IOException {
         ObjectNode node = (ObjectNode) JSON.readTree(record);
         int version = node.path("version").asInt(0);
         if (version > VERSION) throw new IOException("job log record version " + version + " is newer than this reader (" + VERSION + ")");
@@ -51,8 +61,8 @@ public final class JobLogRecord {
         JobRequest r = JSON.treeToValue(node, JobRequest.class);
         if (version == 0 && r.weighting() == null) node.put("weighting", "SAMPLES");
         try {
-            return JSON.treeToValue(node, JobRequest.class).validate(r.id());
-        } catch (InvalidFieldException e) {
+            return JSON.treeToValue(node, JobRequest.class).validate(r.id(), JobLimits.NONE, r.modelBlob() == null ? null : importedGraph.apply(r));
+        } catch (IllegalArgumentException e) {   // an InvalidFieldException, or a model blob that is not a model
             throw new IOException("invalid job spec in the log: " + e.getMessage(), e);
         }
     }

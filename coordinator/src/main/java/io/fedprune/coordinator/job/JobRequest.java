@@ -4,6 +4,7 @@ import io.fedprune.dpp.Granularity;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
+import io.fedprune.model.Graph;
 import io.fedprune.model.ModelArch;
 import io.fedprune.wire.TensorEncoding;
 import io.micronaut.core.annotation.Nullable;
@@ -21,7 +22,8 @@ import java.util.Locale;
  * the job log holds ({@link JobLogRecord}).
  *
  * @param id                  job id; assigned by the coordinator (a request's value is ignored)
- * @param arch                built-in architecture: {@code lenet300} or {@code lenet5}
+ * @param arch                built-in architecture: {@code lenet300} or {@code lenet5}; with {@code modelOnnx}, the
+ *                            imported model's name (default {@value #IMPORTED_ID})
  * @param pretrainEpochs      epochs of dense training on the coordinator's data when no model is uploaded
  * @param pretrainSamples     training images used for that (0 = all)
  * @param modelSafetensors    an uploaded model instead: safetensors bytes, base64, with {@code <layer>.weight} and
@@ -49,6 +51,9 @@ import java.util.Locale;
  * @param serverOptimizer     NONE, MOMENTUM or ADAM
  * @param serverLearningRate  the server optimiser's learning rate
  * @param seed                job seed (device selection, rounds, pretraining)
+ * @param modelOnnx           an imported model instead of a built-in: the ONNX file's bytes, base64 (operators and
+ *                            layouts of docs/MODELS.md; its weights are trained, so nothing is pretrained); stored as a
+ *                            blob that travels to the devices, never logged
  */
 public record JobRequest(@Nullable String id,
                          @Nullable String arch,
@@ -76,7 +81,11 @@ public record JobRequest(@Nullable String id,
                          @Nullable Double trimFraction,
                          @Nullable @Schema(implementation = ServerOptimizer.Kind.class) String serverOptimizer,
                          @Nullable Double serverLearningRate,
-                         @Nullable Long seed) {
+                         @Nullable Long seed,
+                         @Nullable String modelOnnx) {
+
+    /** The name of an imported model when the request gives none. */
+    public static final String IMPORTED_ID = "imported";
 
     /**
      * One prunable layer as sent.
@@ -90,7 +99,20 @@ public record JobRequest(@Nullable String id,
     /** A request with every field omitted: the defaults. */
     public static JobRequest empty() {
         return new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** This request with an imported model: its ONNX file's bytes (sent base64, as over REST). */
+    public JobRequest withModelOnnx(byte[] onnx) {
+        return withModelOnnx(java.util.Base64.getEncoder().encodeToString(onnx));
+    }
+
+    /** This request with an imported model given as base64 text ({@code modelOnnx}). */
+    public JobRequest withModelOnnx(String base64) {
+        return new JobRequest(id, arch, pretrainEpochs, pretrainSamples, modelSafetensors, modelBlob, layers, tiers,
+                outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
+                temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
+                serverOptimizer, serverLearningRate, seed, base64);
     }
 
     /**
@@ -100,7 +122,7 @@ public record JobRequest(@Nullable String id,
      * @throws InvalidFieldException naming the first bad field
      */
     public JobSpec validate(String jobId) {
-        return validate(jobId, JobLimits.NONE);
+        return validate(jobId, JobLimits.NONE, null);
     }
 
     /**
@@ -111,9 +133,21 @@ public record JobRequest(@Nullable String id,
      * @throws InvalidFieldException naming the first bad field
      */
     public JobSpec validate(String jobId, JobLimits limits) {
+        return validate(jobId, limits, null);
+    }
+
+    /**
+     * {@link #validate(String, JobLimits)} for a model whose graph is given ({@code imported}, read from
+     * {@code modelOnnx} or the logged model blob) instead of named by {@code arch}; null = a built-in.
+     */
+    public JobSpec validate(String jobId, JobLimits limits, Graph imported) {
         if (modelSafetensors != null && modelSafetensors.isBlank())
             throw new InvalidFieldException("modelSafetensors", "must not be blank");
-        JobSpec.Builder b = JobSpec.builder().arch(parseArch());
+        if (modelOnnx != null && modelOnnx.isBlank())
+            throw new InvalidFieldException("modelOnnx", "must not be blank");
+        if (modelOnnx != null && modelSafetensors != null)
+            throw new InvalidFieldException("modelOnnx", "give either modelOnnx or modelSafetensors, not both");
+        JobSpec.Builder b = imported != null ? JobSpec.builder().graph(imported) : JobSpec.builder().arch(parseArch());
         if (layers != null && !layers.isEmpty()) {
             List<JobSpec.LayerPlan> ls = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {

@@ -6,6 +6,7 @@ import io.fedprune.dpp.TemperatureSchedule;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
+import io.fedprune.model.Graph;
 import io.fedprune.model.Layer;
 import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.ModelArch;
@@ -25,10 +26,12 @@ import java.util.Set;
  * place for them (the REST body, the demo and the tests use them); the training ones are those of
  * {@link TrainConfig#DEFAULTS} and {@link TemperatureSchedule#defaults()}, which the agent uses.
  *
- * <p>Fields (see {@link JobRequest} for their meaning): tiers are distinct and ascending; layers name layers of the
- * architecture once each, KERNEL only for convolutions; {@code modelBlob} is null unless a model was uploaded.
+ * <p>Fields (see {@link JobRequest} for their meaning): {@code graph} is the model's structure, a built-in's
+ * ({@link ModelArch#graph()}) or an imported ONNX model's; tiers are distinct and ascending; layers name layers of the
+ * graph once each, KERNEL only for convolutions; {@code modelBlob} is null unless a model was uploaded (safetensors
+ * weights of a built-in, or the ONNX file of an imported model).
  */
-public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrainSamples, String modelBlob,
+public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSamples, String modelBlob,
                       List<LayerPlan> layers, List<Double> tiers, double outputMinKeep, int rounds, int devicesPerRound,
                       double quorum, long roundDeadlineMs, int localEpochs, double learningRate, int batchSize,
                       double temperatureStart, double temperatureEnd, double entropyWeight, double gumbelScale,
@@ -75,8 +78,8 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
     }
 
     public JobSpec {
-        require("arch", arch != null, "must be given");
-        layers = checkLayers(arch, layers);
+        require("arch", graph != null, "must be given");
+        layers = checkLayers(graph, layers);
         tiers = checkTiers(tiers);
         atLeast("pretrainEpochs", pretrainEpochs, 0);
         atLeast("pretrainSamples", pretrainSamples, 0);
@@ -117,11 +120,11 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
 
     /** This spec as a request body with every field set (the REST view and the job log's shape); no model bytes. */
     public JobRequest toRequest() {
-        return new JobRequest(id, arch.id(), pretrainEpochs, pretrainSamples, null, modelBlob,
+        return new JobRequest(id, graph.id(), pretrainEpochs, pretrainSamples, null, modelBlob,
                 layers.stream().map(p -> new JobRequest.LayerPlan(p.layer(), p.granularity().name())).toList(), tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding.name(), fusion.name(),
-                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, seed);
+                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, seed, null);
     }
 
     /** This spec pointing at the blob that holds the uploaded model. */
@@ -136,7 +139,7 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
     public List<MaskSpec> maskSpecs(double keep) {
         List<MaskSpec> out = new ArrayList<>();
         for (LayerPlan p : layers) {
-            Layer l = arch.layer(p.layer());
+            Layer l = graph.layer(p.layer());
             out.add(MaskSpec.ofKeep(p.layer(), p.granularity(), l.weightShape(), l.output() ? Math.max(keep, outputMinKeep) : keep));
         }
         return out;
@@ -149,7 +152,7 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
 
     /** Builds a {@link JobSpec}; every setter is optional (the defaults are the {@code DEFAULT_*} constants). */
     public static final class Builder {
-        private ModelArch arch = DEFAULT_ARCH;
+        private Graph graph = DEFAULT_ARCH.graph();
         private int pretrainEpochs = DEFAULT_PRETRAIN_EPOCHS, pretrainSamples = DEFAULT_PRETRAIN_SAMPLES;
         private String modelBlob;
         private List<LayerPlan> layers;
@@ -173,7 +176,7 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
         }
 
         private Builder(JobSpec s) {
-            arch = s.arch; pretrainEpochs = s.pretrainEpochs; pretrainSamples = s.pretrainSamples; modelBlob = s.modelBlob;
+            graph = s.graph; pretrainEpochs = s.pretrainEpochs; pretrainSamples = s.pretrainSamples; modelBlob = s.modelBlob;
             layers = s.layers; tiers = s.tiers; outputMinKeep = s.outputMinKeep; rounds = s.rounds;
             devicesPerRound = s.devicesPerRound; quorum = s.quorum; roundDeadlineMs = s.roundDeadlineMs;
             localEpochs = s.localEpochs; learningRate = s.learningRate; batchSize = s.batchSize;
@@ -183,7 +186,10 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
             seed = s.seed;
         }
 
-        public Builder arch(ModelArch v) { arch = v; return this; }
+        /** A built-in model. */
+        public Builder arch(ModelArch v) { graph = v.graph(); return this; }
+        /** Any model's graph (an imported one's; its weights come with the upload). */
+        public Builder graph(Graph v) { graph = v; return this; }
         public Builder pretrainEpochs(int v) { pretrainEpochs = v; return this; }
         public Builder pretrainSamples(int v) { pretrainSamples = v; return this; }
         public Builder modelBlob(String v) { modelBlob = v; return this; }
@@ -212,14 +218,19 @@ public record JobSpec(String id, ModelArch arch, int pretrainEpochs, int pretrai
 
         /** The spec with this id; checks every field. */
         public JobSpec build(String id) {
-            return new JobSpec(id, arch, pretrainEpochs, pretrainSamples, modelBlob, layers, tiers, outputMinKeep, rounds,
+            return new JobSpec(id, graph, pretrainEpochs, pretrainSamples, modelBlob, layers, tiers, outputMinKeep, rounds,
                     devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize, temperatureStart,
                     temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
                     serverOptimizer, serverLearningRate, seed);
         }
     }
 
-    private static List<LayerPlan> checkLayers(ModelArch a, List<LayerPlan> layers) {
+    /** Whether the model is imported (not a built-in): it travels as its ONNX file. */
+    public boolean imported() {
+        return ModelArch.of(graph) == null;
+    }
+
+    private static List<LayerPlan> checkLayers(Graph a, List<LayerPlan> layers) {
         List<LayerPlan> out = new ArrayList<>();
         if (layers == null || layers.isEmpty()) {
             for (String name : a.layerNames()) out.add(new LayerPlan(name, DEFAULT_GRANULARITY));

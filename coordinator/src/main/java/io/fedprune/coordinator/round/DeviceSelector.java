@@ -29,6 +29,7 @@ public final class DeviceSelector {
     private final JobSpec spec;
     private final List<MaskSpec> baseSpecs;
     private final long modelParams;
+    private final java.util.Set<String> operators;
 
     /**
      * @param spec        the job
@@ -36,9 +37,18 @@ public final class DeviceSelector {
      * @param modelParams the model's parameter count (devices declaring a smaller {@code max-params} are not selected)
      */
     public DeviceSelector(JobSpec spec, List<MaskSpec> baseSpecs, long modelParams) {
+        this(spec, baseSpecs, modelParams, java.util.Set.of());
+    }
+
+    /**
+     * @param operators the ONNX operator types of an imported model (devices declaring {@code onnx-ops} without all
+     *                  of them are not selected); empty for a built-in
+     */
+    public DeviceSelector(JobSpec spec, List<MaskSpec> baseSpecs, long modelParams, java.util.Set<String> operators) {
         this.spec = spec;
         this.baseSpecs = List.copyOf(baseSpecs);
         this.modelParams = modelParams;
+        this.operators = java.util.Set.copyOf(operators);
     }
 
     /** The selected device ids (sorted) and their k per layer. */
@@ -63,12 +73,12 @@ public final class DeviceSelector {
     /**
      * A device's k per layer: its per-layer k where given (must be in [1, n]), else ceil(keep * n) (the output layer
      * keeping at least outputMinKeep); empty if its budget does not fit this job or it cannot run the model (another
-     * model, or more parameters than its {@code max-params}).
+     * built-in, no ONNX import or not every operator of an imported model, or more parameters than its
+     * {@code max-params}: {@link Capabilities}).
      */
     public Optional<int[]> deviceK(DeviceProfile p) {
         if (p.sampleCount() < 1) return Optional.empty();
-        if (p.capabilities().stream().anyMatch(c -> c.startsWith("model:"))
-                && !p.capabilities().contains("model:" + spec.arch().id())) return Optional.empty();
+        if (!Capabilities.runs(p.capabilities(), spec.imported() ? null : spec.graph().id(), operators)) return Optional.empty();
         if (!Capabilities.fits(p.capabilities(), modelParams)) return Optional.empty();
         Budget b = p.budget();
         List<MaskSpec> byKeep = b.keep() > 0 ? spec.maskSpecs(b.keep()) : null;

@@ -77,6 +77,12 @@ public final class JobRunner implements Runnable {
 
     public JobRunner(JobSpec spec, Model model, BlobRef modelRef, FleetRegistry fleet, RoundTransport transport,
                      Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume) {
+        this(spec, model, modelRef, java.util.Set.of(), fleet, transport, evaluator, listener, clock, resume);
+    }
+
+    /** A runner for a model whose ONNX {@code operators} a device must run (empty: a built-in). */
+    public JobRunner(JobSpec spec, Model model, BlobRef modelRef, java.util.Set<String> operators, FleetRegistry fleet,
+                     RoundTransport transport, Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume) {
         this.spec = spec;
         this.modelRef = modelRef;
         this.fleet = fleet;
@@ -85,7 +91,7 @@ public final class JobRunner implements Runnable {
         this.clock = clock;
         this.resume = resume == null ? new Resume(0, null) : resume;
         this.layers = JobLayers.of(spec, model);
-        this.selector = new DeviceSelector(spec, layers.base(), model.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum());
+        this.selector = new DeviceSelector(spec, layers.base(), model.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum(), operators);
         this.strategy = new PruningStrategy(spec, model, layers, evaluator);
     }
 

@@ -84,7 +84,7 @@ public final class PruningStrategy {
         TrainingConfig cfg = new TrainingConfig(spec.localEpochs(), spec.learningRate(), spec.batchSize(),
                 temperature.roundStart(round, spec.rounds()), temperature.roundEnd(round, spec.rounds()),
                 spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0);
-        return new RoundStart(spec.arch().id(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
+        return new RoundStart(spec.graph().id(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
     }
 
     /** How many replies end a round early: ceil(quorum x selected). */

@@ -161,6 +161,26 @@ class CoordinatorApiIT {
         assertEquals("modelSafetensors", JSON.readTree(bad.body()).path("field").asText());
     }
 
+    @Test
+    void anUploadedOnnxModelStartsAJobAndABadOneIsA400NamingTheProblem() throws Exception {
+        // LeNet-5 exported to ONNX by fedprune: an imported model like any other (named by arch)
+        byte[] onnx = io.fedprune.onnx.OnnxExport.dense(io.fedprune.model.Model.init(io.fedprune.model.ModelArch.LENET5.graph(), 3));
+        String b64 = java.util.Base64.getEncoder().encodeToString(onnx);
+        HttpResponse<String> created = post("/jobs", "{\"arch\": \"my-cnn\", \"rounds\": 2, \"modelOnnx\": \"" + b64 + "\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode spec = JSON.readTree(created.body()).path("spec");
+        assertEquals("my-cnn", spec.path("arch").asText());
+        assertTrue(spec.path("modelOnnx").isMissingNode() || spec.path("modelOnnx").isNull(), "the model bytes must not be kept in the spec");
+        assertTrue(spec.path("modelBlob").asText().contains("application/onnx"), spec.toString());
+        assertEquals(202, post("/jobs/" + JSON.readTree(created.body()).path("id").asText() + "/cancel", "").statusCode());
+
+        String truncated = java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(onnx, onnx.length / 3));
+        HttpResponse<String> bad = post("/jobs", "{\"modelOnnx\": \"" + truncated + "\"}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals("modelOnnx", JSON.readTree(bad.body()).path("field").asText());
+        assertTrue(bad.body().contains("not an ONNX model"), bad.body());
+    }
+
     static OpenApiDoc openApi() throws Exception {
         HttpResponse<String> api = get("/swagger/fedprune-0.1.yml");
         assertEquals(200, api.statusCode());

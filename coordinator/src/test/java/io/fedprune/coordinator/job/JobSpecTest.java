@@ -18,13 +18,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class JobSpecTest {
 
     private static JobRequest request(UnaryOperator<Object[]> edit) {
-        Object[] f = new Object[27];
+        Object[] f = new Object[28];
         f = edit.apply(f);
         return new JobRequest((String) f[0], (String) f[1], (Integer) f[2], (Integer) f[3], (String) f[4], (String) f[5],
                 cast(f[6]), cast(f[7]), (Double) f[8], (Integer) f[9], (Integer) f[10], (Double) f[11], (Long) f[12],
                 (Integer) f[13], (Double) f[14], (Integer) f[15], (Double) f[16], (Double) f[17], (Double) f[18],
                 (Double) f[19], (String) f[20], (String) f[21], (String) f[22], (Double) f[23], (String) f[24],
-                (Double) f[25], (Long) f[26]);
+                (Double) f[25], (Long) f[26], (String) f[27]);
     }
 
     @SuppressWarnings("unchecked")
@@ -45,7 +45,7 @@ class JobSpecTest {
     void anEmptyRequestGetsEveryDefault() {
         JobSpec s = JobRequest.empty().validate("j");
         assertEquals("j", s.id());
-        assertEquals(ModelArch.LENET300, s.arch());
+        assertEquals(ModelArch.LENET300.graph(), s.graph());
         assertEquals(List.of(new JobSpec.LayerPlan("fc1", Granularity.WEIGHT), new JobSpec.LayerPlan("fc2", Granularity.WEIGHT),
                 new JobSpec.LayerPlan("fc3", Granularity.WEIGHT)), s.layers());
         assertEquals(List.of(0.05, 0.1, 0.25), s.tiers());
@@ -79,7 +79,7 @@ class JobSpecTest {
             f[24] = "adam";
             return f;
         }).validate("j");
-        assertEquals(ModelArch.LENET5, s.arch());
+        assertEquals(ModelArch.LENET5.graph(), s.graph());
         assertEquals(List.of(new JobSpec.LayerPlan("conv2", Granularity.KERNEL), new JobSpec.LayerPlan("fc1", Granularity.WEIGHT)), s.layers());
         assertEquals(List.of(0.1, 0.5), s.tiers());
         assertEquals(TensorEncoding.INT8, s.updateEncoding());

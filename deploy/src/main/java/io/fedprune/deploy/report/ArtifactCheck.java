@@ -29,9 +29,14 @@ public final class ArtifactCheck {
     }
 
     public static Result check(byte[] file) {
+        return check(file, null);
+    }
+
+    /** {@link #check(byte[])} of a tier of the model with this graph (null: a built-in the file names). */
+    public static Result check(byte[] file, io.fedprune.model.Graph graph) {
         TierFile t;
         try {
-            t = TierFile.read(file);
+            t = TierFile.read(file, java.util.Map.of(), graph);
         } catch (IllegalArgumentException e) {
             return new Result(file.length, 0, 0, List.of(new Layer(null, null, 0, 0, 0, false, e.getMessage())));
         }
