@@ -11,7 +11,6 @@ import io.fedprune.data.Dataset;
 import io.fedprune.data.ImageData;
 import io.fedprune.data.TestData;
 import io.fedprune.dpp.Granularity;
-import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.model.DenseConfig;
 import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.Graph;
@@ -26,22 +25,19 @@ import io.fedprune.runtime.LayerMask;
 import io.fedprune.runtime.TierFile;
 import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeploymentAck;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.fedprune.Patience;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -52,11 +48,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(FleetFixture.class)
 class ImportedModelIT {
-    static final Duration PATIENCE = Duration.ofMinutes(10);
     static final List<Double> TIERS = List.of(0.25, 0.5);
-    static EmbeddedBroker broker;
-    static Path work;
     static ImageData raw;
     static byte[] onnx;
 
@@ -75,24 +69,12 @@ class ImportedModelIT {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
-        work = Files.createTempDirectory("fedprune-imported-it");
         raw = ImageData.load(TestData.mnistMini());
         Preprocessing p = Preprocessing.PIXEL_SCALE;
         Dataset train = raw.train().normalized(p.scale(), p.mean(), p.std());
         Model trained = DenseTrainer.train(Model.init(tinyCnn(28), 3), train, null, DenseConfig.DEFAULTS.withEpochs(3), 3,
                 io.fedprune.model.ProgressListener.NONE);
         onnx = OnnxExport.dense(trained);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
-
-    static CoordinatorConfig config(String prefix) {
-        return CoordinatorConfig.defaults().withBootstrapServers(broker.bootstrapServers()).withTopicPrefix(prefix)
-                .withDataDir(TestData.mnistMini().toString()).withWorkDir(work.toString());
     }
 
     /** The job: the convolutions at KERNEL, the output layer at WEIGHT, 2 rounds, tiers 25% and 50%. */
@@ -106,8 +88,8 @@ class ImportedModelIT {
     @Test
     void agentsThatNeverSawTheModelFetchItOverKafkaImportItAndTrainIt() throws Exception {
         Graph imported = OnnxImport.read(onnx, "tiny-cnn").graph();
-        try (CoordinatorNode node = CoordinatorNode.start(config("imported."));
-             AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix("imported.").withHeartbeatMs(500), node::enrol)) {
+        try (CoordinatorNode node = CoordinatorNode.start(FleetFixture.config("imported."));
+             AgentHub hub = AgentHub.start(AgentHub.Config.defaults(FleetFixture.broker.bootstrapServers()).withTopicPrefix("imported.").withHeartbeatMs(500), node::enrol)) {
             for (int i = 0; i < 3; i++) {
                 PartitionSpec part = PartitionSpec.parse("iid:" + i + "/3:3");
                 // raw pixel values: each agent preprocesses them as the model it receives declares
@@ -116,10 +98,10 @@ class ImportedModelIT {
             }
             hub.add(new Agent(new Agent.Settings("tiny-device", Budget.ofKeep(0.5), raw.train().head(100), raw.test().head(100), null, 1000, null)));
             Coordinator c = node.coordinator();
-            await().atMost(PATIENCE).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+            Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
 
             String jobId = c.submit(job(imported)).id();
-            await().atMost(PATIENCE).until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
+            Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
             JobViews.JobView v = c.view(jobId).orElseThrow();
             assertEquals("COMPLETED", v.state(), v.reason());
             assertEquals("tiny-cnn", v.spec().arch());
@@ -133,7 +115,7 @@ class ImportedModelIT {
             // the dense model reaches ~80% on the subset after 3 epochs; every tier stays far above chance (10%)
             for (JobViews.TierView t : v.rounds().get(1).tiers()) assertTrue(t.accuracy() > 0.4, t.tier() + " accuracy " + t.accuracy());
 
-            await().atMost(PATIENCE).until(() -> c.latestAcks(jobId).size() == 4);
+            Patience.await().until(() -> c.latestAcks(jobId).size() == 4);
             for (Map.Entry<String, DeploymentAck> e : c.latestAcks(jobId).entrySet()) {
                 if (e.getKey().equals("tiny-device")) {   // it hears of the tiers too, and refuses them
                     assertFalse(e.getValue().applied());
@@ -161,7 +143,7 @@ class ImportedModelIT {
     @Test
     void aBadModelFileIsRefusedNamingTheProblem() throws Exception {
         Graph imported = OnnxImport.read(onnx, "tiny-cnn").graph();
-        try (CoordinatorNode node = CoordinatorNode.start(config("bad-models."))) {
+        try (CoordinatorNode node = CoordinatorNode.start(FleetFixture.config("bad-models."))) {
             Coordinator c = node.coordinator();
             JobRequest good = job(imported);
 
