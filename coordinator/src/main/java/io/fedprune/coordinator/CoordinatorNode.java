@@ -135,11 +135,14 @@ public final class CoordinatorNode implements AutoCloseable {
     }
 
     /**
-     * Starts leading: (after an election, first reads the job log again: the former leader went on writing it) takes
-     * updates and continues the unfinished jobs.
+     * Starts leading: (after an election, first reads the device keys and the job log again: the former leader went on
+     * enrolling devices and writing the log) takes updates and continues the unfinished jobs.
      */
     private synchronized void lead(boolean elected) {
-        if (elected) replayJobs(clients, topics, codec);
+        if (elected) {
+            deviceKeys.reload();
+            replayJobs(clients, topics, codec);
+        }
         coordinator.lead();
         // with failover, a dead leader's updates consumer must leave the group as soon as its leadership does
         KafkaClients c = failover.enabled() ? clients.with(Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,

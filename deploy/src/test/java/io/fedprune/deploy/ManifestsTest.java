@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.fedprune.agent.AgentMain;
 import io.fedprune.coordinator.CoordinatorConfig;
+import io.fedprune.coordinator.FailoverConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -52,6 +53,8 @@ class ManifestsTest {
     static void assertCoordinatorVariables(Iterable<String> names, String where) {
         Set<String> settings = new HashSet<>();
         for (var c : CoordinatorConfig.class.getRecordComponents()) settings.add(c.getName());
+        for (var c : FailoverConfig.class.getRecordComponents())   // fedprune.coordinator.failover.*
+            settings.add("failover" + Character.toUpperCase(c.getName().charAt(0)) + c.getName().substring(1));
         for (String n : names)
             if (n.startsWith("FEDPRUNE_COORDINATOR_")) assertTrue(settings.contains(settingOf(n)), where + ": " + n + " is no coordinator setting " + settings);
     }
@@ -79,7 +82,8 @@ class ManifestsTest {
         List<JsonNode> docs = documents(Path.of("k8s/fedprune.yaml"));
         Map<String, JsonNode> byKindName = new TreeMap<>();
         for (JsonNode d : docs) byKindName.put(d.get("kind").asText() + "/" + d.at("/metadata/name").asText(), d);
-        assertEquals(Set.of("ConfigMap/fedprune", "Secret/fedprune-api", "PersistentVolumeClaim/fedprune-mnist", "Deployment/fedprune-coordinator",
+        assertEquals(Set.of("ConfigMap/fedprune", "Secret/fedprune-api", "PersistentVolumeClaim/fedprune-mnist",
+                "PersistentVolumeClaim/fedprune-coordinator-work", "Deployment/fedprune-coordinator",
                 "Service/fedprune-coordinator", "Service/fedprune-agent", "StatefulSet/fedprune-agent"), byKindName.keySet());
 
         JsonNode config = byKindName.get("ConfigMap/fedprune").get("data");
@@ -96,20 +100,31 @@ class ManifestsTest {
         assertTrue(budgets.size() >= 3, "agents get different budgets: " + budgets);
 
         JsonNode coordinator = byKindName.get("Deployment/fedprune-coordinator");
-        assertEquals(1, coordinator.at("/spec/replicas").asInt());
-        assertEquals("Recreate", coordinator.at("/spec/strategy/type").asText(), "never two coordinators on one job during an update");
         JsonNode cc = coordinator.at("/spec/template/spec/containers/0");
+        Map<String, JsonNode> env = new TreeMap<>();
+        cc.get("env").forEach(e -> env.put(e.get("name").asText(), e));
+        // more than one coordinator only with failover: one leader runs the jobs, the others stand by
+        if (coordinator.at("/spec/replicas").asInt() > 1 || !coordinator.at("/spec/strategy/type").asText().equals("Recreate")) {
+            assertEquals("true", env.get("FEDPRUNE_COORDINATOR_FAILOVER_ENABLED").get("value").asText(), "several coordinators need failover");
+            assertEquals("metadata.name", env.get("FEDPRUNE_COORDINATOR_FAILOVER_INSTANCE_ID").at("/valueFrom/fieldRef/fieldPath").asText(),
+                    "each coordinator has its own, stable instance id: its pod name");
+            assertEquals("/leader", cc.at("/readinessProbe/httpGet/path").asText(), "only the leader is ready");
+            JsonNode work = null;
+            for (JsonNode v : coordinator.at("/spec/template/spec/volumes")) if (v.get("name").asText().equals("work")) work = v;
+            String claim = work.at("/persistentVolumeClaim/claimName").asText();
+            assertEquals("ReadWriteMany", byKindName.get("PersistentVolumeClaim/" + claim).at("/spec/accessModes/0").asText(),
+                    "the coordinators share their work directory (signing key, device keys)");
+        } else {
+            assertEquals("/health", cc.at("/readinessProbe/httpGet/path").asText());
+        }
         Class.forName(cc.at("/args/0").asText());
         int port = coordinatorPort();
         assertEquals(port, cc.at("/ports/0/containerPort").asInt());
         assertEquals(port, cc.at("/readinessProbe/httpGet/port").asInt());
-        assertEquals("/health", cc.at("/readinessProbe/httpGet/path").asText());
         List<String> envNames = new ArrayList<>();
         cc.get("env").forEach(e -> envNames.add(e.get("name").asText()));
         assertCoordinatorVariables(envNames, "coordinator env");
         // the REST API listens on the pod's interfaces (its default is loopback) and the operator's token comes from a Secret
-        Map<String, JsonNode> env = new TreeMap<>();
-        cc.get("env").forEach(e -> env.put(e.get("name").asText(), e));
         assertEquals("0.0.0.0", env.get("MICRONAUT_SERVER_HOST").get("value").asText(), "coordinator bind address");
         JsonNode tokenRef = env.get("FEDPRUNE_API_TOKEN").at("/valueFrom/secretKeyRef");
         JsonNode secret = byKindName.get("Secret/" + tokenRef.get("name").asText());

@@ -33,7 +33,7 @@ import java.util.Base64;
 
 /**
  * Who may call what (Micronaut Security): writes need the operator's bearer token ({@code Authorization: Bearer ...},
- * {@link ApiConfig#token()}); GETs are open when {@link ApiConfig#openReads()}; health, Prometheus, the OpenAPI
+ * {@link ApiConfig#token()}); GETs are open when {@link ApiConfig#openReads()}; health, leadership, Prometheus, the OpenAPI
  * document and a device's own enrolment (which carries a one-time enrolment token instead) are always open. A call
  * without a valid token is 401 in the API's error format.
  */
@@ -116,7 +116,7 @@ public final class ApiSecurity {
 
         static boolean alwaysOpen(HttpRequest<?> request) {
             String p = request.getPath();
-            if (p.equals("/health") || p.startsWith("/health/") || p.equals("/prometheus") || p.startsWith("/swagger/")) return true;
+            if (p.equals("/health") || p.startsWith("/health/") || p.equals("/leader") || p.equals("/prometheus") || p.startsWith("/swagger/")) return true;
             return request.getMethod() == HttpMethod.POST && p.startsWith("/devices/") && p.endsWith("/enrolment");
         }
 

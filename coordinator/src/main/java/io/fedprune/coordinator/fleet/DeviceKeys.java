@@ -54,12 +54,21 @@ public final class DeviceKeys implements MessageVerifier.KeyLookup {
     /** Keys kept in {@code file} (read now if it exists). */
     public DeviceKeys(Path file) {
         this.file = file;
-        if (Files.exists(file)) {
-            try {
-                for (Entry e : JSON.readValue(file.toFile(), Entry[].class)) put(e);
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalStateException("cannot read the device keys in " + file + ": " + e.getMessage(), e);
-            }
+        reload();
+    }
+
+    /**
+     * Reads the file again (a coordinator elected leader: the former leader enrolled devices into the shared file);
+     * keys only in memory are kept.
+     *
+     * @throws IllegalStateException if the file cannot be read
+     */
+    public synchronized void reload() {
+        if (!Files.exists(file)) return;
+        try {
+            for (Entry e : JSON.readValue(file.toFile(), Entry[].class)) put(e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot read the device keys in " + file + ": " + e.getMessage(), e);
         }
     }
 
