@@ -1,12 +1,12 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.coordinator.job.JobViews;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import static io.fedprune.coordinator.FederatedRoundsIT.PATIENCE;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -28,30 +26,21 @@ import static org.junit.jupiter.api.Assertions.*;
  * takes over from.
  */
 @Tag("integration")
-@Timeout(value = 30, unit = TimeUnit.MINUTES)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(FleetFixture.class)
 class CoordinatorCrashIT {
     static final int ROUNDS = 3, STOPS = 10;
-
-    @BeforeAll
-    static void start() throws Exception {
-        FederatedRoundsIT.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        FederatedRoundsIT.stop();
-    }
 
     @Test
     void aJobStoppedAtTenSeededMomentsCompletesWithTheMasksOfAnUninterruptedRun() throws Exception {
         List<String> tiers = List.of("keep-0.1", "keep-0.25");
         Map<String, float[]> clean;
         String prefix = "crash-clean.";
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList());
-             CoordinatorNode node = CoordinatorNode.start(FederatedRoundsIT.config(prefix))) {
+        try (AgentHub hub = FleetFixture.agents(prefix, FleetFixture.keyList());
+             CoordinatorNode node = CoordinatorNode.start(FleetFixture.config(prefix))) {
             Coordinator c = node.coordinator();
-            await().atMost(PATIENCE).until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-            String id = c.submit(FederatedRoundsIT.spec(ROUNDS)).id();
+            Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+            String id = c.submit(FleetFixture.spec(ROUNDS)).id();
             JobViews.JobView done = FailoverIT.awaitEnd(c, id);
             assertEquals("COMPLETED", done.state(), done.reason());
             clean = FailoverIT.masks(c, id, tiers);
@@ -60,11 +49,11 @@ class CoordinatorCrashIT {
         prefix = "crash.";
         Random moments = new Random(13);
         List<String> stoppedAt = new ArrayList<>();
-        try (AgentHub hub = FederatedRoundsIT.agents(prefix, FederatedRoundsIT.keyList())) {
-            CoordinatorNode node = CoordinatorNode.start(FederatedRoundsIT.config(prefix));
+        try (AgentHub hub = FleetFixture.agents(prefix, FleetFixture.keyList())) {
+            CoordinatorNode node = CoordinatorNode.start(FleetFixture.config(prefix));
             Coordinator first = node.coordinator();
-            await().atMost(PATIENCE).until(() -> first.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
-            final String id = first.submit(FederatedRoundsIT.spec(ROUNDS)).id();
+            Patience.await().until(() -> first.devices().stream().filter(JobViews.DeviceView::alive).count() == 4);
+            final String id = first.submit(FleetFixture.spec(ROUNDS)).id();
             try {
                 // 10 seeded moments in job order: in round p (1..ROUNDS) once k of its 4 updates arrived (k = 0..3), or
                 // during the deployment after the last round; each stop reruns the round it hit
@@ -76,18 +65,18 @@ class CoordinatorCrashIT {
                     int p = moment[stop][0], k = moment[stop][1];
                     if (p <= ROUNDS) {
                         // (if the round went by between two looks, the stop falls a little later in the job)
-                        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> c.view(id).map(v ->
+                        Patience.await().pollInterval(Duration.ofMillis(20)).until(() -> c.view(id).map(v ->
                                 (v.progress() != null && (v.progress().round() > p || v.progress().round() == p && v.progress().replied() >= k))
                                         || v.rounds().size() >= p).orElse(false));
                     } else {
-                        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> c.view(id).map(v -> v.rounds().size() == ROUNDS).orElse(false));
+                        Patience.await().pollInterval(Duration.ofMillis(20)).until(() -> c.view(id).map(v -> v.rounds().size() == ROUNDS).orElse(false));
                         Thread.sleep(k * 100L);
                     }
                     JobViews.JobView v = c.view(id).orElseThrow();
                     stoppedAt.add(v.state() + (v.progress() != null ? " in round " + v.progress().round() + " with " + v.progress().replied()
                             + " updates" : "") + " after " + v.rounds().size() + " rounds, " + v.deployments().size() + " tiers");
                     node.close();
-                    node = CoordinatorNode.start(FederatedRoundsIT.config(prefix));
+                    node = CoordinatorNode.start(FleetFixture.config(prefix));
                 }
                 Coordinator last = node.coordinator();
                 JobViews.JobView done = FailoverIT.awaitEnd(last, id);
