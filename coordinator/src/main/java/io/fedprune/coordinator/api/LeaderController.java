@@ -32,9 +32,9 @@ public class LeaderController {
     @Get
     @Operation(operationId = "getLeadership", summary = "Whether this coordinator leads (a readiness probe under failover)")
     @ApiResponse(responseCode = "200", description = "It leads", content = @Content(schema = @Schema(implementation = Leading.class)))
-    @ApiResponse(responseCode = "503", description = "It is a standby", content = @Content(schema = @Schema(implementation = Leading.class)))
-    public HttpResponse<Leading> leader() {
-        boolean leading = coordinator.leading();
-        return HttpResponse.status(leading ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(new Leading(leading));
+    @ApiResponse(responseCode = "503", description = "It is a standby", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public HttpResponse<?> leader() {
+        if (coordinator.leading()) return HttpResponse.ok(new Leading(true));
+        return HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(ApiError.of(new Coordinator.StandbyException().getMessage()));
     }
 }

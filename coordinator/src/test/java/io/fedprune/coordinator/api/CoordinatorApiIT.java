@@ -199,7 +199,7 @@ class CoordinatorApiIT {
     void responsesMatchTheOpenApiDocument() throws Exception {
         OpenApiDoc doc = openApi();
         assertEquals(java.util.Set.of("createJob", "listJobs", "getJob", "cancelJob", "downloadArtifact", "listDevices",
-                "streamChanges", "getMasks", "issueEnrolmentToken", "enrolDevice", "revokeDevice"), new java.util.HashSet<>(doc.operationIds()));
+                "streamChanges", "getMasks", "issueEnrolmentToken", "enrolDevice", "revokeDevice", "getLeadership"), new java.util.HashSet<>(doc.operationIds()));
         // the security scheme, and which operations need it (with their 401s)
         JsonNode bearer = doc.root().path("components").path("securitySchemes").path("bearer");
         assertEquals("http", bearer.path("type").asText(), bearer.toString());
@@ -235,6 +235,9 @@ class CoordinatorApiIT {
         conforms(doc, "get", "/jobs/{id}", get("/jobs/" + id));
         conforms(doc, "get", "/jobs", get("/jobs"));
         conforms(doc, "get", "/devices", get("/devices"));
+        HttpResponse<String> leader = get("/leader");
+        assertEquals(200, leader.statusCode(), "a coordinator without failover always leads: " + leader.body());
+        conforms(doc, "get", "/leader", leader);
         conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": 0}"));
         conforms(doc, "post", "/jobs", post("/jobs", "{\"rounds\": \"many\"}"));
         conforms(doc, "post", "/jobs", post("/jobs", "{}", null));
