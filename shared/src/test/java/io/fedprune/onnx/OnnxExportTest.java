@@ -1,8 +1,6 @@
 package io.fedprune.onnx;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Masks;
@@ -23,7 +21,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,19 +131,7 @@ class OnnxExportTest {
     }
 
     static float[] run(byte[] onnx, Graph g, float[] x) throws Exception {
-        try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions())) {
-            int[] shape = g.inputShape();
-            long[] dims = new long[shape.length + 1];
-            dims[0] = x.length / g.inputSize();
-            for (int i = 0; i < shape.length; i++) dims[i + 1] = shape[i];
-            try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), dims);
-                 OrtSession.Result r = s.run(Map.of("input", in))) {
-                float[][] out = (float[][]) r.get(0).getValue();
-                float[] flat = new float[out.length * out[0].length];
-                for (int i = 0; i < out.length; i++) System.arraycopy(out[i], 0, flat, i * out[0].length, out[0].length);
-                return flat;
-            }
-        }
+        return OrtRun.run(onnx, g, x);
     }
 
     static Map<String, LayerMask> masks(Graph g, String granularity, double keep, long seed) {
