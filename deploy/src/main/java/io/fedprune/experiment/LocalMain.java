@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code ./fedprune local}: the command line of {@link LocalExperiment}; defaults from {@link Options#DEFAULTS}. */
 @Command(name = "local", mixinStandardHelpOptions = true, version = Version.LINE, sortOptions = false,
         description = "Centralised DPP against magnitude and random k-of-n masks on MNIST (weights frozen); writes docs/RESULTS.md.",
-        footer = "The output layer always keeps at least 25% (weight level).")
+        footer = "The output layer always keeps at least 25%% (weight level).")
 public final class LocalMain implements Callable<Integer> {
     private static final Options D = Options.DEFAULTS;
 

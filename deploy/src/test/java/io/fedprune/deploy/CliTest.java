@@ -58,6 +58,7 @@ class CliTest {
             assertEquals(0, help.code(), name + ": " + help.err());
             assertTrue(help.out().startsWith("Usage:"), name + ": " + help.out());
             assertTrue(help.out().contains("--version"), name + ": " + help.out());
+            assertEquals("", help.err(), name + ": the help text has a problem");
             Run version = run(c, "--version");
             assertEquals(0, version.code(), name);
             assertEquals(Version.LINE, version.out().strip(), name);
