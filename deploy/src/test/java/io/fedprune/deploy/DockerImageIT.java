@@ -1,12 +1,7 @@
 package io.fedprune.deploy;
 
 import io.fedprune.Patience;
-import io.fedprune.agent.DeviceIdentity;
-import io.fedprune.coordinator.CoordinatorNode;
-import io.fedprune.coordinator.fleet.CoordinatorKey;
-import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.data.TestData;
-import io.fedprune.wire.Signatures;
 import io.fedprune.deploy.fault.ChildProcess;
 import io.fedprune.kafka.EmbeddedBroker;
 import org.junit.jupiter.api.Tag;
@@ -23,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,13 +62,12 @@ class DockerImageIT {
         Files.setPosixFilePermissions(tmp.resolve("data"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path work = Files.createDirectories(tmp.resolve("work"));
-        // the operator's key-list enrolment (docs/SECURITY.md): the coordinator's key, the device's key pair in the
-        // agent's work directory and its public key in the coordinator's list, all written before either process starts
-        Path coordinatorWork = Files.createDirectories(work.resolve("coordinator"));
-        KeyPair coordinatorKey = CoordinatorKey.loadOrCreate(coordinatorWork.resolve(CoordinatorNode.COORDINATOR_KEY_FILE));
-        KeyPair deviceKey = Signatures.generate();
-        new DeviceKeys(coordinatorWork.resolve(CoordinatorNode.DEVICE_KEYS_FILE)).enrol("image-agent", deviceKey.getPublic(), false);
-        new DeviceIdentity(deviceKey, coordinatorKey.getPublic()).save(DeviceIdentity.file(work.resolve("agent"), "image-agent"));
+        // enrolment as compose and Kubernetes do it (docs/SECURITY.md): the device's token in a folder the coordinator
+        // reads (fedprune.api.device-tokens-dir), the agent enrolling over HTTP with it on its first start
+        Path enrol = Files.createDirectories(tmp.resolve("enrol"));
+        Files.writeString(enrol.resolve("image-agent"), "image-agent-device-token\n");
+        Files.setPosixFilePermissions(enrol, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(enrol.resolve("image-agent"), PosixFilePermissions.fromString("rw-r--r--"));
         if (root) {
             UserPrincipalLookupService users = work.getFileSystem().getUserPrincipalLookupService();
             var nobody = users.lookupPrincipalByName(String.valueOf(NOBODY));
@@ -83,7 +76,7 @@ class DockerImageIT {
             }
         }
         Map<String, String> paths = new LinkedHashMap<>(Map.of("/app", tmp.resolve("app").toString(), "/work", work.toString(),
-                "/data", tmp.resolve("data").toString()));
+                "/data", tmp.resolve("data").toString(), "/enrol", enrol.toString()));
         assertEquals("/work", image.workDir());
         assertNotEquals("root", image.user());
 
@@ -97,9 +90,11 @@ class DockerImageIT {
             assertEquals("0.0.0.0", env.get("MICRONAUT_SERVER_HOST"));
             env.put("MICRONAUT_SERVER_HOST", "127.0.0.1");
             env.put("FEDPRUNE_API_TOKEN", "image-operator-token");   // as compose and the Kubernetes Secret pass it
+            env.put("FEDPRUNE_API_DEVICE_TOKENS_DIR", enrol.toString());
             try (Running coordinator = run(image, image.cmd(), env, work, paths, root, tmp.resolve("coordinator.log"));
                  Running agent = run(image, List.of("io.fedprune.agent.AgentMain", "--device-id", "image-agent", "--budget", "0.1",
-                         "--data", "/data/mnist", "--partition", "iid:0/2:1", "--work-dir", "/work/agent"), env, work, paths, root,
+                         "--data", "/data/mnist", "--partition", "iid:0/2:1", "--work-dir", "/work/agent",
+                         "--enrol-url", "http://127.0.0.1:" + port + "/", "--enrol-token-file", "/enrol/image-agent"), env, work, paths, root,
                          tmp.resolve("agent.log"))) {
                 HttpClient http = HttpClient.newHttpClient();
                 Patience.await().pollInterval(Duration.ofMillis(500)).until(() -> {

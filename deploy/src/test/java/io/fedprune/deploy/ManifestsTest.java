@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.fedprune.agent.AgentMain;
 import io.fedprune.coordinator.CoordinatorConfig;
 import io.fedprune.coordinator.FailoverConfig;
+import io.fedprune.coordinator.api.ApiConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -42,9 +43,10 @@ class ManifestsTest {
         return docs;
     }
 
-    /** {@code FEDPRUNE_COORDINATOR_TOPIC_REPLICATION_FACTOR} -> {@code topicReplicationFactor}. */
+    /** {@code FEDPRUNE_COORDINATOR_TOPIC_REPLICATION_FACTOR} -> {@code topicReplicationFactor} (likewise {@code FEDPRUNE_API_*}). */
     static String settingOf(String variable) {
-        String[] words = variable.substring("FEDPRUNE_COORDINATOR_".length()).toLowerCase().split("_");
+        String prefix = variable.startsWith("FEDPRUNE_API_") ? "FEDPRUNE_API_" : "FEDPRUNE_COORDINATOR_";
+        String[] words = variable.substring(prefix.length()).toLowerCase().split("_");
         StringBuilder b = new StringBuilder(words[0]);
         for (int i = 1; i < words.length; i++) b.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
         return b.toString();
@@ -55,8 +57,12 @@ class ManifestsTest {
         for (var c : CoordinatorConfig.class.getRecordComponents()) settings.add(c.getName());
         for (var c : FailoverConfig.class.getRecordComponents())   // fedprune.coordinator.failover.*
             settings.add("failover" + Character.toUpperCase(c.getName().charAt(0)) + c.getName().substring(1));
-        for (String n : names)
+        Set<String> api = new HashSet<>();
+        for (var c : ApiConfig.class.getRecordComponents()) api.add(c.getName());
+        for (String n : names) {
             if (n.startsWith("FEDPRUNE_COORDINATOR_")) assertTrue(settings.contains(settingOf(n)), where + ": " + n + " is no coordinator setting " + settings);
+            if (n.startsWith("FEDPRUNE_API_")) assertTrue(api.contains(settingOf(n)), where + ": " + n + " is no API setting " + api);
+        }
     }
 
     /** Every {@code --option} in a command line is an option of the agent. */
@@ -82,7 +88,7 @@ class ManifestsTest {
         List<JsonNode> docs = documents(Path.of("k8s/fedprune.yaml"));
         Map<String, JsonNode> byKindName = new TreeMap<>();
         for (JsonNode d : docs) byKindName.put(d.get("kind").asText() + "/" + d.at("/metadata/name").asText(), d);
-        assertEquals(Set.of("ConfigMap/fedprune", "Secret/fedprune-api", "PersistentVolumeClaim/fedprune-mnist",
+        assertEquals(Set.of("ConfigMap/fedprune", "Secret/fedprune-api", "Secret/fedprune-enrolment", "PersistentVolumeClaim/fedprune-mnist",
                 "PersistentVolumeClaim/fedprune-coordinator-work", "Deployment/fedprune-coordinator",
                 "Service/fedprune-coordinator", "Service/fedprune-agent", "StatefulSet/fedprune-agent"), byKindName.keySet());
 
@@ -131,7 +137,10 @@ class ManifestsTest {
         assertNotNull(secret, "the API token's Secret is defined");
         assertTrue(secret.at("/stringData").has(tokenRef.get("key").asText()), "the Secret has the key " + tokenRef);
         assertTrue(config.findValue("FEDPRUNE_API_TOKEN") == null, "the token is not in the ConfigMap");
-        assertEquals(port, byKindName.get("Service/fedprune-coordinator").at("/spec/ports/0/targetPort").asInt());
+        // device tokens: the coordinator reads the Secret's folder; each agent pod enrols with the key named by its pod
+        String tokensDir = env.get("FEDPRUNE_API_DEVICE_TOKENS_DIR").get("value").asText();
+        JsonNode enrolmentSecret = byKindName.get("Secret/fedprune-enrolment");
+        assertEquals(tokensDir, mountOf(coordinator, "fedprune-enrolment"), "the coordinator mounts the device tokens where it reads them");        assertEquals(port, byKindName.get("Service/fedprune-coordinator").at("/spec/ports/0/targetPort").asInt());
 
         JsonNode agents = byKindName.get("StatefulSet/fedprune-agent");
         JsonNode headless = byKindName.get("Service/" + agents.at("/spec/serviceName").asText());
@@ -143,6 +152,13 @@ class ManifestsTest {
         Class.forName("io.fedprune.agent.AgentMain");
         assertAgentOptions(script, "agent StatefulSet");
         assertTrue(script.contains("$AGENT_BUDGETS") && !script.matches(".*--budget \"?0\\.\\d+.*"), "the budget comes from the pod's ordinal");
+        String agentTokens = mountOf(agents, "fedprune-enrolment");
+        assertTrue(script.contains("--enrol-token-file \"" + agentTokens + "/$POD_NAME\""), "each agent reads its own device token: " + script);
+        assertTrue(script.contains("--device-id \"$POD_NAME\""), script);
+        assertTrue(script.contains("--enrol-url http://fedprune-coordinator:" + port + "/"), "agents enrol through the coordinator's Service: " + script);
+        int replicas = agents.at("/spec/replicas").asInt();
+        for (int i = 0; i < replicas; i++)
+            assertTrue(enrolmentSecret.at("/stringData").has("fedprune-agent-" + i), "a device token for fedprune-agent-" + i);
 
         // selectors match pod labels; every mounted volume and every claim is defined
         for (String w : List.of("Deployment/fedprune-coordinator", "StatefulSet/fedprune-agent")) {
@@ -163,6 +179,17 @@ class ManifestsTest {
             JsonNode selector = byKindName.get(s).at("/spec/selector");
             assertTrue(docs.stream().anyMatch(d -> d.at("/spec/template/metadata/labels").equals(selector)), s + " selects a workload");
         }
+    }
+
+    /** Where a workload's first container mounts the volume made from {@code secret}. */
+    static String mountOf(JsonNode workload, String secret) {
+        String volume = null;
+        for (JsonNode v : workload.at("/spec/template/spec/volumes"))
+            if (secret.equals(v.at("/secret/secretName").asText())) volume = v.get("name").asText();
+        assertNotNull(volume, "a volume of the Secret " + secret);
+        for (JsonNode m : workload.at("/spec/template/spec/containers/0/volumeMounts"))
+            if (m.get("name").asText().equals(volume)) return m.get("mountPath").asText();
+        throw new AssertionError("the Secret " + secret + " is not mounted");
     }
 
     @Test
@@ -188,11 +215,17 @@ class ManifestsTest {
                 s.get("command").forEach(c -> cmd.add(c.asText()));
                 assertDoesNotThrow(() -> Class.forName(cmd.get(0)), name);
                 assertAgentOptions(String.join(" ", cmd), name);
+                // the agent enrols with its own device token, the file the coordinator reads under its device id
+                String device = cmd.get(cmd.indexOf("--device-id") + 1), tokenFile = cmd.get(cmd.indexOf("--enrol-token-file") + 1);
+                assertTrue(s.get("volumes").toString().contains("\"./enrolment/" + device + ":" + tokenFile + ":ro\""), name + " mounts its token");
+                assertEquals("http://coordinator:" + port + "/", cmd.get(cmd.indexOf("--enrol-url") + 1), name);
             } else {
                 assertEquals("[\"" + port + ":" + port + "\"]", s.get("ports").toString(), name);
                 assertEquals("0.0.0.0", s.at("/environment/MICRONAUT_SERVER_HOST").asText(), name + " listens on the container's interfaces");
                 assertTrue(s.at("/environment/FEDPRUNE_API_TOKEN").asText().startsWith("${FEDPRUNE_API_TOKEN:?"),
                         name + ": the API token comes from the operator's environment, required: " + s.at("/environment/FEDPRUNE_API_TOKEN"));
+                assertTrue(s.get("volumes").toString().contains("\"./enrolment:" + s.at("/environment/FEDPRUNE_API_DEVICE_TOKENS_DIR").asText() + ":ro\""),
+                        name + " reads the device tokens where they are mounted");
             }
         });
     }

@@ -59,6 +59,10 @@ public final class AgentMain implements Callable<Integer> {
             description = "One-time enrolment token issued by the operator (POST /enrolment-tokens). Default: $FEDPRUNE_ENROL_TOKEN.")
     String enrolToken;
 
+    @Option(names = "--enrol-token-file", paramLabel = "FILE",
+            description = "Read the enrolment token from FILE (e.g. a mounted secret) instead of --enrol-token.")
+    Path enrolTokenFile;
+
     @Option(names = "--max-params", defaultValue = "0", paramLabel = "N",
             description = "The largest model this device runs, in parameters; it is not selected for jobs of bigger models (0 = no limit). Default: ${DEFAULT-VALUE}.")
     long maxParams;
@@ -113,9 +117,17 @@ public final class AgentMain implements Callable<Integer> {
             System.err.println("fedprune agent: " + e.getMessage());
             return 1;
         }
+        if (identity.isEmpty() && enrolTokenFile != null) {
+            try {
+                enrolToken = Files.readString(enrolTokenFile).trim();
+            } catch (java.io.IOException e) {
+                System.err.println("fedprune agent: cannot read the enrolment token: " + e.getMessage());
+                return 1;
+            }
+        }
         if (identity.isEmpty() && (enrolUrl == null || enrolToken == null || enrolToken.isBlank()))
             throw new CommandLine.ParameterException(new CommandLine(this), "device " + deviceId + " is not enrolled yet (no "
-                    + identityFile + "): give --enrol-url and --enrol-token (or FEDPRUNE_ENROL_TOKEN)");
+                    + identityFile + "): give --enrol-url and --enrol-token (or --enrol-token-file, or FEDPRUNE_ENROL_TOKEN)");
         java.security.KeyPair keys = identity.map(DeviceIdentity::keys).orElseGet(io.fedprune.wire.Signatures::generate);
         java.security.PublicKey[] coordinatorKey = {identity.map(DeviceIdentity::coordinatorKey).orElse(null)};
         Enrolment enrolment = identity.isPresent() ? Enrolment.known(coordinatorKey[0]) : (id, key) -> {

@@ -20,6 +20,8 @@ import java.util.Map;
  */
 @FunctionalInterface
 public interface Enrolment {
+    /** How often {@link #http} tries to connect before it gives up. */
+    int CONNECT_ATTEMPTS = 180;
 
     /**
      * Registers {@code deviceKey} for {@code deviceId}.
@@ -36,7 +38,8 @@ public interface Enrolment {
 
     /**
      * Enrolment through {@code POST <api>/devices/<id>/enrolment} with {@code {"token": ..., "publicKey": ...}}; the
-     * answer's {@code coordinatorPublicKey} is the coordinator's key. A token is good for one device.
+     * answer's {@code coordinatorPublicKey} is the coordinator's key. A token is good for one device. A coordinator
+     * that refuses connections is tried again once a second, {@link #CONNECT_ATTEMPTS} times (it may be starting).
      */
     static Enrolment http(URI api, String token) {
         ObjectMapper json = new ObjectMapper();
@@ -46,7 +49,15 @@ public interface Enrolment {
             HttpRequest req = HttpRequest.newBuilder(api.resolve("devices/" + id + "/enrolment"))
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> res = client.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> res = null;
+            for (int attempt = 1; res == null; attempt++) {
+                try {
+                    res = client.send(req, HttpResponse.BodyHandlers.ofString());
+                } catch (java.net.ConnectException e) {   // the coordinator is not up yet (containers start together)
+                    if (attempt >= CONNECT_ATTEMPTS) throw e;
+                    Thread.sleep(1000);
+                }
+            }
             if (res.statusCode() / 100 != 2)
                 throw new IllegalStateException("enrolment of " + id + " refused: HTTP " + res.statusCode() + " " + res.body());
             JsonNode answer = json.readTree(res.body());

@@ -16,6 +16,9 @@ import io.micronaut.core.bind.annotation.Bindable;
  *                           {@code <work-dir>/api-token} (owner-only)
  * @param openReads          whether GETs need no token; default true
  * @param enrolmentTokenTtlMs how long an enrolment token stays valid; default 86400000 (a day)
+ * @param deviceTokensDir    a folder of per-device enrolment tokens ({@code <dir>/<device id>} holds the token; a
+ *                           mounted Secret), for fleets whose devices cannot be handed a one-time token; default none
+ *                           ({@link io.fedprune.coordinator.fleet.DeviceTokens})
  * @param maxRounds          largest {@code rounds} of a job
  * @param maxLocalEpochs     largest {@code localEpochs} and {@code pretrainEpochs}
  * @param maxBatchSize       largest {@code batchSize}
@@ -27,6 +30,7 @@ import io.micronaut.core.bind.annotation.Bindable;
 public record ApiConfig(@Nullable String token,
                         @Bindable(defaultValue = "true") boolean openReads,
                         @Bindable(defaultValue = "86400000") long enrolmentTokenTtlMs,
+                        @Nullable String deviceTokensDir,
                         @Nullable Integer maxRounds,
                         @Nullable Integer maxLocalEpochs,
                         @Nullable Integer maxBatchSize,

@@ -2,6 +2,7 @@ package io.fedprune.coordinator.api;
 
 import io.fedprune.coordinator.CoordinatorNode;
 import io.fedprune.coordinator.fleet.DeviceKeys;
+import io.fedprune.coordinator.fleet.DeviceTokens;
 import io.fedprune.coordinator.fleet.EnrolmentTokens;
 import io.fedprune.wire.Signatures;
 import io.micronaut.http.HttpResponse;
@@ -32,12 +33,14 @@ import java.security.PublicKey;
 public class EnrolmentController {
     private final CoordinatorNode node;
     private final EnrolmentTokens tokens;
+    private final DeviceTokens deviceTokens;
     private final ApiConfig api;
 
     public EnrolmentController(CoordinatorNode node, ApiConfig api) {
         this.node = node;
         this.api = api;
         this.tokens = new EnrolmentTokens(System::currentTimeMillis);
+        this.deviceTokens = api.deviceTokensDir() == null ? null : new DeviceTokens(java.nio.file.Path.of(api.deviceTokensDir()));
     }
 
     /** A one-time enrolment token. */
@@ -71,11 +74,12 @@ public class EnrolmentController {
 
     @Post("/devices/{id}/enrolment")
     @SecurityRequirements
-    @Operation(operationId = "enrolDevice", summary = "Enrol a device's public key with a one-time enrolment token",
-            description = "No bearer token: the enrolment token authenticates the call. A token never replaces the key of an enrolled device.")
+    @Operation(operationId = "enrolDevice", summary = "Enrol a device's public key with a one-time enrolment token or its device token",
+            description = "No bearer token: the enrolment token (or the device's own token from fedprune.api.device-tokens-dir) authenticates "
+                    + "the call. A token never replaces the key of an enrolled device.")
     @ApiResponse(responseCode = "201", description = "Enrolled", content = @Content(schema = @Schema(implementation = Enrolled.class)))
     @ApiResponse(responseCode = "400", description = "A bad public key", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @ApiResponse(responseCode = "401", description = "An unknown, used or expired enrolment token", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @ApiResponse(responseCode = "401", description = "An unknown, used or expired enrolment token, and not the device's token", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @ApiResponse(responseCode = "409", description = "The device is enrolled with another key", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<?> enrol(@PathVariable String id, @Body EnrolmentRequest request) {
         PublicKey key;
@@ -84,8 +88,15 @@ public class EnrolmentController {
         } catch (IllegalArgumentException e) {
             return HttpResponse.badRequest(new ApiError("publicKey", e.getMessage()));
         }
-        if (!tokens.redeem(request.token()))
+        boolean byDeviceToken = deviceTokens != null && deviceTokens.matches(id, request.token());
+        if (byDeviceToken) {
+            java.util.Optional<DeviceKeys.Entry> old = node.deviceKeys().get(id);
+            if (old.isPresent() && (old.get().revoked() || !old.get().publicKey().equals(Signatures.encodePublicKey(key))))
+                return HttpResponse.status(HttpStatus.CONFLICT).body(ApiError.of("device " + id
+                        + " already has a key (or had one revoked): a device token never gives it a new one"));
+        } else if (!tokens.redeem(request.token())) {
             return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(new ApiError("token", "unknown, used or expired enrolment token"));
+        }
         try {
             DeviceKeys.Entry e = node.deviceKeys().enrol(id, key, false);
             return HttpResponse.created(new Enrolled(id, e.fingerprint(), Signatures.encodePublicKey(node.coordinatorKey())));

@@ -51,7 +51,15 @@ class CoordinatorApiIT {
                 "fedprune.api.token", TOKEN,
                 "fedprune.api.max-rounds", 50,
                 "fedprune.api.max-concurrent-jobs", MAX_CONCURRENT_JOBS,
+                "fedprune.api.device-tokens-dir", deviceTokens().toString(),
                 "micronaut.server.max-request-size", "4MB"));
+    }
+
+    /** The operator's per-device tokens: sensor-1's token in the folder, nothing for anyone else. */
+    static java.nio.file.Path deviceTokens() throws Exception {
+        java.nio.file.Path dir = Files.createTempDirectory("fedprune-device-tokens");
+        Files.writeString(dir.resolve("sensor-1"), "sensor-1-secret\n");
+        return dir;
     }
 
     @AfterAll
@@ -344,6 +352,22 @@ class CoordinatorApiIT {
         Patience.await().until(() -> JSON.readTree(get("/jobs/" + ids.get(0)).body()).path("state").asText().equals("CANCELLED"));
         assertEquals(201, post("/jobs", "{\"rounds\": 2, \"pretrainEpochs\": 0, \"tiers\": [0.25]}").statusCode());
         endAllJobs();
+    }
+
+    @Test
+    void aDeviceEnrolsWithItsDeviceTokenWhichNeverGivesItANewKey() throws Exception {
+        String key = io.fedprune.wire.Signatures.encodePublicKey(io.fedprune.wire.Signatures.generate().getPublic());
+        String body = JSON.writeValueAsString(Map.of("token", "sensor-1-secret", "publicKey", key));
+        assertError(post("/devices/sensor-2/enrolment", body, null), 401, "token");                 // another device's token
+        HttpResponse<String> enrolled = post("/devices/sensor-1/enrolment", body, null);
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
+        assertEquals(201, post("/devices/sensor-1/enrolment", body, null).statusCode(), "the same key again: unchanged");
+        String other = JSON.writeValueAsString(Map.of("token", "sensor-1-secret", "publicKey",
+                io.fedprune.wire.Signatures.encodePublicKey(io.fedprune.wire.Signatures.generate().getPublic())));
+        assertError(post("/devices/sensor-1/enrolment", other, null), 409, "");
+        assertEquals(202, post("/devices/sensor-1/revoke", "").statusCode());
+        assertError(post("/devices/sensor-1/enrolment", body, null), 409, "");                      // revoked stays revoked
+        assertError(post("/devices/sensor-1/enrolment", JSON.writeValueAsString(Map.of("token", "wrong", "publicKey", key)), null), 401, "token");
     }
 
     @Test
