@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * A job on {@code ./fedprune broker} (a child process with its data directory and port) while the broker is killed
  * with kill -9 in round 1 and stopped with SIGTERM in round 2, each time started again on the same data and port:
  * the coordinator and the agents (in this JVM) ride it out and the job completes with tier masks bit-identical to the
- * same seeded job on the same broker without a fault.
+ * same seeded job on the same broker without a fault. And a job on a three-broker cluster (topics with replication
+ * factor 3) that loses one broker (kill -9) in round 1 completes with the masks of the same job without the loss.
  */
 @Tag("fault")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
@@ -52,8 +53,8 @@ class BrokerFaultJobIT {
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
         ChildProcess[] broker = {BrokerRestartIT.broker(dir, "broker-1", args)};
         try {
-            Map<String, float[]> clean = run(bootstrap, dir, "clean.", mini, round -> { });
-            Map<String, float[]> faulted = run(bootstrap, dir, "fault.", mini, round -> {
+            Map<String, float[]> clean = run(bootstrap, 1, dir, "clean.", mini, round -> { });
+            Map<String, float[]> faulted = run(bootstrap, 1, dir, "fault.", mini, round -> {
                 if (round == 1) {
                     broker[0].kill();                                           // kill -9
                     broker[0].close();
@@ -71,10 +72,36 @@ class BrokerFaultJobIT {
         }
     }
 
-    /** Runs the seeded job under {@code prefix}; returns per tier and layer the weight mask. */
-    static Map<String, float[]> run(String bootstrap, Path dir, String prefix, Mnist.Split mini, Fault fault) throws Exception {
+    @Test
+    void aJobSurvivesLosingOneOfThreeBrokersWithIdenticalMasks(@TempDir Path dir) throws Exception {
+        int port = ChildProcess.freePorts(6);
+        Mnist.Split mini = Mnist.load(TestData.mnistMini());
+        List<ChildProcess> nodes = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++)
+                nodes.add(ChildProcess.start("node-" + i, io.fedprune.deploy.BrokerMain.class, List.of(), Map.of(),
+                        dir.resolve("logs/node-" + i + ".log"), "--data-dir", dir.resolve("kafka").toString(), "--port", String.valueOf(port),
+                        "--nodes", "3", "--node-id", String.valueOf(i)));
+            String bootstrap = "";
+            for (ChildProcess p : nodes) bootstrap = p.await(l -> l.startsWith("bootstrap: ")).substring("bootstrap: ".length());
+            String all = bootstrap;
+            // topics with replication factor 3 and min.insync.replicas 2, as in production
+            Map<String, float[]> clean = run(all, 3, dir, "clean.", mini, round -> { });
+            Map<String, float[]> faulted = run(all, 3, dir, "fault.", mini, round -> {
+                if (round == 1) nodes.get(2).kill();                            // kill -9 of one of the three, for good
+            });
+            assertEquals(clean.keySet(), faulted.keySet());
+            for (String k : clean.keySet()) assertArrayEquals(clean.get(k), faulted.get(k), k);
+        } finally {
+            for (ChildProcess p : nodes) p.close();
+        }
+    }
+
+    /** Runs the seeded job under {@code prefix} (topics with {@code rf} replicas); returns per tier and layer the weight mask. */
+    static Map<String, float[]> run(String bootstrap, int rf, Path dir, String prefix, Mnist.Split mini, Fault fault) throws Exception {
         try (CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.builder().bootstrapServers(bootstrap).topicPrefix(prefix)
-                .dataDir(TestData.mnistMini().toString()).workDir(dir.resolve("coordinator").toString()).build());
+                .dataDir(TestData.mnistMini().toString()).workDir(dir.resolve("coordinator").toString())
+                .topicReplication(rf, Math.min(rf, 2)).build());
              AgentHub hub = AgentHub.start(AgentHub.Config.defaults(bootstrap).withTopicPrefix(prefix).withHeartbeatMs(500), node::enrol)) {
             for (int i = 0; i < BUDGETS.length; i++) {
                 PartitionSpec part = PartitionSpec.parse("iid:" + i + "/" + BUDGETS.length + ":3");
