@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Patience;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.Enrolment;
@@ -64,10 +65,14 @@ final class FleetFixture implements BeforeAllCallback {
         return configBuilder(prefix).build();
     }
 
-    /** The tests' coordinator settings: the shared broker, topics under {@code prefix}, the MNIST subset, the work directory. */
+    /**
+     * The tests' coordinator settings: the shared broker, topics under {@code prefix}, the MNIST subset, the work
+     * directory, and devices alive for {@link Patience#STEP} after their last heartbeat (a starved heartbeat thread on a
+     * busy machine must not drop a device from a round).
+     */
     static CoordinatorConfig.Builder configBuilder(String prefix) {
         return CoordinatorConfig.builder().bootstrapServers(broker.bootstrapServers()).topicPrefix(prefix)
-                .dataDir(TestData.mnistMini().toString()).workDir(work.toString());
+                .dataDir(TestData.mnistMini().toString()).workDir(work.toString()).deviceLiveMs(Patience.STEP.toMillis());
     }
 
     /**

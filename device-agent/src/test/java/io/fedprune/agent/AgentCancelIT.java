@@ -29,7 +29,6 @@ import io.fedprune.wire.TensorEncoding;
 import io.fedprune.wire.TrainingConfig;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,17 +52,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(SharedBroker.class)
 class AgentCancelIT {
     static final String JOB = "job-cancel";
-    static EmbeddedBroker broker;
-    static Mnist.Split mini;
-
-    @BeforeAll
-    static void start(EmbeddedBroker shared) throws Exception {
-        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
-        mini = Mnist.load(TestData.mnistMini());
-    }
 
     @Test
-    void aCancelStopsTrainingAndQueuedRoundsAndNoUpdateIsSent() throws Exception {
+    void aCancelStopsTrainingAndQueuedRoundsAndNoUpdateIsSent(EmbeddedBroker broker) throws Exception {
+        Mnist.Split mini = Mnist.load(TestData.mnistMini());
         String prefix = "cancel-it.";
         KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
         Topics topics = Topics.defaults().withPrefix(prefix);

@@ -29,7 +29,6 @@ import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.Safetensors;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -59,17 +58,10 @@ import org.junit.jupiter.api.Tag;
 @ExtendWith(SharedBroker.class)
 class TierDeploymentIT {
     static final String JOB = "job-deploy";
-    static EmbeddedBroker broker;
-    static Mnist.Split mini;
-
-    @BeforeAll
-    static void start(EmbeddedBroker shared) throws Exception {
-        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
-        mini = Mnist.load(TestData.mnistMini());
-    }
 
     @Test
-    void badArtifactsAreRefusedWithAReasonAndThePreviousTierStays() throws Exception {
+    void badArtifactsAreRefusedWithAReasonAndThePreviousTierStays(EmbeddedBroker broker) throws Exception {
+        Mnist.Split mini = Mnist.load(TestData.mnistMini());
         String prefix = "deploy-it.";
         KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
         Topics topics = Topics.defaults().withPrefix(prefix);

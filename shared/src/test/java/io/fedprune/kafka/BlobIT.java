@@ -83,7 +83,7 @@ class BlobIT {
         assertEquals(77, ref.chunkCount());
 
         try (BlobReader reader = reader()) {                          // started after the write: reads from the beginning
-            byte[] got = reader.fetch(ref, Duration.ofSeconds(60));
+            byte[] got = reader.fetch(ref, Patience.STEP);
             assertArrayEquals(payload, got);
             List<EncodedTensor> decoded = codec.decodeTensors(got).value();
             Tensor back = TensorCodec.decode(decoded.get(0));
@@ -119,9 +119,9 @@ class BlobIT {
             BlobRef refB = writer.write(b, Blobs.OCTETS);
             BlobRef refC = writer.write(random(10, 3), Blobs.OCTETS);
             assertEquals(1, refC.chunkCount());
-            reader.fetch(refC, Duration.ofSeconds(30));                  // the reader is now past B without having kept it
+            reader.fetch(refC, Patience.STEP);                  // the reader is now past B without having kept it
             assertFalse(reader.cached(refB.sha256()));
-            assertArrayEquals(b, reader.fetch(refB, Duration.ofSeconds(30)));
+            assertArrayEquals(b, reader.fetch(refB, Patience.STEP));
         }
     }
 
@@ -147,7 +147,7 @@ class BlobIT {
         chunks.set(2, new BlobChunk(good.blobId(), 2, good.count(), good.totalSize(), good.sha256(), good.contentType(), bad));
         publishChunks(chunks);
         try (BlobReader reader = reader()) {
-            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
+            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Patience.STEP));
             assertTrue(e.getMessage().contains("SHA-256 of the reassembled 3000000 bytes") && e.getMessage().contains("corrupt chunk"), e.getMessage());
         }
     }
@@ -163,7 +163,7 @@ class BlobIT {
             publisher.send(new ProducerRecord<>(topics.name(Topic.BLOBS), id.getBytes(StandardCharsets.UTF_8), value)).join();
         }
         try (BlobReader reader = reader()) {
-            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Duration.ofSeconds(30)));
+            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(chunks.get(0).ref(), Patience.STEP));
             assertTrue(e.getMessage().contains("CHECKSUM_MISMATCH") && e.getMessage().contains("chunk 1 of 4"), e.getMessage());
         }
     }
@@ -222,7 +222,7 @@ class BlobIT {
             assertTrue(e.getCause().getMessage().contains("size 2147483639 bytes exceeds the limit of 16"), e.getCause().getMessage());
             assertTrue(reader.alive());
             byte[] ok = random(1000, 9);
-            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Duration.ofSeconds(30)), "the reader goes on");
+            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Patience.STEP), "the reader goes on");
         }
     }
 
@@ -235,7 +235,7 @@ class BlobIT {
                 never.add(reader.get(ghost, Duration.ofMillis(300)));
             }
             byte[] ok = random(2000, 10);
-            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Duration.ofSeconds(30)), "served while 50 requests wait");
+            assertArrayEquals(ok, reader.fetch(writer.write(ok, Blobs.OCTETS), Patience.STEP), "served while 50 requests wait");
             for (CompletableFuture<byte[]> f : never) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
                 assertTrue(e.getCause().getMessage().contains("not complete after PT0.3S"), e.getCause().getMessage());
@@ -273,13 +273,13 @@ class BlobIT {
             Topics t = Topics.defaults().withPrefix(a[1]);
             try (BlobReader reader = BlobReader.start(c, t, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30))) {
                 try {
-                    reader.fetch(new BlobRef(a[2], a[3], 1L << 30, 1, Blobs.OCTETS), Duration.ofSeconds(60));
+                    reader.fetch(new BlobRef(a[2], a[3], 1L << 30, 1, Blobs.OCTETS), Patience.STEP);
                     System.out.println("oversized: assembled?");
                 } catch (BlobException e) {
                     System.out.println("oversized: " + e.getMessage());
                 }
                 System.out.println("alive: " + reader.alive());
-                System.out.println("next blob: " + reader.fetch(new BlobRef(a[4], a[5], 1000, 1, Blobs.OCTETS), Duration.ofSeconds(60)).length + " bytes");
+                System.out.println("next blob: " + reader.fetch(new BlobRef(a[4], a[5], 1000, 1, Blobs.OCTETS), Patience.STEP).length + " bytes");
             }
         }
     }

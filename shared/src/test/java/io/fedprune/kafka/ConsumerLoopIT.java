@@ -22,7 +22,6 @@ import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -41,15 +40,6 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 @ExtendWith(SharedBroker.class)
 class ConsumerLoopIT {
-    static EmbeddedBroker broker;
-    static KafkaClients clients;
-
-    @BeforeAll
-    static void start(EmbeddedBroker shared) throws Exception {
-        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
-        clients = KafkaClients.of(broker.bootstrapServers());
-    }
-
     static Envelope update(String device) {
         return Envelope.of("job-1", 1, device, new Update(device, List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 78)),
                 new BlobRef("b-" + device, "a".repeat(64), 10, 1, ""), List.of(), TensorEncoding.FLOAT32, 100,
@@ -57,7 +47,8 @@ class ConsumerLoopIT {
     }
 
     @Test
-    void rejectsAndHandlerFailuresAreDeadLetteredAndTheLoopGoesOn() {
+    void rejectsAndHandlerFailuresAreDeadLetteredAndTheLoopGoesOn(EmbeddedBroker broker) {
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());   // the JVM's shared broker: fresh topics
         Topics topics = KafkaTestSupport.freshTopics(clients);
         WireCodec codec = WireCodec.standard();
         List<String> handled = new CopyOnWriteArrayList<>();

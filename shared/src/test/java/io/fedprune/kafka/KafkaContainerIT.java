@@ -1,5 +1,6 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
 import io.fedprune.wire.BlobRef;
 import io.fedprune.wire.Blobs;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +49,7 @@ class KafkaContainerIT {
         try (Publisher publisher = KafkaTestSupport.publisher(clients, topics);
              BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults())) {
             BlobRef ref = new BlobWriter(publisher, "it").write(payload, Blobs.OCTETS);
-            assertArrayEquals(payload, reader.fetch(ref, Duration.ofSeconds(60)));
+            assertArrayEquals(payload, reader.fetch(ref, Patience.STEP));
         }
     }
 }

@@ -21,7 +21,7 @@ final class KafkaTestSupport {
     static Topics freshTopics(KafkaClients clients) {
         Topics topics = Topics.defaults().withPrefix("it-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         try (var admin = clients.admin()) {
-            topics.ensureCreated(admin, Duration.ofSeconds(30));
+            topics.ensureCreated(admin, Patience.STEP);
         }
         return topics;
     }

@@ -1,5 +1,6 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ class SecureBrokerIT {
             FleetSecurity.apply(admin, creds, TOPICS.prefix());
         }
         try (var admin = new KafkaClients(broker.bootstrapServers(), Map.copyOf(creds.coordinatorProperties())).admin()) {
-            TOPICS.ensureCreated(admin, Duration.ofSeconds(60));
+            TOPICS.ensureCreated(admin, Patience.STEP);
         }
     }
 
@@ -76,6 +77,6 @@ class SecureBrokerIT {
     @Test
     void agentsCannotReadUpdatesOrTheJobLog() {
         KafkaClients agent = clients(creds.agentProperties());
-        assertThrows(Exception.class, () -> agent.assignedConsumer(TOPICS.name(Topic.UPDATES), "sec-it", KafkaClients.Start.BEGINNING).poll(Duration.ofSeconds(10)));
+        assertThrows(Exception.class, () -> agent.assignedConsumer(TOPICS.name(Topic.UPDATES), "sec-it", KafkaClients.Start.BEGINNING).poll(Patience.STEP));
     }
 }

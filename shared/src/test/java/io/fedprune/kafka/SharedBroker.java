@@ -7,16 +7,15 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * One plain embedded KRaft broker ({@link EmbeddedBroker.Config#defaults()}) for every test class of this JVM that
  * asks for it: started by the first, closed when the JVM's tests are done. A test class declares
- * {@code @ExtendWith(SharedBroker.class)} and takes the broker as a parameter, usually of its {@code @BeforeAll}:
+ * {@code @ExtendWith(SharedBroker.class)} and takes the broker as a parameter of a test method or of its
+ * {@code @BeforeAll}:
  *
  * <pre>{@code
  * @ExtendWith(SharedBroker.class)
  * class FooIT {
- *     static EmbeddedBroker broker;
- *
- *     @BeforeAll
- *     static void start(EmbeddedBroker shared) {
- *         broker = shared;
+ *     @Test
+ *     void fooTravels(EmbeddedBroker broker) {
+ *         KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
  *     }
  * }
  * }</pre>

@@ -1,10 +1,10 @@
 package io.fedprune.kafka;
 
+import io.fedprune.Patience;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,24 +23,16 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
 @ExtendWith(SharedBroker.class)
 class TopicsIT {
-    static EmbeddedBroker broker;
-    static KafkaClients clients;
-
-    @BeforeAll
-    static void start(EmbeddedBroker shared) throws Exception {
-        broker = shared;   // the JVM's shared broker (SharedBroker): this class keeps to its own topics
-        clients = KafkaClients.of(broker.bootstrapServers());
-    }
-
     @Test
-    void createsAllTopicsWithTheirSettingsIdempotently() throws Exception {
+    void createsAllTopicsWithTheirSettingsIdempotently(EmbeddedBroker broker) throws Exception {
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());   // the JVM's shared broker: topics under ti.
         Topics topics = Topics.defaults().withPrefix("ti.")
                 .with(Topic.UPDATES, TopicConfig.timedTopic().withPartitions(3).withRetention(Duration.ofHours(2)))
                 .with(Topic.BLOBS, new TopicConfig(2, (short) 1, 1, false, Duration.ofDays(1), Map.of("max.message.bytes", "2000000")));
         try (Admin admin = clients.admin()) {
-            Set<String> created = topics.ensureCreated(admin, Duration.ofSeconds(30));
+            Set<String> created = topics.ensureCreated(admin, Patience.STEP);
             assertEquals(Arrays.stream(Topic.values()).map(topics::name).collect(Collectors.toSet()), created);
-            assertEquals(Set.of(), topics.ensureCreated(admin, Duration.ofSeconds(30)), "second call creates nothing");
+            assertEquals(Set.of(), topics.ensureCreated(admin, Patience.STEP), "second call creates nothing");
 
             var descriptions = admin.describeTopics(created).allTopicNames().get();
             assertEquals(3, descriptions.get("ti.fedprune.updates").partitions().size());
