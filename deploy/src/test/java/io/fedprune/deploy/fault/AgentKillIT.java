@@ -1,5 +1,7 @@
 package io.fedprune.deploy.fault;
 
+import io.fedprune.kafka.SharedBroker;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.fedprune.Patience;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
@@ -37,18 +39,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
+@ExtendWith(SharedBroker.class)
 class AgentKillIT {
     static final int FLEET = 10, KILLED = 3;
     static final long DEADLINE_MS = 90_000;
 
     @Test
-    void killedAgentsAreDroppedAtTheDeadlineAndNamedAndTheJobCompletes() throws Exception {
+    void killedAgentsAreDroppedAtTheDeadlineAndNamedAndTheJobCompletes(EmbeddedBroker broker) throws Exception {
         Path tmp = Files.createTempDirectory("fedprune-agent-kill");
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
         String prefix = "agent-kill.";
         List<ChildProcess> children = new ArrayList<>();
-        try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults());
-             CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.builder().bootstrapServers(broker.bootstrapServers())
+        try (CoordinatorNode node = CoordinatorNode.start(CoordinatorConfig.builder().bootstrapServers(broker.bootstrapServers())
                      .topicPrefix(prefix).dataDir(TestData.mnistMini().toString()).workDir(tmp.resolve("coordinator").toString())
                      .deviceLiveMs(20_000).build());
              AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500), node::enrol)) {
