@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Hostile blob traffic during a job: updates referencing blobs that are never published, a 16-byte chunk declaring
- * 2 GiB, a corrupt blob. The coordinator waits up to an hour for a missing blob here, so the round can only close
+ * Hostile blob traffic during a job: 200 updates referencing blobs that are never published, a 16-byte chunk declaring
+ * 2 GiB, a corrupt blob; the heap's peak stays bounded. The coordinator waits up to an hour for a missing blob here, so the round can only close
  * (within the test's bound of 30 minutes, however busy the machine) if those waits do not hold up the valid updates;
  * the rest is refused with its reason and changes nothing.
  */
@@ -34,6 +34,28 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 @ExtendWith(FleetFixture.class)
 class HostileIntakeIT {
+    static final int GHOSTS = 200;
+
+    /** The heap in use after a GC; resets the heap pools' peaks. */
+    static long heapNowResettingPeaks() {
+        System.gc();
+        long sum = 0;
+        for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() != java.lang.management.MemoryType.HEAP) continue;
+            sum += pool.getUsage().getUsed();
+            pool.resetPeakUsage();
+        }
+        return sum;
+    }
+
+    /** The sum of the heap pools' peak usage since the last reset: an upper bound of the heap's peak. */
+    static long heapPeak() {
+        long sum = 0;
+        for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans())
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+        return sum;
+    }
+
     @Test
     void missingOversizedAndCorruptBlobsNeitherBlockNorCount() throws Exception {
         String prefix = "hostile.";
@@ -48,8 +70,9 @@ class HostileIntakeIT {
             String jobId = c.submit(FleetFixture.spec(1)).id();
             ScriptedDevice.Round r1 = s1.nextRound();
             List<Tensor> g1 = s1.globalLogits(r1);
+            long heapBefore = heapNowResettingPeaks();
             // a flood of references to blobs that never arrive
-            for (int i = 0; i < 20; i++)
+            for (int i = 0; i < GHOSTS; i++)
                 s1.send(s1.updateWithBlob(r1, new BlobRef("ghost-" + i, "00".repeat(32), 4096, 1, Blobs.TENSORS), 100));
             // a 16-byte chunk declaring 2 GiB, referenced as such (over the limit) and as 16 bytes (the chunk lies)
             byte[] sixteen = new byte[16];
@@ -74,7 +97,11 @@ class HostileIntakeIT {
             Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
             JobViews.JobView job = c.view(jobId).orElseThrow();
             assertEquals("COMPLETED", job.state(), job.reason());
-            assertEquals(2, job.rounds().get(0).replied(), "both valid updates counted while 20 blob fetches still wait");
+            assertEquals(2, job.rounds().get(0).replied(), "both valid updates counted while " + GHOSTS + " blob fetches still wait");
+            // nothing near the 2 GiB declared was allocated: the heap's peak during the flood stayed within 1 GiB of before
+            long grown = heapPeak() - heapBefore;
+            System.out.println("HostileIntakeIT: heap peak during the flood " + (grown >> 20) + " MiB above the heap in use before it");
+            assertTrue(grown < 1L << 30, "heap peak grew by " + (grown >> 20) + " MiB during the flood");
             assertEquals(List.of(), node.deadThreads(), "every reading thread still runs");
             Patience.await().until(() -> FleetFixture.deadLetters(clients, topics).size() >= 3);
             List<DeadLetter> dead = FleetFixture.deadLetters(clients, topics);
