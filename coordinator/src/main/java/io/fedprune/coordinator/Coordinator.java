@@ -531,6 +531,10 @@ public final class Coordinator implements AutoCloseable {
             } catch (java.util.concurrent.CancellationException ex) {
                 LOG.info("job {}: {}", id, ex.getMessage());
             } catch (Throwable ex) {   // any failure (also an Error, e.g. a class that fails to load) fails the job instead of vanishing in the executor
+                if (Thread.currentThread().isInterrupted()) {   // shutting down: the job stays RUNNING in the log, a restart continues it
+                    LOG.info("job {}: start interrupted by the shutdown ({}); a restarted coordinator continues it", id, ex.toString());
+                    return;
+                }
                 if (!leading) {
                     LOG.info("job {}: stopped here, this coordinator no longer leads ({})", id, ex.toString());
                     return;

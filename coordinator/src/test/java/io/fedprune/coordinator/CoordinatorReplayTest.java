@@ -198,7 +198,7 @@ class CoordinatorReplayTest {
         JobRequest spec = FleetFixture.spec(3).validate("r").toBuilder().pretrainEpochs(1000).roundDeadlineMs(180_000L)
                 .build("r").toRequest();
         String id = c.submit(spec).id();
-        assertTrue(pretraining.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        Patience.await().until(() -> pretraining.getCount() == 0);
         assertTrue(c.cancel(id));
         assertEquals("CANCELLED", c.view(id).orElseThrow().state(), "shown at once");
         Patience.await().until(() -> ended.get() != null);
@@ -210,5 +210,32 @@ class CoordinatorReplayTest {
         restarted.resume();
         assertEquals("CANCELLED", restarted.view(id).orElseThrow().state());
         assertFalse(restarted.cancel(id), "nothing left to cancel");
+    }
+
+    @Test
+    void aJobInterruptedWhileStartingByAShutdownStaysRunningForTheNextCoordinator(@TempDir Path work) throws Exception {
+        Transport t = new Transport();
+        java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+        ModelProvider models = new ModelProvider(TestData.mnistMini(), work, json -> new byte[0]) {
+            @Override
+            public Model model(JobSpec spec, java.util.function.BooleanSupplier cancelled) {
+                starting.countDown();
+                try {
+                    new java.util.concurrent.CountDownLatch(1).await();
+                } catch (InterruptedException e) {   // as BlobWriter does: the flag restored, an exception thrown
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while writing", e);
+                }
+                throw new AssertionError("not interrupted");
+            }
+        };
+        Coordinator c = new Coordinator(CoordinatorConfig.builder().dataDir(TestData.mnistMini().toString())
+                .workDir(work.toString()).build(), t, models, System::currentTimeMillis);
+        String id = c.submit(FleetFixture.spec(1)).id();
+        Patience.await().until(() -> starting.getCount() == 0);
+        c.close();   // the node shuts down while the job is starting
+        assertTrue(t.log.stream().noneMatch(e -> e instanceof JobStatus s && s.state() == JobState.FAILED),
+                "a shutdown is not the job's failure: " + t.log);
+        assertEquals("RUNNING", c.view(id).orElseThrow().state());
     }
 }
