@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.*;
 @ExtendWith(SharedBroker.class)
 class AgentKillIT {
     static final int FLEET = 10, KILLED = 3;
-    static final long DEADLINE_MS = 90_000;
+    static final long DEADLINE_MS = 60_000;
 
     @Test
     void killedAgentsAreDroppedAtTheDeadlineAndNamedAndTheJobCompletes(EmbeddedBroker broker) throws Exception {
