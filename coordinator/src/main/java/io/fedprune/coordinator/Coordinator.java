@@ -114,8 +114,11 @@ public final class Coordinator implements AutoCloseable {
 
     /** Thrown by writes to a standby coordinator: jobs are created and cancelled on the leader. */
     public static final class StandbyException extends IllegalStateException {
+        /** What a standby answers to writes (and to whether it leads). */
+        public static final String MESSAGE = "this coordinator is a standby: jobs are created and cancelled on the leading coordinator";
+
         public StandbyException() {
-            super("this coordinator is a standby: jobs are created and cancelled on the leading coordinator");
+            super(MESSAGE);
         }
     }
 

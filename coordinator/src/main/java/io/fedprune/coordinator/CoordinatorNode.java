@@ -73,13 +73,15 @@ public final class CoordinatorNode implements AutoCloseable {
     private volatile ConsumerLoop updatesLoop;
 
     private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover) {
-        KafkaClients clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
-        Topics topics = Topics.defaults().withPrefix(config.topicPrefix())
+        this.config = config;
+        this.failover = failover;
+        clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
+        topics = Topics.defaults().withPrefix(config.topicPrefix())
                 .withReplication(config.topicReplicationFactor(), config.topicMinInsyncReplicas());
         try (var admin = clients.admin()) {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
         }
-        WireCodec codec = WireCodec.standard();
+        codec = WireCodec.standard();
         Path work = Path.of(config.workDir());
         identity = CoordinatorKey.loadOrCreate(work.resolve(COORDINATOR_KEY_FILE));
         deviceKeys = new DeviceKeys(work.resolve(DEVICE_KEYS_FILE));
@@ -87,7 +89,7 @@ public final class CoordinatorNode implements AutoCloseable {
         publisher = new Publisher(clients.producer("coordinator"), topics, codec,
                 e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, identity.getPrivate()));
         // every device message is checked before anything uses it: signed by the device's enrolled key, not replayed
-        MessageVerifier devicesSigned = new MessageVerifier(deviceKeys, 200_000);
+        devicesSigned = new MessageVerifier(deviceKeys, 200_000);
         // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
         BlobReader.Config rc = BlobReader.Config.defaults();
         reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
@@ -95,7 +97,7 @@ public final class CoordinatorNode implements AutoCloseable {
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 transport::getBytes);
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
-        DeadLetters deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
+        deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
 
         replayJobs(clients, topics, codec);   // history is listed with or without resume-jobs
         if (!config.resumeJobs()) coordinator.notResumed();
@@ -106,13 +108,6 @@ public final class CoordinatorNode implements AutoCloseable {
                             else if (env.body() instanceof Heartbeat hb) coordinator.onDevice(hb.profile(), hb.state(), rec.timestamp());
                         })
                 .accept(MessageType.DEVICE_HELLO, MessageType.HEARTBEAT).verify(devicesSigned).deadLetters(deadLetters).build().start());
-        this.clients = clients;
-        this.topics = topics;
-        this.codec = codec;
-        this.config = config;
-        this.devicesSigned = devicesSigned;
-        this.deadLetters = deadLetters;
-        this.failover = failover;
         if (!failover.enabled()) {
             lead(false);
             leadership = null;

@@ -106,7 +106,7 @@ class CoordinatorReplayTest {
     }
 
     static RoundResult round(BlobRef fused) {
-        return new RoundResult(2, fused == null ? 0 : 2, 0, 0, 0, 10, 5, fused, List.of(), 0, 0, Map.of());
+        return new RoundResult(2, fused == null ? 0 : 2, 0, 0, 0, 10, 5, fused, List.of(), 0, 0, Map.of(), List.of());
     }
 
     static JobSubmitted submitted(String id) throws Exception {

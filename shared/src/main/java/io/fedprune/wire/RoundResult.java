@@ -45,13 +45,6 @@ public record RoundResult(int selected, int replied, int late, int duplicates, i
             throw bad("round_result.dropped names " + dropped.size() + " devices, more than selected - replied = " + (selected - replied));
     }
 
-    /** A result without the dropped devices' names (as recorded before they were). */
-    public RoundResult(int selected, int replied, int late, int duplicates, int invalid, long durationMs, long trainMsMax,
-                       BlobRef fusedLogits, List<TierResult> tiers, long uplinkBytes, double uplinkBitsPerParameter,
-                       Map<String, Double> metrics) {
-        this(selected, replied, late, duplicates, invalid, durationMs, trainMsMax, fusedLogits, tiers, uplinkBytes,
-                uplinkBitsPerParameter, metrics, List.of());
-    }
 
     @Override
     public boolean roundScoped() {

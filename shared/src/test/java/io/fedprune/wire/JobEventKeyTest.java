@@ -13,7 +13,7 @@ class JobEventKeyTest {
     void everyEventKindHasItsDocumentedKey() {
         assertEquals("job-1/submitted", JobEvent.key("job-1", 0, new JobSubmitted("application/json", new byte[]{'{', '}'})));
         assertEquals("job-1/status", JobEvent.key("job-1", 3, new JobStatus(JobState.RUNNING, "")));
-        RoundResult r = new RoundResult(1, 1, 0, 0, 0, 5, 1, null, List.of(), 0, 0, Map.of());
+        RoundResult r = new RoundResult(1, 1, 0, 0, 0, 5, 1, null, List.of(), 0, 0, Map.of(), List.of());
         assertEquals("job-1/round-3", JobEvent.key("job-1", 3, r));
         Deployment d = (Deployment) Samples.all().get("deployment").body();
         assertEquals("job-1/deployed/" + d.tier(), JobEvent.key("job-1", 3, new JobDeployed(d)));

@@ -82,7 +82,7 @@ final class Samples {
                 ref("fused-r3", SHA_A),
                 List.of(new TierResult("keep-0.05", 0.05, layers(), OptionalDouble.of(0.953), Map.of("confidence/fc1", 0.61, "diversity/fc1", 0.42)),
                         new TierResult("keep-0.25", 0.25, List.of(), OptionalDouble.empty(), Map.of())),
-                4_200_000, 16.0, Map.of("logits_change", 0.012, "mask_similarity", 0.87))));
+                4_200_000, 16.0, Map.of("logits_change", 0.012, "mask_similarity", 0.87), List.of())));
         m.put("round_result_dropped", new Envelope("job-1", 4, "msg-result-4", "coordinator", T0 + 13, new RoundResult(4, 2, 0, 0, 1, 9000, 3100,
                 null, List.of(), 2_100_000, 32.0, Map.of(), List.of("device-8", "device-9"))));
         m.put("job_cancel", new Envelope("job-1", 0, "msg-cancel", "coordinator", T0 + 14, new JobCancel("cancelled by the operator")));

@@ -35,6 +35,6 @@ public class LeaderController {
     @ApiResponse(responseCode = "503", description = "It is a standby", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public HttpResponse<?> leader() {
         if (coordinator.leading()) return HttpResponse.ok(new Leading(true));
-        return HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(ApiError.of(new Coordinator.StandbyException().getMessage()));
+        return HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(ApiError.of(Coordinator.StandbyException.MESSAGE));
     }
 }
