@@ -3,7 +3,7 @@ package io.fedprune.coordinator;
 import io.fedprune.Patience;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.coordinator.job.JobViews;
-import io.fedprune.runtime.TierFile;
+import io.fedprune.runtime.TierMasks;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,8 +32,7 @@ class FailoverIT {
     static Map<String, float[]> masks(Coordinator c, String jobId, List<String> tiers) {
         Map<String, float[]> out = new TreeMap<>();
         for (String tier : tiers) {
-            TierFile f = TierFile.read(c.artifact(jobId, tier).orElseThrow());
-            f.masks().forEach((layer, m) -> out.put(tier + "/" + layer, m.weightMask()));
+            TierMasks.add(out, tier, c.artifact(jobId, tier).orElseThrow());
         }
         return out;
     }
@@ -81,8 +80,7 @@ class FailoverIT {
                 assertEquals("COMPLETED", done.state(), done.reason());
                 assertEquals(ROUNDS, done.rounds().size(), "each round counted once");
                 Map<String, float[]> after = masks(c2, id, tiers);
-                assertEquals(clean.keySet(), after.keySet());
-                for (String k : clean.keySet()) assertArrayEquals(clean.get(k), after.get(k), k);
+                TierMasks.assertIdentical(clean, after, "after failover");
             } finally {
                 if (!firstClosed) first.close();
             }

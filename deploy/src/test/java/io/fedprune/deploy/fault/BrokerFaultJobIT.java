@@ -11,7 +11,7 @@ import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
-import io.fedprune.runtime.TierFile;
+import io.fedprune.runtime.TierMasks;
 import io.fedprune.wire.Budget;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -65,8 +65,7 @@ class BrokerFaultJobIT {
                     broker[0] = BrokerRestartIT.broker(dir, "broker-3", args);
                 }
             });
-            assertEquals(clean.keySet(), faulted.keySet());
-            for (String k : clean.keySet()) assertArrayEquals(clean.get(k), faulted.get(k), k);
+            TierMasks.assertIdentical(clean, faulted, "broker fault");
         } finally {
             broker[0].close();
         }
@@ -90,8 +89,7 @@ class BrokerFaultJobIT {
             Map<String, float[]> faulted = run(all, 3, dir, "fault.", mini, round -> {
                 if (round == 1) nodes.get(2).kill();                            // kill -9 of one of the three, for good
             });
-            assertEquals(clean.keySet(), faulted.keySet());
-            for (String k : clean.keySet()) assertArrayEquals(clean.get(k), faulted.get(k), k);
+            TierMasks.assertIdentical(clean, faulted, "broker fault");
         } finally {
             for (ChildProcess p : nodes) p.close();
         }
@@ -123,8 +121,7 @@ class BrokerFaultJobIT {
             assertEquals("COMPLETED", done.state(), done.reason());
             assertEquals(ROUNDS, done.rounds().size());
             Map<String, float[]> out = new TreeMap<>();
-            for (String tier : TIERS)
-                TierFile.read(c.artifact(id, tier).orElseThrow()).masks().forEach((layer, m) -> out.put(tier + "/" + layer, m.weightMask()));
+            for (String tier : TIERS) TierMasks.add(out, tier, c.artifact(id, tier).orElseThrow());
             return out;
         }
     }

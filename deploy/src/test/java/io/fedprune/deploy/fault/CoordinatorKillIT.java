@@ -14,7 +14,7 @@ import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
 import io.fedprune.kafka.EmbeddedBroker;
-import io.fedprune.runtime.TierFile;
+import io.fedprune.runtime.TierMasks;
 import io.fedprune.wire.Budget;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -98,7 +98,7 @@ class CoordinatorKillIT {
                 HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/jobs/" + id + "/deployments/" + tier)).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, r.statusCode());
-                TierFile.read(r.body()).masks().forEach((layer, m) -> out.put(tier + "/" + layer, m.weightMask()));
+                TierMasks.add(out, tier, r.body());
             }
             return out;
         }
@@ -145,9 +145,7 @@ class CoordinatorKillIT {
         JsonNode done = c.job(id);
         assertEquals("COMPLETED", done.path("state").asText(), done.path("reason").asText() + "; " + context);
         assertEquals(ROUNDS, done.path("rounds").size(), "each round counted once; " + context);
-        Map<String, float[]> after = c.masks(id);
-        assertEquals(clean.keySet(), after.keySet());
-        for (String k : clean.keySet()) assertArrayEquals(clean.get(k), after.get(k), k + "; " + context);
+        TierMasks.assertIdentical(clean, c.masks(id), context);
     }
 
     @Test
