@@ -8,19 +8,7 @@ import java.util.List;
  * {@link Fusion#TRIMMED_MEAN} and {@link Fusion#MEDIAN}: coordinate-wise robust statistics. They need every device's
  * value of a coordinate at once, so the accumulator keeps a copy of each contribution: memory O(devices x model).
  */
-final class CoordinateFusion implements FusionStrategy {
-    private final Fusion kind;
-    private final double trim;
-
-    CoordinateFusion(Fusion kind, double trim) {
-        this.kind = kind;
-        this.trim = trim;
-    }
-
-    @Override
-    public Fusion kind() {
-        return kind;
-    }
+record CoordinateFusion(Fusion kind, double trim) implements FusionStrategy {
 
     @Override
     public Accumulator begin(List<LayerShape> layers) {

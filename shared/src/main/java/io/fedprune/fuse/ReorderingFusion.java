@@ -7,19 +7,7 @@ import java.util.List;
  * {@link Fusion#RANK} and {@link Fusion#INCLUSION}: a weighted mean of a per-row score (rank, inclusion probability)
  * plus the weighted mean of the logits, which the fused score re-orders into the next round's logits.
  */
-final class ReorderingFusion implements FusionStrategy {
-    private final Fusion kind;
-    private final double temperature;
-
-    ReorderingFusion(Fusion kind, double temperature) {
-        this.kind = kind;
-        this.temperature = temperature;
-    }
-
-    @Override
-    public Fusion kind() {
-        return kind;
-    }
+record ReorderingFusion(Fusion kind, double temperature) implements FusionStrategy {
 
     @Override
     public Accumulator begin(List<LayerShape> layers) {
