@@ -33,10 +33,11 @@ import java.util.Map;
  * {@code logits} the class scores {@code [batch, classes]}.
  *
  * <p>A tier's FILTER-pruned layers are physically smaller: the layer keeps only its kept output channels or neurons
- * and the next layers drop the matching inputs, through activations, pooling, channel affines and flatten
- * ({@link ChannelPlan}); where a residual Add, a depthwise convolution or the output forbids it, the layer stays
- * masked and {@code fedprune.layer.<L>.filter} says why. WEIGHT, KERNEL and N:M layers are masked weights (ONNX has no
- * k-of-n operator). {@code metadata_props} carry the preprocessing ({@code fedprune.preprocessing.scale/mean/std}, as
+ * and the next layers drop the matching inputs, through activations, pooling, channel affines, flatten and residual
+ * Adds whose operands drop the same channels ({@link ChannelPlan}); where a residual Add (operands that keep different
+ * channels), a padded or depthwise convolution or the output forbids it, the layer stays masked and
+ * {@code fedprune.layer.<L>.filter} says why. WEIGHT, KERNEL and N:M layers are masked weights (ONNX has no k-of-n
+ * operator). {@code metadata_props} carry the preprocessing ({@code fedprune.preprocessing.scale/mean/std}, as
  * {@link OnnxImport} reads them), the tier's keep and name, and per pruned layer its granularity, n and k.
  */
 public final class OnnxExport {

@@ -22,8 +22,10 @@ import java.util.Map;
  * bias of the next Conv or Gemm layer, so the smaller network computes exactly what the masked one does. That is
  * exact when every path from the layer passes only through per-channel operations that keep a constant map constant
  * (activations, max pooling, average pooling without counted padding, global average pooling, channel affine,
- * flatten) to ordinary (not depthwise) Conv layers without padding or Gemm layers. Where a path reaches a residual
- * Add, a depthwise or padded convolution, or the graph's output, the layer stays masked, and {@link #kept()} says why.
+ * flatten) and residual Adds to ordinary (not depthwise) Conv layers without padding or Gemm layers. A residual Add
+ * passes a cut on only where both of its operands drop the same channels (a removed channel then holds the sum of the
+ * two constants); where its operands differ, every layer whose cut reaches it stays masked. Where a path reaches a
+ * depthwise or padded convolution or the graph's output, the layer stays masked too, and {@link #kept()} says why.
  *
  * @param removed   per removed layer, its kept output indices (ascending)
  * @param kept      per FILTER layer that stays masked, the reason
@@ -58,8 +60,31 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
                 removed.put(layer, rows);
             } else kept.put(layer, why);
         }
+        while (true) {   // each pass keeps masked the layers an Add refused, until every Add accepts what reaches it
+            Cuts c = cuts(model, removed);
+            if (c.refused().isEmpty()) return new ChannelPlan(removed, kept, c.selected(), c.constants());
+            c.refused().forEach((layer, why) -> {
+                removed.remove(layer);
+                kept.put(layer, why);
+            });
+        }
+    }
+
+    /**
+     * The channels cut from every value when the layers of {@code removed} lose their pruned outputs, with the constant
+     * each removed channel holds; {@code refused}: the removed layers whose cut reaches a residual Add whose other
+     * operand keeps other channels (an Add passes a cut on only where both operands drop the same channels, each of
+     * them then the sum of the two constants), with the reason.
+     */
+    private record Cuts(Map<String, int[]> selected, Map<String, float[]> constants, Map<String, String> refused) {
+    }
+
+    private static Cuts cuts(io.fedprune.model.Model model, Map<String, int[]> removed) {
+        Graph graph = model.graph();
         Map<String, int[]> selected = new HashMap<>();
         Map<String, float[]> constants = new HashMap<>();
+        Map<String, java.util.Set<String>> sources = new HashMap<>();   // value -> removed layers whose cut it carries
+        Map<String, String> refused = new LinkedHashMap<>();
         Map<String, int[]> shapes = graph.valueShapes();
         for (Op op : graph.ops()) {
             String layer = layer(op);
@@ -68,8 +93,30 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
                 if (removed.containsKey(layer)) {
                     selected.put(op.output(), removed.get(layer));
                     constants.put(op.output(), model.bias(layer).clone());   // a pruned output is its bias
+                    sources.put(op.output(), java.util.Set.of(layer));
                 }
-            } else if (op instanceof Op.Flatten f && selected.containsKey(in)) {
+                continue;
+            }
+            if (op instanceof Op.Add a) {
+                int[] sa = selected.get(a.a()), sb = selected.get(a.b());
+                java.util.Set<String> both = new java.util.TreeSet<>(sources.getOrDefault(a.a(), java.util.Set.of()));
+                both.addAll(sources.getOrDefault(a.b(), java.util.Set.of()));
+                if (sa == null && sb == null) continue;
+                if (java.util.Arrays.equals(sa, sb)) {
+                    float[] ca = constants.get(a.a()), cb = constants.get(a.b()), sum = new float[ca.length];
+                    for (int i = 0; i < sum.length; i++) sum[i] = ca[i] + cb[i];
+                    selected.put(a.output(), sa);
+                    constants.put(a.output(), sum);
+                    sources.put(a.output(), both);
+                } else {
+                    for (String l : both)
+                        refused.putIfAbsent(l, "a residual Add sums its outputs with a value that keeps other channels (" + a.a() + " + " + a.b() + ")");
+                }
+                continue;
+            }
+            if (!selected.containsKey(in)) continue;
+            sources.put(op.output(), sources.get(in));
+            if (op instanceof Op.Flatten f) {
                 int[] s = shapes.get(in), ch = selected.get(in);
                 int per = s.length == 3 ? s[1] * s[2] : 1;
                 int[] features = new int[ch.length * per];
@@ -78,7 +125,7 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
                 for (int i = 0; i < fc.length; i++) fc[i] = c[i / per];
                 selected.put(f.output(), features);
                 constants.put(f.output(), fc);
-            } else if (!(op instanceof Op.Add) && selected.containsKey(in)) {
+            } else {
                 selected.put(op.output(), selected.get(in));
                 float[] c = constants.get(in).clone();
                 if (op instanceof Op.Activation a) for (int i = 0; i < c.length; i++) c[i] = activate(a, c[i]);
@@ -86,7 +133,7 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
                 constants.put(op.output(), c);
             }
         }
-        return new ChannelPlan(removed, kept, selected, constants);
+        return new Cuts(selected, constants, refused);
     }
 
     /** The kept channels of a value, or null for all. */
@@ -116,22 +163,25 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
         return op instanceof Op.Conv c ? c.layer() : op instanceof Op.Dense d ? d.layer() : null;
     }
 
-    /** Why the channels of {@code value} cannot be removed, or null if every consumer path allows it. */
+    /**
+     * Why the channels of {@code value} cannot be removed, or null if every consumer path allows it (residual Adds
+     * pass here; whether an Add takes the cut depends on its other operand, which {@link #cuts} decides).
+     */
     private static String blocker(Graph graph, String value) {
         List<String> frontier = new ArrayList<>(List.of(value));
+        java.util.Set<String> seen = new java.util.HashSet<>(frontier);
         while (!frontier.isEmpty()) {
             String v = frontier.remove(frontier.size() - 1);
             if (v.equals(graph.output())) return "its outputs reach the graph's output";
             for (Op op : graph.ops()) {
                 if (!op.inputs().contains(v)) continue;
-                if (op instanceof Op.Add) return "a residual Add adds its outputs to another value";
                 if (op instanceof Op.Conv c && c.depthwise()) return "depthwise convolution " + c.layer() + " reads its outputs";
                 if (op instanceof Op.Conv c && java.util.Arrays.stream(c.pads()).anyMatch(p -> p > 0))
                     return "convolution " + c.layer() + " pads its input, so the pruned outputs' constant bias would not be constant at the borders";
                 if (op instanceof Op.Pool p && !p.max() && p.countIncludePad() && java.util.Arrays.stream(p.pads()).anyMatch(x -> x > 0))
                     return "an average pool counts padding";
                 if (op instanceof Op.Conv || op instanceof Op.Dense) continue;
-                frontier.add(op.output());
+                if (seen.add(op.output())) frontier.add(op.output());   // through activations, pooling, flatten, Adds
             }
         }
         return null;

@@ -5,16 +5,17 @@ import io.fedprune.model.Graph;
 import io.fedprune.model.Model;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the {@link CompactNetwork} a device runs from a model (any graph whose operations form a chain) and a tier's
- * masks.
+ * Builds the {@link CompactNetwork} a device runs from a model (any graph: chains and residual Adds, node for node in
+ * the graph's topological order; Flatten is free, activations being flat already) and a tier's masks.
  *
  * <p>{@link Form#COMPACT}: FILTER-pruned layers keep only their kept rows (output neurons or feature maps) as smaller
  * dense layers and the next layers drop the matching input columns, as {@link ChannelPlan} decides (a FILTER layer
- * whose outputs reach a residual Add, a depthwise convolution or the output stays masked); WEIGHT, KERNEL and N:M
+ * stays masked where a residual Add, a depthwise convolution or the output forbids removing it); WEIGHT, KERNEL and N:M
  * layers become {@link KeptRuns}. {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
  * k-of-n layers. {@link Form#MASKED_DENSE} multiplies every weight by its mask and keeps full matrices (the computation
  * a tier stands for, and the baseline); {@link Form#DENSE} ignores the masks.
@@ -39,40 +40,46 @@ public final class TierCompiler {
         for (String l : masks.keySet()) g.layer(l);   // names a layer of the model
         boolean compact = form == Form.COMPACT || form == Form.COMPACT_INT8;
         ChannelPlan plan = ChannelPlan.of(model, compact ? masks : Map.of());
-        List<Op> ops = new ArrayList<>();
-        String current = g.input();
+        List<CompactNetwork.Node> nodes = new ArrayList<>();
+        Map<String, Integer> values = new HashMap<>();   // graph value -> network value
+        values.put(g.input(), 0);
         for (io.fedprune.model.Op op : g.ops()) {
-            if (!op.inputs().equals(List.of(current)))
-                throw new IllegalArgumentException("the compact runtime runs chains of operations; " + op.getClass().getSimpleName()
-                        + " writing '" + op.output() + "' reads " + op.inputs() + " (residual connections are not supported)");
-            current = op.output();
+            int in = values.get(op.inputs().get(0));
             if (op instanceof io.fedprune.model.Op.Flatten f) {
-            } else if (op instanceof io.fedprune.model.Op.Conv c) {
-                    LayerMask mask = form == Form.DENSE ? null : masks.get(c.layer());
-                    ChannelPlan.Cut cut = plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), mask);
-                    if (c.depthwise())
-                        ops.add(new Op.DepthwiseConv2d(c.layer(), c.cin(), masked(cut), cut.bias(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.pads()));
-                    else
-                        ops.add(new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw()), cut.bias(), c.kh(), c.kw(),
-                                c.strideH(), c.strideW(), c.pads()));
-            } else if (op instanceof io.fedprune.model.Op.Dense d) {
-                    LayerMask mask = form == Form.DENSE ? null : masks.get(d.layer());
-                    ChannelPlan.Cut cut = plan.cut(model, d.layer(), d.input(), 1, mask);
-                    ops.add(new Op.Linear(d.layer(), weights(cut, mask, plan, d.layer(), form, 1), cut.bias()));
-            } else if (op instanceof io.fedprune.model.Op.Activation a) {
-                ops.add(new Op.Activation(Op.Fn.valueOf(a.fn().name()), a.alpha(), a.min(), a.max()));
-            } else if (op instanceof io.fedprune.model.Op.Pool p) {
-                ops.add(new Op.Pool2d(p.max(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.pads(), p.countIncludePad()));
-            } else if (op instanceof io.fedprune.model.Op.GlobalAvgPool p) {
-                ops.add(new Op.GlobalAvgPool());
-            } else if (op instanceof io.fedprune.model.Op.ChannelAffine a) {
-                    int[] ch = plan.channels(a.input());
-                    ops.add(new Op.ChannelAffine(select(a.scale(), ch), select(a.shift(), ch)));
-            } else if (op instanceof io.fedprune.model.Op.Add a) {
-                throw new IllegalStateException("unreachable: Add reads two values");
+                values.put(f.output(), in);   // the same floats: activations are flat already
+                continue;
             }
+            if (op instanceof io.fedprune.model.Op.Add a) nodes.add(new CompactNetwork.Sum(in, values.get(a.b())));
+            else nodes.add(new CompactNetwork.Apply(op(op, model, masks, plan, form), in));
+            values.put(op.output(), nodes.size());
         }
-        return new CompactNetwork(inputShape(g), ops);
+        return new CompactNetwork(inputShape(g), nodes, values.get(g.output()));
+    }
+
+    /** The runtime op of a graph op that reads one value. */
+    private static Op op(io.fedprune.model.Op op, Model model, Map<String, LayerMask> masks, ChannelPlan plan, Form form) {
+        if (op instanceof io.fedprune.model.Op.Conv c) {
+            LayerMask mask = form == Form.DENSE ? null : masks.get(c.layer());
+            ChannelPlan.Cut cut = plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), mask);
+            if (c.depthwise())
+                return new Op.DepthwiseConv2d(c.layer(), c.cin(), masked(cut), cut.bias(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.pads());
+            return new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw()), cut.bias(), c.kh(), c.kw(),
+                    c.strideH(), c.strideW(), c.pads());
+        }
+        if (op instanceof io.fedprune.model.Op.Dense d) {
+            LayerMask mask = form == Form.DENSE ? null : masks.get(d.layer());
+            ChannelPlan.Cut cut = plan.cut(model, d.layer(), d.input(), 1, mask);
+            return new Op.Linear(d.layer(), weights(cut, mask, plan, d.layer(), form, 1), cut.bias());
+        }
+        if (op instanceof io.fedprune.model.Op.Activation a) return new Op.Activation(Op.Fn.valueOf(a.fn().name()), a.alpha(), a.min(), a.max());
+        if (op instanceof io.fedprune.model.Op.Pool p)
+            return new Op.Pool2d(p.max(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.pads(), p.countIncludePad());
+        if (op instanceof io.fedprune.model.Op.GlobalAvgPool) return new Op.GlobalAvgPool();
+        if (op instanceof io.fedprune.model.Op.ChannelAffine a) {
+            int[] ch = plan.channels(a.input());
+            return new Op.ChannelAffine(select(a.scale(), ch), select(a.shift(), ch));
+        }
+        throw new IllegalArgumentException("the compact runtime has no step for " + op.getClass().getSimpleName());
     }
 
     private static Weights weights(ChannelPlan.Cut cut, LayerMask mask, ChannelPlan plan, String layer, Form form, int kernel) {

@@ -12,6 +12,7 @@ import io.fedprune.model.ModelArch;
 import io.fedprune.onnx.proto.ModelProto;
 import io.fedprune.onnx.proto.TensorProto;
 import io.fedprune.runtime.ChannelPlan;
+import io.fedprune.runtime.CompactNetwork;
 import io.fedprune.runtime.LayerMask;
 import io.fedprune.runtime.TierCompiler;
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Exported tiers run in ONNX Runtime (the independent implementation) with the class scores of the compact runtime
- * and of the masked dense model, for the built-ins and an imported CNN (VGG-style with batch normalisation), at every
- * granularity; FILTER tiers export exactly the parameters the masks leave alive.
+ * and of the masked dense model, for the built-ins and imported CNNs (VGG-style with batch normalisation, a small
+ * ResNet with residual Adds), at every granularity; FILTER tiers export exactly the parameters the masks leave alive,
+ * through residual Adds whose operands drop the same channels.
  */
 class OnnxExportTest {
     static OrtEnvironment env;
@@ -56,12 +58,14 @@ class OnnxExportTest {
                 Arguments.of("lenet300", "WEIGHT", 0.1), Arguments.of("lenet300", "FILTER", 0.2), Arguments.of("lenet300", "TILE", 0.5),
                 Arguments.of("lenet5", "WEIGHT", 0.05), Arguments.of("lenet5", "KERNEL", 0.3), Arguments.of("lenet5", "FILTER", 0.25),
                 Arguments.of("lenet5", "TILE", 0.5), Arguments.of("vgg", "WEIGHT", 0.1), Arguments.of("vgg", "KERNEL", 0.25),
-                Arguments.of("vgg", "FILTER", 0.25));
+                Arguments.of("vgg", "FILTER", 0.25), Arguments.of("resnet", "WEIGHT", 0.1), Arguments.of("resnet", "KERNEL", 0.25),
+                Arguments.of("resnet", "FILTER", 0.5), Arguments.of("resnet", "TILE", 0.5));
     }
 
     /** A model with non-zero biases (a pruned filter's output is its bias: the export must keep that exact). */
     static Model model(String which) throws Exception {
         if (which.equals("vgg")) return vgg();
+        if (which.equals("resnet")) return OnnxImport.load(Path.of(OnnxExportTest.class.getResource("/onnx/resnet_small.onnx").toURI()));
         Model m = Model.init(ModelArch.parse(which).graph(), 11);
         Random r = new Random(2);
         for (Layer l : m.graph().layers()) {
@@ -98,6 +102,35 @@ class OnnxExportTest {
             assertEquals(model.graph().parameterCount(), weightAndBiasCount(dense), which);
             assertTrue(expected < 0.35 * model.graph().parameterCount(), which + " " + expected);
         }
+    }
+
+    @Test
+    void filterLayersAddedTogetherAreRemovedWhenTheyDropTheSameChannelsAndStayMaskedOtherwise() throws Exception {
+        Model model = model("resnet");
+        Map<String, LayerMask> masks = masks(model.graph(), "FILTER", 0.5, 4);
+        // layer2's two branches (conv2 and the 1x1 downsampling conv) meet in the residual Add, then reach fc through
+        // ReLU, global pooling and flatten; the other convolutions feed padded convolutions, fc is the output layer
+        ChannelPlan random = ChannelPlan.of(model, masks);
+        assertTrue(random.removed().isEmpty(), random.removed().keySet().toString());
+        assertTrue(random.kept().get("layer2.conv2").contains("residual Add"), random.kept().get("layer2.conv2"));
+        assertTrue(random.kept().get("layer2.down").contains("residual Add"), random.kept().get("layer2.down"));
+        assertTrue(random.kept().get("stem.conv").contains("pads its input"), random.kept().get("stem.conv"));
+
+        LayerMask conv2 = masks.get("layer2.conv2");
+        masks.put("layer2.down", new LayerMask(masks.get("layer2.down").spec(), conv2.groupMask()));
+        ChannelPlan same = ChannelPlan.of(model, masks);
+        assertEquals(List.of("layer2.conv2", "layer2.down"), List.copyOf(same.removed().keySet()));
+        int dropped = conv2.spec().n() - conv2.spec().k();   // of 16 channels
+        assertEquals(8, dropped);
+        ModelProto tier = ModelProto.parseFrom(OnnxExport.tier(model, masks, Map.of()));
+        // by hand: each dropped channel takes a row of conv2 (16x3x3 weights + bias), of down (8x1x1 + bias) and a column of fc (10)
+        long expected = model.graph().parameterCount() - dropped * (16 * 9 + 1 + 8 + 1 + 10);
+        assertEquals(expected, weightAndBiasCount(tier));
+        CompactNetwork compact = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT);
+        float[] x = inputs(model.graph(), SAMPLES, 8);
+        float[] masked = TierCompiler.compile(model, masks, TierCompiler.Form.MASKED_DENSE).forward(x, 0, SAMPLES);
+        assertArrayEquals(masked, run(tier.toByteArray(), model.graph(), x), 1e-4f, "ONNX Runtime vs masked dense");
+        assertArrayEquals(masked, compact.forward(x, 0, SAMPLES), 1e-4f, "compact vs masked dense");
     }
 
     /** Independent count: a weight survives if its row is kept, its input channel survives and its mask keeps it. */

@@ -59,7 +59,7 @@ class OpTest {
     @Test
     void linearOnABatchEqualsLinearPerSample() {
         Op.Linear lin = new Op.Linear("l", DenseWeights.of(2, 3, new float[]{1, 2, 3, -1, 0, 1}), new float[]{1, -1});
-        CompactNetwork net = new CompactNetwork(Shape.vector(3), List.of(lin));
+        CompactNetwork net = CompactNetwork.chain(Shape.vector(3), List.of(lin));
         float[] x = {1, 1, 1, 2, 0, -1};
         // sample 0: (1+2+3+1, -1+1-1) = (7, -1); sample 1: (2-3+1, -2-1-1) = (0, -4)
         assertArrayEquals(new float[]{7, -1, 0, -4}, net.forward(x, 0, 2));
@@ -70,6 +70,22 @@ class OpTest {
     @Test
     void aChainThatDoesNotFitIsRefused() {
         Op.Linear lin = new Op.Linear("l", DenseWeights.of(2, 3, new float[6]), new float[2]);
-        assertThrows(IllegalArgumentException.class, () -> new CompactNetwork(Shape.vector(4), List.of(lin)));
+        assertThrows(IllegalArgumentException.class, () -> CompactNetwork.chain(Shape.vector(4), List.of(lin)));
+    }
+
+    @Test
+    void aResidualSumAddsTheInputToTheBranch() {
+        Op.Linear a = new Op.Linear("a", DenseWeights.of(2, 2, new float[]{1, 1, 0, -1}), new float[]{0, 0});
+        Op.Linear head = new Op.Linear("head", DenseWeights.of(1, 2, new float[]{2, 1}), new float[]{1});
+        CompactNetwork net = new CompactNetwork(Shape.vector(2), List.of(new CompactNetwork.Apply(a, 0),
+                new CompactNetwork.Apply(Op.Activation.relu(), 1), new CompactNetwork.Sum(0, 2), new CompactNetwork.Apply(head, 3)), 4);
+        // x = (1, -2): a -> (-1, 2), relu -> (0, 2), + x -> (1, 0), head -> 2*1 + 0 + 1 = 3; x = (0, 1): a -> (1, -1),
+        // relu -> (1, 0), + x -> (1, 1), head -> 2 + 1 + 1 = 4
+        assertArrayEquals(new float[]{3, 4}, net.forward(new float[]{1, -2, 0, 1}, 0, 2));
+        assertEquals(1, net.classes());
+        assertThrows(IllegalArgumentException.class, () -> new CompactNetwork(Shape.vector(2),
+                List.of(new CompactNetwork.Apply(head, 0), new CompactNetwork.Sum(0, 1)), 2), "values of 2 and 1 floats");
+        assertThrows(IllegalArgumentException.class, () -> new CompactNetwork(Shape.vector(2),
+                List.of(new CompactNetwork.Sum(0, 1), new CompactNetwork.Apply(a, 0)), 2), "a node reading a later value");
     }
 }
