@@ -1,5 +1,6 @@
 package io.fedprune.deploy;
 
+import io.fedprune.cli.ModelInput;
 import io.fedprune.agent.Agent;
 import io.fedprune.agent.AgentHub;
 import io.fedprune.agent.PartitionSpec;
@@ -10,11 +11,9 @@ import io.fedprune.coordinator.job.JobRequest;
 import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.coordinator.job.JobViews;
 import io.fedprune.data.Dataset;
-import io.fedprune.data.ImageData;
 import io.fedprune.deploy.report.ArtifactCheck;
 import io.fedprune.deploy.report.DemoReport;
 import io.fedprune.deploy.report.ReportWriter;
-import io.fedprune.dpp.Granularity;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Masks;
 import io.fedprune.fuse.Fusion;
@@ -25,6 +24,7 @@ import io.fedprune.model.DppResult;
 import io.fedprune.model.DppTrainer;
 import io.fedprune.model.Graph;
 import io.fedprune.model.Layer;
+import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.Network;
@@ -102,30 +102,12 @@ public final class Demo {
     /** Runs the demo, hands the report to {@code sink} while the dashboard is still served, and returns the report. */
     public DemoReport run(ReportSink sink) throws Exception {
         long t0 = System.currentTimeMillis();
-        Model imported = importedModel(cfg.model());
-        Graph graph;
-        try {
-            graph = imported != null ? imported.graph() : ModelArch.parse(cfg.model()).graph();
-        } catch (IllegalArgumentException e) {
-            throw new Stop("--model: " + e.getMessage());
-        }
-        ImageData data;
-        try {
-            data = ImageData.load(cfg.data());
-        } catch (IOException | RuntimeException e) {
-            throw new Stop("cannot read the data in " + cfg.data() + ": " + e.getMessage());
-        }
+        ModelInput in = ModelInput.load(cfg.model(), cfg.data(), cfg.trainSamples(), cfg.testSamples());   // BadInput: exit 2
+        Model imported = in.imported();
+        Graph graph = in.graph();
         Preprocessing pre = graph.preprocessing();
-        Dataset train = data.train().normalized(pre.scale(), pre.mean(), pre.std());
-        Dataset test = data.test().normalized(pre.scale(), pre.mean(), pre.std());
-        if (cfg.trainSamples() > 0) train = train.head(cfg.trainSamples());
-        if (cfg.testSamples() > 0) test = test.head(cfg.testSamples());
+        Dataset train = in.train(), test = in.test();
         say("data: %d training, %d test images of %s, %d classes, from %s", train.n(), test.n(), train.shape(), train.classes(), cfg.data());
-        try {
-            train.checkFits(graph.inputShape(), graph.classes(), imported != null ? cfg.model() : graph.id(), cfg.data().toString());
-        } catch (IllegalArgumentException e) {
-            throw new Stop(e.getMessage());
-        }
         if (serving.logFile() != null) say("logs: %s (--verbose shows them here)", serving.logFile());
 
         JobSpec spec = jobSpec(graph);
@@ -151,7 +133,7 @@ public final class Demo {
         long pretrainMs = System.currentTimeMillis() - tp;
         double denseAcc = Network.of(dense).evaluate(test).accuracy();
         say("dense %s: test accuracy %.2f%% (%s)", graph.id(), 100 * denseAcc, origin);
-        checkAboveChance(graph.id(), denseAcc, test);
+        in.checkAboveChance(denseAcc, cfg.data());
 
         String prefix = "demo-" + Long.toString(System.currentTimeMillis(), 36) + ".";
         EmbeddedBroker embedded = null;
@@ -188,43 +170,6 @@ public final class Demo {
         }
     }
 
-    /** The model of {@code --model} if it names an ONNX file (null for a built-in); a bad file stops the demo. */
-    static Model importedModel(String model) {
-        if (!model.toLowerCase(Locale.ROOT).endsWith(".onnx")) return null;
-        Path file = Path.of(model);
-        if (!Files.isRegularFile(file)) throw new Stop("model file " + file + " not found");
-        try {
-            return OnnxImport.load(file);
-        } catch (IOException e) {
-            throw new Stop("cannot read " + file + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {   // OnnxImportException: one line naming the file and the problem
-            throw new Stop(e.getMessage());
-        }
-    }
-
-    private void checkAboveChance(String model, double accuracy, Dataset test) {
-        if (nearChance(accuracy, test.classes()))
-            throw new Stop(String.format(Locale.ROOT, "the dense %s reaches %.2f%% on the test images of %s, not clearly above chance (%.2f%% for %d "
-                    + "classes): it does not fit this data, so pruning it would measure nothing", model, 100 * accuracy,
-                    cfg.data(), 100.0 / test.classes(), test.classes()));
-    }
-
-    /**
-     * Whether an accuracy is near chance for {@code classes} balanced classes: less than a tenth of the way from chance
-     * ({@code 1/classes}) to 100% (19% for 10 classes).
-     */
-    static boolean nearChance(double accuracy, int classes) {
-        double chance = 1.0 / classes;
-        return accuracy < chance + 0.1 * (1 - chance);
-    }
-
-    /** A problem with the demo's inputs (data, model): the demo stops with this one-line message and exit code 2. */
-    static final class Stop extends RuntimeException {
-        Stop(String message) {
-            super(message);
-        }
-    }
-
     private String url;
 
     /** The coordinator with its HTTP server (dashboard, REST API) on 127.0.0.1, on the asked port or a free one. */
@@ -255,12 +200,8 @@ public final class Demo {
 
     /** The demo's job: the demo's settings, every other field at its {@code JobSpec.DEFAULT_*}. */
     private JobSpec jobSpec(Graph graph) {
-        Granularity g = cfg.granularity();
         List<JobSpec.LayerPlan> layers = new ArrayList<>();
-        for (Layer l : graph.layers()) {
-            Granularity lg = l.output() ? Granularity.WEIGHT : (g == Granularity.KERNEL && !l.isConv() ? Granularity.WEIGHT : g);
-            layers.add(new JobSpec.LayerPlan(l.name(), lg));
-        }
+        for (Layer l : graph.layers()) layers.add(new JobSpec.LayerPlan(l.name(), MaskSpecs.granularity(l, cfg.granularity())));
         return JobSpec.builder().graph(graph).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
                 .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
                 .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate())
@@ -528,7 +469,7 @@ public final class Demo {
         m.put("rounds", cfg.rounds());
         m.put("budgets", cfg.budgets());
         m.put("alpha", cfg.alpha());
-        m.put("granularity", cfg.granularity().name());
+        m.put("granularity", cfg.granularity() == null ? MaskSpecs.DEFAULT_PLAN : cfg.granularity().name());
         m.put("fusion", cfg.fusion().name());
         m.put("weighting", cfg.weighting().name());
         m.put("server_optimizer", cfg.serverOptimizer().name());

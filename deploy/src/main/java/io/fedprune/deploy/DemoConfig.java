@@ -2,6 +2,7 @@ package io.fedprune.deploy;
 
 import io.fedprune.dpp.Granularity;
 import io.fedprune.fuse.Fusion;
+import io.fedprune.model.MaskSpecs;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
 import io.fedprune.wire.TensorEncoding;
@@ -24,8 +25,10 @@ import java.util.Objects;
  *                        default 0.05, 0.10, 0.25
  * @param alpha           Dirichlet label-skew concentration of the split; default 0.5
  * @param model           {@code lenet300} (default) or {@code lenet5}
- * @param granularity     WEIGHT (default), KERNEL or FILTER for the hidden layers (KERNEL applies to convolutions,
- *                        dense hidden layers then use WEIGHT); the output layer is always WEIGHT at keep >= 25%
+ * @param granularity     WEIGHT, KERNEL or FILTER for the hidden layers (KERNEL applies to convolutions, dense
+ *                        hidden layers then use WEIGHT), or null (default) for the default plan
+ *                        ({@link MaskSpecs#defaultGranularity}: KERNEL for a Conv, WEIGHT for a Gemm/MatMul); the output
+ *                        layer is always WEIGHT at keep >= 25%
  * @param fusion          RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
  * @param weighting       a device's weight in the fusion: SQRT_SAMPLES (default), SAMPLES or EQUAL (one vote each)
  * @param serverOptimizer NONE (default), MOMENTUM or ADAM over the fused logits
@@ -63,7 +66,6 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
         if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
-        Objects.requireNonNull(granularity, "granularity");
         Objects.requireNonNull(fusion, "fusion");
         Objects.requireNonNull(weighting, "weighting");
         Objects.requireNonNull(serverOptimizer, "serverOptimizer");

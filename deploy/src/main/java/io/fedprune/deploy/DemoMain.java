@@ -44,7 +44,7 @@ public final class DemoMain implements Callable<Integer> {
     Path data;
     @Option(names = "--model", defaultValue = "lenet300", paramLabel = "lenet300|lenet5|PATH.onnx", description = "A built-in model, or an ONNX file (its weights are trained: imported, checked against the data and measured; see docs/MODELS.md) (default: ${DEFAULT-VALUE}).")
     String model;
-    @Option(names = "--granularity", defaultValue = "WEIGHT", description = "${COMPLETION-CANDIDATES} for the hidden layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--granularity", description = "${COMPLETION-CANDIDATES} for the hidden layers (KERNEL: the convolutions; the output layer stays WEIGHT) (default: the model's default plan, KERNEL for every Conv, WEIGHT for every Gemm/MatMul).")
     Granularity granularity;
     @Option(names = "--fusion", defaultValue = "RANK", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Fusion fusion;
@@ -137,7 +137,7 @@ public final class DemoMain implements Callable<Integer> {
                         + ")" + (json == null ? "" : "; JSON also in " + json));
             });
             return 0;
-        } catch (Demo.Stop e) {
+        } catch (io.fedprune.cli.ModelInput.BadInput e) {
             errors.println("demo: " + e.getMessage());
             return 2;
         } catch (Exception e) {

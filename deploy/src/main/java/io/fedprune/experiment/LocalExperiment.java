@@ -1,5 +1,6 @@
 package io.fedprune.experiment;
 
+import io.fedprune.cli.ModelInput;
 import io.fedprune.model.DenseConfig;
 import io.fedprune.model.DenseTrainer;
 import io.fedprune.model.DppResult;
@@ -59,16 +60,22 @@ public final class LocalExperiment {
      * @param threads       Java threads for the DPP per-group work (1 or 2)
      * @param retrain       ignore cached dense models
      * @param command       the command line to print as the reproduction command
+     * @param model         an ONNX file to run instead of the built-ins of {@code models}, or null: its rows are
+     *                      {@code keeps} at {@code granularity}
+     * @param granularity   the imported model's hidden layers' granularity (as the demo's {@code --granularity}), or
+     *                      null for the default plan ({@link MaskSpecs#defaultGranularity})
      */
     public record Options(Path data, Path work, Path out, Path json, List<ModelArch> models, List<Double> keeps,
                           List<String> lenet5Rows, int denseEpochs, int dppEpochs, int randomSeeds, long seed,
                           int trainLimit, int testLimit, List<Double> variantKeeps, int threads, boolean retrain,
-                          String command) {
+                          String command, String model, Granularity granularity) {
+        /** The report of the built-ins' run. */
+        public static final String DEFAULT_OUT = "docs/RESULTS.md";
         public static final Options DEFAULTS = new Options(Path.of("data/mnist"), Path.of("work"),
-                Path.of("docs/RESULTS.md"), null, List.of(ModelArch.LENET300, ModelArch.LENET5),
+                Path.of(DEFAULT_OUT), null, List.of(ModelArch.LENET300, ModelArch.LENET5),
                 List.of(0.5, 0.25, 0.10, 0.05, 0.02),
                 List.of("kernel:0.25", "kernel:0.10", "filter:0.50", "filter:0.25", "weight:0.05"),
-                10, 5, 3, 0, 0, 0, List.of(0.05, 0.02), 1, false, "./fedprune local");
+                10, 5, 3, 0, 0, 0, List.of(0.05, 0.02), 1, false, "./fedprune local", null, null);
 
         public Options {
             models = List.copyOf(models);
@@ -83,6 +90,16 @@ public final class LocalExperiment {
             if (randomSeeds < 1) throw new IllegalArgumentException("--random-seeds must be >= 1");
             if (trainLimit < 0 || testLimit < 0) throw new IllegalArgumentException("--train-limit/--test-limit must be >= 0");
             if (threads < 1 || threads > 2) throw new IllegalArgumentException("--threads must be 1 or 2");
+            if (model != null && !model.toLowerCase(Locale.ROOT).endsWith(".onnx"))
+                throw new IllegalArgumentException("--model: '" + model + "' is not an ONNX file (PATH.onnx); the built-ins are --models");
+            if (granularity != null && model == null)
+                throw new IllegalArgumentException("--granularity applies to --model only (the built-ins: --lenet5-rows)");
+            if (granularity == Granularity.TILE) throw new IllegalArgumentException("--granularity: WEIGHT, KERNEL or FILTER");
+        }
+
+        /** The models of the run: the imported model's file, else the built-ins' ids. */
+        public List<String> modelIds() {
+            return model != null ? List.of(model) : models.stream().map(ModelArch::id).toList();
         }
     }
 
@@ -90,7 +107,7 @@ public final class LocalExperiment {
      * One measured accuracy. {@code spread} is the standard deviation over random seeds (0 otherwise); {@code specs}
      * the masks' structure; {@code metrics} (DPP rows only) per layer in layer order.
      */
-    public record Row(ModelArch model, String granularity, double keep, String method, double accuracy, double spread,
+    public record Row(String model, String granularity, double keep, String method, double accuracy, double spread,
                       List<MaskSpec> specs, List<LayerMetrics> metrics, double millisPerStep) {
         public Row {
             specs = List.copyOf(specs);
@@ -103,16 +120,19 @@ public final class LocalExperiment {
         }
     }
 
-    /** Dense model summary: test accuracy, epochs, mean time of one training step (batch 128), loaded from cache. */
-    public record DenseInfo(ModelArch model, double accuracy, int epochs, double stepMillis, boolean cached) {
+    /**
+     * Dense model summary: the model's id (a built-in's, or the ONNX file as given), test accuracy, epochs (0: imported,
+     * trained elsewhere), mean time of one training step (batch 128), loaded from cache.
+     */
+    public record DenseInfo(String model, double accuracy, int epochs, double stepMillis, boolean cached) {
     }
 
     /** Everything a report needs. */
-    public record Results(Options options, Map<ModelArch, DenseInfo> dense, List<Row> rows, TrainConfig dppConfig,
+    public record Results(Options options, Map<String, DenseInfo> dense, List<Row> rows, TrainConfig dppConfig,
                           long millis) {
     }
 
-    /** The data folder is missing or does not hold MNIST. */
+    /** The data folder is missing or does not hold MNIST, or the model or data of {@code --model} is bad. */
     public static final class BadData extends IOException {
         BadData(String message) {
             super(message);
@@ -125,6 +145,7 @@ public final class LocalExperiment {
     /** Runs the experiment, logging progress to {@code log}. */
     public static Results run(Options o, PrintStream log) throws IOException {
         long t0 = System.currentTimeMillis();
+        if (o.model() != null) return runImported(o, log, t0);
         if (!Files.isDirectory(o.data()))
             throw new BadData("MNIST not found in " + o.data() + " (run ./fedprune fetch-data, or pass --data DIR)");
         Mnist.Split split;
@@ -137,7 +158,7 @@ public final class LocalExperiment {
         Dataset test = o.testLimit() > 0 ? split.test().head(o.testLimit()) : split.test();
         log.printf("MNIST: %d training, %d test images%n", train.n(), test.n());
         TrainConfig cfg = TrainConfig.DEFAULTS.withEpochs(o.dppEpochs()).withThreads(o.threads()).withEvaluate(false);
-        Map<ModelArch, DenseInfo> dense = new LinkedHashMap<>();
+        Map<String, DenseInfo> dense = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
         for (ModelArch arch : o.models()) {
             Path cache = o.work().resolve("models").resolve(arch.id() + "-e" + o.denseEpochs() + "-s" + o.seed()
@@ -156,36 +177,73 @@ public final class LocalExperiment {
             Network net = Network.of(model);
             double acc = net.evaluate(test).accuracy();
             double step = denseStepMillis(model, train, o.seed());
-            dense.put(arch, new DenseInfo(arch, acc, o.denseEpochs(), step, cached));
+            dense.put(arch.id(), new DenseInfo(arch.id(), acc, o.denseEpochs(), step, cached));
             log.printf("%s dense: test accuracy %.2f%%, training step %.2f ms (batch 128)%n", arch.id(), 100 * acc, step);
             for (String spec : rowsFor(arch, o)) {
                 String[] gk = parseRow(spec);
                 double keep = Double.parseDouble(gk[1]);
                 Granularity conv = Granularity.valueOf(gk[0].toUpperCase(Locale.ROOT));
                 List<MaskSpec> specs = MaskSpecs.of(arch.graph(), conv, Granularity.WEIGHT, keep, MaskSpecs.OUTPUT_MIN_KEEP);
-                String ks = ks(specs);
-                String label = gk[0];
-                String what = String.format(Locale.ROOT, "%s %s keep %.0f%% (k %s)", arch.id(), label, 100 * keep, ks);
-
-                double mag = accuracy(net, model, specs, masks(specs, s -> Masks.magnitude(model.weight(s.layer()), s)), test);
-                rows.add(new Row(arch, label, keep, "magnitude", mag, 0, specs, List.of(), 0));
-                double[] rnd = new double[o.randomSeeds()];
-                for (int i = 0; i < rnd.length; i++) {
-                    int draw = i;
-                    rnd[i] = accuracy(net, model, specs, masks(specs, s -> Masks.random(s, Seeds.randomMask(o.seed(), draw, s.layer()))), test);
-                }
-                rows.add(new Row(arch, label, keep, "random", mean(rnd), sd(rnd), specs, List.of(), 0));
-                log.printf("%s: magnitude %.2f%%, random %.2f%%%n", what, 100 * mag, 100 * mean(rnd));
-
-                DppResult d = DppTrainer.train(model, train, test, specs, null, cfg, o.seed(), ProgressListener.printing(log));
-                double dpp = accuracy(net, model, specs, d.groupMasks(), test);
-                List<LayerMetrics> metrics = specs.stream().map(s -> d.metrics().get(s.layer())).toList();
-                rows.add(new Row(arch, label, keep, "dpp", dpp, 0, specs, metrics, d.millisPerStep()));
-                log.printf("%s: DPP %.2f%% (%.2f ms/step)%n", what, 100 * dpp, d.millisPerStep());
+                rows.addAll(row(arch.id(), gk[0], keep, specs, model, net, train, test, cfg, o, log));
             }
             if (arch == ModelArch.LENET300) rows.addAll(variants(model, net, train, test, cfg, o, log));
         }
         return new Results(o, dense, rows, cfg, System.currentTimeMillis() - t0);
+    }
+
+    /**
+     * {@code ./fedprune local --model PATH.onnx}: the imported model (its weights are trained: no dense training) on the
+     * data of {@code --data}, checked against it, one row per keep at {@code --granularity} or the default plan.
+     */
+    private static Results runImported(Options o, PrintStream log, long t0) throws IOException {
+        ModelInput in;
+        try {
+            in = ModelInput.load(o.model(), o.data(), o.trainLimit(), o.testLimit());
+        } catch (ModelInput.BadInput e) {
+            throw new BadData(e.getMessage());
+        }
+        Dataset train = in.train(), test = in.test();
+        log.printf("%s: %d training, %d test images of %s, %d classes (%s layout)%n", o.data(), train.n(), test.n(),
+                train.shape(), train.classes(), in.data().layout());
+        Model model = in.imported();
+        Network net = Network.of(model);
+        double acc = net.evaluate(test).accuracy();
+        try {
+            in.checkAboveChance(acc, o.data());
+        } catch (ModelInput.BadInput e) {
+            throw new BadData(e.getMessage());
+        }
+        double step = denseStepMillis(model, train, o.seed());
+        log.printf("%s dense (imported, measured here): test accuracy %.2f%%, training step %.2f ms (batch 128)%n", o.model(), 100 * acc, step);
+        TrainConfig cfg = TrainConfig.DEFAULTS.withEpochs(o.dppEpochs()).withThreads(o.threads()).withEvaluate(false);
+        String label = o.granularity() == null ? "default" : o.granularity().name().toLowerCase(Locale.ROOT);
+        List<Row> rows = new ArrayList<>();
+        for (double keep : o.keeps()) {
+            rows.addAll(row(o.model(), label, keep, MaskSpecs.of(in.graph(), o.granularity(), keep), model, net, train, test, cfg, o, log));
+        }
+        return new Results(o, Map.of(o.model(), new DenseInfo(o.model(), acc, 0, step, false)), rows, cfg, System.currentTimeMillis() - t0);
+    }
+
+    /** The magnitude, random and DPP rows of one model, granularity and keep. */
+    private static List<Row> row(String modelId, String label, double keep, List<MaskSpec> specs, Model model, Network net,
+                                 Dataset train, Dataset test, TrainConfig cfg, Options o, PrintStream log) {
+        List<Row> rows = new ArrayList<>();
+        String what = String.format(Locale.ROOT, "%s %s keep %.0f%% (k %s)", modelId, label, 100 * keep, ks(specs));
+        double mag = accuracy(net, model, specs, masks(specs, s -> Masks.magnitude(model.weight(s.layer()), s)), test);
+        rows.add(new Row(modelId, label, keep, "magnitude", mag, 0, specs, List.of(), 0));
+        double[] rnd = new double[o.randomSeeds()];
+        for (int i = 0; i < rnd.length; i++) {
+            int draw = i;
+            rnd[i] = accuracy(net, model, specs, masks(specs, s -> Masks.random(s, Seeds.randomMask(o.seed(), draw, s.layer()))), test);
+        }
+        rows.add(new Row(modelId, label, keep, "random", mean(rnd), sd(rnd), specs, List.of(), 0));
+        log.printf("%s: magnitude %.2f%%, random %.2f%%%n", what, 100 * mag, 100 * mean(rnd));
+        DppResult d = DppTrainer.train(model, train, test, specs, null, cfg, o.seed(), ProgressListener.printing(log));
+        double dpp = accuracy(net, model, specs, d.groupMasks(), test);
+        List<LayerMetrics> metrics = specs.stream().map(s -> d.metrics().get(s.layer())).toList();
+        rows.add(new Row(modelId, label, keep, "dpp", dpp, 0, specs, metrics, d.millisPerStep()));
+        log.printf("%s: DPP %.2f%% (%.2f ms/step)%n", what, 100 * dpp, d.millisPerStep());
+        return rows;
     }
 
     /** Methods of the variant rows (not in the JSON, whose methods are dpp, magnitude and random). */
@@ -202,13 +260,13 @@ public final class LocalExperiment {
             DppResult d = DppTrainer.train(model, train, test, specs, null, q, o.seed(), ProgressListener.printing(log));
             net.load(Pruning.apply(model, specs, d.groupMasks(), 8));
             double acc = net.evaluate(test).accuracy();
-            rows.add(new Row(ModelArch.LENET300, "weight", keep, INT8, acc, 0, specs, List.of(), d.millisPerStep()));
+            rows.add(new Row(ModelArch.LENET300.id(), "weight", keep, INT8, acc, 0, specs, List.of(), d.millisPerStep()));
             log.printf("%s: DPP with 8-bit weights %.2f%%%n", what, 100 * acc);
             TrainConfig j = cfg.withJointWeights(TrainConfig.DEFAULTS.weightLr());
             d = DppTrainer.train(model, train, test, specs, null, j, o.seed(), ProgressListener.printing(log));
             net.load(Pruning.apply(d.weights(), specs, d.groupMasks(), 0));
             acc = net.evaluate(test).accuracy();
-            rows.add(new Row(ModelArch.LENET300, "weight", keep, JOINT, acc, 0, specs, List.of(), d.millisPerStep()));
+            rows.add(new Row(ModelArch.LENET300.id(), "weight", keep, JOINT, acc, 0, specs, List.of(), d.millisPerStep()));
             log.printf("%s: DPP joint with the weights %.2f%%%n", what, 100 * acc);
         }
         return rows;

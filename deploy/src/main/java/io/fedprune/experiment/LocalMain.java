@@ -2,6 +2,7 @@ package io.fedprune.experiment;
 
 import io.fedprune.Version;
 import io.fedprune.cli.LauncherCommand;
+import io.fedprune.dpp.Granularity;
 import io.fedprune.experiment.LocalExperiment.Options;
 import io.fedprune.model.ModelArch;
 import picocli.CommandLine;
@@ -18,23 +19,28 @@ import java.util.concurrent.Callable;
 
 /** {@code ./fedprune local}: the command line of {@link LocalExperiment}; defaults from {@link Options#DEFAULTS}. */
 @Command(name = "local", mixinStandardHelpOptions = true, version = Version.LINE, sortOptions = false,
-        description = "Centralised DPP against magnitude and random k-of-n masks on MNIST (weights frozen); writes docs/RESULTS.md.",
+        description = {"Centralised DPP against magnitude and random k-of-n masks (weights frozen): the built-ins on MNIST",
+                "(writes docs/RESULTS.md), or an ONNX model on its data (--model PATH.onnx --data DIR)."},
         footer = "The output layer always keeps at least 25%% (weight level).")
 public final class LocalMain implements Callable<Integer> {
     private static final Options D = Options.DEFAULTS;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "MNIST IDX folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", description = "Data folder: MNIST's IDX files for the built-ins; with --model any layout the demo reads (IDX, NumPy, image folders) (default: ${DEFAULT-VALUE}).")
     Path data = D.data();
+    @Option(names = "--model", paramLabel = "PATH.onnx", description = "An ONNX model to prune instead of the built-ins (its weights are trained: imported, checked against --data and measured, no dense training); rows: --keeps at --granularity.")
+    String model = D.model();
+    @Option(names = "--granularity", paramLabel = "G", description = "With --model: WEIGHT, KERNEL or FILTER for the hidden layers (KERNEL: the convolutions; the output layer stays WEIGHT) (default: the default plan, KERNEL for every Conv, WEIGHT for every Gemm/MatMul).")
+    Granularity granularity = D.granularity();
     @Option(names = "--work", paramLabel = "DIR", description = "Work folder; dense models are cached in DIR/models (default: ${DEFAULT-VALUE}).")
     Path work = D.work();
-    @Option(names = "--out", paramLabel = "FILE", description = "Markdown report (default: ${DEFAULT-VALUE}).")
-    Path out = D.out();
+    @Option(names = "--out", paramLabel = "FILE", description = "Markdown report (default: " + Options.DEFAULT_OUT + "; with --model: WORK/local-MODEL.md).")
+    Path out;
     @Option(names = "--json", paramLabel = "FILE", description = "Also write {\"dense\": {...}, \"rows\": [...]} to FILE.")
     Path json = D.json();
     @Option(names = "--models", split = ",", paramLabel = "MODEL", converter = Arch.class,
             description = "Models: lenet300, lenet5 (default: lenet300,lenet5).")
     List<ModelArch> models = D.models();
-    @Option(names = "--keeps", split = ",", paramLabel = "KEEP", description = "LeNet-300-100 weight-level keeps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keeps", split = ",", paramLabel = "KEEP", description = "LeNet-300-100 weight-level keeps, or the keeps of --model (default: ${DEFAULT-VALUE}).")
     List<Double> keeps = D.keeps();
     @Option(names = "--lenet5-rows", split = ",", paramLabel = "G:KEEP",
             description = "LeNet-5 rows granularity:keep, the granularity of the conv layers (weight, kernel or filter; dense layers are weight level) (default: ${DEFAULT-VALUE}).")
@@ -89,8 +95,10 @@ public final class LocalMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--variant-keeps: '" + v + "' is not a number");
             }
         }).toList();
-        return new Options(data, work, out, json, models, keeps, lenet5Rows, denseEpochs, dppEpochs, randomSeeds, seed,
-                trainLimit, testLimit, variants, threads, retrain, LauncherCommand.of("local", args, D.data()));
+        Path report = out != null ? out : model == null ? D.out()
+                : work.resolve("local-" + Path.of(model).getFileName().toString().replaceFirst("(?i)\\.onnx$", "") + ".md");
+        return new Options(data, work, report, json, models, keeps, lenet5Rows, denseEpochs, dppEpochs, randomSeeds, seed,
+                trainLimit, testLimit, variants, threads, retrain, LauncherCommand.of("local", args, D.data()), model, granularity);
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.fedprune.experiment;
 
 import io.fedprune.cli.ReportJson;
 
+import io.fedprune.dpp.MaskSpec;
 import io.fedprune.model.LayerMetrics;
+import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.ModelArch;
 import io.fedprune.model.TrainConfig;
 import io.fedprune.experiment.LocalExperiment.DenseInfo;
@@ -31,10 +33,12 @@ public final class ResultsReport {
         StringBuilder md = new StringBuilder();
         LocalExperiment.Options o = r.options();
         TrainConfig c = r.dppConfig();
-        md.append("# Results: centralised DPP against k-of-n baselines on MNIST\n\n");
+        boolean imported = o.model() != null;
+        md.append("# Results: centralised DPP against k-of-n baselines on ").append(imported ? o.model() : "MNIST").append("\n\n");
         md.append("Weights frozen: only the masks differ between methods. Every mask keeps exactly k candidates per group; ")
                 .append("the output layer keeps max(keep, 25%) at weight level. Accuracies on the ")
-                .append(o.testLimit() > 0 ? "first " + o.testLimit() : "10,000").append(" MNIST test images")
+                .append(o.testLimit() > 0 ? "first " + o.testLimit() : imported ? "" : "10,000")
+                .append(imported ? " test images of " + o.data() : " MNIST test images")
                 .append(o.trainLimit() > 0 ? ", training on the first " + o.trainLimit() + " images" : "").append(".\n\n");
         md.append("Measured ").append(LocalDate.now()).append(" on this machine (")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, OMP_NUM_THREADS=")
@@ -46,7 +50,8 @@ public final class ResultsReport {
         md.append("## Dense models\n\n| model | test accuracy | epochs | training step (batch 128) |\n|---|---|---|---|\n");
         for (DenseInfo d : r.dense().values())
             md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %d | %.2f ms |%n", name(d.model()), 100 * d.accuracy(), d.epochs(), d.stepMillis()));
-        md.append("\nDense training: Adam, learning rate 1e-3 with cosine decay to 0, batch 128, He-normal initialisation, seed ")
+        if (imported) md.append("\n").append(o.model()).append(" is imported with its trained weights (not trained here); its accuracy is measured here.");
+        else md.append("\nDense training: Adam, learning rate 1e-3 with cosine decay to 0, batch 128, He-normal initialisation, seed ")
                 .append(o.seed()).append(".");
         List<String> cached = r.dense().values().stream().filter(DenseInfo::cached).map(d -> name(d.model())).toList();
         if (!cached.isEmpty())
@@ -56,18 +61,18 @@ public final class ResultsReport {
                     .append(cached.size() > 1 ? " their" : " its").append(" training.");
         md.append("\n\n");
 
-        for (ModelArch arch : r.dense().keySet()) {
-            List<Row> rows = r.rows().stream().filter(x -> x.model() == arch).toList();
+        for (String model : r.dense().keySet()) {
+            List<Row> rows = r.rows().stream().filter(x -> x.model().equals(model)).toList();
             if (rows.isEmpty()) continue;
-            md.append("## ").append(name(arch)).append("\n\n");
-            md.append("| granularity | keep | k per layer (").append(String.join("/", arch.layerNames()))
+            md.append("## ").append(name(model)).append("\n\n");
+            md.append("| granularity | keep | k per layer (").append(String.join("/", rows.get(0).specs().stream().map(MaskSpec::layer).toList()))
                     .append(") | DPP | magnitude | random (mean ± sd of ").append(o.randomSeeds()).append(" seeds) | DPP step |\n");
             md.append("|---|---|---|---|---|---|---|\n");
             for (Row d : rows) {
                 if (!d.method().equals("dpp")) continue;
                 Row mag = find(rows, d, "magnitude").orElseThrow(), rnd = find(rows, d, "random").orElseThrow();
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | **%.2f%%** | %.2f%% | %.2f%% ± %.2f | %.1f ms |%n",
-                        granularityLabel(arch, d.granularity()), pct(d.keep()), d.ks(), 100 * d.accuracy(),
+                        granularityLabel(model, d.granularity()), pct(d.keep()), d.ks(), 100 * d.accuracy(),
                         100 * mag.accuracy(), 100 * rnd.accuracy(), 100 * rnd.spread(), d.millisPerStep()));
             }
             md.append('\n');
@@ -88,7 +93,7 @@ public final class ResultsReport {
                 md.append('\n');
             }
         }
-        if (r.dense().containsKey(ModelArch.LENET5))
+        if (r.dense().containsKey(ModelArch.LENET5.id()))
             md.append("LeNet-5 granularity names the convolutions' granularity (KERNEL: k of the cin kh x kw kernels per ")
                     .append("output map; FILTER: k of the cout feature maps survive); fc1 is weight level, fc2 the output layer. ")
                     .append("conv1 has one input channel, so at kernel granularity it has n = 1 and keeps everything.\n\n");
@@ -109,12 +114,14 @@ public final class ResultsReport {
             }
         }
 
-        md.append("\n## Targets\n\n");
-        for (String t : targets(r)) md.append("- ").append(t).append('\n');
+        if (!imported) {
+            md.append("\n## Targets\n\n");
+            for (String t : targets(r)) md.append("- ").append(t).append('\n');
 
-        md.append("\nFor reference, the numpy prototype of the same method (shared/reference) measured on LeNet-300-100 at keep ")
-                .append("2 / 5 / 10 / 25%: DPP 92.06 / 97.25 / 98.07 / 98.04%, magnitude 30.04 / 49.27 / 74.03 / 93.72%, ")
-                .append("random 8.5 / 12.7 / 11.8 / 22.0% (its dense model: 98.33%).\n");
+            md.append("\nFor reference, the numpy prototype of the same method (shared/reference) measured on LeNet-300-100 at keep ")
+                    .append("2 / 5 / 10 / 25%: DPP 92.06 / 97.25 / 98.07 / 98.04%, magnitude 30.04 / 49.27 / 74.03 / 93.72%, ")
+                    .append("random 8.5 / 12.7 / 11.8 / 22.0% (its dense model: 98.33%).\n");
+        }
         md.append("\n## Settings\n\n");
         md.append(String.format(Locale.ROOT, "DPP: %d epoch(s) over the training set, batch %d, Adam on the logits (lr %s, constant), ", c.epochs(), c.batchSize(), c.lr()))
                 .append(String.format(Locale.ROOT, "temperature linear %s -> %s over all steps, entropy weight %s, ", c.t0(), c.t1(), c.entropyWeight()))
@@ -128,18 +135,18 @@ public final class ResultsReport {
 
     private static List<String> targets(Results r) {
         List<String> out = new ArrayList<>();
-        DenseInfo l300 = r.dense().get(ModelArch.LENET300), l5 = r.dense().get(ModelArch.LENET5);
+        DenseInfo l300 = r.dense().get(ModelArch.LENET300.id()), l5 = r.dense().get(ModelArch.LENET5.id());
         if (l300 != null) out.add(check("dense LeNet-300-100 >= 98.0%", l300.accuracy(), 0.980));
         if (l5 != null) out.add(check("dense LeNet-5 >= 99.0%", l5.accuracy(), 0.990));
         double[][] goals = {{0.02, 0.90}, {0.05, 0.970}, {0.10, 0.978}};
         for (double[] g : goals) {
-            Row d = r.rows().stream().filter(x -> x.model() == ModelArch.LENET300 && x.method().equals("dpp")
+            Row d = r.rows().stream().filter(x -> x.model().equals(ModelArch.LENET300.id()) && x.method().equals("dpp")
                     && Math.abs(x.keep() - g[0]) < 1e-9).findFirst().orElse(null);
             if (d != null) out.add(check(String.format(Locale.ROOT, "DPP LeNet-300-100 at keep %s >= %.1f%%", pct(g[0]), 100 * g[1]), d.accuracy(), g[1]));
         }
         List<String> beat = new ArrayList<>(), lost = new ArrayList<>();
         for (Row d : r.rows()) {
-            if (!d.method().equals("dpp") || d.model() != ModelArch.LENET300) continue;
+            if (!d.method().equals("dpp") || !d.model().equals(ModelArch.LENET300.id())) continue;
             Row m = find(r.rows(), d, "magnitude").orElseThrow();
             (d.accuracy() > m.accuracy() ? beat : lost).add(pct(d.keep()));
         }
@@ -169,16 +176,20 @@ public final class ResultsReport {
     }
 
     private static java.util.Optional<Row> find(List<Row> rows, Row like, String method) {
-        return rows.stream().filter(x -> x.model() == like.model() && x.granularity().equals(like.granularity())
+        return rows.stream().filter(x -> x.model().equals(like.model()) && x.granularity().equals(like.granularity())
                 && x.keep() == like.keep() && x.method().equals(method)).findFirst();
     }
 
-    private static String name(ModelArch a) {
-        return a == ModelArch.LENET300 ? "LeNet-300-100" : "LeNet-5";
+    /** A built-in's name, or the imported model's file. */
+    private static String name(String model) {
+        return model.equals(ModelArch.LENET300.id()) ? "LeNet-300-100" : model.equals(ModelArch.LENET5.id()) ? "LeNet-5" : model;
     }
 
-    private static String granularityLabel(ModelArch a, String g) {
-        return a == ModelArch.LENET5 && !g.equals("weight") ? g + " (conv), weight (fc)" : g;
+    private static String granularityLabel(String model, String g) {
+        if (g.equals("default")) return MaskSpecs.DEFAULT_PLAN;
+        if (g.equals("weight") || model.equals(ModelArch.LENET300.id())) return g;
+        if (model.equals(ModelArch.LENET5.id())) return g + " (conv), weight (fc)";
+        return g.equals("kernel") ? "kernel (Conv), weight (Gemm/MatMul)" : g + " (hidden layers), weight (output)";
     }
 
     private static String pct(double keep) {
@@ -189,9 +200,9 @@ public final class ResultsReport {
     /** The JSON report: {@code {"dense": {MODEL: accuracy}, "rows": [{"model", "granularity", "keep", "method", "accuracy"}]}}. */
     public static String json(Results r) {
         Map<String, Double> dense = new LinkedHashMap<>();
-        r.dense().forEach((a, d) -> dense.put(a.id(), d.accuracy()));
+        r.dense().forEach((a, d) -> dense.put(a, d.accuracy()));
         List<JsonRow> rows = r.rows().stream().filter(row -> List.of("dpp", "magnitude", "random").contains(row.method()))
-                .map(row -> new JsonRow(row.model().id(), row.granularity(), row.keep(), row.method(), row.accuracy())).toList();
+                .map(row -> new JsonRow(row.model(), row.granularity(), row.keep(), row.method(), row.accuracy())).toList();
         return ReportJson.write(new JsonReport(dense, rows));
     }
 

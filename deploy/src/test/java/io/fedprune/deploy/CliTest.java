@@ -3,6 +3,8 @@ package io.fedprune.deploy;
 import io.fedprune.Version;
 import io.fedprune.agent.AgentMain;
 import io.fedprune.coordinator.Application;
+import io.fedprune.data.DataFiles;
+import io.fedprune.data.TestData;
 import io.fedprune.experiment.LocalMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,6 +145,49 @@ class CliTest {
         r = run(() -> new LocalMain(new String[0]), "--data", empty.resolve("nowhere").toString());
         assertEquals(2, r.code(), r.err());
         assertOneLine(r.err(), "local", "not found");
+    }
+
+    /** The committed example model (tools/train-mnist-cnn.py), from the module directory the tests run in. */
+    private static final Path CNN = Path.of("..", "models", "mnist-cnn.onnx");
+
+    @Test
+    void localRejectsBadModelsAndDataThatDoNotFitInOneLine(@TempDir Path dir) throws Exception {
+        String data = TestData.mnistMini().toString(), out = dir.resolve("R.md").toString();
+        byte[] cnn = Files.readAllBytes(CNN);
+        Path text = Files.writeString(dir.resolve("notes.onnx"), "not a model\n");
+        Path truncated = Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(cnn, cnn.length / 2));
+        // the first Relu replaced by an operator fedprune does not run
+        io.fedprune.onnx.proto.ModelProto.Builder b = io.fedprune.onnx.proto.ModelProto.parseFrom(cnn).toBuilder();
+        b.getGraphBuilder().getNodeBuilderList().stream().filter(n -> n.getOpType().equals("Relu")).findFirst().orElseThrow().setOpType("Elu");
+        Path elu = Files.write(dir.resolve("elu.onnx"), b.build().toByteArray());
+        // RGB 32x32 images: not what the CNN (1x28x28) takes
+        Path rgb = Files.createDirectories(dir.resolve("rgb"));
+        DataFiles.npyBytes(rgb.resolve("x_train.npy"), new int[]{2, 3, 32, 32}, new byte[2 * 3 * 1024]);
+        DataFiles.npyLongs(rgb.resolve("y_train.npy"), new int[]{0, 9});
+        DataFiles.npyBytes(rgb.resolve("x_test.npy"), new int[]{1, 3, 32, 32}, new byte[3 * 1024]);
+        DataFiles.npyLongs(rgb.resolve("y_test.npy"), new int[]{9});
+        record Bad(String model, String data, String message) {
+        }
+        for (Bad bad : List.of(
+                new Bad(text.toString(), data, text + ": not an ONNX model"),
+                new Bad(truncated.toString(), data, truncated + ": not an ONNX model"),
+                new Bad(elu.toString(), data, elu + ": "),
+                new Bad(dir.resolve("missing.onnx").toString(), data, "model file " + dir.resolve("missing.onnx") + " not found"),
+                new Bad(CNN.toString(), rgb.toString(), "model " + CNN + " takes 1x28x28 images of 10 classes but data " + rgb
+                        + " holds 3x32x32 images of 10 classes"),
+                new Bad(CNN.toString(), dir.resolve("nowhere").toString(), "cannot read the data"))) {
+            Run r = run(() -> new LocalMain(new String[0]), "--model", bad.model(), "--data", bad.data(), "--out", out);
+            assertEquals(2, r.code(), bad + ": " + r.err());
+            assertOneLine(r.err(), "local", bad.message());
+            assertTrue(!bad.model().equals(elu.toString()) || r.err().contains("Elu"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("R.md")), "no report for a run that stopped");
+        Run r = run(() -> new LocalMain(new String[0]), "--model", "lenet5", "--data", data);
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "local", "--model");
+        r = run(() -> new LocalMain(new String[0]), "--granularity", "FILTER", "--data", data);
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), "local", "--granularity applies to --model only");
     }
 
     static void assertOneLine(String err, String contains) {

@@ -257,11 +257,11 @@ class DemoIT {
 
     @Test
     void nearChanceIsATenthOfTheWayFromChanceToPerfect() {
-        assertTrue(Demo.nearChance(0.1054, 10));    // the accuracy of the MNIST cache reused on other data
-        assertTrue(Demo.nearChance(0.189, 10));     // 0.1 + 0.1 * 0.9 = 0.19
-        assertFalse(Demo.nearChance(0.191, 10));
-        assertTrue(Demo.nearChance(0.54, 2));       // 0.5 + 0.1 * 0.5 = 0.55
-        assertFalse(Demo.nearChance(0.56, 2));
+        assertTrue(io.fedprune.cli.ModelInput.nearChance(0.1054, 10));    // the accuracy of the MNIST cache reused on other data
+        assertTrue(io.fedprune.cli.ModelInput.nearChance(0.189, 10));     // 0.1 + 0.1 * 0.9 = 0.19
+        assertFalse(io.fedprune.cli.ModelInput.nearChance(0.191, 10));
+        assertTrue(io.fedprune.cli.ModelInput.nearChance(0.54, 2));       // 0.5 + 0.1 * 0.5 = 0.55
+        assertFalse(io.fedprune.cli.ModelInput.nearChance(0.56, 2));
     }
 
     @Test

@@ -60,6 +60,45 @@ class LocalExperimentTest {
     }
 
     @Test
+    void anImportedCnnRunsAtTheDefaultPlanAndAtAnAskedGranularity(@TempDir Path dir) throws Exception {
+        Path cnn = Path.of("..", "models", "mnist-cnn.onnx");   // the committed example model, from the module directory
+        String[] args = {"--model", cnn.toString(), "--data", TestData.mnistMini().toString(), "--work", dir.toString(),
+                "--json", dir.resolve("r.json").toString(), "--keeps", "0.5", "--dpp-epochs", "1", "--random-seeds", "1",
+                "--train-limit", "256", "--test-limit", "300"};
+        LocalExperiment.Options o = parse(args);
+        assertEquals(dir.resolve("local-mnist-cnn.md"), o.out(), "an imported model's report goes to the work folder, not docs/RESULTS.md");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        LocalExperiment.Results r = LocalExperiment.run(o, new PrintStream(log, true));
+        assertEquals(List.of(cnn.toString()), List.copyOf(r.dense().keySet()));
+        LocalExperiment.DenseInfo dense = r.dense().get(cnn.toString());
+        // PyTorch measured 99.15% on the whole MNIST test set; the first 300 images are among the easier ones
+        assertTrue(dense.accuracy() > 0.97, log.toString());
+        assertEquals(0, dense.epochs(), "imported: not trained here");
+        assertEquals(List.of("magnitude", "random", "dpp"), r.rows().stream().map(LocalExperiment.Row::method).toList());
+        LocalExperiment.Row dpp = r.rows().get(2);
+        // the default plan: KERNEL on the convolutions (conv1 has one input channel: n = 1), WEIGHT on fc1 and fc2
+        assertEquals(List.of("conv1 KERNEL 1/1", "conv2 KERNEL 8/16", "conv3 KERNEL 16/32", "fc1 WEIGHT 784/1568", "fc2 WEIGHT 32/64"),
+                dpp.specs().stream().map(s -> s.layer() + " " + s.granularity() + " " + s.k() + "/" + s.n()).toList());
+        assertTrue(dpp.accuracy() > 0.2 && dpp.accuracy() <= 1, log.toString());
+        ResultsReport.writeMarkdown(r, o.out());
+        ResultsReport.writeJson(r, o.json());
+        String md = Files.readString(o.out());
+        assertTrue(md.contains("## " + cnn + "\n") && md.contains("| k per layer (conv1/conv2/conv3/fc1/fc2) |"), md);
+        assertTrue(md.contains("| default (KERNEL for Conv, WEIGHT for Gemm/MatMul) | 50% | 1(all)/8/16/784/32 |"), md);
+        com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.json().toFile());
+        assertEquals(dense.accuracy(), tree.path("dense").path(cnn.toString()).asDouble(), 1e-12);
+
+        String[] filter = java.util.Arrays.copyOf(args, args.length + 2);
+        filter[args.length] = "--granularity";
+        filter[args.length + 1] = "filter";
+        LocalExperiment.Results f = LocalExperiment.run(parse(filter), new PrintStream(new ByteArrayOutputStream(), true));
+        // FILTER on every hidden layer (G = 1, n = output channels or neurons), the output layer at WEIGHT
+        assertEquals(List.of("conv1 FILTER 8/16", "conv2 FILTER 16/32", "conv3 FILTER 16/32", "fc1 FILTER 32/64", "fc2 WEIGHT 32/64"),
+                f.rows().get(2).specs().stream().map(s -> s.layer() + " " + s.granularity() + " " + s.k() + "/" + s.n()).toList());
+        assertEquals("filter", f.rows().get(2).granularity());
+    }
+
+    @Test
     void aTinyRunWritesTheReportsAndReusesTheCachedModel(@TempDir Path dir) throws Exception {
         String[] args = {"--data", TestData.mnistMini().toString(), "--work", dir.resolve("work").toString(),
                 "--out", dir.resolve("RESULTS.md").toString(), "--json", dir.resolve("r.json").toString(),
@@ -95,6 +134,6 @@ class LocalExperimentTest {
         ByteArrayOutputStream log2 = new ByteArrayOutputStream();
         LocalExperiment.Results again = LocalExperiment.run(o, new PrintStream(log2, true));
         assertTrue(log2.toString().contains("loaded lenet300"), log2.toString());
-        assertEquals(r.dense().get(ModelArch.LENET300).accuracy(), again.dense().get(ModelArch.LENET300).accuracy());
+        assertEquals(r.dense().get("lenet300").accuracy(), again.dense().get("lenet300").accuracy());
     }
 }

@@ -17,9 +17,59 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MaskSpecsTest {
 
     private static Graph resnet() throws IOException {
-        try (InputStream in = MaskSpecsTest.class.getResourceAsStream("/onnx/resnet_small.onnx")) {
-            return OnnxImport.read(in.readAllBytes(), "resnet_small").graph();
+        return fixture("resnet_small");
+    }
+
+    private static Graph fixture(String name) throws IOException {
+        try (InputStream in = MaskSpecsTest.class.getResourceAsStream("/onnx/" + name + ".onnx")) {
+            return OnnxImport.read(in.readAllBytes(), name).graph();
         }
+    }
+
+    /** Layer name -> granularity of {@code specs}, in order. */
+    private static Map<String, Granularity> granularities(List<MaskSpec> specs) {
+        Map<String, Granularity> out = new java.util.LinkedHashMap<>();
+        for (MaskSpec s : specs) out.put(s.layer(), s.granularity());
+        return out;
+    }
+
+    @Test
+    void theDefaultPlanIsKernelForEveryHiddenConvAndWeightForGemmMatMulAndTheOutput() throws IOException {
+        // vgg_bn: three Conv (batch norm folded) and two Gemm; mlp: Gemm and MatMul + Add, no Conv
+        Graph vgg = fixture("vgg_bn"), mlp = fixture("mlp");
+        for (Graph g : List.of(vgg, mlp, resnet(), ModelArch.LENET5.graph(), ModelArch.LENET300.graph())) {
+            for (Layer l : g.layers()) {
+                Granularity expected = l.isConv() && !l.output() ? Granularity.KERNEL : Granularity.WEIGHT;
+                assertEquals(expected, MaskSpecs.defaultGranularity(l), g.id() + " " + l.name());
+                assertEquals(expected, MaskSpecs.granularity(l, null), "null asks for the default plan");
+            }
+            assertEquals(granularities(MaskSpecs.of(g, 0.1, Map.of())), granularities(MaskSpecs.of(g, null, 0.1)),
+                    g.id() + ": both forms of the default plan agree");
+        }
+        List<MaskSpec> specs = MaskSpecs.of(vgg, null, 0.1);
+        assertEquals(List.of(Granularity.KERNEL, Granularity.KERNEL, Granularity.KERNEL, Granularity.WEIGHT, Granularity.WEIGHT),
+                List.copyOf(granularities(specs).values()), granularities(specs).toString());
+        assertTrue(specs.stream().limit(3).allMatch(s -> s.layer().startsWith("features")), granularities(specs).toString());
+        assertTrue(mlp.layers().stream().noneMatch(Layer::isConv));
+        assertTrue(MaskSpecs.of(mlp, null, 0.1).stream().allMatch(s -> s.granularity() == Granularity.WEIGHT));
+        assertEquals(List.of(Granularity.KERNEL, Granularity.KERNEL, Granularity.WEIGHT, Granularity.WEIGHT),
+                List.copyOf(granularities(MaskSpecs.of(ModelArch.LENET5.graph(), null, 0.1)).values()));
+    }
+
+    @Test
+    void askedGranularitiesApplyToHiddenLayersWhereTheyFit() throws IOException {
+        Graph vgg = fixture("vgg_bn");
+        // FILTER: every hidden layer; KERNEL: the convolutions only (the hidden Gemm falls back to WEIGHT); output WEIGHT
+        assertEquals(List.of(Granularity.FILTER, Granularity.FILTER, Granularity.FILTER, Granularity.FILTER, Granularity.WEIGHT),
+                List.copyOf(granularities(MaskSpecs.of(vgg, Granularity.FILTER, 0.5)).values()));
+        assertEquals(List.of(Granularity.KERNEL, Granularity.KERNEL, Granularity.KERNEL, Granularity.WEIGHT, Granularity.WEIGHT),
+                List.copyOf(granularities(MaskSpecs.of(vgg, Granularity.KERNEL, 0.5)).values()));
+        List<MaskSpec> w = MaskSpecs.of(vgg, Granularity.WEIGHT, 0.1);
+        assertTrue(w.stream().allMatch(s -> s.granularity() == Granularity.WEIGHT));
+        MaskSpec out = w.get(w.size() - 1);
+        assertEquals((int) Math.ceil(0.25 * out.n()), out.k(), "the output layer keeps max(keep, 25%)");
+        MaskSpec first = w.get(0);
+        assertEquals((int) Math.ceil(0.1 * first.n()), first.k());
     }
 
     @Test

@@ -29,7 +29,8 @@ import java.util.Locale;
  * @param modelSafetensors    an uploaded model instead: safetensors bytes, base64, with {@code <layer>.weight} and
  *                            {@code <layer>.bias} for every layer of {@code arch}; stored as a blob, never logged
  * @param modelBlob           where the uploaded model was stored (set by the coordinator)
- * @param layers              layers to prune and their granularity; default every layer of the arch at WEIGHT
+ * @param layers              layers to prune and their granularity; default every layer of the model at its default
+ *                            granularity (KERNEL for a hidden Conv, WEIGHT for a Gemm/MatMul and the output layer)
  * @param tiers               budget tiers as keep ratios in (0, 1]
  * @param outputMinKeep       the output layer keeps at least this fraction, in [0, 1]
  * @param rounds              rounds, >= 1
@@ -91,7 +92,7 @@ public record JobRequest(@Nullable String id,
      * One prunable layer as sent.
      *
      * @param layer       layer name, e.g. {@code fc1}
-     * @param granularity WEIGHT (default), KERNEL (convolutions) or FILTER
+     * @param granularity WEIGHT, KERNEL (convolutions) or FILTER; default KERNEL for a hidden Conv, else WEIGHT
      */
     public record LayerPlan(String layer, @Nullable @Schema(implementation = Granularity.class) String granularity) {
     }
@@ -152,7 +153,7 @@ public record JobRequest(@Nullable String id,
             List<JobSpec.LayerPlan> ls = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 LayerPlan p = layers.get(i) == null ? new LayerPlan(null, null) : layers.get(i);
-                Granularity g = p.granularity() == null ? JobSpec.DEFAULT_GRANULARITY
+                Granularity g = p.granularity() == null ? null   // the layer's default, JobSpec resolves it
                         : parse("layers[" + i + "].granularity", p.granularity(), JobSpec.GRANULARITIES.toArray(new Granularity[0]));
                 ls.add(new JobSpec.LayerPlan(p.layer(), g));
             }

@@ -41,8 +41,6 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
     public static final ModelArch DEFAULT_ARCH = ModelArch.LENET300;
     public static final int DEFAULT_PRETRAIN_EPOCHS = 2;
     public static final int DEFAULT_PRETRAIN_SAMPLES = 0;
-    /** Every layer of the architecture at this granularity when no layers are given. */
-    public static final Granularity DEFAULT_GRANULARITY = Granularity.WEIGHT;
     public static final List<Double> DEFAULT_TIERS = List.of(0.05, 0.1, 0.25);
     public static final double DEFAULT_OUTPUT_MIN_KEEP = MaskSpecs.OUTPUT_MIN_KEEP;
     public static final int DEFAULT_ROUNDS = 5;
@@ -72,7 +70,8 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
      * One prunable layer.
      *
      * @param layer       layer name, e.g. {@code fc1}
-     * @param granularity WEIGHT, KERNEL (convolutions) or FILTER
+     * @param granularity WEIGHT, KERNEL (convolutions) or FILTER; null for the layer's
+     *                    {@link MaskSpecs#defaultGranularity} (KERNEL for a hidden convolution, else WEIGHT)
      */
     public record LayerPlan(String layer, Granularity granularity) {
     }
@@ -193,7 +192,10 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         public Builder pretrainEpochs(int v) { pretrainEpochs = v; return this; }
         public Builder pretrainSamples(int v) { pretrainSamples = v; return this; }
         public Builder modelBlob(String v) { modelBlob = v; return this; }
-        /** The layers to prune; null or empty = every layer of the architecture at {@link #DEFAULT_GRANULARITY}. */
+        /**
+         * The layers to prune; null or empty = every layer of the graph at its {@link MaskSpecs#defaultGranularity}
+         * (KERNEL for a hidden convolution, WEIGHT for a Gemm/MatMul and the output layer).
+         */
         public Builder layers(List<LayerPlan> v) { layers = v; return this; }
         public Builder tiers(List<Double> v) { tiers = v; return this; }
         public Builder outputMinKeep(double v) { outputMinKeep = v; return this; }
@@ -233,7 +235,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
     private static List<LayerPlan> checkLayers(Graph a, List<LayerPlan> layers) {
         List<LayerPlan> out = new ArrayList<>();
         if (layers == null || layers.isEmpty()) {
-            for (String name : a.layerNames()) out.add(new LayerPlan(name, DEFAULT_GRANULARITY));
+            for (Layer l : a.layers()) out.add(new LayerPlan(l.name(), MaskSpecs.defaultGranularity(l)));
             return List.copyOf(out);
         }
         Set<String> seen = new HashSet<>();
@@ -244,7 +246,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                 throw new InvalidFieldException(f + ".layer", "unknown layer " + (p == null || p.layer() == null ? null : "'" + p.layer() + "'")
                         + " of " + a.id() + " (layers " + a.layerNames() + ")");
             if (!seen.add(p.layer())) throw new InvalidFieldException(f + ".layer", "layer '" + p.layer() + "' listed twice");
-            Granularity g = p.granularity() == null ? DEFAULT_GRANULARITY : p.granularity();
+            Granularity g = p.granularity() == null ? MaskSpecs.defaultGranularity(a.layer(p.layer())) : p.granularity();
             if (!GRANULARITIES.contains(g))
                 throw new InvalidFieldException(f + ".granularity", "must be one of " + GRANULARITIES.stream().map(Enum::name).sorted().toList() + ", was '" + g + "'");
             if (g == Granularity.KERNEL && !a.layer(p.layer()).isConv())

@@ -68,6 +68,37 @@ class JobSpecTest {
     }
 
     @Test
+    void theDefaultLayerPlanIsKernelForHiddenConvolutionsAndWeightForDenseLayersEverywhere() throws Exception {
+        List<JobSpec.LayerPlan> lenet5 = List.of(new JobSpec.LayerPlan("conv1", Granularity.KERNEL),
+                new JobSpec.LayerPlan("conv2", Granularity.KERNEL), new JobSpec.LayerPlan("fc1", Granularity.WEIGHT),
+                new JobSpec.LayerPlan("fc2", Granularity.WEIGHT));
+        // an uploaded ONNX model with no layers given: the committed example CNN (three Conv, two Gemm)
+        byte[] onnx = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("..", "models", "mnist-cnn.onnx"));
+        io.fedprune.model.Graph cnn = io.fedprune.onnx.OnnxImport.read(onnx, "mnist-cnn").graph();
+        JobSpec imported = JobRequest.empty().withModelOnnx(onnx).validate("j", JobLimits.NONE, cnn);
+        assertEquals(List.of(new JobSpec.LayerPlan("conv1", Granularity.KERNEL), new JobSpec.LayerPlan("conv2", Granularity.KERNEL),
+                new JobSpec.LayerPlan("conv3", Granularity.KERNEL), new JobSpec.LayerPlan("fc1", Granularity.WEIGHT),
+                new JobSpec.LayerPlan("fc2", Granularity.WEIGHT)), imported.layers());
+        // the built-in by name, the builder, and layers listed without a granularity: the same per-layer default
+        assertEquals(lenet5, request(f -> {
+            f[1] = "lenet5";
+            return f;
+        }).validate("j").layers());
+        assertEquals(lenet5, JobSpec.builder().arch(ModelArch.LENET5).build("j").layers());
+        assertEquals(List.of(new JobSpec.LayerPlan("conv2", Granularity.KERNEL), new JobSpec.LayerPlan("fc2", Granularity.WEIGHT)),
+                request(f -> {
+                    f[1] = "lenet5";
+                    f[6] = List.of(new JobRequest.LayerPlan("conv2", null), new JobRequest.LayerPlan("fc2", null));
+                    return f;
+                }).validate("j").layers());
+        // the tiers follow the plan: conv2 [32, 16, 3, 3] at KERNEL keeps ceil(0.1 * 16) = 2 of 16 kernels per filter
+        io.fedprune.dpp.MaskSpec conv2 = imported.maskSpecs(0.1).get(1);
+        assertEquals(Granularity.KERNEL, conv2.granularity());
+        assertEquals(16, conv2.n());
+        assertEquals(2, conv2.k());
+    }
+
+    @Test
     void enumsAreCaseInsensitiveAndTiersSortedAndDistinct() {
         JobSpec s = request(f -> {
             f[1] = "LeNet5";
