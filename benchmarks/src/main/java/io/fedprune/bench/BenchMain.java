@@ -53,6 +53,7 @@ public final class BenchMain implements java.util.concurrent.Callable<Integer> {
         SECTIONS.put("dpp", new Simple("DPP step against the dense step", o -> DppStepBench.section(o.quick)));
         SECTIONS.put("fusion", new Simple("Fusion throughput", o -> FusionBench.section(o.quick ? 1 : 3, o.quick)));
         SECTIONS.put("blob", new Simple("Blob throughput through the broker", o -> BlobThroughputBench.section(o.quick)));
+        SECTIONS.put("rounds", new Simple("Round overhead", o -> RoundOverheadBench.section(o.quick, o.data, o.runs.resolve("rounds"))));
         SECTIONS.put("uplink", new Simple("Uplink: bits per parameter and accuracy per encoding", o -> DemoRuns.uplinkSection(o.runs, o.data)));
         SECTIONS.put("demo", new Simple("End-to-end demo wall time", o -> DemoRuns.demoSection(o.runs, o.data)));
         SECTIONS.put("deploy", new Simple("Deployment", o -> captured(() -> io.fedprune.Cli.execute(new DeployBench(),

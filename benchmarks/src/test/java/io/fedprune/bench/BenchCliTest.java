@@ -29,7 +29,7 @@ class BenchCliTest {
         for (String[] args : new String[][]{{"--help"}, {"dpp", "--help"}, {"blob", "--help"}, {"--data", "data/mnist", "uplink", "-h"}}) {
             Run r = run(new BenchMain(), args);
             assertEquals(0, r.code(), String.join(" ", args));
-            assertTrue(r.out().startsWith("Usage: bench") && r.out().replaceAll("\\s+", " ").contains("dpp, fusion, blob, uplink, demo, deploy"), r.out());
+            assertTrue(r.out().startsWith("Usage: bench") && r.out().replaceAll("\\s+", " ").contains("dpp, fusion, blob, rounds, uplink, demo, deploy"), r.out());
         }
         for (String[] args : new String[][]{{"--version"}, {"dpp", "--version"}, {"--data", "data/mnist", "deploy", "-V"}}) {
             Run r = run(new BenchMain(), args);

@@ -69,6 +69,7 @@ public final class Coordinator implements AutoCloseable {
     private final ModelProvider models;
     private final FleetRegistry fleet;
     private final LongSupplier clock;
+    private final io.fedprune.coordinator.round.RoundMeters meters;
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final List<java.util.function.BiConsumer<String, RoundResult>> roundObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<java.util.function.Consumer<Change>> changeObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -123,6 +124,13 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public Coordinator(CoordinatorConfig config, RoundTransport transport, ModelProvider models, LongSupplier clock) {
+        this(config, transport, models, clock, io.fedprune.coordinator.round.RoundMeters.unexported());
+    }
+
+    /** A coordinator whose job runners time their rounds in {@code meters}. */
+    public Coordinator(CoordinatorConfig config, RoundTransport transport, ModelProvider models, LongSupplier clock,
+                       io.fedprune.coordinator.round.RoundMeters meters) {
+        this.meters = meters;
         this.config = config;
         this.transport = transport;
         this.models = models;
@@ -524,7 +532,7 @@ public final class Coordinator implements AutoCloseable {
                 BlobRef modelRef = e.spec.imported() ? ModelProvider.modelRef(e.spec.modelBlob()) : transport.putTensors(model.toTensors());
                 Evaluator evaluator = models.evaluator(model, config.evalSamples());
                 OptionalDouble dense = evaluator.accuracy(Map.of());
-                JobRunner runner = new JobRunner(e.spec, model, modelRef, models.operators(e.spec), fleet, transport, evaluator, listener, clock, resume);
+                JobRunner runner = new JobRunner(e.spec, model, modelRef, models.operators(e.spec), fleet, transport, evaluator, listener, clock, resume, meters);
                 synchronized (e) {
                     e.denseAccuracy = dense.isPresent() ? dense.getAsDouble() : null;
                     if (e.cancelRequested) return;   // cancelled while starting: already recorded CANCELLED

@@ -3,6 +3,7 @@ package io.fedprune.coordinator;
 import io.fedprune.coordinator.fleet.CoordinatorKey;
 import io.fedprune.coordinator.fleet.DeviceKeys;
 import io.fedprune.coordinator.round.KafkaRoundTransport;
+import io.fedprune.coordinator.round.RoundMeters;
 import io.fedprune.wire.MessageVerifier;
 import io.fedprune.wire.Signatures;
 import io.fedprune.kafka.BlobReader;
@@ -51,6 +52,7 @@ public final class CoordinatorNode implements AutoCloseable {
 
     private final Coordinator coordinator;
     private final KafkaRoundTransport transport;
+    private final RoundMeters meters;
     private final Publisher publisher;
     private final BlobReader reader;
     private final List<ConsumerLoop> loops = new ArrayList<>();
@@ -72,8 +74,9 @@ public final class CoordinatorNode implements AutoCloseable {
     /** Updates and acks: consumed while this coordinator leads. */
     private volatile ConsumerLoop updatesLoop;
 
-    private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover) {
+    private CoordinatorNode(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover, RoundMeters meters) {
         this.config = config;
+        this.meters = meters;
         this.failover = failover;
         clients = KafkaClients.configure(config.bootstrapServers(), kafkaProperties);
         topics = Topics.defaults().withPrefix(config.topicPrefix())
@@ -93,10 +96,10 @@ public final class CoordinatorNode implements AutoCloseable {
         // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
         BlobReader.Config rc = BlobReader.Config.defaults();
         reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
-        transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()));
+        transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()), meters);
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 transport::getBytes);
-        coordinator = new Coordinator(config, transport, models, System::currentTimeMillis);
+        coordinator = new Coordinator(config, transport, models, System::currentTimeMillis, meters);
         deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
 
         replayJobs(clients, topics, codec);   // history is listed with or without resume-jobs
@@ -189,7 +192,18 @@ public final class CoordinatorNode implements AutoCloseable {
      * {@link FailoverConfig}); it returns without waiting for the election.
      */
     public static CoordinatorNode start(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover) {
-        return new CoordinatorNode(config, kafkaProperties, failover);
+        return start(config, kafkaProperties, failover, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** {@link #start(CoordinatorConfig, Map, FailoverConfig)} with the round loop's timers ({@link RoundMeters}) in {@code registry}. */
+    public static CoordinatorNode start(CoordinatorConfig config, Map<String, String> kafkaProperties, FailoverConfig failover,
+                                        io.micrometer.core.instrument.MeterRegistry registry) {
+        return new CoordinatorNode(config, kafkaProperties, failover, new RoundMeters(registry));
+    }
+
+    /** The round loop's timers. */
+    public RoundMeters meters() {
+        return meters;
     }
 
     /** Whether this node runs the jobs (always without failover). */

@@ -26,7 +26,7 @@ public class CoordinatorFactory {
     @Context
     @Bean(preDestroy = "close")
     public CoordinatorNode node(CoordinatorConfig config, FailoverConfig failover, MeterRegistry registry, Environment environment) {
-        CoordinatorNode node = CoordinatorNode.start(config, kafkaProperties(environment), failover);
+        CoordinatorNode node = CoordinatorNode.start(config, kafkaProperties(environment), failover, registry);
         Coordinator c = node.coordinator();
         Timer duration = Timer.builder("fedprune.round.duration").description("Wall time of a round").register(registry);
         c.onRound((job, r) -> {

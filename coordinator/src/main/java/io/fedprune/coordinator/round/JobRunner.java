@@ -71,19 +71,25 @@ public final class JobRunner implements Runnable {
     private final JobLayers layers;
     private final DeviceSelector selector;
     private final PruningStrategy strategy;
+    private final RoundMeters meters;
     private final BlockingQueue<ReceivedUpdate> inbox = new LinkedBlockingQueue<>();
     private volatile boolean cancelled;
     private volatile Progress progress = new Progress(0, 0, 0, 0);
 
     public JobRunner(JobSpec spec, Model model, BlobRef modelRef, FleetRegistry fleet, RoundTransport transport,
                      Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume) {
-        this(spec, model, modelRef, java.util.Set.of(), fleet, transport, evaluator, listener, clock, resume);
+        this(spec, model, modelRef, java.util.Set.of(), fleet, transport, evaluator, listener, clock, resume, RoundMeters.unexported());
     }
 
-    /** A runner for a model whose ONNX {@code operators} a device must run (empty: a built-in). */
+    /**
+     * A runner for a model whose ONNX {@code operators} a device must run (empty: a built-in), timing its rounds'
+     * phases in {@code meters}.
+     */
     public JobRunner(JobSpec spec, Model model, BlobRef modelRef, java.util.Set<String> operators, FleetRegistry fleet,
-                     RoundTransport transport, Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume) {
+                     RoundTransport transport, Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume,
+                     RoundMeters meters) {
         this.spec = spec;
+        this.meters = meters;
         this.modelRef = modelRef;
         this.fleet = fleet;
         this.transport = transport;
@@ -130,7 +136,6 @@ public final class JobRunner implements Runnable {
                 if (out.isEmpty()) { finish(JobState.FAILED, "round " + r + ": no eligible device within the deadline"); return; }
                 global = out.get().aggregate().global();
                 scores = out.get().aggregate().scores();
-                listener.roundDone(spec.id(), r, out.get().result());
             }
             for (PruningStrategy.Packaged p : strategy.deployment(scores)) deploy(p);
             finish(JobState.COMPLETED, "");
@@ -147,12 +152,15 @@ public final class JobRunner implements Runnable {
     }
 
     private Optional<Round> runRound(int round, List<float[]> global) throws InterruptedException {
+        long t0 = System.nanoTime();
         long start = clock.getAsLong(), seed = Seeds.round(spec.seed(), round);
         Map<String, int[]> selected = awaitSelection(seed, start);
         if (selected.isEmpty()) return Optional.empty();
         long deadline = clock.getAsLong() + spec.roundDeadlineMs();
         BlobRef logitsRef = transport.putTensors(layers.tensors(global));
         transport.publishRoundStart(spec.id(), round, strategy.configureRound(round, seed, selected, modelRef, logitsRef, deadline));
+        long t1 = System.nanoTime();
+        meters.phase(RoundMeters.Phase.DISPATCH, t1 - t0);
         int quorum = strategy.quorum(selected.size());
         LOG.info("job {} round {}: {} devices selected, quorum {}", spec.id(), round, selected.size(), quorum);
         Map<String, Long> registered = new java.util.HashMap<>();
@@ -169,11 +177,21 @@ public final class JobRunner implements Runnable {
             progress = new Progress(round, selected.size(), fold.count(), deadline);
         }
         if (cancelled) return Optional.empty();
-        PruningStrategy.Aggregate a = strategy.aggregate(fold, global);
+        long t2 = System.nanoTime();
+        meters.phase(RoundMeters.Phase.COLLECT, t2 - t1);
+        PruningStrategy.Fused fused = strategy.fuse(fold, global);
+        long t3 = System.nanoTime();
+        meters.phase(RoundMeters.Phase.FUSION, t3 - t2);
+        PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
         for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
+        long t4 = System.nanoTime();
+        meters.phase(RoundMeters.Phase.REPORT, t4 - t3);
         BlobRef fusedRef = a.fused() ? transport.putTensors(layers.tensors(a.global())) : null;
         RoundResult result = tally.result(a, selected.keySet(), clock.getAsLong() - start, fusedRef);
         LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, fold.count(), selected.size(), describe(a.tiers()));
+        if (cancelled) return Optional.empty();   // cancelled meanwhile: the round is not logged (run() records the cancel)
+        listener.roundDone(spec.id(), round, result);
+        meters.phase(RoundMeters.Phase.PUBLISH, System.nanoTime() - t4);
         return Optional.of(new Round(result, a));
     }
 
@@ -189,6 +207,15 @@ public final class JobRunner implements Runnable {
 
     /** Validates one update and folds it in, or counts and dead-letters why not. */
     private void take(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally) {
+        long t0 = System.nanoTime();
+        try {
+            fold(u, validator, fold, tally);
+        } finally {
+            meters.fold().record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void fold(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally) {
         tally.received(u);
         UpdateValidator.Verdict v = validator.check(u, clock.getAsLong());
         if (v instanceof UpdateValidator.Accepted a) v = fold.add(a);

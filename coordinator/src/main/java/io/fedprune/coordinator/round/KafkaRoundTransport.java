@@ -47,6 +47,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     private final Duration blobTimeout;
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
+    private final RoundMeters meters;
     /** Decodes fetched update blobs off the blob reader's and the consumer's threads (one, so memory stays bounded). */
     private final ExecutorService decoder = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fedprune-update-decoder");
@@ -54,7 +55,9 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
         return t;
     });
 
-    public KafkaRoundTransport(Publisher publisher, BlobReader reader, WireCodec codec, Duration blobTimeout) {
+    /** A transport timing its updates' fetch and decode in {@code meters}. */
+    public KafkaRoundTransport(Publisher publisher, BlobReader reader, WireCodec codec, Duration blobTimeout, RoundMeters meters) {
+        this.meters = meters;
         this.publisher = publisher;
         this.blobs = new BlobWriter(publisher, SENDER);
         this.reader = reader;
@@ -124,11 +127,22 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     public CompletableFuture<ReceivedUpdate> receive(Envelope env, byte[] key, byte[] value) {
         Update u = (Update) env.body();
         if (u.logitsRef() == null) return CompletableFuture.completedFuture(decode(env, u, null, u.inlineLogits(), key, value));
+        long t0 = System.nanoTime();
         return reader.get(u.logitsRef(), blobTimeout)
+                .whenComplete((blob, error) -> meters.fetch().record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS))
                 .handleAsync((blob, error) -> error == null ? decode(env, u, blob, null, key, value) : failed(env, u, error, key, value), decoder);
     }
 
     private ReceivedUpdate decode(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
+        long t0 = System.nanoTime();
+        try {
+            return decodeUntimed(env, u, blob, inline, key, value);
+        } finally {
+            meters.decode().record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private ReceivedUpdate decodeUntimed(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
         long bytes = value.length + (blob == null ? 0 : blob.length);
         bytesIn.addAndGet(bytes);
         try {

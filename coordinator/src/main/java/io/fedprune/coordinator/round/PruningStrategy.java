@@ -153,21 +153,40 @@ public final class PruningStrategy {
         }
     }
 
-    /** Fuses the round, steps the server optimiser, measures the round and evaluates every tier. */
-    public Aggregate aggregate(Fold fold, List<float[]> global) {
+    /**
+     * A round's fused logits: what the next round needs.
+     *
+     * @param global the global logits for the next round
+     * @param scores the scores the tiers are cut from
+     * @param fused  whether any update was folded in (else global and scores are the previous round's)
+     */
+    public record Fused(List<float[]> global, List<float[]> scores, boolean fused) {
+    }
+
+    /** Fuses the round and steps the server optimiser (all the next round needs). */
+    public Fused fuse(Fold fold, List<float[]> global) {
+        if (fold.count() == 0) return new Fused(global, global, false);
+        FusionResult fused = masks() ? InclusionCounts.fuse(fold.acc.finish(), global, layers.shapes()) : fold.acc.finish();
+        List<float[]> next = optimizer.step(global, fused.logits());
+        return new Fused(next, optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next, true);
+    }
+
+    /** What only the round's report needs: its metrics (against the {@code previous} global logits) and every tier, evaluated. */
+    public Aggregate report(Fold fold, List<float[]> previous, Fused f) {
         Map<String, Double> metrics = new TreeMap<>();
-        List<float[]> next = global, scores = global;
-        if (fold.count() > 0) {
-            FusionResult fused = masks() ? InclusionCounts.fuse(fold.acc.finish(), global, layers.shapes()) : fold.acc.finish();
-            next = optimizer.step(global, fused.logits());
-            scores = optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next;
-            metrics.put("logits_change", Metrics.relativeChange(global, next));
+        if (f.fused()) {
+            metrics.put("logits_change", Metrics.relativeChange(previous, f.global()));
             metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(fold.deviceMasks));
-            metrics.put("device_fused_jaccard", meanJaccardToFused(fold.deviceMasks, fold.deviceKs, scores));
+            metrics.put("device_fused_jaccard", meanJaccardToFused(fold.deviceMasks, fold.deviceKs, f.scores()));
         }
         List<Tier> cuts = new ArrayList<>();
-        for (double keep : spec.tiers()) cuts.add(evaluateTier(keep, scores, next));
-        return new Aggregate(next, scores, fold.count() > 0, metrics, cuts.stream().map(Tier::result).toList(), cuts);
+        for (double keep : spec.tiers()) cuts.add(evaluateTier(keep, f.scores(), f.global()));
+        return new Aggregate(f.global(), f.scores(), f.fused(), metrics, cuts.stream().map(Tier::result).toList(), cuts);
+    }
+
+    /** Fuses the round, steps the server optimiser, measures the round and evaluates every tier: {@link #fuse}, then {@link #report}. */
+    public Aggregate aggregate(Fold fold, List<float[]> global) {
+        return report(fold, global, fuse(fold, global));
     }
 
     /** The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. */

@@ -1,0 +1,191 @@
+package io.fedprune.bench;
+
+import io.fedprune.kafka.BlobReader;
+import io.fedprune.kafka.ConsumerLoop;
+import io.fedprune.kafka.KafkaClients;
+import io.fedprune.kafka.Publisher;
+import io.fedprune.kafka.Topic;
+import io.fedprune.kafka.Topics;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.Budget;
+import io.fedprune.wire.DeviceAssignment;
+import io.fedprune.wire.DeviceHello;
+import io.fedprune.wire.DeviceProfile;
+import io.fedprune.wire.DeviceState;
+import io.fedprune.wire.Envelope;
+import io.fedprune.wire.Heartbeat;
+import io.fedprune.wire.LocalMetrics;
+import io.fedprune.wire.MessageType;
+import io.fedprune.wire.RoundStart;
+import io.fedprune.wire.Signatures;
+import io.fedprune.wire.TensorCodec;
+import io.fedprune.wire.TensorEncoding;
+import io.fedprune.wire.Timings;
+import io.fedprune.wire.Update;
+import io.fedprune.wire.WireCodec;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * A fleet of devices whose training is stubbed to a fixed cost, so that a benchmark measures only the system: like
+ * {@code AgentHub} the devices share one producer, one blob reader and one consumer of round starts; on a round start
+ * they fetch its global logits (once for all), "train" for exactly {@code trainMs} (meanwhile each prepares its update:
+ * the global logits plus seeded noise, encoded as the round asks, chunked, hashed and signed) and then upload it
+ * (blob chunks, then the signed update) all at once, as real devices finishing together would. Each device says hello
+ * and heartbeats every second; every message it sends is signed with its own key.
+ */
+final class StubFleet implements AutoCloseable {
+    /** When one round reached the devices: the round start's record time, and when the devices had its logits. */
+    record Arrival(int round, long publishedMs, long trainStartMs, long trainStartNanos) {
+    }
+
+    private final WireCodec codec = WireCodec.standard();
+    private final Topics topics;
+    private final Publisher publisher;
+    private final BlobReader reader;
+    private final ConsumerLoop rounds;
+    private final long trainMs;
+    private final Map<String, PrivateKey> keys = new ConcurrentHashMap<>();
+    private final Map<String, DeviceProfile> profiles = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("stub-fleet-timer"));
+    private final ExecutorService workers = Executors.newFixedThreadPool(2, daemon("stub-fleet-prepare"));
+    private final java.util.function.Consumer<Arrival> onArrival;
+    private final java.util.concurrent.atomic.AtomicLong latePreparations = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failedUploads = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * @param enrol     enrols a device's public key with the coordinator (returns the coordinator's key)
+     * @param onArrival hears of each round start once the devices have its logits (on the fleet's consumer thread)
+     */
+    StubFleet(KafkaClients clients, Topics topics, int devices, long trainMs, long samples, BiFunction<String, PublicKey, PublicKey> enrol,
+              java.util.function.Consumer<Arrival> onArrival) {
+        this.topics = topics;
+        this.trainMs = trainMs;
+        this.onArrival = onArrival;
+        publisher = new Publisher(clients.producer("stub-fleet"), topics, codec, e -> {
+            PrivateKey k = keys.get(e.sender());
+            return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
+        });
+        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        double[] budgets = {0.05, 0.1, 0.25};
+        for (int i = 0; i < devices; i++) {
+            String id = String.format("stub-%03d", i);
+            KeyPair kp = Signatures.generate();
+            enrol.apply(id, kp.getPublic());
+            keys.put(id, kp.getPrivate());
+            DeviceProfile p = new DeviceProfile(id, Budget.ofKeep(budgets[i % budgets.length]), samples, List.of(), "stub");
+            profiles.put(id, p);
+            publisher.publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(p))).join();
+        }
+        timer.scheduleAtFixedRate(() -> profiles.forEach((id, p) -> publisher.publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(p, DeviceState.IDLE)))),
+                1, 1, TimeUnit.SECONDS);
+        rounds = ConsumerLoop.builder("stub-fleet-rounds", clients.assignedConsumer(topics.name(Topic.ROUNDS), "stub-fleet-rounds", KafkaClients.Start.END),
+                (env, rec) -> onRoundStart(env, rec.timestamp())).accept(MessageType.ROUND_START).build().start();
+    }
+
+    private void onRoundStart(Envelope env, long publishedMs) {
+        RoundStart rs = (RoundStart) env.body();
+        List<Tensor> global = TensorCodec.decodeAll(codec.decodeTensors(reader.fetch(rs.globalLogits(), Duration.ofMinutes(2))).value());
+        long startNanos = System.nanoTime();
+        Arrival a = new Arrival(env.round(), publishedMs, System.currentTimeMillis(), startNanos);
+        for (DeviceAssignment d : rs.assignments()) {
+            if (!keys.containsKey(d.deviceId())) continue;
+            CompletableFuture<List<ProducerRecord<byte[], byte[]>>> prepared = CompletableFuture.supplyAsync(() -> prepare(env, rs, d, global), workers);
+            long due = startNanos + TimeUnit.MILLISECONDS.toNanos(trainMs) - System.nanoTime();
+            timer.schedule(() -> {
+                if (!prepared.isDone()) latePreparations.incrementAndGet();   // preparing took longer than the training
+                prepared.thenAccept(this::upload);
+            }, due, TimeUnit.NANOSECONDS);
+        }
+        onArrival.accept(a);
+    }
+
+    /** The device's update for the round: its blob's chunk records, then the signed update record. */
+    private List<ProducerRecord<byte[], byte[]>> prepare(Envelope env, RoundStart rs, DeviceAssignment d, List<Tensor> global) {
+        SplittableRandom rnd = new SplittableRandom(d.deviceId().hashCode() * 31L + env.round());
+        List<Tensor> trained = new ArrayList<>();
+        for (Tensor t : global) {
+            float[] x = t.data().clone();
+            for (int i = 0; i < x.length; i++) x[i] += (float) (0.1 * (rnd.nextDouble() - 0.5));
+            trained.add(new Tensor(t.name(), t.shape(), x));
+        }
+        TensorEncoding enc = rs.config().updateEncoding();
+        var encoded = TensorCodec.encodeAll(trained, enc, enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0);
+        byte[] payload = codec.encodeTensors(encoded);
+        String blobId = "d-" + d.deviceId() + "-" + Blobs.newBlobId();
+        Blobs.Chunked chunks = Blobs.chunk(blobId, payload, Blobs.TENSORS, Blobs.DEFAULT_CHUNK_SIZE);
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        byte[] blobKey = blobId.getBytes(StandardCharsets.UTF_8);
+        for (var c : chunks) out.add(new ProducerRecord<>(topics.name(Topic.BLOBS), blobKey, codec.encode(Envelope.of(d.deviceId(), c))));
+        long samples = profiles.get(d.deviceId()).sampleCount();
+        Update u = new Update(d.deviceId(), d.layers(), chunks.ref(), List.of(), enc, samples, new LocalMetrics(1, 1, 0.5, 0.5, samples),
+                new Timings(0, trainMs, 0, 0), env.round() - 1, TensorCodec.bitsPerParameter(encoded), new byte[0]);
+        Envelope signed = Signatures.sign(Envelope.of(env.jobId(), env.round(), d.deviceId(), u), keys.get(d.deviceId()));
+        out.add(new ProducerRecord<>(topics.name(Topic.UPDATES), env.jobId().getBytes(StandardCharsets.UTF_8), codec.encode(signed)));
+        return out;
+    }
+
+    /**
+     * Sends the chunks, and the update once the broker has them all (as {@code BlobWriter} and an agent do); a failed
+     * send (a broker too busy to answer in time) sends it all again, up to 3 times.
+     */
+    private void upload(List<ProducerRecord<byte[], byte[]>> records) {
+        upload(records, 1);
+    }
+
+    private void upload(List<ProducerRecord<byte[], byte[]>> records, int attempt) {
+        List<CompletableFuture<?>> chunks = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> r : records.subList(0, records.size() - 1)) chunks.add(publisher.send(r));
+        CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> publisher.send(records.get(records.size() - 1)))
+                .whenComplete((meta, error) -> {
+                    if (error == null) return;
+                    failedUploads.incrementAndGet();
+                    if (attempt < 3) upload(records, attempt + 1);
+                });
+    }
+
+    /** Upload attempts that failed (each was sent again, up to 3 times). */
+    long failedUploads() {
+        return failedUploads.get();
+    }
+
+    /** Updates not prepared when their training time was up (then the upload started late: the figures are off). */
+    long latePreparations() {
+        return latePreparations.get();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        workers.shutdownNow();
+        rounds.close();
+        reader.close();
+        publisher.close();
+    }
+}

@@ -1,0 +1,87 @@
+package io.fedprune.coordinator.round;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a round's time goes, as Micrometer timers (Prometheus: {@code fedprune_round_phase_seconds{phase=...}} and
+ * {@code fedprune_update_*_seconds}). Phases of the round loop, each recorded once per round:
+ * <ul>
+ *   <li>{@code dispatch}: device selection, the global logits as a blob (only when they are new) and the round start;</li>
+ *   <li>{@code collect}: from the round start until the quorum replied or the deadline passed (the devices' training
+ *       and upload, the coordinator's fetch, decode and fold of their updates);</li>
+ *   <li>{@code fusion}: the fused logits and the server optimiser's step;</li>
+ *   <li>{@code publish}: the fused logits as a blob (the next round's global logits);</li>
+ *   <li>{@code report}: round metrics, the tiers' cut and evaluation, and the round result in the job log (off the
+ *       round's critical path: it runs while the next round's devices train).</li>
+ * </ul>
+ * Per update: {@code fedprune.update.fetch} (its record consumed until its logits blob is all there),
+ * {@code fedprune.update.decode} (blob bytes to float logits) and {@code fedprune.update.fold} (validated and folded
+ * into the fusion).
+ */
+public final class RoundMeters {
+    /** The phase timer's name (tag {@code phase}). */
+    public static final String PHASE = "fedprune.round.phase";
+    public static final String FETCH = "fedprune.update.fetch";
+    public static final String DECODE = "fedprune.update.decode";
+    public static final String FOLD = "fedprune.update.fold";
+
+    /** The round loop's phases, in order. */
+    public enum Phase {
+        DISPATCH, COLLECT, FUSION, PUBLISH, REPORT;
+
+        /** The tag value. */
+        public String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Phase, Timer> phases = new EnumMap<>(Phase.class);
+    private final Timer fetch, decode, fold;
+
+    public RoundMeters(MeterRegistry registry) {
+        this.registry = registry;
+        for (Phase p : Phase.values())
+            phases.put(p, Timer.builder(PHASE).tag("phase", p.tag()).description("Time of one phase of a round").register(registry));
+        fetch = Timer.builder(FETCH).description("An update's record consumed until its logits blob is all there").register(registry);
+        decode = Timer.builder(DECODE).description("Decoding an update's logits blob").register(registry);
+        fold = Timer.builder(FOLD).description("Validating an update and folding it into the fusion").register(registry);
+    }
+
+    /** Meters kept in a registry of their own (nobody exports them). */
+    public static RoundMeters unexported() {
+        return new RoundMeters(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Records {@code nanos} of phase {@code p}. */
+    public void phase(Phase p, long nanos) {
+        phases.get(p).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public Timer phase(Phase p) {
+        return phases.get(p);
+    }
+
+    public Timer fetch() {
+        return fetch;
+    }
+
+    public Timer decode() {
+        return decode;
+    }
+
+    public Timer fold() {
+        return fold;
+    }
+}
