@@ -75,6 +75,15 @@ class KernelAgreementTest {
                 }
                 assertArrayEquals(ma, mb, "masks n=" + n + " k=" + k);
                 assertArrayEquals(sa, sb, "stats n=" + n + " k=" + k);
+                // a second draw: the vector kernel starts its search from the thresholds left in the stats
+                float[] next = keys.clone();
+                for (int i = 0; i < next.length; i++) next[i] += 0.3f * (float) Math.sin(7.0 * i);
+                for (int r = 0; r < rows; r++) {
+                    ref.topK(next, r * n, n, k, ma, s, sa, 2 * r);
+                    vec.topK(next, r * n, n, k, mb, s, sb, 2 * r);
+                }
+                assertArrayEquals(ma, mb, "masks, second draw, n=" + n + " k=" + k);
+                assertArrayEquals(sa, sb, "stats, second draw, n=" + n + " k=" + k);
             }
         }
     }
