@@ -1,7 +1,10 @@
 package io.fedprune.bench;
 
 import io.fedprune.data.Dataset;
-import io.fedprune.data.Mnist;
+import io.fedprune.data.ImageData;
+import io.fedprune.model.Graph;
+import io.fedprune.model.Preprocessing;
+import io.fedprune.onnx.OnnxImport;
 import io.fedprune.model.Network;
 import io.fedprune.onnx.OnnxExport;
 import io.fedprune.runtime.CompactNetwork;
@@ -28,7 +31,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code ./fedprune bench deploy}: what a tier gains on a device. For every tier artifact given (or every
- * {@code *.safetensors} of a directory, e.g. a demo's {@code artifacts/} or a coordinator's {@code jobs/<job>/}), at
+ * {@code *.safetensors} of a directory, e.g. a demo's {@code artifacts/} or a coordinator's {@code jobs/<job>/}; of a
+ * built-in model, or of the imported model {@code --model} names), at
  * each batch size: the time of one inference of the dense model as the agent ran it before (the ND4J training network,
  * forward and loss), of the dense and the masked dense model in the compact runtime's own dense kernels, and of the
  * compact runtime (float32 and int8 values), and of ONNX Runtime (one intra-op thread) on the dense model's ONNX
@@ -49,8 +53,11 @@ public final class DeployBench implements Callable<Integer> {
     @Parameters(paramLabel = "ARTIFACT", arity = "0..*", description = "Tier artifacts (.safetensors) or directories of them (default: work/demo/artifacts).")
     List<Path> artifacts = new ArrayList<>();
 
-    @Option(names = "--data", paramLabel = "DIR", description = "MNIST IDX folder for the inputs (default: ${DEFAULT-VALUE}; random inputs if absent).")
+    @Option(names = "--data", paramLabel = "DIR", description = "Images for the inputs, any layout the demo takes, preprocessed as each tier's model declares (default: ${DEFAULT-VALUE}; random inputs if absent).")
     Path data = Path.of("data/mnist");
+
+    @Option(names = "--model", paramLabel = "PATH.onnx", description = "The imported model the artifacts are tiers of (default: the built-in model each artifact names).")
+    Path model;
 
     @Option(names = "--batches", split = ",", description = "Batch sizes (default: 1,32).")
     int[] batches = {1, 32};
@@ -81,19 +88,22 @@ public final class DeployBench implements Callable<Integer> {
         List<Path> files = files(artifacts.isEmpty() ? List.of(Path.of("work/demo/artifacts")) : artifacts);
         if (files.isEmpty()) throw new CommandLine.ParameterException(new CommandLine(this), "no .safetensors artifacts found");
         Dataset test = inputs();
+        Graph graph = model == null ? null : OnnxImport.load(model).graph();
         System.out.printf(Locale.ROOT, "inputs: %s; %d warm-up + %d timed repetitions, %d samples per block, forms interleaved%n",
-                test == null ? "random" : test.n() + " MNIST test images", warmup, reps, calls);
-        for (Path f : files) bench(f, test);
+                test == null ? "random" : test.n() + " test images of " + data, warmup, reps, calls);
+        for (Path f : files) bench(f, graph, test);
         return 0;
     }
 
-    private void bench(Path file, Dataset test) throws Exception {
+    private void bench(Path file, Graph graph, Dataset raw) throws Exception {
         byte[] bytes = Files.readAllBytes(file);
-        TierFile tier = TierFile.read(bytes);
+        TierFile tier = TierFile.read(bytes, Map.of(), graph);
         int in = tier.graph().inputSize();
         float[] x;
         int[] y;
-        if (test != null) {
+        if (raw != null) {
+            Preprocessing p = tier.graph().preprocessing();
+            Dataset test = raw.normalized(p.scale(), p.mean(), p.std());
             x = test.x();
             y = test.y();
         } else {
@@ -244,9 +254,10 @@ public final class DeployBench implements Callable<Integer> {
         return b.toString();
     }
 
+    /** The raw test images, or null if there are none. */
     private Dataset inputs() throws IOException {
         if (!Files.isDirectory(data)) return null;
-        return Mnist.load(data).test();
+        return ImageData.load(data).test();
     }
 
     private static List<Path> files(List<Path> given) throws IOException {

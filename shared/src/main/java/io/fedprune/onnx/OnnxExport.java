@@ -34,8 +34,10 @@ import java.util.Map;
  *
  * <p>A tier's FILTER-pruned layers are physically smaller: the layer keeps only its kept output channels or neurons
  * and the next layers drop the matching inputs, through activations, pooling, channel affines, flatten and residual
- * Adds whose operands drop the same channels ({@link ChannelPlan}); where a residual Add (operands that keep different
- * channels), a padded or depthwise convolution or the output forbids it, the layer stays masked and
+ * Adds whose operands drop the same channels ({@link ChannelPlan}); a convolution that pads its input adds what the
+ * removed channels' constants contribute as {@code <L>.border}, a {@code [cout, 1, kh, kw]} kernel convolved over
+ * ones ({@code ConstantOfShape}) of the input's size. Where a residual Add (operands that keep different channels), a
+ * depthwise convolution or the output forbids it, the layer stays masked and
  * {@code fedprune.layer.<L>.filter} says why. WEIGHT, KERNEL and N:M layers are masked weights (ONNX has no k-of-n
  * operator). {@code metadata_props} carry the preprocessing ({@code fedprune.preprocessing.scale/mean/std}, as
  * {@link OnnxImport} reads them), the tier's keep and name, and per pruned layer its granularity, n and k.
@@ -73,14 +75,27 @@ public final class OnnxExport {
             names.put(op.output(), out);
             List<String> in = op.inputs().stream().map(names::get).toList();
             if (op instanceof Op.Conv c) {
-                    float[][] wb = weights(plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), masks.get(c.layer())));
+                    ChannelPlan.Cut cut = plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), masks.get(c.layer()));
+                    float[][] wb = weights(cut);
                     int cout = wb[1].length, cin = wb[0].length / cout / (c.kh() * c.kw());
+                    String conv = cut.border() == null ? out : out + "_conv";
                     gp.addInitializer(floats(c.layer() + ".weight", wb[0], cout, cin, c.kh(), c.kw()));
                     gp.addInitializer(floats(c.layer() + ".bias", wb[1], cout));
-                    gp.addNode(node("Conv", c.layer(), List.of(in.get(0), c.layer() + ".weight", c.layer() + ".bias"), out,
-                            ints("kernel_shape", c.kh(), c.kw()), ints("strides", c.strideH(), c.strideW()),
-                            ints("pads", c.pads()[0], c.pads()[1], c.pads()[2], c.pads()[3]), ints("dilations", 1, 1),
-                            intAttr("group", c.groups())));
+                    gp.addNode(node("Conv", c.layer(), List.of(in.get(0), c.layer() + ".weight", c.layer() + ".bias"), conv,
+                            window(c)).toBuilder().addAttribute(intAttr("group", c.groups())).build());
+                    if (cut.border() != null) {
+                        // the removed input channels' share: their folded kernel over a map of ones of the input's size
+                        int[] s = shapes.get(c.input());
+                        String b = c.layer() + ".border";
+                        gp.addInitializer(floats(b, cut.border(), cout, 1, c.kh(), c.kw()));
+                        gp.addInitializer(TensorProto.newBuilder().setName(b + "_ones_shape").setDataType(TensorProto.DataType.INT64_VALUE)
+                                .addDims(4).addAllInt64Data(List.of(1L, 1L, (long) s[1], (long) s[2])).build());
+                        gp.addNode(node("ConstantOfShape", b + "_ones", List.of(b + "_ones_shape"), b + "_ones",
+                                AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                                        .setT(floats("one", new float[]{1f}, 1)).build()));
+                        gp.addNode(node("Conv", b, List.of(b + "_ones", b), b + "_map", window(c)));
+                        gp.addNode(node("Add", b + "_add", List.of(conv, b + "_map"), out));
+                    }
             } else if (op instanceof Op.Dense d) {
                     float[][] wb = weights(plan.cut(model, d.layer(), d.input(), 1, masks.get(d.layer())));
                     int rows = wb[1].length;
@@ -147,6 +162,12 @@ public final class OnnxExport {
                 .setGraph(gp).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
         meta.forEach((k, v) -> mp.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return mp.build().toByteArray();
+    }
+
+    /** A convolution's kernel shape, strides, pads and dilations. */
+    private static AttributeProto[] window(Op.Conv c) {
+        return new AttributeProto[]{ints("kernel_shape", c.kh(), c.kw()), ints("strides", c.strideH(), c.strideW()),
+                ints("pads", c.pads()[0], c.pads()[1], c.pads()[2], c.pads()[3]), ints("dilations", 1, 1)};
     }
 
     /** The layer's weight (masked, cut by the plan) and bias. */

@@ -22,10 +22,13 @@ import java.util.Map;
  * bias of the next Conv or Gemm layer, so the smaller network computes exactly what the masked one does. That is
  * exact when every path from the layer passes only through per-channel operations that keep a constant map constant
  * (activations, max pooling, average pooling without counted padding, global average pooling, channel affine,
- * flatten) and residual Adds to ordinary (not depthwise) Conv layers without padding or Gemm layers. A residual Add
- * passes a cut on only where both of its operands drop the same channels (a removed channel then holds the sum of the
- * two constants); where its operands differ, every layer whose cut reaches it stays masked. Where a path reaches a
- * depthwise or padded convolution or the graph's output, the layer stays masked too, and {@link #kept()} says why.
+ * flatten) and residual Adds to ordinary (not depthwise) Conv layers or Gemm layers. A Conv that pads its input reads
+ * zeros, not the constant, at the borders: its share of the constants becomes a small border kernel
+ * ({@link Cut#border()}) instead of a bias. A residual Add passes a cut on only where both of its operands drop the
+ * same channels (a removed channel then holds the sum of the two constants); where its operands differ, every layer
+ * whose cut reaches it stays masked. Where a path reaches a
+ * depthwise convolution, an average pool that counts padding or the graph's output, the layer stays masked too, and
+ * {@link #kept()} says why.
  *
  * @param removed   per removed layer, its kept output indices (ascending)
  * @param kept      per FILTER layer that stays masked, the reason
@@ -176,8 +179,6 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
             for (Op op : graph.ops()) {
                 if (!op.inputs().contains(v)) continue;
                 if (op instanceof Op.Conv c && c.depthwise()) return "depthwise convolution " + c.layer() + " reads its outputs";
-                if (op instanceof Op.Conv c && java.util.Arrays.stream(c.pads()).anyMatch(p -> p > 0))
-                    return "convolution " + c.layer() + " pads its input, so the pruned outputs' constant bias would not be constant at the borders";
                 if (op instanceof Op.Pool p && !p.max() && p.countIncludePad() && java.util.Arrays.stream(p.pads()).anyMatch(x -> x > 0))
                     return "an average pool counts padding";
                 if (op instanceof Op.Conv || op instanceof Op.Dense) continue;
@@ -191,9 +192,13 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
      * A Conv or Gemm layer's weight as a matrix {@code [rows, cols]} after the plan: input columns of removed input
      * channels dropped ({@code per} columns per channel: {@code kh*kw} for a convolution, 1 for a dense layer), and
      * rows cut to the kept ones if the layer itself is removed-FILTER. {@code mask} is the layer's weight mask cut the
-     * same way (null if the layer is not pruned); weights are not multiplied by it.
+     * same way (null if the layer is not pruned); weights are not multiplied by it. What the removed input channels'
+     * constants contribute joins {@code bias}, except for a convolution that pads its input: there the windows at the
+     * borders read zeros instead of the constant, so it is {@code border}, the kernel {@code [rows, kh*kw]} (the
+     * constants times the masked weights that read them, summed over the removed channels) that the convolution's own
+     * geometry slides over a map of ones the size of its input; null where nothing was removed or there is no padding.
      */
-    public record Cut(int rows, int cols, float[] weights, float[] mask, float[] bias) {
+    public record Cut(int rows, int cols, float[] weights, float[] mask, float[] bias, float[] border) {
     }
 
     /** The cut of a layer (see {@link Cut}). */
@@ -203,15 +208,25 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
         int rows = b.length, cols = w.length / rows;
         int[] ch = channels(input);
         float[] constant = constants.get(input);
+        float[] border = null;
         if (ch != null) {
-            // the removed channels' constants, times the (masked) weights that read them, join the bias
+            // the removed channels' constants, times the (masked) weights that read them: per row and kernel position
             boolean[] keptChannel = new boolean[constant.length];
             for (int c : ch) keptChannel[c] = true;
-            for (int r = 0; r < rows; r++) {
-                double s = 0;
+            double[] folded = new double[rows * per];
+            for (int r = 0; r < rows; r++)
                 for (int i = 0; i < cols; i++)
-                    if (!keptChannel[i / per] && (m == null || m[r * cols + i] != 0)) s += (double) w[r * cols + i] * constant[i / per];
-                b[r] += (float) s;
+                    if (!keptChannel[i / per] && (m == null || m[r * cols + i] != 0))
+                        folded[r * per + i % per] += (double) w[r * cols + i] * constant[i / per];
+            if (pads(model, layer)) {
+                border = new float[rows * per];
+                for (int i = 0; i < border.length; i++) border[i] = (float) folded[i];
+            } else {   // every window reads the constant at every kernel position: a constant per row, into the bias
+                for (int r = 0; r < rows; r++) {
+                    double s = 0;
+                    for (int t = 0; t < per; t++) s += folded[r * per + t];
+                    b[r] += (float) s;
+                }
             }
             int[] keep = new int[ch.length * per];
             for (int j = 0; j < ch.length; j++) for (int t = 0; t < per; t++) keep[j * per + t] = ch[j] * per + t;
@@ -224,9 +239,17 @@ public record ChannelPlan(Map<String, int[]> removed, Map<String, String> kept, 
             w = rowsOf(w, cols, r);
             if (m != null) m = rowsOf(m, cols, r);
             b = rowsOf(b, 1, r);
+            if (border != null) border = rowsOf(border, per, r);
             rows = r.length;
         }
-        return new Cut(rows, cols, w, m, b);
+        return new Cut(rows, cols, w, m, b, border);
+    }
+
+    /** Whether the layer is a convolution with padding. */
+    private static boolean pads(io.fedprune.model.Model model, String layer) {
+        for (Op op : model.graph().ops())
+            if (op instanceof Op.Conv c && c.layer().equals(layer)) return java.util.Arrays.stream(c.pads()).anyMatch(p -> p > 0);
+        return false;
     }
 
     private static float[] columns(float[] a, int rows, int cols, int[] keep) {

@@ -11,7 +11,7 @@ import java.util.Objects;
  * {@code io.fedprune.model.Op}) with the same semantics. Immutable and thread-safe.
  */
 public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.Activation, Op.Pool2d, Op.GlobalAvgPool,
-        Op.ChannelAffine {
+        Op.ChannelAffine, Op.RemovedChannels {
 
     /** The output shape for an input shape; {@link IllegalArgumentException} if the input does not fit. */
     Shape output(Shape in);
@@ -373,6 +373,64 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
         @Override
         public long parameterCount() {
             return 2L * scale.length;
+        }
+    }
+
+    /**
+     * What input channels holding a constant contribute to a zero-padded convolution after they were removed from its
+     * input (a FILTER tier's removed outputs, see {@code ChannelPlan}): the convolution's geometry slid over a map of
+     * ones of its input's size ({@code inH x inW}) with {@code kernel [cout, kh*kw]}, the constants times the weights
+     * that read them, summed over the removed channels. Inside the borders that is a constant per output channel, at
+     * the borders less, where the padding holds zeros instead of the constant. Added to every sample.
+     */
+    record RemovedChannels(String name, float[] kernel, int kh, int kw, int strideH, int strideW, int[] pads, int inH, int inW)
+            implements Op {
+        public RemovedChannels {
+            pads = WindowGeometry.check(name, kh, kw, strideH, strideW, pads);
+            if (kernel.length == 0 || kernel.length % (kh * kw) != 0)
+                throw new IllegalArgumentException(name + ": " + kernel.length + " kernel values do not fit " + kh + "x" + kw);
+            kernel = kernel.clone();
+        }
+
+        @Override
+        public float[] kernel() {
+            return kernel.clone();
+        }
+
+        @Override
+        public int[] pads() {
+            return pads.clone();
+        }
+
+        private Conv2d conv() {
+            return new Conv2d(name, DenseWeights.of(kernel.length / (kh * kw), kh * kw, kernel), new float[kernel.length / (kh * kw)],
+                    kh, kw, strideH, strideW, pads);
+        }
+
+        @Override
+        public Shape output(Shape in) {
+            Shape own = conv().output(new Shape(1, inH, inW));
+            if (!own.equals(in)) throw new IllegalArgumentException(name + ": input " + in + ", the removed channels' share is " + own);
+            return in;
+        }
+
+        @Override
+        public void forward(float[] x, Shape in, int batch, float[] out) {
+            float[] ones = new float[inH * inW], map = new float[in.size()];
+            Arrays.fill(ones, 1f);
+            conv().forward(ones, new Shape(1, inH, inW), 1, map);
+            for (int b = 0, i = 0; b < batch; b++)
+                for (int j = 0; j < map.length; j++, i++) out[i] = x[i] + map[j];
+        }
+
+        @Override
+        public long parameterBytes() {
+            return 4L * kernel.length;
+        }
+
+        @Override
+        public long parameterCount() {
+            return kernel.length;
         }
     }
 

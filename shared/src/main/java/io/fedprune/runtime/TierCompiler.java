@@ -42,6 +42,7 @@ public final class TierCompiler {
         ChannelPlan plan = ChannelPlan.of(model, compact ? masks : Map.of());
         List<CompactNetwork.Node> nodes = new ArrayList<>();
         Map<String, Integer> values = new HashMap<>();   // graph value -> network value
+        Map<String, int[]> shapes = g.valueShapes();
         values.put(g.input(), 0);
         for (io.fedprune.model.Op op : g.ops()) {
             int in = values.get(op.inputs().get(0));
@@ -50,22 +51,36 @@ public final class TierCompiler {
                 continue;
             }
             if (op instanceof io.fedprune.model.Op.Add a) nodes.add(new CompactNetwork.Sum(in, values.get(a.b())));
-            else nodes.add(new CompactNetwork.Apply(op(op, model, masks, plan, form), in));
+            else
+                for (Op o : ops(op, model, masks, plan, form, shapes)) {   // one op, or a convolution and its removed channels' share
+                    nodes.add(new CompactNetwork.Apply(o, in));
+                    in = nodes.size();
+                }
             values.put(op.output(), nodes.size());
         }
         return new CompactNetwork(inputShape(g), nodes, values.get(g.output()));
     }
 
-    /** The runtime op of a graph op that reads one value. */
-    private static Op op(io.fedprune.model.Op op, Model model, Map<String, LayerMask> masks, ChannelPlan plan, Form form) {
+    /** The runtime ops, applied one after the other, of a graph op that reads one value. */
+    private static List<Op> ops(io.fedprune.model.Op op, Model model, Map<String, LayerMask> masks, ChannelPlan plan, Form form,
+                                Map<String, int[]> shapes) {
         if (op instanceof io.fedprune.model.Op.Conv c) {
             LayerMask mask = form == Form.DENSE ? null : masks.get(c.layer());
             ChannelPlan.Cut cut = plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), mask);
             if (c.depthwise())
-                return new Op.DepthwiseConv2d(c.layer(), c.cin(), masked(cut), cut.bias(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.pads());
-            return new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw()), cut.bias(), c.kh(), c.kw(),
+                return List.of(new Op.DepthwiseConv2d(c.layer(), c.cin(), masked(cut), cut.bias(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.pads()));
+            Op conv = new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw()), cut.bias(), c.kh(), c.kw(),
                     c.strideH(), c.strideW(), c.pads());
+            if (cut.border() == null) return List.of(conv);
+            int[] in = shapes.get(c.input());
+            return List.of(conv, new Op.RemovedChannels(c.layer() + ".border", cut.border(), c.kh(), c.kw(), c.strideH(), c.strideW(),
+                    c.pads(), in[1], in[2]));
         }
+        return List.of(op(op, model, masks, plan, form));
+    }
+
+    /** The runtime op of a graph op other than a convolution. */
+    private static Op op(io.fedprune.model.Op op, Model model, Map<String, LayerMask> masks, ChannelPlan plan, Form form) {
         if (op instanceof io.fedprune.model.Op.Dense d) {
             LayerMask mask = form == Form.DENSE ? null : masks.get(d.layer());
             ChannelPlan.Cut cut = plan.cut(model, d.layer(), d.input(), 1, mask);

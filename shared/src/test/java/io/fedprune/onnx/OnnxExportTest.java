@@ -108,24 +108,28 @@ class OnnxExportTest {
     void filterLayersAddedTogetherAreRemovedWhenTheyDropTheSameChannelsAndStayMaskedOtherwise() throws Exception {
         Model model = model("resnet");
         Map<String, LayerMask> masks = masks(model.graph(), "FILTER", 0.5, 4);
-        // layer2's two branches (conv2 and the 1x1 downsampling conv) meet in the residual Add, then reach fc through
-        // ReLU, global pooling and flatten; the other convolutions feed padded convolutions, fc is the output layer
+        // layer1.conv1 and layer2.conv1 feed only their block's padded conv2; the stem's outputs and layer1.conv2's meet
+        // in layer1's residual Add, layer2's two branches (conv2 and the 1x1 down-sampling conv) in layer2's; fc is the output
         ChannelPlan random = ChannelPlan.of(model, masks);
-        assertTrue(random.removed().isEmpty(), random.removed().keySet().toString());
-        assertTrue(random.kept().get("layer2.conv2").contains("residual Add"), random.kept().get("layer2.conv2"));
-        assertTrue(random.kept().get("layer2.down").contains("residual Add"), random.kept().get("layer2.down"));
-        assertTrue(random.kept().get("stem.conv").contains("pads its input"), random.kept().get("stem.conv"));
+        assertEquals(List.of("layer1.conv1", "layer2.conv1"), List.copyOf(random.removed().keySet()));
+        for (String l : List.of("stem.conv", "layer1.conv2", "layer2.conv2", "layer2.down"))
+            assertTrue(random.kept().get(l).contains("residual Add"), l + ": " + random.kept().get(l));
 
         LayerMask conv2 = masks.get("layer2.conv2");
         masks.put("layer2.down", new LayerMask(masks.get("layer2.down").spec(), conv2.groupMask()));
         ChannelPlan same = ChannelPlan.of(model, masks);
-        assertEquals(List.of("layer2.conv2", "layer2.down"), List.copyOf(same.removed().keySet()));
-        int dropped = conv2.spec().n() - conv2.spec().k();   // of 16 channels
-        assertEquals(8, dropped);
+        assertEquals(List.of("layer1.conv1", "layer2.conv1", "layer2.conv2", "layer2.down"), List.copyOf(same.removed().keySet()));
         ModelProto tier = ModelProto.parseFrom(OnnxExport.tier(model, masks, Map.of()));
-        // by hand: each dropped channel takes a row of conv2 (16x3x3 weights + bias), of down (8x1x1 + bias) and a column of fc (10)
-        long expected = model.graph().parameterCount() - dropped * (16 * 9 + 1 + 8 + 1 + 10);
-        assertEquals(expected, weightAndBiasCount(tier));
+        // by hand, half the channels of each removed layer dropped: layer1.conv1 [8,8,3,3] 4 rows of 8x9 + bias,
+        // layer1.conv2 [8,8,3,3] 4 input channels of 9 in its 8 rows; layer2.conv1 [16,8,3,3] 8 rows of 8x9 + bias;
+        // layer2.conv2 [16,16,3,3] keeps 8 rows of 8 channels x 9 + bias of its 16x16x9 + 16; layer2.down [16,8,1,1] 8 rows of
+        // 8 + bias; fc [10,16] 8 columns
+        long saved = 4 * (8 * 9 + 1) + 8 * 4 * 9 + 8 * (8 * 9 + 1) + (16 * 16 * 9 + 16 - (8 * 8 * 9 + 8)) + 8 * (8 + 1) + 10 * 8;
+        assertEquals(model.graph().parameterCount() - saved, weightAndBiasCount(tier));
+        // the padded convolutions reading removed channels: a border kernel per kept row (layer1.conv2 8, layer2.conv2 8)
+        long border = tier.getGraph().getInitializerList().stream().filter(t -> t.getName().endsWith(".border"))
+                .mapToLong(t -> t.getRawData().size() / 4).sum();
+        assertEquals((8 + 8) * 9, border);
         CompactNetwork compact = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT);
         float[] x = inputs(model.graph(), SAMPLES, 8);
         float[] masked = TierCompiler.compile(model, masks, TierCompiler.Form.MASKED_DENSE).forward(x, 0, SAMPLES);

@@ -88,4 +88,17 @@ class OpTest {
         assertThrows(IllegalArgumentException.class, () -> new CompactNetwork(Shape.vector(2),
                 List.of(new CompactNetwork.Sum(0, 1), new CompactNetwork.Apply(a, 0)), 2), "a node reading a later value");
     }
+
+    @Test
+    void removedChannelsAddTheirConstantWhereTheWindowIsInsideTheInput() {
+        // a 3x3 kernel of ones, padding 1, over a 3x3 input: a corner window reads 4 input positions, an edge 6, the centre 9
+        Op.RemovedChannels share = new Op.RemovedChannels("c.border", new float[]{1, 1, 1, 1, 1, 1, 1, 1, 1}, 3, 3, 1, 1,
+                new int[]{1, 1, 1, 1}, 3, 3);
+        float[] x = new float[18], out = new float[18];
+        x[9] = 100;   // second sample, first position
+        share.forward(x, new Shape(1, 3, 3), 2, out);
+        assertArrayEquals(new float[]{4, 6, 4, 6, 9, 6, 4, 6, 4, 104, 6, 4, 6, 9, 6, 4, 6, 4}, out);
+        assertEquals(9, share.parameterCount());
+        assertThrows(IllegalArgumentException.class, () -> share.output(new Shape(1, 2, 2)));
+    }
 }
