@@ -204,7 +204,7 @@ public final class Demo {
         for (Layer l : graph.layers()) layers.add(new JobSpec.LayerPlan(l.name(), MaskSpecs.granularity(l, cfg.granularity())));
         return JobSpec.builder().graph(graph).pretrainEpochs(cfg.pretrainEpochs()).pretrainSamples(cfg.trainSamples())
                 .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
-                .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate())
+                .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate()).temperatureEnd(cfg.temperatureEnd())
                 .updateEncoding(cfg.encoding()).fusion(cfg.fusion())
                 .weighting(cfg.weighting()).serverOptimizer(cfg.serverOptimizer())
                 .seed(cfg.seed()).build("demo");
@@ -482,6 +482,7 @@ public final class Demo {
         m.put("train_threads", cfg.trainThreads());
         m.put("local_epochs", cfg.localEpochs());
         m.put("learning_rate", cfg.learningRate());
+        m.put("temperature_end", cfg.temperatureEnd());
         m.put("data", cfg.data().toString());
         return m;
     }

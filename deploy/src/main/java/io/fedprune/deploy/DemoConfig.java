@@ -42,6 +42,9 @@ import java.util.Objects;
  * @param deadlineMs      round deadline; default 600000
  * @param localEpochs     passes over its data per device and round; default 1
  * @param learningRate    Adam learning rate of the devices' logits; default 0.2
+ * @param temperatureEnd  the devices' relaxation temperature at the end of the last round (the schedule runs linearly
+ *                        from {@code JobSpec.DEFAULT_TEMPERATURE_START} over the whole job); default
+ *                        {@code JobSpec.DEFAULT_TEMPERATURE_END}
  * @param kafkaProperties Kafka client properties for the coordinator and the agents ({@code --kafka-config},
  *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
@@ -49,7 +52,8 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
                          List<Double> budgets, double alpha, String model, Granularity granularity, Fusion fusion,
                          Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
-                         int localEpochs, double learningRate, java.util.Map<String, String> kafkaProperties) {
+                         int localEpochs, double learningRate, double temperatureEnd,
+                         java.util.Map<String, String> kafkaProperties) {
 
     public DemoConfig {
         Objects.requireNonNull(data, "data");
@@ -66,6 +70,8 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
         if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
+        if (!(temperatureEnd > 0) || Double.isInfinite(temperatureEnd))
+            throw new IllegalArgumentException("--temperature-end must be finite and > 0, was " + temperatureEnd);
         Objects.requireNonNull(fusion, "fusion");
         Objects.requireNonNull(weighting, "weighting");
         Objects.requireNonNull(serverOptimizer, "serverOptimizer");

@@ -89,6 +89,9 @@ public final class DemoMain implements Callable<Integer> {
 
     @Option(names = "--local-epochs", defaultValue = "1", description = "Passes over its data per device and round (default: ${DEFAULT-VALUE}).")
     int localEpochs;
+    @Option(names = "--temperature-end", paramLabel = "T",
+            description = "The devices' relaxation temperature at the end of the job; it falls linearly from the start temperature over all rounds (default: ${DEFAULT-VALUE}).")
+    double temperatureEnd = io.fedprune.coordinator.job.JobSpec.DEFAULT_TEMPERATURE_END;
     @Option(names = "--lr", defaultValue = "0.2", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
     double lr;
 
@@ -104,7 +107,7 @@ public final class DemoMain implements Callable<Integer> {
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
                     fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
-                    trainThreads, deadlineMs, localEpochs, lr, kafka.properties());
+                    trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, kafka.properties());
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             return 2;

@@ -112,6 +112,7 @@ class CliTest {
                 new Bad(() -> new DemoMain(new String[0]), "demo", "--encoding", "--encoding", "int4", "--out", out),
                 new Bad(() -> new DemoMain(new String[0]), "demo", "--devices", "--devices", "many", "--out", out),
                 new Bad(() -> new DemoMain(new String[0]), "demo", "--frobnicate", "--frobnicate", "--out", out),
+                new Bad(() -> new DemoMain(new String[0]), "demo", "--temperature-end", "--temperature-end", "0", "--out", out),
                 new Bad(() -> new LocalMain(new String[0]), "local", "--keeps", "--keeps", "1.5"),
                 new Bad(() -> new LocalMain(new String[0]), "local", "tile", "--lenet5-rows", "tile:0.5"),
                 new Bad(() -> new LocalMain(new String[0]), "local", "--dpp-epochs", "--dpp-epochs", "x"),
@@ -135,6 +136,10 @@ class CliTest {
         assertEquals(io.fedprune.fuse.Fusion.TRIMMED_MEAN, demo.fusion);
         assertEquals(io.fedprune.dpp.Granularity.KERNEL, demo.granularity);
         assertEquals(io.fedprune.wire.TensorEncoding.MASK, demo.encoding);
+        DemoMain plain = new DemoMain(new String[0]);
+        io.fedprune.Cli.commandLine(plain).parseArgs();
+        assertNull(plain.granularity, "no --granularity: the default plan");
+        assertEquals(io.fedprune.coordinator.job.JobSpec.DEFAULT_TEMPERATURE_END, plain.temperatureEnd);
     }
 
     @Test
