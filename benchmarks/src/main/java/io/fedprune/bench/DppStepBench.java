@@ -202,7 +202,7 @@ public final class DppStepBench {
      * per-row work; medians of interleaved dense/DPP steps and the ratio by wall time and by the calling thread's CPU
      * time.
      */
-    static String section(boolean quick) {
+    static String section(boolean quick) throws Exception {
         int steps = quick ? 30 : 120, warm = quick ? 20 : 40;
         double[] keeps = {0.02, 0.05, 0.10, 0.25};
         Interleaved.Table t = new Interleaved.Table("batch", "keep", "k fc1/fc2/fc3", "relaxation", "dense ms", "DPP ms",
@@ -222,8 +222,22 @@ public final class DppStepBench {
                 + "on the logits (output layer keep >= 25%%). Matrix products in ND4J on one BLAS thread, per-row DPP work in "
                 + "vectorised Java on 1 thread (the default, what a device uses) or 2. Dense and DPP steps alternate; medians of %d "
                 + "steps after %d warm-up steps, wall time and the calling thread's CPU time (on a loaded machine the CPU ratio "
-                + "is the better estimate of a quiet machine's wall ratio). LeNet-5 and an imported CNN are not in this table "
-                + "yet.%n%n%s", steps, warm, t);
+                + "is the better estimate of a quiet machine's wall ratio).%n%n%s%n%s", steps, warm, t, convSection(quick));
+    }
+
+    /** LeNet-5 and the committed imported CNN on the graph engine ({@link GraphStepBench}). */
+    static String convSection(boolean quick) throws Exception {
+        int steps = quick ? 7 : 15, warm = quick ? 3 : 5;
+        int[] batches = {32, 128, 512};
+        double[] keeps = {0.02, 0.05, 0.10, 0.25};
+        return Interleaved.f("Convolutional models on the graph engine devices train with (`io.fedprune.model.Network`, "
+                + "`GraphStepBench`): dense = forward, backward and SGD on every weight and bias; DPP = the step of "
+                + "`DppTrainer` with frozen weights (every layer's Gumbel top-k mask, the same forward/backward, relaxed "
+                + "top-k gradient and Adam on the logits), the default layer plan (KERNEL for hidden Conv, WEIGHT for "
+                + "Gemm, output layer keep >= 25%%), random inputs. Dense and DPP steps alternate; medians of %d steps "
+                + "after %d warm-up steps.%n%n%s%n%s", steps, warm,
+                GraphStepBench.table("lenet5", batches, keeps, warm, steps),
+                GraphStepBench.table("models/mnist-cnn.onnx", batches, keeps, warm, steps));
     }
 
     /** {median dense ms, median DPP ms, median dense CPU ms, median DPP CPU ms}. */

@@ -47,6 +47,8 @@ public class FusionBench {
     static final List<LayerShape> LENET300 = List.of(new LayerShape("fc1", 300, 784), new LayerShape("fc2", 100, 300),
             new LayerShape("fc3", 10, 100));
 
+    static final int WARMUP_ITERATIONS = 8;
+
     @Param({"10"})
     public int devices;
     @Param({"RANK", "MEAN", "INCLUSION", "TRIMMED_MEAN", "MEDIAN"})
@@ -111,9 +113,11 @@ public class FusionBench {
         Map<String, List<Double>> gbps = new HashMap<>(), ratio = new HashMap<>();
         List<Double> sumGbps = new ArrayList<>();
         for (int rep = 0; rep < reps; rep++) {
+            // one fold takes 5-50 ms on a quiet core (10x that under load, and seconds before the JIT compiled it):
+            // enough warm-up iterations that the timed ones run compiled code, several folds per iteration
             Options o = new OptionsBuilder().include(FusionBench.class.getName() + "\\.").forks(1)
-                    .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
-                    .measurementIterations(quick ? 1 : 3).measurementTime(TimeValue.milliseconds(quick ? 300 : 1000))
+                    .warmupIterations(quick ? 4 : WARMUP_ITERATIONS).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(quick ? 1 : 2))
                     .jvmArgsAppend("-Xmx3g").shouldDoGC(true).build();
             Collection<RunResult> results = new Runner(o).run();
             Map<String, Double> ms = new HashMap<>();
@@ -131,14 +135,22 @@ public class FusionBench {
         }
         StringBuilder md = new StringBuilder();
         md.append(f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB), one thread, JMH "
-                + "(`%s`, average time, 1 fork per repetition), %d repetitions; the `float[]` sum of the same arrays runs in the "
-                + "same fork as each rule. GB/s = 10^9 bytes of float32 logits folded per second, medians over the repetitions.%n%n",
-                bytes(10) / 1e6, FusionBench.class.getSimpleName(), reps));
+                + "(`%s`, average time, 1 fork per repetition, %d warm-up iterations of 1 s, %d timed iterations of %d s), %d "
+                + "repetitions; the `float[]` sum of the same arrays runs in the same fork as each rule. GB/s = 10^9 bytes of "
+                + "float32 logits folded per second, medians over the repetitions.%n%n",
+                bytes(10) / 1e6, FusionBench.class.getSimpleName(), quick ? 4 : WARMUP_ITERATIONS, quick ? 3 : 5, quick ? 1 : 2, reps));
         Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core", "rule / float[] sum", "heap held after 10 / 50 / 200 devices");
         t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "");
         for (Fusion rule : Fusion.values())
             t.row(rule.name(), f("%.2f", Interleaved.median(gbps.get(rule.name()))), f("%.2f", Interleaved.median(ratio.get(rule.name()))), memory(rule));
         md.append(t);
+        double rankMs = bytes(10) / Interleaved.median(gbps.get("RANK")) / 1e6, meanMs = bytes(10) / Interleaved.median(gbps.get("MEAN")) / 1e6;
+        md.append(f("%nMEAN is a compensated (double-double) weighted sum of the logits, exact to about 100 bits so that the "
+                + "result does not depend on the order the updates arrive in. RANK adds, per device and row, the exact rank of "
+                + "every logit (a stable radix sort of the row, ties averaged) and a second such sum of the ranks: its fold "
+                + "minus MEAN's is %.1f ns per logit, the cost of the per-row sort, which bounds RANK at about %.2f GB/s "
+                + "however fast the sums are (4 bytes per logit).%n", (rankMs - meanMs) * 1e6 / (bytes(10) / 4),
+                4 / ((rankMs - meanMs) * 1e6 / (bytes(10) / 4))));
         return md.toString();
     }
 
