@@ -59,12 +59,13 @@ class OnnxExportTest {
                 Arguments.of("lenet5", "WEIGHT", 0.05), Arguments.of("lenet5", "KERNEL", 0.3), Arguments.of("lenet5", "FILTER", 0.25),
                 Arguments.of("lenet5", "TILE", 0.5), Arguments.of("vgg", "WEIGHT", 0.1), Arguments.of("vgg", "KERNEL", 0.25),
                 Arguments.of("vgg", "FILTER", 0.25), Arguments.of("resnet", "WEIGHT", 0.1), Arguments.of("resnet", "KERNEL", 0.25),
-                Arguments.of("resnet", "FILTER", 0.5), Arguments.of("resnet", "TILE", 0.5));
+                Arguments.of("resnet", "FILTER", 0.5), Arguments.of("resnet", "TILE", 0.5), Arguments.of("cnn", "FILTER", 0.25));
     }
 
     /** A model with non-zero biases (a pruned filter's output is its bias: the export must keep that exact). */
     static Model model(String which) throws Exception {
         if (which.equals("vgg")) return vgg();
+        if (which.equals("cnn")) return OnnxImport.load(Path.of("..", "models", "mnist-cnn.onnx"));   // the committed example, from the module directory
         if (which.equals("resnet")) return OnnxImport.load(Path.of(OnnxExportTest.class.getResource("/onnx/resnet_small.onnx").toURI()));
         Model m = Model.init(ModelArch.parse(which).graph(), 11);
         Random r = new Random(2);
@@ -92,9 +93,12 @@ class OnnxExportTest {
 
     @Test
     void filterTiersExportExactlyTheParametersTheMasksLeaveAlive() throws Exception {
-        for (String which : List.of("lenet300", "lenet5", "vgg")) {
+        for (String which : List.of("lenet300", "lenet5", "vgg", "cnn")) {
             Model model = model(which);
             Map<String, LayerMask> masks = masks(model.graph(), "FILTER", 0.25, 9);
+            // chains: every hidden layer loses its pruned outputs (through pooling, flatten and padded convolutions)
+            List<String> hidden = model.graph().layerNames().subList(0, model.graph().layers().size() - 1);
+            assertEquals(hidden, List.copyOf(ChannelPlan.of(model, masks).removed().keySet()), which);
             ModelProto tier = ModelProto.parseFrom(OnnxExport.tier(model, masks, Map.of()));
             ModelProto dense = ModelProto.parseFrom(OnnxExport.dense(model));
             long expected = alive(model, masks);
