@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 
 /** {@code ./fedprune local}: the command line of {@link LocalExperiment}; defaults from {@link Options#DEFAULTS}. */
 @Command(name = "local", mixinStandardHelpOptions = true, version = Version.LINE, sortOptions = false,
-        description = {"Centralised DPP against magnitude and random k-of-n masks (weights frozen): the built-ins on MNIST",
-                "(writes docs/RESULTS.md), or an ONNX model on its data (--model PATH.onnx --data DIR)."},
+        description = "Centralised DPP against magnitude and random k-of-n masks (weights frozen): the built-ins on MNIST "
+                + "(writes docs/RESULTS.md), or an ONNX model on its data (--model PATH.onnx --data DIR).",
         footer = "The output layer always keeps at least 25%% (weight level).")
 public final class LocalMain implements Callable<Integer> {
     private static final Options D = Options.DEFAULTS;
