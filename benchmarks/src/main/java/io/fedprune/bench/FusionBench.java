@@ -15,15 +15,10 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +30,9 @@ import static io.fedprune.bench.Interleaved.f;
 /**
  * Fusion throughput (JMH): one round's fold, {@code begin}, {@code add} of every device's LeNet-300-100 logits
  * (266,200 float32 per device) and {@code finish}, per rule; beside it, in the same fork, the memory-bandwidth bound:
- * a plain {@code float[]} sum of the same arrays. Single-threaded (per core). {@link #section} repeats the JMH run
- * (one fork each) and reports medians over the repetitions of GB/s (10^9 bytes of float32 logits folded per second)
- * and of the ratio to the {@code float[]} sum of the same repetition; plus the heap an accumulator holds against the
- * device count.
+ * a plain {@code float[]} sum of the same arrays. Single-threaded (per core). The JMH methods are for a quiet
+ * machine; {@link #section} (the suite) alternates the same two methods in-process and times them by thread CPU time,
+ * plus the heap an accumulator holds against the device count.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,8 +40,6 @@ import static io.fedprune.bench.Interleaved.f;
 public class FusionBench {
     static final List<LayerShape> LENET300 = List.of(new LayerShape("fc1", 300, 784), new LayerShape("fc2", 100, 300),
             new LayerShape("fc3", 10, 100));
-
-    static final int WARMUP_ITERATIONS = 8;
 
     @Param({"10"})
     public int devices;
@@ -108,50 +100,58 @@ public class FusionBench {
         return sumInto[0][0];
     }
 
-    /** Runs the JMH benchmark {@code reps} times (one fork each) and writes the Markdown section. */
-    static String section(int reps, boolean quick) throws Exception {
-        Map<String, List<Double>> gbps = new HashMap<>(), ratio = new HashMap<>();
+    /**
+     * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
+     * warm-up, timed by the calling thread's CPU time (GB/s per core: on a shared, loaded machine wall-clock JMH
+     * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
+     * wall time; medians. The JMH methods above run the same code under JMH on a quiet machine.
+     */
+    static String section(int reps, boolean quick) {
+        int warm = quick ? 5 : 15, timed = quick ? 9 : 5 * reps + 6;
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        FusionBench b = new FusionBench();
+        b.devices = 10;
+        double bytes = bytes(10);
+        Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core (CPU time)", "rule / float[] sum (CPU time)", "GB/s (wall)",
+                "fold ms (CPU)", "heap held after 10 / 50 / 200 devices");
         List<Double> sumGbps = new ArrayList<>();
-        for (int rep = 0; rep < reps; rep++) {
-            // one fold takes 5-50 ms on a quiet core (10x that under load, and seconds before the JIT compiled it):
-            // enough warm-up iterations that the timed ones run compiled code, several folds per iteration
-            Options o = new OptionsBuilder().include(FusionBench.class.getName() + "\\.").forks(1)
-                    .warmupIterations(quick ? 4 : WARMUP_ITERATIONS).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(quick ? 1 : 2))
-                    .jvmArgsAppend("-Xmx3g").shouldDoGC(true).build();
-            Collection<RunResult> results = new Runner(o).run();
-            Map<String, Double> ms = new HashMap<>();
-            for (RunResult rr : results) {
-                String method = rr.getParams().getBenchmark().replaceAll(".*\\.", "");
-                ms.put(method + "/" + rr.getParams().getParam("rule"), rr.getPrimaryResult().getScore());
+        Map<String, Double> foldCpuMs = new HashMap<>();
+        List<String[]> rows = new ArrayList<>();
+        for (Fusion rule : Fusion.values()) {
+            b.rule = rule.name();
+            b.setUp();
+            double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed];
+            for (int i = -warm; i < timed; i++) {
+                long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
+                b.fold();
+                long c1 = mx.getCurrentThreadCpuTime(), w1 = System.nanoTime();
+                b.floatSum();
+                long c2 = mx.getCurrentThreadCpuTime();
+                if (i >= 0) {
+                    fold[i] = (c1 - c0) / 1e6;
+                    foldWall[i] = (w1 - w0) / 1e6;
+                    sum[i] = (c2 - c1) / 1e6;
+                }
             }
-            double bytes = bytes(10);
-            for (Fusion rule : Fusion.values()) {
-                double fold = ms.get("fold/" + rule), sum = ms.get("floatSum/" + rule);
-                gbps.computeIfAbsent(rule.name(), x -> new ArrayList<>()).add(bytes / fold / 1e6);
-                ratio.computeIfAbsent(rule.name(), x -> new ArrayList<>()).add(sum / fold);
-                sumGbps.add(bytes / sum / 1e6);
-            }
+            double f = Interleaved.median(fold), sm = Interleaved.median(sum);
+            sumGbps.add(bytes / sm / 1e6);
+            foldCpuMs.put(rule.name(), f);
+            rows.add(new String[]{rule.name(), f("%.2f", bytes / f / 1e6), f("%.3f", Interleaved.median(Interleaved.ratios(sum, fold))),
+                    f("%.2f", bytes / Interleaved.median(foldWall) / 1e6), f("%.1f", f), memory(rule)});
         }
-        StringBuilder md = new StringBuilder();
-        md.append(f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB), one thread, JMH "
-                + "(`%s`, average time, 1 fork per repetition, %d warm-up iterations of 1 s, %d timed iterations of %d s), %d "
-                + "repetitions; the `float[]` sum of the same arrays runs in the same fork as each rule. GB/s = 10^9 bytes of "
-                + "float32 logits folded per second, medians over the repetitions.%n%n",
-                bytes(10) / 1e6, FusionBench.class.getSimpleName(), quick ? 4 : WARMUP_ITERATIONS, quick ? 3 : 5, quick ? 1 : 2, reps));
-        Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core", "rule / float[] sum", "heap held after 10 / 50 / 200 devices");
-        t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "");
-        for (Fusion rule : Fusion.values())
-            t.row(rule.name(), f("%.2f", Interleaved.median(gbps.get(rule.name()))), f("%.2f", Interleaved.median(ratio.get(rule.name()))), memory(rule));
-        md.append(t);
-        double rankMs = bytes(10) / Interleaved.median(gbps.get("RANK")) / 1e6, meanMs = bytes(10) / Interleaved.median(gbps.get("MEAN")) / 1e6;
-        md.append(f("%nMEAN is a compensated (double-double) weighted sum of the logits, exact to about 100 bits so that the "
+        t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "");
+        for (String[] r : rows) t.row((Object[]) r);
+        double logits = bytes / 4, rankNs = (foldCpuMs.get("RANK") - foldCpuMs.get("MEAN")) * 1e6 / logits;
+        return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
+                + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
+                + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
+                + "of float32 logits folded per second of the thread's CPU time (per core; wall-clock GB/s beside it).%n%n%s%n"
+                + "MEAN is a compensated (double-double) weighted sum of the logits, exact to about 100 bits so that the "
                 + "result does not depend on the order the updates arrive in. RANK adds, per device and row, the exact rank of "
                 + "every logit (a stable radix sort of the row, ties averaged) and a second such sum of the ranks: its fold "
-                + "minus MEAN's is %.1f ns per logit, the cost of the per-row sort, which bounds RANK at about %.2f GB/s "
-                + "however fast the sums are (4 bytes per logit).%n", (rankMs - meanMs) * 1e6 / (bytes(10) / 4),
-                4 / ((rankMs - meanMs) * 1e6 / (bytes(10) / 4))));
-        return md.toString();
+                + "minus MEAN's is %.1f ns of CPU per logit, the cost of the per-row sort, which alone bounds RANK at about "
+                + "%.2f GB/s per core (4 bytes per logit) however fast the sums are.%n",
+                bytes / 1e6, warm, timed, t, rankNs, 4 / rankNs);
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */

@@ -26,15 +26,10 @@ public final class DppLayer {
     private final DppConfig cfg;
     private final long seed;
     private final RowKernels kernels;
-    private final int groups, n, k, e, threads, chunkRows;
+    private final int groups, n, k, e, threads;
     private final float[] logits, keys, groupMask, grad, adamM, adamV, stats;
     private final RowKernels.Scratch[] scratch;
     static final int MIN_CANDIDATES_PER_SPLIT = 8192;
-    /**
-     * Rows are worked on in chunks of about this many candidates, every pass of a step over one chunk before the next
-     * (noise, top-k, mask; gradient, relaxation, entropy, Adam), so that a chunk's keys and gradients stay in L1.
-     */
-    static final int CHUNK_CANDIDATES = 1024;
     private long draws;     // forwards done
     private long steps;     // Adam steps done
     private boolean sampled;
@@ -69,7 +64,6 @@ public final class DppLayer {
         stats = new float[2 * groups];
         // a hand-off to the worker costs tens of microseconds: split only layers with enough work
         this.threads = c >= MIN_CANDIDATES_PER_SPLIT ? cfg.threads() : 1;
-        this.chunkRows = Math.max(1, CHUNK_CANDIDATES / n);
         scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, cfg.exactKMax()),
                 threads > 1 ? new RowKernels.Scratch(n, k, cfg.exactKMax()) : null};
     }
@@ -116,12 +110,9 @@ public final class DppLayer {
         float scale = (float) cfg.gumbelScale();
         RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
-            for (int ga = g0, gb; ga < g1; ga = gb) {               // a chunk of rows at a time, while it is in L1
-                gb = Math.min(g1, ga + chunkRows);
-                kernels.perturb(logits, keys, ga * n, gb * n, key, scale);
-                for (int g = ga; g < gb; g++) kernels.topK(keys, g * n, n, k, groupMask, s, stats, 2 * g);
-                kernels.expandMul(w, groupMask, ga * n, gb * n, e, weffOut);
-            }
+            kernels.perturb(logits, keys, g0 * n, g1 * n, key, scale);
+            for (int g = g0; g < g1; g++) kernels.topK(keys, g * n, n, k, groupMask, s, stats, 2 * g);
+            kernels.expandMul(w, groupMask, g0 * n, g1 * n, e, weffOut);
         });
         sampled = true;
     }
@@ -152,22 +143,18 @@ public final class DppLayer {
         boolean exact = k <= cfg.exactKMax();
         float lambda = (float) cfg.entropyWeight();
         long t = apply ? ++steps : steps;
-        RowKernels.AdamStep adam = RowKernels.AdamStep.of(cfg, t);
         RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
-            for (int ga = g0, gb; ga < g1; ga = gb) {               // a chunk of rows at a time, while it is in L1
-                gb = Math.min(g1, ga + chunkRows);
-                kernels.reduceMul(gradWeff, w, ga * n, gb * n, e, grad);
-                for (int g = ga; g < gb; g++) {
-                    int off = g * n;
-                    if (k >= n) Arrays.fill(grad, off, off + n, 0f);
-                    else if (exact) kernels.exactGrad(keys, off, n, k, invT, grad, s);
-                    else kernels.limitGrad(keys, off, n, k, invT, 0.5f * (stats[2 * g] + stats[2 * g + 1]) * invT,
-                                cfg.newtonIters(), grad, s);
-                    if (lambda > 0) kernels.addEntropyGrad(logits, off, n, lambda, grad, s);
-                }
-                if (apply) kernels.adam(logits, grad, adamM, adamV, ga * n, gb * n, adam);
+            kernels.reduceMul(gradWeff, w, g0 * n, g1 * n, e, grad);
+            for (int g = g0; g < g1; g++) {
+                int off = g * n;
+                if (k >= n) Arrays.fill(grad, off, off + n, 0f);
+                else if (exact) kernels.exactGrad(keys, off, n, k, invT, grad, s);
+                else kernels.limitGrad(keys, off, n, k, invT, 0.5f * (stats[2 * g] + stats[2 * g + 1]) * invT,
+                            cfg.newtonIters(), grad, s);
+                if (lambda > 0) kernels.addEntropyGrad(logits, off, n, lambda, grad, s);
             }
+            if (apply) kernels.adam(logits, grad, adamM, adamV, g0 * n, g1 * n, cfg, t);
         });
     }
 
