@@ -366,23 +366,15 @@ final class VectorKernels extends RowKernels {
 
     @Override
     float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
+        for (int i = 0; i < np; i += L) {
+            FloatVector e = FloatVector.fromArray(FS, E, i).mul(c);
+            e.blend(EMAX, e.compare(VectorOperators.GT, EMAX)).neg().intoArray(F, i);      // -min(e, EMAX), NaN stays
+        }
+        exp(F, 0, np);                                      // em = exp(-e)
         FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector ec = FloatVector.fromArray(FS, E, i).mul(c);
-            FloatVector e = ec.blend(EMAX, ec.compare(VectorOperators.GT, EMAX));           // min(e, EMAX), NaN stays
-            // em = exp(-e): the steps of exp(float[], ...) in one pass (-e <= 0: only the lower clamp can apply)
-            FloatVector xn = e.neg();
-            FloatVector xc = xn.blend(FloatMath.EXP_MIN, xn.compare(VectorOperators.LT, FloatMath.EXP_MIN));
-            FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
-            IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
-            FloatVector nf = t.sub(FloatMath.ROUND);
-            FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
-            FloatVector r2 = r.mul(r);
-            FloatVector p = r.mul(FloatMath.E3).add(FloatMath.E2).mul(r2).add(r.mul(FloatMath.E1).add(FloatMath.E0));
-            IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
-            FloatVector em = p.mul(r2).add(r).add(1f)
-                    .mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector ec = FloatVector.fromArray(FS, E, i).mul(c), em = FloatVector.fromArray(FS, F, i);
+            FloatVector e = ec.blend(EMAX, ec.compare(VectorOperators.GT, EMAX));
             FloatVector fi = e.mul(em);
             fi.intoArray(F, i);
             if (K == 1) {
@@ -410,23 +402,11 @@ final class VectorKernels extends RowKernels {
 
     @Override
     void softmaxSums(float[] d, int dof, int np, float mx, float[] e, float[] sums, float[] acc) {
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, d, dof + i).sub(mx).intoArray(e, i);
+        exp(e, 0, np);
         FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector x = FloatVector.fromArray(FS, d, dof + i).sub(mx);
-            // ex = exp(x): the steps of exp(float[], ...) in one pass (x <= 0: only the lower clamp can apply)
-            FloatVector xc = x.blend(FloatMath.EXP_MIN, x.compare(VectorOperators.LT, FloatMath.EXP_MIN));
-            FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
-            IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
-            FloatVector nf = t.sub(FloatMath.ROUND);
-            FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
-            FloatVector r2 = r.mul(r);
-            FloatVector p = r.mul(FloatMath.E3).add(FloatMath.E2).mul(r2).add(r.mul(FloatMath.E1).add(FloatMath.E0));
-            IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
-            FloatVector ex = p.mul(r2).add(r).add(1f)
-                    .mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            ex.intoArray(e, i);
-            FloatVector xe = ex.mul(x);
+            FloatVector x = FloatVector.fromArray(FS, d, dof + i).sub(mx), ex = FloatVector.fromArray(FS, e, i), xe = ex.mul(x);
             if (K == 1) {
                 a = a.add(ex);
                 b = b.add(xe);
