@@ -120,7 +120,9 @@ public final class DeployBench implements Callable<Integer> {
         CompactNetwork int8 = tier.compile(TierCompiler.Form.COMPACT_INT8);
         Network nd4j = Network.of(tier.model());
         byte[] denseOnnx = OnnxExport.dense(tier.model()), tierOnnx = OnnxExport.tier(tier.model(), tier.masks(), Map.of());
-        try (Ort ortDense = new Ort(denseOnnx, tier.graph().inputShape()); Ort ortTier = new Ort(tierOnnx, tier.graph().inputShape())) {
+        int[] shape = tier.graph().inputShape();
+        try (Ort ortDense = new Ort(denseOnnx, shape, true); Ort ortTier = new Ort(tierOnnx, shape, true);
+             Ort ortDensePlain = new Ort(denseOnnx, shape, false); Ort ortTierPlain = new Ort(tierOnnx, shape, false)) {
             int check = Math.min(samples, 200);
             float[] reference = masked.forward(x, 0, check);
             System.out.printf(Locale.ROOT, "%n### %s (%s, keep %s, %s)%n%n", tier.tier(), tier.graph().id(), tier.keep(), granularities(tier));
@@ -135,7 +137,9 @@ public final class DeployBench implements Callable<Integer> {
                     new Variant("compact float32", compact::forward, compact.parameterBytes()),
                     new Variant("compact int8", int8::forward, int8.parameterBytes()),
                     new Variant("ONNX Runtime, dense export", ortDense::run, ortDense.parameterBytes()),
-                    new Variant("ONNX Runtime, tier export", ortTier::run, ortTier.parameterBytes()));
+                    new Variant("ONNX Runtime, tier export", ortTier::run, ortTier.parameterBytes()),
+                    new Variant("ONNX Runtime without NCHWc layout, dense export", ortDensePlain::run, ortDensePlain.parameterBytes()),
+                    new Variant("ONNX Runtime without NCHWc layout, tier export", ortTierPlain::run, ortTierPlain.parameterBytes()));
             table(variants, denseBytes, x, samples);
         }
     }
@@ -158,19 +162,25 @@ public final class DeployBench implements Callable<Integer> {
         rows.values().forEach(System.out::println);
     }
 
-    /** An ONNX Runtime session on one thread over an exported model. */
+    /**
+     * An ONNX Runtime session on one thread over an exported model, with every graph optimisation (constant folding,
+     * fusions and, with {@code layout}, the NCHWc blocked layout of its CPU convolution kernels) or without the layout
+     * ({@code EXTENDED_OPT}: the same fusions and folding, plain NCHW kernels).
+     */
     static final class Ort implements AutoCloseable {
         private final ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
         private final ai.onnxruntime.OrtSession session;
         private final int[] shape;
         private final long parameterBytes;
 
-        Ort(byte[] onnx, int[] shape) {
+        Ort(byte[] onnx, int[] shape, boolean layout) {
             this.shape = shape;
             try {
                 var options = new ai.onnxruntime.OrtSession.SessionOptions();
                 options.setIntraOpNumThreads(1);
                 options.setInterOpNumThreads(1);
+                options.setOptimizationLevel(layout ? ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT
+                        : ai.onnxruntime.OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
                 session = env.createSession(onnx, options);
                 long n = 0;
                 for (var t : io.fedprune.onnx.proto.ModelProto.parseFrom(onnx).getGraph().getInitializerList()) n += t.getRawData().size();
