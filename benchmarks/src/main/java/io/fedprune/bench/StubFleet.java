@@ -49,13 +49,15 @@ import java.util.function.BiFunction;
  * they fetch its global logits (once for all), "train" for exactly {@code trainMs} (meanwhile each prepares its update:
  * the global logits plus seeded noise, encoded as the round asks, chunked, hashed and signed) and then upload it
  * (blob chunks, then the signed update) all at once, as real devices finishing together would. Each device says hello
- * and heartbeats every second; every message it sends is signed with its own key.
+ * and heartbeats as often as an agent does by default; every message it sends is signed with its own key.
  */
 final class StubFleet implements AutoCloseable {
     /** When one round reached the devices: the round start's record time, and when the devices had its logits. */
     record Arrival(int round, long publishedMs, long trainStartMs, long trainStartNanos) {
     }
 
+    /** The agents' default heartbeat period (every heartbeat is signed, and verified by the coordinator). */
+    static final long HEARTBEAT_MS = io.fedprune.agent.AgentHub.Config.defaults(null).heartbeatMs();
     private final WireCodec codec = WireCodec.standard();
     private final Topics topics;
     private final Publisher publisher;
@@ -95,7 +97,7 @@ final class StubFleet implements AutoCloseable {
             publisher.publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(p))).join();
         }
         timer.scheduleAtFixedRate(() -> profiles.forEach((id, p) -> publisher.publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(p, DeviceState.IDLE)))),
-                1, 1, TimeUnit.SECONDS);
+                HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
         rounds = ConsumerLoop.builder("stub-fleet-rounds", clients.assignedConsumer(topics.name(Topic.ROUNDS), "stub-fleet-rounds", KafkaClients.Start.END),
                 (env, rec) -> onRoundStart(env, rec.timestamp())).accept(MessageType.ROUND_START).build().start();
     }
