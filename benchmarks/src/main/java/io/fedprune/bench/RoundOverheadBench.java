@@ -76,7 +76,7 @@ final class RoundOverheadBench {
                 + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms.%n%n",
                 "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, rounds - 1));
         Interleaved.Table t = new Interleaved.Table("devices", "round", "**overhead**", "dispatch", "to devices", "after training",
-                "upload", "decode", "fold", "fusion", "tiers & evaluation", "publish", "other", "overhead per round");
+                "upload", "decode", "fold", "fusion", "publish", "tiers & evaluation", "other", "report beside the loop", "loop CPU", "process CPU", "overhead per round");
         for (Result r : results) t.row(r.cells());
         md.append(t);
         md.append("""
@@ -87,9 +87,14 @@ final class RoundOverheadBench {
                 devices' training until the quorum's last update is folded in (`collect` - T - to devices); within it *decode* and \
                 *fold* are the sums over the round's updates (`fedprune.update.decode`, `fedprune.update.fold`; they overlap the \
                 transfer of later updates) and *upload* is the rest (transfer through the broker and the coordinator's blob \
-                reader); *fusion* = fused logits and server optimiser (`fusion`); *tiers & evaluation* = what the round loop spends \
-                on the round's metrics, tier cut and evaluation (`report`); *publish* = the fused logits blob and the round result \
-                (`publish`); *other* = overhead minus all these.
+                reader); *fusion* = fused logits and server optimiser (`fusion`); *publish* = the fused logits blob (`publish`); \
+                *tiers & evaluation* = what the round loop spends on the round's report: metrics, tier cut and evaluation, the \
+                round result in the job log (`report`: it waits for the previous round's report, which runs beside the loop); \
+                *other* = overhead minus all these; *report beside the loop* = the report's own time (`fedprune.round.report`), \
+                not on the round's path as long as it is shorter than the next round; *loop CPU* = CPU time of the round loop's \
+                thread in the round (fold, fusion, publish, dispatch); *process CPU* = CPU time of the whole JVM in the round \
+                (broker, coordinator and the stub devices' preparation of their updates, over all cores): on a loaded machine the \
+                wall times stretch with the load, the CPU times much less.
                 """);
         long late = results.stream().mapToLong(r -> r.latePreparations).sum(), failed = results.stream().mapToLong(r -> r.failedUploads).sum();
         if (late > 0) md.append(f("%n%d updates were not prepared within T (their upload started late): the after-training figures include that.%n", late));
@@ -98,15 +103,21 @@ final class RoundOverheadBench {
     }
 
     /** Timer totals (ns) and counts at one moment. */
-    private record Snap(Map<Phase, Double> phases, double fetch, double decode, double fold, long dispatches) {
+    private record Snap(Map<Phase, Double> phases, double fetch, double decode, double fold, double report, long dispatches,
+                        long processCpu, long loopCpu) {
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
         static Snap of(RoundMeters m) {
             Map<Phase, Double> p = new EnumMap<>(Phase.class);
             for (Phase ph : Phase.values()) p.put(ph, m.phase(ph).totalTime(TimeUnit.NANOSECONDS));
-            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), m.phase(Phase.DISPATCH).count());
+            long loop = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("fedprune-job"))
+                    .mapToLong(t -> THREADS.getThreadCpuTime(t.getId())).sum();
+            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), total(m.registry().find("fedprune.round.report").timer()), m.phase(Phase.DISPATCH).count(),
+                    ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), loop);
         }
 
         private static double total(Timer t) {
-            return t.totalTime(TimeUnit.NANOSECONDS);
+            return t == null ? 0 : t.totalTime(TimeUnit.NANOSECONDS);
         }
 
         double ms(Snap later, Phase p) {
@@ -120,7 +131,8 @@ final class RoundOverheadBench {
         final long trainMs;
         final List<Double> round = new ArrayList<>(), overhead = new ArrayList<>(), dispatch = new ArrayList<>(), toDevices = new ArrayList<>(),
                 afterTraining = new ArrayList<>(), upload = new ArrayList<>(), decode = new ArrayList<>(), fold = new ArrayList<>(),
-                fusion = new ArrayList<>(), report = new ArrayList<>(), publish = new ArrayList<>(), other = new ArrayList<>();
+                fusion = new ArrayList<>(), report = new ArrayList<>(), publish = new ArrayList<>(), other = new ArrayList<>(),
+                beside = new ArrayList<>(), processCpu = new ArrayList<>(), loopCpu = new ArrayList<>();
         long latePreparations, failedUploads;
 
         Result(int devices, long trainMs) {
@@ -130,7 +142,7 @@ final class RoundOverheadBench {
 
         Object[] cells() {
             List<Object> c = new ArrayList<>(List.of(devices, ms(round), "**" + ms(overhead) + "**"));
-            for (List<Double> x : List.of(dispatch, toDevices, afterTraining, upload, decode, fold, fusion, report, publish, other)) c.add(ms(x));
+            for (List<Double> x : List.of(dispatch, toDevices, afterTraining, upload, decode, fold, fusion, publish, report, other, beside, loopCpu, processCpu)) c.add(ms(x));
             c.add(overhead.stream().map(v -> f("%.0f", v)).toList().toString().replace("[", "").replace("]", ""));
             return c.toArray();
         }
@@ -191,6 +203,9 @@ final class RoundOverheadBench {
             result.fusion.add(fusion);
             result.report.add(report);
             result.publish.add(publish);
+            result.beside.add((e.report - s.report) / 1e6);
+            result.loopCpu.add((e.loopCpu - s.loopCpu) / 1e6);
+            result.processCpu.add((e.processCpu - s.processCpu) / 1e6);
             result.other.add(overhead - after - fusion - report - publish - dispatch - toDevicesNext);
         }
         return result;

@@ -98,8 +98,10 @@ final class StubFleet implements AutoCloseable {
         }
         timer.scheduleAtFixedRate(() -> profiles.forEach((id, p) -> publisher.publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(p, DeviceState.IDLE)))),
                 HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
-        rounds = ConsumerLoop.builder("stub-fleet-rounds", clients.assignedConsumer(topics.name(Topic.ROUNDS), "stub-fleet-rounds", KafkaClients.Start.END),
-                (env, rec) -> onRoundStart(env, rec.timestamp())).accept(MessageType.ROUND_START).build().start();
+        var consumer = clients.assignedConsumer(topics.name(Topic.ROUNDS), "stub-fleet-rounds", KafkaClients.Start.END);
+        for (var tp : consumer.assignment()) consumer.position(tp);   // the end now, not at the first poll: no round start is missed
+        rounds = ConsumerLoop.builder("stub-fleet-rounds", consumer, (env, rec) -> onRoundStart(env, rec.timestamp()))
+                .accept(MessageType.ROUND_START).build().start();
     }
 
     private void onRoundStart(Envelope env, long publishedMs) {
