@@ -66,8 +66,8 @@ final class StubFleet implements AutoCloseable {
     private final long trainMs;
     private final Map<String, PrivateKey> keys = new ConcurrentHashMap<>();
     private final Map<String, DeviceProfile> profiles = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("stub-fleet-timer"));
-    private final ExecutorService workers = Executors.newFixedThreadPool(2, daemon("stub-fleet-prepare"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();   // stopped by close()
+    private final ExecutorService workers = Executors.newFixedThreadPool(2);
     private final java.util.function.Consumer<Arrival> onArrival;
     private final java.util.concurrent.atomic.AtomicLong latePreparations = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong failedUploads = new java.util.concurrent.atomic.AtomicLong();
@@ -81,7 +81,8 @@ final class StubFleet implements AutoCloseable {
         this.topics = topics;
         this.trainMs = trainMs;
         this.onArrival = onArrival;
-        publisher = new Publisher(clients.producer("stub-fleet"), topics, codec, e -> {
+        // room for every device's update at once (they stand for many devices' producers), instead of the default 32 MiB
+        publisher = new Publisher(clients.with(Map.of("buffer.memory", String.valueOf(1L << 30))).producer("stub-fleet"), topics, codec, e -> {
             PrivateKey k = keys.get(e.sender());
             return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
         });
@@ -174,14 +175,6 @@ final class StubFleet implements AutoCloseable {
     /** Updates not prepared when their training time was up (then the upload started late: the figures are off). */
     long latePreparations() {
         return latePreparations.get();
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     @Override

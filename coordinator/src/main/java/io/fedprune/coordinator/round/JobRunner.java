@@ -21,6 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -29,8 +33,10 @@ import java.util.function.LongSupplier;
  * The round loop of one job (DESIGN.md §3-§5), and nothing else: per round it asks the {@link DeviceSelector} who takes
  * part, the {@link PruningStrategy} for the round start, publishes it, checks every update that arrives with an
  * {@link UpdateValidator} (a rejection is counted and dead-lettered, never changes the result) and folds the accepted
- * ones until the quorum has replied or the deadline passes, then asks the strategy for the fused result and tiers;
- * after the last round it deploys the strategy's tiers.
+ * ones until the quorum has replied or the deadline passes, then asks the strategy for the fused logits, publishes
+ * them (the next round's global logits: the next round starts at once) and hands the round's report (metrics, tiers
+ * cut and evaluated, the result logged) to a thread of its own, which works while the next round's devices train;
+ * after the last round (and its report) it deploys the strategy's tiers. Rounds are logged in order, each once.
  *
  * <p>Updates reach the runner through {@link #offer}; everything else goes through {@link RoundTransport}. Time comes
  * from the injected clock. Memory is O(model) for the streaming fusion rules plus one bit per logit and device of the
@@ -73,6 +79,14 @@ public final class JobRunner implements Runnable {
     private final PruningStrategy strategy;
     private final RoundMeters meters;
     private final BlockingQueue<ReceivedUpdate> inbox = new LinkedBlockingQueue<>();
+    /** Runs the rounds' reports, one at a time, in round order. */
+    private final ExecutorService reporter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fedprune-report");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The latest round's report (done when none is pending). */
+    private CompletableFuture<Void> report = CompletableFuture.completedFuture(null);
     private volatile boolean cancelled;
     private volatile Progress progress = new Progress(0, 0, 0, 0);
 
@@ -129,14 +143,17 @@ public final class JobRunner implements Runnable {
         try {
             List<float[]> global = resume.globalLogits() != null ? resume.globalLogits() : strategy.initialLogits();
             List<float[]> scores = global;
+            BlobRef globalRef = null;
             for (int r = resume.completedRounds() + 1; r <= spec.rounds(); r++) {
-                if (cancelled) { cancelled("cancelled before round " + r); return; }
-                Optional<Round> out = runRound(r, global);
-                if (cancelled) { cancelled("cancelled in round " + r); return; }
-                if (out.isEmpty()) { finish(JobState.FAILED, "round " + r + ": no eligible device within the deadline"); return; }
-                global = out.get().aggregate().global();
-                scores = out.get().aggregate().scores();
+                if (cancelled) { settleReport(); cancelled("cancelled before round " + r); return; }
+                Optional<Round> out = runRound(r, global, globalRef);
+                if (cancelled) { settleReport(); cancelled("cancelled in round " + r); return; }
+                if (out.isEmpty()) { settleReport(); finish(JobState.FAILED, "round " + r + ": no eligible device within the deadline"); return; }
+                global = out.get().fused().global();
+                scores = out.get().fused().scores();
+                globalRef = out.get().globalRef();
             }
+            awaitReport();
             for (PruningStrategy.Packaged p : strategy.deployment(scores)) deploy(p);
             finish(JobState.COMPLETED, "");
         } catch (InterruptedException e) {
@@ -145,19 +162,30 @@ public final class JobRunner implements Runnable {
             if (Thread.currentThread().isInterrupted()) return;
             LOG.error("job {} failed", spec.id(), e);
             finish(JobState.FAILED, String.valueOf(e.getMessage()));
+        } finally {
+            reporter.shutdownNow();
         }
     }
 
-    private record Round(RoundResult result, PruningStrategy.Aggregate aggregate) {
+    /** A round's outcome for the next: its fused logits and their blob (the next round's global logits). */
+    private record Round(PruningStrategy.Fused fused, BlobRef globalRef) {
     }
 
-    private Optional<Round> runRound(int round, List<float[]> global) throws InterruptedException {
+    /**
+     * One round. Its critical path is dispatch, collect, fusion and the fused logits' blob; the report (round metrics,
+     * the tiers' cut and evaluation, the round result in the job log) runs on the reporting thread while the next
+     * round's devices train. Reports are logged in round order and at most one is pending: a round waits for the
+     * previous report before it hands over its own.
+     *
+     * @param globalRef the blob of {@code global} if already published (the previous round's fused logits), else null
+     */
+    private Optional<Round> runRound(int round, List<float[]> global, BlobRef globalRef) throws InterruptedException, ExecutionException {
         long t0 = System.nanoTime();
         long start = clock.getAsLong(), seed = Seeds.round(spec.seed(), round);
         Map<String, int[]> selected = awaitSelection(seed, start);
         if (selected.isEmpty()) return Optional.empty();
         long deadline = clock.getAsLong() + spec.roundDeadlineMs();
-        BlobRef logitsRef = transport.putTensors(layers.tensors(global));
+        BlobRef logitsRef = globalRef != null ? globalRef : transport.putTensors(layers.tensors(global));
         transport.publishRoundStart(spec.id(), round, strategy.configureRound(round, seed, selected, modelRef, logitsRef, deadline));
         long t1 = System.nanoTime();
         meters.phase(RoundMeters.Phase.DISPATCH, t1 - t0);
@@ -166,7 +194,8 @@ public final class JobRunner implements Runnable {
         Map<String, Long> registered = new java.util.HashMap<>();
         for (DeviceRecord d : fleet.all()) registered.put(d.profile().deviceId(), d.profile().sampleCount());
         UpdateValidator validator = new UpdateValidator(round, deadline, selected, layers, registered);
-        PruningStrategy.Fold fold = strategy.begin(DeviceSelector.sample(selected.keySet(), seed, PruningStrategy.SIMILARITY_SAMPLE));
+        // the similarity sample's masks (metrics only) are computed on the reporting thread, beside the fold
+        PruningStrategy.Fold fold = strategy.begin(DeviceSelector.sample(selected.keySet(), seed, PruningStrategy.SIMILARITY_SAMPLE), reporter);
         RoundTally tally = new RoundTally();
         progress = new Progress(round, selected.size(), 0, deadline);
         while (fold.count() < quorum && !cancelled) {
@@ -182,17 +211,36 @@ public final class JobRunner implements Runnable {
         PruningStrategy.Fused fused = strategy.fuse(fold, global);
         long t3 = System.nanoTime();
         meters.phase(RoundMeters.Phase.FUSION, t3 - t2);
-        PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
-        for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
-        long t4 = System.nanoTime();
-        meters.phase(RoundMeters.Phase.REPORT, t4 - t3);
-        BlobRef fusedRef = a.fused() ? transport.putTensors(layers.tensors(a.global())) : null;
-        RoundResult result = tally.result(a, selected.keySet(), clock.getAsLong() - start, fusedRef);
-        LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, fold.count(), selected.size(), describe(a.tiers()));
+        BlobRef fusedRef = fused.fused() ? transport.putTensors(layers.tensors(fused.global())) : null;
+        long elapsed = clock.getAsLong() - start, t4 = System.nanoTime();
+        meters.phase(RoundMeters.Phase.PUBLISH, t4 - t3);
         if (cancelled) return Optional.empty();   // cancelled meanwhile: the round is not logged (run() records the cancel)
-        listener.roundDone(spec.id(), round, result);
-        meters.phase(RoundMeters.Phase.PUBLISH, System.nanoTime() - t4);
-        return Optional.of(new Round(result, a));
+        awaitReport();
+        meters.phase(RoundMeters.Phase.REPORT, System.nanoTime() - t4);
+        report = CompletableFuture.runAsync(() -> {
+            long r0 = System.nanoTime();
+            PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
+            for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
+            RoundResult result = tally.result(a, selected.keySet(), elapsed, fusedRef);
+            LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, result.replied(), selected.size(), describe(a.tiers()));
+            listener.roundDone(spec.id(), round, result);
+            meters.report().record(System.nanoTime() - r0, TimeUnit.NANOSECONDS);
+        }, reporter);
+        return Optional.of(new Round(fused, fusedRef != null ? fusedRef : logitsRef));
+    }
+
+    /** Waits for the pending report; its failure fails the job. */
+    private void awaitReport() throws InterruptedException, ExecutionException {
+        report.get();
+    }
+
+    /** Waits for the pending report before the job ends otherwise (its failure is only logged then). */
+    private void settleReport() throws InterruptedException {
+        try {
+            report.get();
+        } catch (ExecutionException e) {
+            LOG.warn("job {}: the last round's report failed: {}", spec.id(), e.getCause().toString());
+        }
     }
 
     /** The round's devices, waiting up to the round deadline for at least one to be eligible. */

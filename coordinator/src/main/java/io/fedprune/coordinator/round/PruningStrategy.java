@@ -94,8 +94,16 @@ public final class PruningStrategy {
 
     /** Starts folding one round's updates; the devices in {@code similaritySample} keep their masks for the metrics. */
     public Fold begin(Set<String> similaritySample) {
+        return begin(similaritySample, Runnable::run);
+    }
+
+    /**
+     * Starts folding one round's updates; the masks of the devices in {@code similaritySample} (for the metrics only)
+     * are computed on {@code metricsExecutor}, off the caller's thread.
+     */
+    public Fold begin(Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
         return new Fold(new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0,
-                ServerOptimizer.Config.none()).strategy().begin(layers.shapes()), similaritySample);
+                ServerOptimizer.Config.none()).strategy().begin(layers.shapes()), similaritySample, metricsExecutor);
     }
 
     /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
@@ -107,12 +115,19 @@ public final class PruningStrategy {
     public final class Fold {
         private final Accumulator acc;
         private final Set<String> similaritySample;
-        private final List<BitSet> deviceMasks = new ArrayList<>();
+        private final java.util.concurrent.Executor metricsExecutor;
+        private final List<java.util.concurrent.CompletableFuture<BitSet>> deviceMasks = new ArrayList<>();
         private final List<int[]> deviceKs = new ArrayList<>();
 
-        private Fold(Accumulator acc, Set<String> similaritySample) {
+        private Fold(Accumulator acc, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
             this.acc = acc;
             this.similaritySample = similaritySample;
+            this.metricsExecutor = metricsExecutor;
+        }
+
+        /** The sampled devices' masks, in the order they were folded in. */
+        private List<BitSet> deviceMasks() {
+            return deviceMasks.stream().map(java.util.concurrent.CompletableFuture::join).toList();
         }
 
         /** Adds an accepted update; a rejection if the fusion refuses it (then nothing changed). */
@@ -123,7 +138,8 @@ public final class PruningStrategy {
                 return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());
             }
             if (similaritySample.contains(a.deviceId())) {
-                deviceMasks.add(Masks.topKBits(a.logits(), layers.withK(a.k())));
+                List<MaskSpec> specs = layers.withK(a.k());
+                deviceMasks.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
                 deviceKs.add(a.k().clone());
             }
             return a;
@@ -176,8 +192,9 @@ public final class PruningStrategy {
         Map<String, Double> metrics = new TreeMap<>();
         if (f.fused()) {
             metrics.put("logits_change", Metrics.relativeChange(previous, f.global()));
-            metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(fold.deviceMasks));
-            metrics.put("device_fused_jaccard", meanJaccardToFused(fold.deviceMasks, fold.deviceKs, f.scores()));
+            List<BitSet> deviceMasks = fold.deviceMasks();
+            metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(deviceMasks));
+            metrics.put("device_fused_jaccard", meanJaccardToFused(deviceMasks, fold.deviceKs, f.scores()));
         }
         List<Tier> cuts = new ArrayList<>();
         for (double keep : spec.tiers()) cuts.add(evaluateTier(keep, f.scores(), f.global()));

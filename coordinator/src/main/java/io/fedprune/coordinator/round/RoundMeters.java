@@ -10,17 +10,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a round's time goes, as Micrometer timers (Prometheus: {@code fedprune_round_phase_seconds{phase=...}} and
- * {@code fedprune_update_*_seconds}). Phases of the round loop, each recorded once per round:
+ * Where a round's time goes, as Micrometer timers (Prometheus: {@code fedprune_round_phase_seconds{phase=...}},
+ * {@code fedprune_round_report_seconds} and {@code fedprune_update_*_seconds}). The round loop's phases, each recorded
+ * once per round, in order:
  * <ul>
- *   <li>{@code dispatch}: device selection, the global logits as a blob (only when they are new) and the round start;</li>
+ *   <li>{@code dispatch}: device selection, the global logits as a blob (only when they are not the previous round's
+ *       fused logits, already published) and the round start;</li>
  *   <li>{@code collect}: from the round start until the quorum replied or the deadline passed (the devices' training
  *       and upload, the coordinator's fetch, decode and fold of their updates);</li>
  *   <li>{@code fusion}: the fused logits and the server optimiser's step;</li>
  *   <li>{@code publish}: the fused logits as a blob (the next round's global logits);</li>
- *   <li>{@code report}: round metrics, the tiers' cut and evaluation, and the round result in the job log (off the
- *       round's critical path: it runs while the next round's devices train).</li>
+ *   <li>{@code report}: the loop waiting for the previous round's report (see below) before it hands over its own.</li>
  * </ul>
+ * {@code fedprune.round.report} times the report itself, which runs beside the loop while the next round's devices
+ * train: round metrics, the tiers' cut and evaluation, the round result in the job log.
  * Per update: {@code fedprune.update.fetch} (its record consumed until its logits blob is all there),
  * {@code fedprune.update.decode} (blob bytes to float logits) and {@code fedprune.update.fold} (validated and folded
  * into the fusion).
@@ -31,6 +34,7 @@ public final class RoundMeters {
     public static final String FETCH = "fedprune.update.fetch";
     public static final String DECODE = "fedprune.update.decode";
     public static final String FOLD = "fedprune.update.fold";
+    public static final String REPORT = "fedprune.round.report";
 
     /** The round loop's phases, in order. */
     public enum Phase {
@@ -44,7 +48,7 @@ public final class RoundMeters {
 
     private final MeterRegistry registry;
     private final Map<Phase, Timer> phases = new EnumMap<>(Phase.class);
-    private final Timer fetch, decode, fold;
+    private final Timer fetch, decode, fold, report;
 
     public RoundMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -52,6 +56,7 @@ public final class RoundMeters {
             phases.put(p, Timer.builder(PHASE).tag("phase", p.tag()).description("Time of one phase of a round").register(registry));
         fetch = Timer.builder(FETCH).description("An update's record consumed until its logits blob is all there").register(registry);
         decode = Timer.builder(DECODE).description("Decoding an update's logits blob").register(registry);
+        report = Timer.builder(REPORT).description("A round's report: metrics, tier cut and evaluation, round result logged").register(registry);
         fold = Timer.builder(FOLD).description("Validating an update and folding it into the fusion").register(registry);
     }
 
@@ -83,5 +88,9 @@ public final class RoundMeters {
 
     public Timer fold() {
         return fold;
+    }
+
+    public Timer report() {
+        return report;
     }
 }

@@ -103,7 +103,11 @@ class JobRunnerTest {
     }
 
     private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
-        MemoryRoundTransport transport = new MemoryRoundTransport();
+        return run(fusion, weighting, rounds, inject, new MemoryRoundTransport(), masks -> OptionalDouble.of(0.5));
+    }
+
+    private static Run run(String fusion, String weighting, int rounds, boolean inject, MemoryRoundTransport transport, Evaluator evaluator)
+            throws Exception {
         FleetRegistry fleet = new FleetRegistry(60_000);
         long now = 1_000_000;   // the runner's clock stands still: rounds end by quorum, never by the deadline
         for (String d : KEEP.keySet())
@@ -111,7 +115,7 @@ class JobRunnerTest {
         Recorder rec = new Recorder();
         JobSpec spec = spec(fusion, weighting, rounds);
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
-                masks -> OptionalDouble.of(0.5), rec, () -> now, null);
+                evaluator, rec, () -> now, null);
         Thread t = new Thread(runner);
         t.start();
         List<List<Tensor>> sent = new ArrayList<>();
@@ -241,6 +245,23 @@ class JobRunnerTest {
                 float[] mask = masks.get(ls.layer());
                 for (int i = 0; i < w.length; i++) assertEquals(mask[i] == 1 ? w[i] : 0f, rw[i]);
             }
+        }
+    }
+
+    @Test
+    void theReportRunsBesideTheNextRoundAndTheFusedLogitsBlobIsReused() throws Exception {
+        MemoryRoundTransport transport = new MemoryRoundTransport();
+        // round 1's tiers are evaluated only once round 2 has started: a loop that evaluated before the next round would stall
+        Evaluator waitsForRound2 = masks -> {
+            Patience.await().alias("round 2 started while round 1's tiers are evaluated").until(() -> transport.roundStarts().size() >= 2);
+            return OptionalDouble.of(0.5);
+        };
+        Run run = run("RANK", null, 3, false, transport, waitsForRound2);
+        assertEquals(3, run.rec.rounds.size());
+        for (int r = 1; r < 3; r++) {
+            // the next round's global logits are the previous round's fused logits blob, published once
+            assertEquals(run.rec.rounds.get(r - 1).fusedLogits(), transport.roundStarts().get(r).globalLogits(), "round " + (r + 1));
+            assertEquals(0.5, run.rec.rounds.get(r).tiers().get(0).accuracy().getAsDouble());
         }
     }
 
