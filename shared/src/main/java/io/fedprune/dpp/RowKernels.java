@@ -206,17 +206,8 @@ abstract class RowKernels {
         return ScalarKernels.INSTANCE;
     }
 
-    /** Loads {@code VectorKernels} reflectively, only if {@code jdk.incubator.vector} is present. */
+    /** {@code VectorKernels}, loaded only if {@code jdk.incubator.vector} is present. */
     static final class VectorSupport {
-        static final RowKernels AVAILABLE = load();
-
-        private static RowKernels load() {
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
-            try {
-                return (RowKernels) Class.forName("io.fedprune.dpp.VectorKernels").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return null;
-            }
-        }
+        static final RowKernels AVAILABLE = VectorModule.load("io.fedprune.dpp.VectorKernels", RowKernels.class);
     }
 }
