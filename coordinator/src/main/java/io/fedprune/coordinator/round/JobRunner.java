@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -180,15 +181,14 @@ public final class JobRunner implements Runnable {
      * @param globalRef the blob of {@code global} if already published (the previous round's fused logits), else null
      */
     private Optional<Round> runRound(int round, List<float[]> global, BlobRef globalRef) throws InterruptedException, ExecutionException {
-        long t0 = System.nanoTime();
+        RoundMeters.Laps laps = meters.laps();
         long start = clock.getAsLong(), seed = Seeds.round(spec.seed(), round);
         Map<String, int[]> selected = awaitSelection(seed, start);
         if (selected.isEmpty()) return Optional.empty();
         long deadline = clock.getAsLong() + spec.roundDeadlineMs();
         BlobRef logitsRef = globalRef != null ? globalRef : transport.putTensors(layers.tensors(global));
         transport.publishRoundStart(spec.id(), round, strategy.configureRound(round, seed, selected, modelRef, logitsRef, deadline));
-        long t1 = System.nanoTime();
-        meters.phase(RoundMeters.Phase.DISPATCH, t1 - t0);
+        laps.lap(RoundMeters.Phase.DISPATCH);
         int quorum = strategy.quorum(selected.size());
         LOG.info("job {} round {}: {} devices selected, quorum {}", spec.id(), round, selected.size(), quorum);
         Map<String, Long> registered = new java.util.HashMap<>();
@@ -206,27 +206,29 @@ public final class JobRunner implements Runnable {
             progress = new Progress(round, selected.size(), fold.count(), deadline);
         }
         if (cancelled) return Optional.empty();
-        long t2 = System.nanoTime();
-        meters.phase(RoundMeters.Phase.COLLECT, t2 - t1);
+        laps.lap(RoundMeters.Phase.COLLECT);
         PruningStrategy.Fused fused = strategy.fuse(fold, global);
-        long t3 = System.nanoTime();
-        meters.phase(RoundMeters.Phase.FUSION, t3 - t2);
+        laps.lap(RoundMeters.Phase.FUSION);
         BlobRef fusedRef = fused.fused() ? transport.putTensors(layers.tensors(fused.global())) : null;
-        long elapsed = clock.getAsLong() - start, t4 = System.nanoTime();
-        meters.phase(RoundMeters.Phase.PUBLISH, t4 - t3);
+        long elapsed = clock.getAsLong() - start;
+        laps.lap(RoundMeters.Phase.PUBLISH);
         if (cancelled) return Optional.empty();   // cancelled meanwhile: the round is not logged (run() records the cancel)
         awaitReport();
-        meters.phase(RoundMeters.Phase.REPORT, System.nanoTime() - t4);
-        report = CompletableFuture.runAsync(() -> {
-            long r0 = System.nanoTime();
-            PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
-            for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
-            RoundResult result = tally.result(a, selected.keySet(), elapsed, fusedRef);
-            LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, result.replied(), selected.size(), describe(a.tiers()));
-            listener.roundDone(spec.id(), round, result);
-            meters.report().record(System.nanoTime() - r0, TimeUnit.NANOSECONDS);
-        }, reporter);
+        laps.lap(RoundMeters.Phase.REPORT);
+        report = CompletableFuture.runAsync(() -> reportRound(round, fold, global, fused, tally, selected.keySet(), elapsed, fusedRef), reporter);
         return Optional.of(new Round(fused, fusedRef != null ? fusedRef : logitsRef));
+    }
+
+    /** A round's report, beside the next round: metrics, the tiers' cut and evaluation, the round result logged. */
+    private void reportRound(int round, PruningStrategy.Fold fold, List<float[]> global, PruningStrategy.Fused fused, RoundTally tally,
+                             Set<String> selected, long elapsed, BlobRef fusedRef) {
+        long r0 = System.nanoTime();
+        PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
+        for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
+        RoundResult result = tally.result(a, selected, elapsed, fusedRef);
+        LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, result.replied(), selected.size(), describe(a.tiers()));
+        listener.roundDone(spec.id(), round, result);
+        meters.report().record(System.nanoTime() - r0, TimeUnit.NANOSECONDS);
     }
 
     /** Waits for the pending report; its failure fails the job. */

@@ -74,6 +74,26 @@ public final class RoundMeters {
         phases.get(p).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** A stopwatch over one round's phases: each {@link Laps#lap} records the time since the previous one. */
+    public Laps laps() {
+        return new Laps();
+    }
+
+    /** See {@link #laps()}. */
+    public final class Laps {
+        private long last = System.nanoTime();
+
+        private Laps() {
+        }
+
+        /** Records the time since the previous lap (or since {@link #laps()}) as phase {@code p}. */
+        public void lap(Phase p) {
+            long now = System.nanoTime();
+            phase(p, now - last);
+            last = now;
+        }
+    }
+
     public Timer phase(Phase p) {
         return phases.get(p);
     }
