@@ -383,42 +383,44 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
      * that read them, summed over the removed channels. Inside the borders that is a constant per output channel, at
      * the borders less, where the padding holds zeros instead of the constant. Added to every sample.
      */
-    record RemovedChannels(String name, float[] kernel, int kh, int kw, int strideH, int strideW, int[] pads, int inH, int inW)
-            implements Op {
-        public RemovedChannels {
+    final class RemovedChannels implements Op {
+        private final String name;
+        private final float[] kernel;
+        private final Shape shape;
+        private final float[] map;   // the share, the same for every sample: computed once, here
+
+        public RemovedChannels(String name, float[] kernel, int kh, int kw, int strideH, int strideW, int[] pads, int inH, int inW) {
             pads = WindowGeometry.check(name, kh, kw, strideH, strideW, pads);
             if (kernel.length == 0 || kernel.length % (kh * kw) != 0)
                 throw new IllegalArgumentException(name + ": " + kernel.length + " kernel values do not fit " + kh + "x" + kw);
-            kernel = kernel.clone();
+            this.name = name;
+            this.kernel = kernel.clone();
+            int cout = kernel.length / (kh * kw);
+            Conv2d conv = new Conv2d(name, DenseWeights.of(cout, kh * kw, this.kernel), new float[cout], kh, kw, strideH, strideW, pads);
+            Shape ones = new Shape(1, inH, inW);
+            float[] x = new float[ones.size()];
+            Arrays.fill(x, 1f);
+            shape = conv.output(ones);
+            map = new float[shape.size()];
+            conv.forward(x, ones, 1, map);
         }
 
-        @Override
+        public String name() {
+            return name;
+        }
+
         public float[] kernel() {
             return kernel.clone();
         }
 
         @Override
-        public int[] pads() {
-            return pads.clone();
-        }
-
-        private Conv2d conv() {
-            return new Conv2d(name, DenseWeights.of(kernel.length / (kh * kw), kh * kw, kernel), new float[kernel.length / (kh * kw)],
-                    kh, kw, strideH, strideW, pads);
-        }
-
-        @Override
         public Shape output(Shape in) {
-            Shape own = conv().output(new Shape(1, inH, inW));
-            if (!own.equals(in)) throw new IllegalArgumentException(name + ": input " + in + ", the removed channels' share is " + own);
+            if (!shape.equals(in)) throw new IllegalArgumentException(name + ": input " + in + ", the removed channels' share is " + shape);
             return in;
         }
 
         @Override
         public void forward(float[] x, Shape in, int batch, float[] out) {
-            float[] ones = new float[inH * inW], map = new float[in.size()];
-            Arrays.fill(ones, 1f);
-            conv().forward(ones, new Shape(1, inH, inW), 1, map);
             for (int b = 0, i = 0; b < batch; b++)
                 for (int j = 0; j < map.length; j++, i++) out[i] = x[i] + map[j];
         }
