@@ -257,26 +257,19 @@ public final class JobRunner implements Runnable {
 
     /** Validates one update and folds it in, or counts and dead-letters why not. */
     private void take(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally) {
-        long t0 = System.nanoTime();
-        try {
-            fold(u, validator, fold, tally);
-        } finally {
-            meters.fold().record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void fold(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally) {
-        tally.received(u);
-        UpdateValidator.Verdict v = validator.check(u, clock.getAsLong());
-        if (v instanceof UpdateValidator.Accepted a) v = fold.add(a);
-        if (v instanceof UpdateValidator.Rejected r) {
-            tally.rejected(r.reason());
-            LOG.info("job {} round {}: rejected update of {}: {}", spec.id(), u.round(), u.deviceId(), r.rejection());
-            transport.deadLetter(u, r.reason(), r.rejection().detail());
-            return;
-        }
-        validator.accepted(u.deviceId());
-        tally.accepted(u.update());
+        meters.fold().record(() -> {
+            tally.received(u);
+            UpdateValidator.Verdict v = validator.check(u, clock.getAsLong());
+            if (v instanceof UpdateValidator.Accepted a) v = fold.add(a);
+            if (v instanceof UpdateValidator.Rejected r) {
+                tally.rejected(r.reason());
+                LOG.info("job {} round {}: rejected update of {}: {}", spec.id(), u.round(), u.deviceId(), r.rejection());
+                transport.deadLetter(u, r.reason(), r.rejection().detail());
+                return;
+            }
+            validator.accepted(u.deviceId());
+            tally.accepted(u.update());
+        });
     }
 
     private void deploy(PruningStrategy.Packaged p) {

@@ -134,12 +134,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     }
 
     private ReceivedUpdate decode(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
-        long t0 = System.nanoTime();
-        try {
-            return decodeUntimed(env, u, blob, inline, key, value);
-        } finally {
-            meters.decode().record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
+        return meters.decode().record(() -> decodeUntimed(env, u, blob, inline, key, value));
     }
 
     private ReceivedUpdate decodeUntimed(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
