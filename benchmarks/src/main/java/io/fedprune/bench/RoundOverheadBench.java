@@ -112,7 +112,7 @@ final class RoundOverheadBench {
             for (Phase ph : Phase.values()) p.put(ph, m.phase(ph).totalTime(TimeUnit.NANOSECONDS));
             long loop = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("fedprune-job"))
                     .mapToLong(t -> THREADS.getThreadCpuTime(t.getId())).sum();
-            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), total(m.registry().find("fedprune.round.report").timer()), m.phase(Phase.DISPATCH).count(),
+            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), total(m.report()), m.phase(Phase.DISPATCH).count(),
                     ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), loop);
         }
 

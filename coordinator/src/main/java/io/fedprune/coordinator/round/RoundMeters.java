@@ -69,11 +69,6 @@ public final class RoundMeters {
         return registry;
     }
 
-    /** Records {@code nanos} of phase {@code p}. */
-    public void phase(Phase p, long nanos) {
-        phases.get(p).record(nanos, TimeUnit.NANOSECONDS);
-    }
-
     /** A stopwatch over one round's phases: each {@link Laps#lap} records the time since the previous one. */
     public Laps laps() {
         return new Laps();
@@ -89,7 +84,7 @@ public final class RoundMeters {
         /** Records the time since the previous lap (or since {@link #laps()}) as phase {@code p}. */
         public void lap(Phase p) {
             long now = System.nanoTime();
-            phase(p, now - last);
+            phases.get(p).record(now - last, TimeUnit.NANOSECONDS);
             last = now;
         }
     }
