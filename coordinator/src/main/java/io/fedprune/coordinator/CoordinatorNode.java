@@ -95,7 +95,7 @@ public final class CoordinatorNode implements AutoCloseable {
         devicesSigned = new MessageVerifier(deviceKeys, 200_000);
         // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
         BlobReader.Config rc = BlobReader.Config.defaults();
-        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes()));
+        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes(), rc.recentBytes()));
         transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()), meters);
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 transport::getBytes);

@@ -47,7 +47,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Efficiency: the reader does not keep every blob it passes. It remembers where each blob starts (blob id to
  * partition and offset of chunk 0, a bounded index of a few dozen bytes per blob) and assembles only the blobs
  * somebody asked for; when a request names a blob that was already passed, it seeks back to that blob's first
- * chunk. Completed blobs are verified (CRC-32C per chunk, size and SHA-256 of the whole) and kept in a cache
+ * chunk. So that a blob asked for just after it was written (an update after its blob, a round start after its
+ * logits) needs neither a seek back nor a second read from the broker (a seek waits for the fetch in flight, up to the
+ * consumer's {@code fetch.max.wait.ms}), the chunks of the blobs most recently passed are kept too, up to
+ * {@link Config#recentBytes}, and a request for one of them is assembled from them. Completed blobs are verified (CRC-32C per chunk, size and SHA-256 of the whole) and kept in a cache
  * bounded in bytes and keyed by SHA-256, so the same content is never fetched twice. A missing, duplicate,
  * out-of-order or corrupt chunk fails the request with a {@link BlobException} naming the blob and the chunk
  * ({@link BlobChecksumException} for a CRC-32C or SHA-256 mismatch); no partial payload is ever returned. Share one
@@ -74,19 +77,23 @@ public final class BlobReader implements AutoCloseable {
      * @param cacheBytes      bytes of completed blobs kept (least recently used evicted); default 256 MiB
      * @param maxIndexEntries blob start positions remembered; default 100,000
      * @param maxBlobBytes    largest blob assembled; default 2 GiB - 9
+     * @param recentBytes     record bytes of the most recently passed blobs kept (a blob whose first chunk is older
+     *                        is read again from the broker); default 64 MiB or an eighth of the heap, whichever is less
      */
-    public record Config(Duration pollTimeout, long cacheBytes, int maxIndexEntries, long maxBlobBytes) {
+    public record Config(Duration pollTimeout, long cacheBytes, int maxIndexEntries, long maxBlobBytes, long recentBytes) {
         public Config {
             Objects.requireNonNull(pollTimeout, "pollTimeout");
             if (cacheBytes < 0) throw new IllegalArgumentException("cacheBytes must be >= 0, was " + cacheBytes);
             if (maxIndexEntries < 1) throw new IllegalArgumentException("maxIndexEntries must be >= 1, was " + maxIndexEntries);
             if (maxBlobBytes < 0) throw new IllegalArgumentException("maxBlobBytes must be >= 0, was " + maxBlobBytes);
+            if (recentBytes < 0) throw new IllegalArgumentException("recentBytes must be >= 0, was " + recentBytes);
         }
 
         /** The defaults listed above. */
         public static Config defaults() {
-            return new Config(Duration.ofMillis(100), 256L << 20, 100_000, Integer.MAX_VALUE - 8L);
+            return new Config(Duration.ofMillis(100), 256L << 20, 100_000, Integer.MAX_VALUE - 8L, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
         }
+
     }
 
     private record Location(TopicPartition partition, long offset) {
@@ -118,9 +125,11 @@ public final class BlobReader implements AutoCloseable {
     private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Location> index;
+    private final Recent recent;
     private final Thread thread;
     private volatile boolean closed;
     private volatile Throwable failure;
+    private volatile long seeksBack;   // written by the reading thread only
 
     /**
      * A reader over {@code consumer} (which it owns and closes), reading {@code topic} from the beginning.
@@ -133,6 +142,7 @@ public final class BlobReader implements AutoCloseable {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.config = Objects.requireNonNull(config, "config");
         this.cache = new Cache(config.cacheBytes());
+        this.recent = new Recent(config.recentBytes());
         this.index = new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Location> eldest) {
@@ -310,10 +320,31 @@ public final class BlobReader implements AutoCloseable {
             boolean fresh = !pending.containsKey(id);
             Pending p = pending.computeIfAbsent(id, k -> new Pending());
             p.waiters.add(r);
+            if (!fresh) continue;
+            List<Passed> passed = recent.take(id);
             Location start = index.get(id);
-            if (fresh && start != null && start.offset() < position(start.partition())) {
+            if (passed != null) {
+                replay(id, p, passed);   // passed a moment ago: assembled from the chunks kept
+            } else if (start != null && start.offset() < position(start.partition())) {
                 consumer.seek(start.partition(), start.offset());   // already passed: read it again from its first chunk
+                seeksBack++;
             }
+        }
+    }
+
+    /** Feeds a requested blob the chunks kept since its first one (the rest, if any, is still to come). */
+    private void replay(String id, Pending p, List<Passed> passed) {
+        Passed at = null;
+        try {
+            for (Passed c : passed) {
+                if (pending.get(id) != p) return;   // completed or failed
+                at = c;
+                accept(p, c.offset(), c.chunk());
+            }
+        } catch (Throwable e) {   // OutOfMemoryError included: the blob fails, the reader goes on
+            LOG.error("blob reader: failed on kept chunk {}@{}, going on", at == null ? null : at.partition(), at == null ? -1 : at.offset(), e);
+            pending.remove(id);
+            fail(p, new BlobException(id, "the reader failed on chunk record " + (at == null ? -1 : at.offset()) + ": " + e));
         }
     }
 
@@ -335,6 +366,7 @@ public final class BlobReader implements AutoCloseable {
             String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
             Pending p = key == null ? null : pending.get(key);
             LOG.warn("blob reader: record {}@{} (key {}) rejected: {}", tp, r.offset(), key, d.rejection());
+            if (key != null) recent.forget(key);   // a request for it reads it again and fails as it should
             if (p != null && r.offset() > p.lastOffset) {
                 pending.remove(key);
                 String why = "chunk record at " + tp + " offset " + r.offset() + " rejected: " + d.rejection();
@@ -345,8 +377,17 @@ public final class BlobReader implements AutoCloseable {
         BlobChunk c = (BlobChunk) d.value().body();
         if (c.index() == 0) index.put(c.blobId(), new Location(tp, r.offset()));
         Pending p = pending.get(c.blobId());
-        if (p == null || r.offset() <= p.lastOffset) return;   // not wanted, or seen before a seek back
-        p.lastOffset = r.offset();
+        if (p == null) {
+            recent.keep(new Passed(tp, r.offset(), c, r.value().length));   // not wanted (yet)
+            return;
+        }
+        accept(p, r.offset(), c);
+    }
+
+    /** Adds a chunk to a requested blob's assembly; completes the blob's waiters when it was the last one. */
+    private void accept(Pending p, long offset, BlobChunk c) {
+        if (offset <= p.lastOffset) return;   // seen before a seek back
+        p.lastOffset = offset;
         try {
             // (re)start; the declared size may not exceed what the waiting references declare (checked before allocating)
             if (p.assembler == null || c.index() == 0) p.assembler = new BlobAssembler(c.blobId(), Math.min(config.maxBlobBytes(), p.declaredLimit()));
@@ -391,6 +432,56 @@ public final class BlobReader implements AutoCloseable {
         }
     }
 
+    /** A chunk passed while nobody waited for its blob (its data a view on the record), and where it was. */
+    private record Passed(TopicPartition partition, long offset, BlobChunk chunk, long bytes) {
+    }
+
+    /**
+     * The chunks of the blobs most recently passed, each blob's from its first chunk on and without a gap, the oldest
+     * blob dropped first beyond a byte budget; anything unusual (a chunk out of order, a rejected record) drops the blob,
+     * so that a request for it reads it again from the broker. Used by the reading thread only.
+     */
+    private static final class Recent {
+        private final long maxBytes;
+        private final LinkedHashMap<String, List<Passed>> blobs = new LinkedHashMap<>();
+        private long bytes;
+
+        Recent(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        void keep(Passed c) {
+            String id = c.chunk().blobId();
+            List<Passed> chunks = c.chunk().index() == 0 ? null : blobs.get(id);
+            boolean next = chunks != null && chunks.get(chunks.size() - 1).chunk().index() + 1 == c.chunk().index()
+                    && chunks.get(chunks.size() - 1).offset() < c.offset();
+            if (!next) {
+                forget(id);
+                if (c.chunk().index() != 0 || c.bytes() > maxBytes) return;
+                chunks = new ArrayList<>();
+                blobs.put(id, chunks);
+            }
+            chunks.add(c);
+            bytes += c.bytes();
+            var it = blobs.values().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                for (Passed old : it.next()) bytes -= old.bytes();
+                it.remove();
+            }
+        }
+
+        /** The blob's chunks, no longer kept; null if not kept. */
+        List<Passed> take(String id) {
+            List<Passed> chunks = blobs.remove(id);
+            if (chunks != null) for (Passed c : chunks) bytes -= c.bytes();
+            return chunks;
+        }
+
+        void forget(String id) {
+            take(id);
+        }
+    }
+
     /** Completed blobs by SHA-256, least recently used evicted beyond a byte budget. */
     private static final class Cache {
         private final long maxBytes;
@@ -426,6 +517,11 @@ public final class BlobReader implements AutoCloseable {
     String progress(String blobId) {
         Pending p = pending.get(blobId);
         return p == null ? "" : p.progress;
+    }
+
+    /** How often the reader went back to read a blob again (one passed and no longer kept). */
+    long seeksBack() {
+        return seeksBack;
     }
 
     /** Number of blob start positions remembered. */

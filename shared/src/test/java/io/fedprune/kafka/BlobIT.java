@@ -107,7 +107,8 @@ class BlobIT {
 
     @Test
     void waitsForABlobNotYetWrittenAndSeeksBackForOnePassed() throws Exception {
-        try (BlobReader reader = reader()) {
+        BlobReader.Config keepNothing = new BlobReader.Config(Duration.ofMillis(100), 256L << 20, 1000, Integer.MAX_VALUE - 8L, 0);
+        try (BlobReader reader = BlobReader.start(clients, topics, keepNothing)) {
             byte[] a = random(1_500_000, 1);
             byte[] b = random(700_000, 2);
             BlobRef refA = Blobs.chunk("blob-a-" + System.nanoTime(), a, Blobs.OCTETS, Blobs.DEFAULT_CHUNK_SIZE).ref();
@@ -121,7 +122,41 @@ class BlobIT {
             assertEquals(1, refC.chunkCount());
             reader.fetch(refC, Patience.STEP);                  // the reader is now past B without having kept it
             assertFalse(reader.cached(refB.sha256()));
+            long seeks = reader.seeksBack();
             assertArrayEquals(b, reader.fetch(refB, Patience.STEP));
+            assertEquals(seeks + 1, reader.seeksBack(), "nothing kept: B read again");
+        }
+    }
+
+    /**
+     * A blob asked for just after it passed (an update after its blob, a round start after its logits) is assembled
+     * from the chunks the reader kept, without reading it again; one that no longer fits in the kept bytes, or that
+     * had a rejected chunk, is read again and fails or succeeds exactly as it would have.
+     */
+    @Test
+    void aBlobPassedAMomentAgoIsAssembledFromKeptChunks() {
+        // room for the records of one 1 MB blob (2 chunks of 512 KiB plus headers), not two
+        BlobReader.Config keepOne = new BlobReader.Config(Duration.ofMillis(100), 256L << 20, 1000, Integer.MAX_VALUE - 8L, 1_600_000);
+        byte[] a = random(1_000_000, 21), b = random(1_000_000, 22);
+        List<BlobChunk> crc = chunksOf("crc-kept-" + System.nanoTime(), random(2_000_000, 23));
+        try (BlobReader reader = BlobReader.start(clients, topics, keepOne)) {
+            BlobRef refA = writer.write(a, Blobs.OCTETS), refB = writer.write(b, Blobs.OCTETS);
+            reader.fetch(writer.write(random(10, 24), Blobs.OCTETS), Patience.STEP);   // the reader is now past A and B
+            long seeks = reader.seeksBack();
+            assertArrayEquals(b, reader.fetch(refB, Patience.STEP));
+            assertEquals(seeks, reader.seeksBack(), "B, the last passed, was kept");
+            assertArrayEquals(a, reader.fetch(refA, Patience.STEP));
+            assertEquals(seeks + 1, reader.seeksBack(), "A was dropped to keep B: read again");
+
+            for (BlobChunk c : crc) {   // a flipped bit in chunk 1's data on the wire: the record is rejected
+                byte[] value = codec.encode(Envelope.of("it", c));
+                if (c.index() == 1) value[value.length - 100] ^= 0x01;
+                publisher.send(new ProducerRecord<>(topics.name(Topic.BLOBS), c.blobId().getBytes(StandardCharsets.UTF_8), value)).join();
+            }
+            reader.fetch(writer.write(random(10, 25), Blobs.OCTETS), Patience.STEP);   // past it
+            BlobException e = assertThrows(BlobChecksumException.class, () -> reader.fetch(crc.get(0).ref(), Patience.STEP));
+            assertTrue(e.getMessage().contains("CHECKSUM_MISMATCH") && e.getMessage().contains("chunk 1 of 4"), e.getMessage());
+            assertEquals(seeks + 2, reader.seeksBack(), "not kept: read again");
         }
     }
 
@@ -205,7 +240,7 @@ class BlobIT {
     @Test
     void oversizedDeclarationsFailBeforeAnythingIsAllocated() throws Exception {
         long limit = 1 << 20;
-        try (BlobReader reader = BlobReader.start(clients, topics, new BlobReader.Config(Duration.ofMillis(100), 1 << 20, 1000, limit))) {
+        try (BlobReader reader = BlobReader.start(clients, topics, new BlobReader.Config(Duration.ofMillis(100), 1 << 20, 1000, limit, BlobReader.Config.defaults().recentBytes()))) {
             // a reference declaring more than the limit fails at once, without reading anything
             BlobRef huge = new BlobRef("huge-" + System.nanoTime(), "00".repeat(32), Integer.MAX_VALUE - 8L, 1, Blobs.OCTETS);
             CompletableFuture<byte[]> f = reader.get(huge);
@@ -271,7 +306,7 @@ class BlobIT {
         public static void main(String[] a) {
             KafkaClients c = KafkaClients.of(a[0]);
             Topics t = Topics.defaults().withPrefix(a[1]);
-            try (BlobReader reader = BlobReader.start(c, t, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30))) {
+            try (BlobReader reader = BlobReader.start(c, t, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30, BlobReader.Config.defaults().recentBytes()))) {
                 try {
                     reader.fetch(new BlobRef(a[2], a[3], 1L << 30, 1, Blobs.OCTETS), Patience.STEP);
                     System.out.println("oversized: assembled?");
