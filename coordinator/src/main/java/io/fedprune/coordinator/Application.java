@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
         description = {"Run the coordinator service against a Kafka broker: the REST API, the dashboard (http://HOST:PORT/),",
                 "/health, /prometheus and the OpenAPI document (/swagger/fedprune-0.1.yml). Runs until SIGINT/SIGTERM.",
                 "Further settings: fedprune.coordinator.* in application.yml, or FEDPRUNE_COORDINATOR_* variables",
-                "(bootstrap-servers, topic-prefix, data-dir, work-dir, eval-samples, device-live-ms, resume-jobs);",
+                "(bootstrap-servers, topic-prefix, data-dir, work-dir, eval-samples, validation-samples, device-live-ms, resume-jobs);",
                 "the API's guard: fedprune.api.* or FEDPRUNE_API_* (token, open-reads, max-*; docs/SECURITY.md)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:stopped normally", "1:could not start", "2:bad option"})
 public final class Application implements Callable<Integer> {

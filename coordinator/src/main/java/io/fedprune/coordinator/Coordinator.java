@@ -16,6 +16,7 @@ import io.fedprune.dpp.MaskSpec;
 import io.fedprune.coordinator.round.JobRunner;
 import io.fedprune.coordinator.round.ReceivedUpdate;
 import io.fedprune.coordinator.round.RoundTransport;
+import io.fedprune.coordinator.round.TierSelection;
 import io.fedprune.model.Model;
 import io.fedprune.onnx.OnnxExport;
 import io.fedprune.runtime.TierFile;
@@ -250,9 +251,11 @@ public final class Coordinator implements AutoCloseable {
             for (Deployment d : e.deployments.values()) {
                 Map<String, JobViews.AckView> acks = new LinkedHashMap<>();
                 e.acks.getOrDefault(d.tier(), Map.of()).forEach((dev, a) -> acks.put(dev, JobViews.AckView.of(a)));
+                JobViews.Chosen chosen = JobViews.Chosen.of(d.tier(), e.rounds);
                 deps.add(new JobViews.DeploymentView(d.tier(), d.keep(), JobViews.ks(d.layers()),
                         d.accuracy().isPresent() ? d.accuracy().getAsDouble() : null,
-                        artifactPath(id, d.tier()).toString(), d.checksums(), acks));
+                        artifactPath(id, d.tier()).toString(), d.checksums(), acks,
+                        chosen == null ? null : chosen.round(), chosen == null ? null : chosen.validationAccuracy()));
             }
             JobRunner r = e.runner;
             JobViews.ProgressView p = null;
@@ -501,18 +504,30 @@ public final class Coordinator implements AutoCloseable {
             int done = 0;
             while (e.rounds.containsKey(done + 1)) done++;
             e.rounds.tailMap(done, false).clear();   // a gap: what follows it is rerun
+            TierSelection selection = TierSelection.restore(e.rounds, this::tensorData, e.spec::maskSpecs);
             for (int n = done; n >= 1; n--) {
                 BlobRef ref = e.rounds.get(n).fusedLogits();
                 if (ref == null) continue;
                 try {
-                    return new JobRunner.Resume(done, transport.getTensors(ref).stream().map(Tensor::data).toList());
+                    return new JobRunner.Resume(done, tensorData(ref), selection);
                 } catch (Exception ex) {
                     LOG.warn("job {}: cannot read the fused logits of round {} ({}); starting over from round 1", jobId, n, ex.getMessage());
                     e.rounds.clear();
                     return new JobRunner.Resume(0, null);
                 }
             }
-            return new JobRunner.Resume(done, null);
+            return new JobRunner.Resume(done, null, selection);
+        }
+    }
+
+    /** The tensors of a blob, their data in order. */
+    private List<float[]> tensorData(BlobRef ref) {
+        try {
+            return transport.getTensors(ref).stream().map(Tensor::data).toList();
+        } catch (RuntimeException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            throw new IllegalStateException(ex.getMessage(), ex);
         }
     }
 

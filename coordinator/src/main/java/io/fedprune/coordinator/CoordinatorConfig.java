@@ -15,6 +15,10 @@ import io.micronaut.core.annotation.Nullable;
  * @param dataDir          MNIST IDX folder for pretraining and the held-out set; default {@code data/mnist}
  * @param workDir          where pretrained models and deployment artifacts are kept; default {@code work/coordinator}
  * @param evalSamples      held-out images used per evaluation (0 = the whole test split); default 0
+ * @param validationSamples the last N images of the data's training split held out as the validation split (0 = none,
+ *                         default): each round's tiers are evaluated on it and every tier deploys the masks of its
+ *                         best round on it (the test split only reports); pretraining leaves them out, and devices
+ *                         must not train on them
  * @param deviceLiveMs     a device counts as alive this long after its last hello/heartbeat; default 30000
  * @param resumeJobs       rebuild state from {@code fedprune.jobs} on start and continue unfinished jobs; default true
  * @param topicReplicationFactor replication factor of the topics this coordinator creates; default 1 (the sandbox's
@@ -31,6 +35,7 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
                                 @Bindable(defaultValue = DEFAULT_DATA_DIR) String dataDir,
                                 @Bindable(defaultValue = DEFAULT_WORK_DIR) String workDir,
                                 @Bindable(defaultValue = "" + DEFAULT_EVAL_SAMPLES) int evalSamples,
+                                @Bindable(defaultValue = "" + DEFAULT_VALIDATION_SAMPLES) int validationSamples,
                                 @Bindable(defaultValue = "" + DEFAULT_DEVICE_LIVE_MS) long deviceLiveMs,
                                 @Bindable(defaultValue = "" + DEFAULT_RESUME_JOBS) boolean resumeJobs,
                                 @Bindable(defaultValue = "" + DEFAULT_TOPIC_REPLICATION_FACTOR) int topicReplicationFactor,
@@ -41,6 +46,7 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
     public static final String DEFAULT_DATA_DIR = "data/mnist";
     public static final String DEFAULT_WORK_DIR = "work/coordinator";
     public static final int DEFAULT_EVAL_SAMPLES = 0;
+    public static final int DEFAULT_VALIDATION_SAMPLES = 0;
     public static final long DEFAULT_DEVICE_LIVE_MS = 30_000;
     public static final boolean DEFAULT_RESUME_JOBS = true;
     public static final int DEFAULT_TOPIC_REPLICATION_FACTOR = 1;
@@ -61,7 +67,7 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
     /** Builds a {@link CoordinatorConfig}; unset settings keep their defaults. */
     public static final class Builder {
         private String bootstrapServers, topicPrefix = DEFAULT_TOPIC_PREFIX, dataDir = DEFAULT_DATA_DIR, workDir = DEFAULT_WORK_DIR;
-        private int evalSamples = DEFAULT_EVAL_SAMPLES, topicReplicationFactor = DEFAULT_TOPIC_REPLICATION_FACTOR,
+        private int evalSamples = DEFAULT_EVAL_SAMPLES, validationSamples = DEFAULT_VALIDATION_SAMPLES, topicReplicationFactor = DEFAULT_TOPIC_REPLICATION_FACTOR,
                 topicMinInsyncReplicas = DEFAULT_TOPIC_MIN_INSYNC_REPLICAS;
         private long deviceLiveMs = DEFAULT_DEVICE_LIVE_MS, maxBlobBytes = DEFAULT_MAX_BLOB_BYTES, blobTimeoutMs = DEFAULT_BLOB_TIMEOUT_MS;
         private boolean resumeJobs = DEFAULT_RESUME_JOBS;
@@ -74,6 +80,7 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
         public Builder dataDir(String v) { dataDir = v; return this; }
         public Builder workDir(String v) { workDir = v; return this; }
         public Builder evalSamples(int v) { evalSamples = v; return this; }
+        public Builder validationSamples(int v) { validationSamples = v; return this; }
         public Builder deviceLiveMs(long v) { deviceLiveMs = v; return this; }
         public Builder resumeJobs(boolean v) { resumeJobs = v; return this; }
 
@@ -88,7 +95,7 @@ public record CoordinatorConfig(@Nullable String bootstrapServers,
         public Builder blobTimeoutMs(long v) { blobTimeoutMs = v; return this; }
 
         public CoordinatorConfig build() {
-            return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, deviceLiveMs, resumeJobs,
+            return new CoordinatorConfig(bootstrapServers, topicPrefix, dataDir, workDir, evalSamples, validationSamples, deviceLiveMs, resumeJobs,
                     topicReplicationFactor, topicMinInsyncReplicas, maxBlobBytes, blobTimeoutMs);
         }
     }

@@ -98,7 +98,7 @@ public final class CoordinatorNode implements AutoCloseable {
         reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes(), rc.recentBytes()));
         transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()), meters);
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
-                transport::getBytes);
+                transport::getBytes, config.validationSamples());
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis, meters);
         deadLetters = new DeadLetters(publisher, KafkaRoundTransport.SENDER);
 

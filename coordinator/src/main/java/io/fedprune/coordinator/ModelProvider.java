@@ -27,13 +27,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.function.Function;
 
 /**
  * The job's model: an uploaded one (an imported ONNX model, or safetensors weights of a built-in), or a built-in
  * architecture pretrained on the coordinator's data; and the held-out evaluator (the data preprocessed as the model
- * declares). Pretraining is deterministic for a given architecture, data, training settings and seed, so a pretrained
+ * declares): the test split, and a validation split of the last {@code validationSamples} training images, which
+ * pretraining then leaves out. Pretraining is deterministic for a given architecture, data, training settings and seed, so a pretrained
  * model is cached under {@code workDir/models}, keyed by all of them ({@link #cacheKey}): the data by its content's
  * SHA-256, so that other data in the same folder, or another folder, never reuses it.
  */
@@ -42,6 +44,7 @@ public class ModelProvider {
     private final Path dataDir;
     private final Path cacheDir;
     private final Function<BlobRef, byte[]> blobs;
+    private final int validationSamples;
     private ImageData raw;
 
     /**
@@ -51,9 +54,19 @@ public class ModelProvider {
      * @param blobs    reads an uploaded model's bytes from its blob (the spec's {@code modelBlob})
      */
     public ModelProvider(Path dataDir, Path workDir, Function<BlobRef, byte[]> blobs) {
+        this(dataDir, workDir, blobs, 0);
+    }
+
+    /**
+     * A provider whose data holds out its last {@code validationSamples} training images (0: none) as the validation
+     * split that selects each tier's best round; pretraining leaves them out.
+     */
+    public ModelProvider(Path dataDir, Path workDir, Function<BlobRef, byte[]> blobs, int validationSamples) {
+        if (validationSamples < 0) throw new IllegalArgumentException("validation samples must be >= 0, was " + validationSamples);
         this.dataDir = dataDir;
         this.cacheDir = workDir.resolve("models");
         this.blobs = blobs;
+        this.validationSamples = validationSamples;
     }
 
     /** Whether there is training data to pretrain on. */
@@ -119,6 +132,7 @@ public class ModelProvider {
         DenseConfig training = DenseConfig.DEFAULTS.withEpochs(Math.max(1, spec.pretrainEpochs()));
         String key = String.join("\n", "arch=" + spec.graph().id(), "data=" + raw.sha256(), "training=" + training,
                 "epochs=" + spec.pretrainEpochs(), "samples=" + spec.pretrainSamples(), "seed=" + spec.seed());
+        if (validationSamples > 0) key += "\nvalidation=" + validationSamples;   // without: the keys of before
         return spec.graph().id() + "-" + Blobs.sha256Hex(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
@@ -153,7 +167,7 @@ public class ModelProvider {
         }
         Path cache = cachePath(spec);
         if (Files.exists(cache)) return ModelFile.read(cache);
-        Dataset train = prepared(raw().train(), spec.graph().preprocessing());
+        Dataset train = prepared(trainingSplit(), spec.graph().preprocessing());
         if (spec.pretrainSamples() > 0 && spec.pretrainSamples() < train.n()) train = train.head(spec.pretrainSamples());
         Model model = Model.init(spec.graph(), spec.seed());
         if (spec.pretrainEpochs() > 0) {
@@ -181,11 +195,37 @@ public class ModelProvider {
         return spec.imported() ? OnnxImport.operators(blobs.apply(modelRef(spec.modelBlob()))) : java.util.Set.of();
     }
 
-    /** Held-out accuracy of the model under masks, on the first {@code samples} test images (0 = all). */
+    /** The training images pretraining may use: all but the validation split. */
+    private Dataset trainingSplit() throws IOException {
+        Dataset train = raw().train();
+        if (validationSamples == 0) return train;
+        if (validationSamples >= train.n())
+            throw new IllegalArgumentException("the validation split (" + validationSamples + " images) leaves none of the "
+                    + train.n() + " training images of " + dataDir + " for training");
+        return train.head(train.n() - validationSamples);
+    }
+
+    /**
+     * Held-out accuracy of the model under masks: on the first {@code samples} test images (0 = all), and on the
+     * validation split if there is one.
+     */
     public Evaluator evaluator(Model model, int samples) throws IOException {
         if (!canPretrain()) return Evaluator.none();
-        Dataset test = prepared(raw().test(), model.graph().preprocessing());
+        Preprocessing pre = model.graph().preprocessing();
+        Dataset test = prepared(raw().test(), pre);
         Dataset held = samples > 0 && samples < test.n() ? test.head(samples) : test;
-        return masks -> OptionalDouble.of(Network.of(model.masked(masks)).evaluate(held).accuracy());
+        trainingSplit();   // the split's size checked
+        Dataset validation = validationSamples > 0 ? prepared(raw().train().tail(validationSamples), pre) : null;
+        return new Evaluator() {
+            @Override
+            public OptionalDouble accuracy(Map<String, float[]> masks) {
+                return OptionalDouble.of(Network.of(model.masked(masks)).evaluate(held).accuracy());
+            }
+
+            @Override
+            public OptionalDouble validationAccuracy(Map<String, float[]> masks) {
+                return validation == null ? OptionalDouble.empty() : OptionalDouble.of(Network.of(model.masked(masks)).evaluate(validation).accuracy());
+            }
+        };
     }
 }

@@ -23,6 +23,7 @@ import io.fedprune.wire.JobStatus;
 import io.fedprune.wire.JobSubmitted;
 import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
+import io.fedprune.wire.TierResult;
 import io.fedprune.wire.RoundStart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +143,37 @@ class CoordinatorReplayTest {
         c.replay("job-c", 1, round(new BlobRef("gone", "0".repeat(64), 1, 1, Blobs.TENSORS)));
         assertEquals(0, c.resumePoint("job-c").completedRounds());
         assertEquals(List.of(), c.view("job-c").orElseThrow().rounds());
+    }
+
+    @Test
+    void eachTiersBestRoundOnValidationComesBackFromTheLog(@TempDir Path work) throws Exception {
+        Transport t = new Transport();
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults(), t, noModels(work), System::currentTimeMillis);
+        List<io.fedprune.dpp.MaskSpec> specs = FleetFixture.spec(3).validate("job-d").maskSpecs(0.1);
+        List<Tensor> masks = new java.util.ArrayList<>();
+        for (io.fedprune.dpp.MaskSpec s : specs) {
+            float[] m = new float[s.groups() * s.n()];
+            m[5] = 1;
+            masks.add(new Tensor(s.layer(), new int[]{s.groups(), s.n()}, m));
+        }
+        BlobRef stored = t.putTensors(masks), fused = t.putTensors(List.of(new Tensor("fc1", new int[]{1, 2}, new float[]{0.5f, -1f})));
+        // round 1 was keep-0.1's best on validation (its masks stored), round 2 did worse there
+        TierResult best = new TierResult("keep-0.1", 0.1, List.of(), java.util.OptionalDouble.of(0.8), Map.of(TierResult.VALIDATION_ACCURACY, 0.9), stored);
+        TierResult worse = new TierResult("keep-0.1", 0.1, List.of(), java.util.OptionalDouble.of(0.85), Map.of(TierResult.VALIDATION_ACCURACY, 0.7));
+        c.replay("job-d", 0, submitted("job-d"));
+        c.replay("job-d", 1, new RoundResult(2, 2, 0, 0, 0, 10, 5, fused, List.of(best), 0, 0, Map.of(), List.of()));
+        c.replay("job-d", 2, new RoundResult(2, 2, 0, 0, 0, 10, 5, fused, List.of(worse), 0, 0, Map.of(), List.of()));
+
+        JobRunner.Resume r = c.resumePoint("job-d");
+        assertEquals(2, r.completedRounds());
+        var b = r.selection().best("keep-0.1").orElseThrow();
+        assertEquals(1, b.round());
+        assertEquals(0.9, b.validation(), 0);
+        assertEquals(specs, b.tier().specs());
+        for (int l = 0; l < specs.size(); l++) assertArrayEquals(masks.get(l).data(), b.tier().groupMasks().get(l));
+        assertTrue(r.selection().best("keep-0.25").isEmpty());
+        assertEquals(new JobViews.Chosen(1, 0.9), JobViews.Chosen.of("keep-0.1", new java.util.TreeMap<>(Map.of(1,
+                new RoundResult(2, 2, 0, 0, 0, 10, 5, fused, List.of(best), 0, 0, Map.of(), List.of())))));
     }
 
     @Test

@@ -61,4 +61,29 @@ class ModelProviderTest {
         assertEquals(2, cached(work), "the other data set is pretrained on, not served from the MNIST cache");
         assertFalse(java.util.Arrays.equals(a.weight("fc3"), b.weight("fc3")));
     }
+
+    @Test
+    void theValidationSplitIsTheTailOfTheTrainingImagesAndPretrainingLeavesItOut(@TempDir Path tmp) throws IOException {
+        Path mnist = copyOfMini(tmp.resolve("mnist"), 0), work = tmp.resolve("work");
+        JobSpec spec = JobSpec.builder().pretrainEpochs(1).build("j");
+        ModelProvider plain = new ModelProvider(mnist, work, ref -> null), held = new ModelProvider(mnist, work, ref -> null, 500);
+        assertNotEquals(plain.cacheKey(spec), held.cacheKey(spec), "a model pretrained without the validation images is cached apart");
+        Model m = held.model(spec);
+        assertFalse(java.util.Arrays.equals(plain.model(spec).weight("fc1"), m.weight("fc1")), "1500, not 2000, images pretrained on");
+
+        io.fedprune.coordinator.round.Evaluator none = plain.evaluator(m, 0), eval = held.evaluator(m, 0);
+        assertTrue(none.validationAccuracy(java.util.Map.of()).isEmpty(), "no validation split: nothing selects");
+        io.fedprune.data.Dataset tail = held.raw().train().tail(500);
+        var p = m.graph().preprocessing();
+        double expected = io.fedprune.model.Network.of(m).evaluate(tail.normalized(p.scale(), p.mean(), p.std())).accuracy();
+        assertEquals(expected, eval.validationAccuracy(java.util.Map.of()).getAsDouble(), 0);
+        assertEquals(none.accuracy(java.util.Map.of()).getAsDouble(), eval.accuracy(java.util.Map.of()).getAsDouble(), 0,
+                "the reported accuracy stays the test split's");
+        // the last 500 of 2000 training images: image 1500 is the split's first
+        assertArrayEquals(java.util.Arrays.copyOfRange(held.raw().train().x(), 1500 * 784, 1501 * 784), java.util.Arrays.copyOf(tail.x(), 784));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelProvider(mnist, work, ref -> null, 2000).evaluator(m, 0));
+        assertTrue(e.getMessage().contains("leaves none of the 2000 training images"), e.getMessage());
+    }
 }

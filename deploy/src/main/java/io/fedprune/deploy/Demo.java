@@ -107,7 +107,12 @@ public final class Demo {
         Graph graph = in.graph();
         Preprocessing pre = graph.preprocessing();
         Dataset train = in.train(), test = in.test();
-        say("data: %d training, %d test images of %s, %d classes, from %s", train.n(), test.n(), train.shape(), train.classes(), cfg.data());
+        int validation = cfg.validationSamples(), all = in.data().train().n();
+        if (validation > 0 && cfg.trainSamples() + validation > all)
+            throw new ModelInput.BadInput("--train-samples " + cfg.trainSamples() + " and --validation-samples " + validation
+                    + " overlap: " + cfg.data() + " holds " + all + " training images");
+        say("data: %d training, %d test images of %s, %d classes, from %s%s", train.n(), test.n(), train.shape(), train.classes(), cfg.data(),
+                validation > 0 ? String.format(Locale.ROOT, "; the coordinator's validation split: the last %d training images", validation) : "");
         if (serving.logFile() != null) say("logs: %s (--verbose shows them here)", serving.logFile());
 
         JobSpec spec = jobSpec(graph);
@@ -122,7 +127,7 @@ public final class Demo {
         } else {
             ModelProvider models = new ModelProvider(cfg.data(), coordWork, ref -> {
                 throw new IllegalStateException("the demo pretrains a built-in model");
-            });
+            }, validation);
             boolean cached = models.isCached(spec);
             dense = models.model(spec, () -> false, p -> console.bar("pretraining", p.epoch(), p.epochs(),
                     String.format(Locale.ROOT, "dense %s, loss %.4f, %s", graph.id(), p.loss(), Progress.clock(System.currentTimeMillis() - tp)),
@@ -181,6 +186,7 @@ public final class Demo {
                 "fedprune.coordinator.data-dir", cfg.data().toString(),
                 "fedprune.coordinator.work-dir", coordWork.toString(),
                 "fedprune.coordinator.eval-samples", cfg.testSamples(),
+                "fedprune.coordinator.validation-samples", cfg.validationSamples(),
                 "fedprune.coordinator.resume-jobs", false));
         cfg.kafkaProperties().forEach((k, v) -> props.put("fedprune.kafka." + k, v));
         EmbeddedServer server;
@@ -358,10 +364,12 @@ public final class Demo {
             List<DeploymentAck> applied = acks.values().stream().filter(a -> a.tier().equals(d.tier()) && a.applied()).toList();
             double meanDev = applied.stream().mapToDouble(DeploymentAck::localAccuracy).average().orElse(Double.NaN);
             out.add(new DemoReport.Tier(d.tier(), d.keep(), d.k(), d.accuracy() == null ? Double.NaN : d.accuracy(),
+                    d.round(), d.validationAccuracy() == null ? Double.NaN : d.validationAccuracy(),
                     artifact.toString(), check.fileBytes(), check.compactBytes() + biasBytes, denseBytes, check.ok(), conf, div,
                     applied.size(), meanDev));
-            say("tier %-10s keep %5s  k %s  accuracy %.2f%%  artifact %s (%.1f KiB, compact %.1f KiB vs dense %.1f KiB), k-of-n %s",
-                    d.tier(), pct(d.keep()), d.k(), 100 * (d.accuracy() == null ? Double.NaN : d.accuracy()), artifact,
+            say("tier %-10s keep %5s  k %s  accuracy %.2f%%%s  artifact %s (%.1f KiB, compact %.1f KiB vs dense %.1f KiB), k-of-n %s",
+                    d.tier(), pct(d.keep()), d.k(), 100 * (d.accuracy() == null ? Double.NaN : d.accuracy()),
+                    d.round() == null ? "" : String.format(Locale.ROOT, " (round %d, best on validation: %.2f%%)", d.round(), 100 * d.validationAccuracy()), artifact,
                     check.fileBytes() / 1024.0, (check.compactBytes() + biasBytes) / 1024.0, denseBytes / 1024.0,
                     check.ok() ? "verified" : "FAILED");
         }
@@ -478,6 +486,7 @@ public final class Demo {
         m.put("pretrain_epochs", cfg.pretrainEpochs());
         m.put("train_samples", cfg.trainSamples());
         m.put("test_samples", cfg.testSamples());
+        m.put("validation_samples", cfg.validationSamples());
         m.put("baseline_epochs", cfg.baselineEpochs());
         m.put("train_threads", cfg.trainThreads());
         m.put("local_epochs", cfg.localEpochs());

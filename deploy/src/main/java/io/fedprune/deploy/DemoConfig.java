@@ -37,6 +37,9 @@ import java.util.Objects;
  * @param pretrainEpochs  dense pretraining epochs of the model (cached); default 10
  * @param trainSamples    use only the first N training images (0 = all); default 0
  * @param testSamples     evaluate on the first N test images (0 = all); default 0
+ * @param validationSamples the coordinator holds out the last N training images as its validation split, on which
+ *                        every tier deploys its best round (0 = none: the last round's cut); they must lie beyond the
+ *                        devices' first {@code trainSamples} images; default 0
  * @param baselineEpochs  epochs of the centralised DPP baseline (0 = skip the baselines); default 5
  * @param trainThreads    agents training at the same time; default 2 (the machine's cores)
  * @param deadlineMs      round deadline; default 600000
@@ -51,7 +54,7 @@ import java.util.Objects;
 public record DemoConfig(Path data, Path out, Path work, Path json, String bootstrap, int devices, int rounds,
                          List<Double> budgets, double alpha, String model, Granularity granularity, Fusion fusion,
                          Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
-                         int testSamples, int baselineEpochs, int trainThreads, long deadlineMs,
+                         int testSamples, int validationSamples, int baselineEpochs, int trainThreads, long deadlineMs,
                          int localEpochs, double learningRate, double temperatureEnd,
                          java.util.Map<String, String> kafkaProperties) {
 
@@ -65,8 +68,11 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         for (double b : budgets) if (!(b > 0 && b <= 1)) throw new IllegalArgumentException("--budgets: keep ratio " + b + " is not in (0, 1]");
         budgets = List.copyOf(budgets);
         if (!(alpha > 0)) throw new IllegalArgumentException("--alpha must be > 0, was " + alpha);
-        if (pretrainEpochs < 0 || trainSamples < 0 || testSamples < 0 || baselineEpochs < 0)
+        if (pretrainEpochs < 0 || trainSamples < 0 || testSamples < 0 || validationSamples < 0 || baselineEpochs < 0)
             throw new IllegalArgumentException("epochs and sample limits must be >= 0");
+        if (validationSamples > 0 && trainSamples == 0)
+            throw new IllegalArgumentException("--validation-samples needs --train-samples: the devices train on the first N training images, "
+                    + "the validation split is the last " + validationSamples);
         if (trainThreads < 1) throw new IllegalArgumentException("--train-threads must be >= 1, was " + trainThreads);
         if (localEpochs < 1) throw new IllegalArgumentException("--local-epochs must be >= 1, was " + localEpochs);
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);

@@ -72,6 +72,9 @@ public final class DemoMain implements Callable<Integer> {
     int trainSamples;
     @Option(names = "--test-samples", defaultValue = "0", description = "Evaluate on the first N test images (0 = all; default: ${DEFAULT-VALUE}).")
     int testSamples;
+    @Option(names = "--validation-samples", defaultValue = "0", paramLabel = "N",
+            description = "The coordinator holds out the last N training images (never given to a device; needs --train-samples) as a validation split: every tier deploys the masks of its best round on it, not the last round's (0 = off; default: ${DEFAULT-VALUE}).")
+    int validationSamples;
     @Option(names = "--baseline-epochs", defaultValue = "5", description = "Epochs of the centralised DPP baseline, 0 skips the baselines (default: ${DEFAULT-VALUE}).")
     int baselineEpochs;
     @Option(names = "--train-threads", defaultValue = "2", description = "Agents training at the same time (default: ${DEFAULT-VALUE}).")
@@ -106,7 +109,7 @@ public final class DemoMain implements Callable<Integer> {
         DemoConfig cfg;
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
-                    fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, baselineEpochs,
+                    fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, validationSamples, baselineEpochs,
                     trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, kafka.properties());
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());

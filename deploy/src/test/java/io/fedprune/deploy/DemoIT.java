@@ -172,7 +172,7 @@ class DemoIT {
     void anImportedCnnRunsAFederatedJobWithoutPretraining(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("o"), json = dir.resolve("demo.json");
         String[] args = {"--model", CNN.toString(), "--data", TestData.mnistMini().toString(), "--devices", "2", "--rounds", "1",
-                "--budgets", "0.5", "--granularity", "FILTER", "--train-samples", "300", "--test-samples", "300",
+                "--budgets", "0.5", "--granularity", "FILTER", "--train-samples", "300", "--test-samples", "300", "--validation-samples", "200",
                 "--baseline-epochs", "1", "--work", dir.resolve("work").toString(), "--out", out.toString(), "--json", json.toString(),
                 "--port", "0"};
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -199,6 +199,11 @@ class DemoIT {
         for (int i = 0; i < k.length; i++) assertEquals(k[i], tier.get("k").get(fieldNames(tier.get("k")).get(i)).asInt());
         assertTrue(tier.get("k_of_n").asBoolean(), tier.toString());
         assertTrue(tier.get("accuracy").asDouble() > 0.2, tier.toString());
+        // the validation split (the last 200 of the 2000 training images) chose the tier's round: the only one
+        assertEquals(1, tier.get("round").asInt(), tier.toString());
+        assertTrue(tier.get("validation_accuracy").asDouble() > 0.2 && tier.get("validation_accuracy").asDouble() <= 1, tier.toString());
+        assertTrue(log.contains("the coordinator's validation split: the last 200 training images"), log);
+        assertTrue(log.contains("(round 1, best on validation: "), log);
         for (JsonNode a : r.get("acks")) assertTrue(a.get("applied").asBoolean(), a.toString());
         var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("artifacts/keep-0.5.onnx")));
         assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier") && m.getValue().equals("keep-0.5")));
@@ -208,6 +213,18 @@ class DemoIT {
         List<String> out = new java.util.ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);
         return out;
+    }
+
+    @Test
+    void aValidationSplitThatOverlapsTheDevicesImagesStopsWithOneLine(@TempDir Path dir) {
+        String data = TestData.mnistMini().toString(), work = dir.resolve("w").toString();
+        Object[] r = runCapturingErrors("--data", data, "--work", work, "--out", dir.resolve("o").toString(), "--validation-samples", "200");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).startsWith("demo: --validation-samples needs --train-samples"), (String) r[1]);
+        r = runCapturingErrors("--data", data, "--work", work, "--out", dir.resolve("o").toString(), "--train-samples", "1900",
+                "--validation-samples", "200");
+        assertEquals(2, r[0]);
+        assertEquals("demo: --train-samples 1900 and --validation-samples 200 overlap: " + data + " holds 2000 training images", r[1]);
     }
 
     @Test

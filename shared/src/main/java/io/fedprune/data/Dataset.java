@@ -134,4 +134,12 @@ public record Dataset(float[] x, int[] y, int n, int channels, int rows, int col
         for (int i = 0; i < m; i++) idx[i] = i;
         return subset(idx);
     }
+
+    /** The last {@code count} images (or all of them if fewer), in order. */
+    public Dataset tail(int count) {
+        int m = Math.min(count, n);
+        int[] idx = new int[m];
+        for (int i = 0; i < m; i++) idx[i] = n - m + i;
+        return subset(idx);
+    }
 }

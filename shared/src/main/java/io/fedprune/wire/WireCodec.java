@@ -493,6 +493,7 @@ public final class WireCodec {
                 Pb.TierResult.Builder tb = Pb.TierResult.newBuilder().setTier(t.tier()).setKeep(t.keep())
                         .addAllLayers(layersToProto(t.layers())).putAllMetrics(t.metrics());
                 t.accuracy().ifPresent(tb::setAccuracy);
+                if (t.masks() != null) tb.setMasks(toProto(t.masks()));
                 rb.addTiers(tb);
             }
             b.setRoundResult(rb);
@@ -509,7 +510,8 @@ public final class WireCodec {
             case ROUND_RESULT -> {
                 Pb.RoundResult r = p.getRoundResult();
                 List<TierResult> tiers = r.getTiersList().stream().map(t -> new TierResult(t.getTier(), t.getKeep(), layersFromProto(t.getLayersList()),
-                        t.hasAccuracy() ? OptionalDouble.of(t.getAccuracy()) : OptionalDouble.empty(), t.getMetricsMap())).toList();
+                        t.hasAccuracy() ? OptionalDouble.of(t.getAccuracy()) : OptionalDouble.empty(), t.getMetricsMap(),
+                        t.hasMasks() ? fromProto(t.getMasks(), "tier_result.masks") : null)).toList();
                 yield new RoundResult(uint(r.getSelected(), "round_result.selected"), uint(r.getReplied(), "round_result.replied"),
                         uint(r.getLate(), "round_result.late"), uint(r.getDuplicates(), "round_result.duplicates"),
                         uint(r.getInvalid(), "round_result.invalid"), r.getDurationMs(), r.getTrainMsMax(),

@@ -83,6 +83,11 @@ final class Samples {
                 List.of(new TierResult("keep-0.05", 0.05, layers(), OptionalDouble.of(0.953), Map.of("confidence/fc1", 0.61, "diversity/fc1", 0.42)),
                         new TierResult("keep-0.25", 0.25, List.of(), OptionalDouble.empty(), Map.of())),
                 4_200_000, 16.0, Map.of("logits_change", 0.012, "mask_similarity", 0.87), List.of())));
+        m.put("round_result_best_masks", new Envelope("job-1", 5, "msg-result-5", "coordinator", T0 + 15, new RoundResult(4, 4, 0, 0, 0, 5100, 3300,
+                ref("fused-r5", SHA_B),
+                List.of(new TierResult("keep-0.05", 0.05, layers(), OptionalDouble.of(0.951), Map.of("validation_accuracy", 0.9485),
+                        ref("tier-masks-r5", SHA_A))),
+                4_100_000, 16.0, Map.of(), List.of())));
         m.put("round_result_dropped", new Envelope("job-1", 4, "msg-result-4", "coordinator", T0 + 13, new RoundResult(4, 2, 0, 0, 1, 9000, 3100,
                 null, List.of(), 2_100_000, 32.0, Map.of(), List.of("device-8", "device-9"))));
         m.put("job_cancel", new Envelope("job-1", 0, "msg-cancel", "coordinator", T0 + 14, new JobCancel("cancelled by the operator")));

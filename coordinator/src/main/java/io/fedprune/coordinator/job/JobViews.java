@@ -55,9 +55,30 @@ public final class JobViews {
         }
     }
 
-    /** A published tier: where its artifact is, its checksums and the devices' acks. */
+    /**
+     * A published tier: where its artifact is, its checksums and the devices' acks; {@code round} and
+     * {@code validationAccuracy}: the round its masks come from, chosen as the tier's best on the coordinator's
+     * validation split, and that accuracy (both null when the tier was cut from the last round: no validation split).
+     */
     public record DeploymentView(String tier, double keep, Map<String, Integer> k, @Nullable Double accuracy, String artifact,
-                                 @Nullable Map<String, String> checksums, @Nullable Map<String, AckView> acks) {
+                                 @Nullable Map<String, String> checksums, @Nullable Map<String, AckView> acks,
+                                 @Nullable Integer round, @Nullable Double validationAccuracy) {
+    }
+
+    /**
+     * The round a tier's deployed masks come from: the last logged round whose result for the tier names stored masks
+     * (each was the tier's best on validation so far), and its validation accuracy.
+     */
+    public record Chosen(int round, Double validationAccuracy) {
+        /** The tier's chosen round in {@code rounds} (by round number), or null if none stored masks. */
+        public static Chosen of(String tier, java.util.SortedMap<Integer, RoundResult> rounds) {
+            Chosen out = null;
+            for (Map.Entry<Integer, RoundResult> r : rounds.entrySet())
+                for (TierResult t : r.getValue().tiers())
+                    if (t.tier().equals(tier) && t.masks() != null)
+                        out = new Chosen(r.getKey(), t.metrics().get(TierResult.VALIDATION_ACCURACY));
+            return out;
+        }
     }
 
     /**

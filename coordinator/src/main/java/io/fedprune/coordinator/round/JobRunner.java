@@ -36,8 +36,9 @@ import java.util.function.LongSupplier;
  * {@link UpdateValidator} (a rejection is counted and dead-lettered, never changes the result) and folds the accepted
  * ones until the quorum has replied or the deadline passes, then asks the strategy for the fused logits, publishes
  * them (the next round's global logits: the next round starts at once) and hands the round's report (metrics, tiers
- * cut and evaluated, the result logged) to a thread of its own, which works while the next round's devices train;
- * after the last round (and its report) it deploys the strategy's tiers. Rounds are logged in order, each once.
+ * cut and evaluated, each tier's best round on the validation split kept by {@link TierSelection}, the result logged)
+ * to a thread of its own, which works while the next round's devices train; after the last round (and its report) it
+ * deploys the strategy's tiers, each from its best round if it has one. Rounds are logged in order, each once.
  *
  * <p>Updates reach the runner through {@link #offer}; everything else goes through {@link RoundTransport}. Time comes
  * from the injected clock. Memory is O(model) for the streaming fusion rules plus one bit per logit and device of the
@@ -60,8 +61,14 @@ public final class JobRunner implements Runnable {
         }
     }
 
-    /** The state a restarted job continues from: rounds already done and the global logits after them. */
-    public record Resume(int completedRounds, List<float[]> globalLogits) {
+    /**
+     * The state a restarted job continues from: rounds already done, the global logits after them and each tier's best
+     * round so far ({@link TierSelection#restore}; null: none).
+     */
+    public record Resume(int completedRounds, List<float[]> globalLogits, TierSelection selection) {
+        public Resume(int completedRounds, List<float[]> globalLogits) {
+            this(completedRounds, globalLogits, null);
+        }
     }
 
     /** A live view of the round in progress. */
@@ -78,6 +85,7 @@ public final class JobRunner implements Runnable {
     private final JobLayers layers;
     private final DeviceSelector selector;
     private final PruningStrategy strategy;
+    private final TierSelection selection;
     private final RoundMeters meters;
     private final BlockingQueue<ReceivedUpdate> inbox = new LinkedBlockingQueue<>();
     /** Runs the rounds' reports, one at a time, in round order. */
@@ -114,6 +122,7 @@ public final class JobRunner implements Runnable {
         this.layers = JobLayers.of(spec, model);
         this.selector = new DeviceSelector(spec, layers.base(), model.toTensors().stream().mapToLong(io.fedprune.model.Tensor::size).sum(), operators);
         this.strategy = new PruningStrategy(spec, model, layers, evaluator);
+        this.selection = this.resume.selection() != null ? this.resume.selection() : new TierSelection();
     }
 
     /** Hands an update to the runner (any thread). */
@@ -155,7 +164,7 @@ public final class JobRunner implements Runnable {
                 globalRef = out.get().globalRef();
             }
             awaitReport();
-            for (PruningStrategy.Packaged p : strategy.deployment(scores)) deploy(p);
+            for (PruningStrategy.Packaged p : strategy.deployment(scores, selection)) deploy(p);
             finish(JobState.COMPLETED, "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();   // shutting down: the job stays RUNNING in the log, a restart continues it
@@ -219,13 +228,17 @@ public final class JobRunner implements Runnable {
         return Optional.of(new Round(fused, fusedRef != null ? fusedRef : logitsRef));
     }
 
-    /** A round's report, beside the next round: metrics, the tiers' cut and evaluation, the round result logged. */
+    /**
+     * A round's report, beside the next round: metrics, the tiers' cut and evaluation, the tiers' best rounds (a new
+     * best's masks stored as a blob), the round result logged.
+     */
     private void reportRound(int round, PruningStrategy.Fold fold, List<float[]> global, PruningStrategy.Fused fused, RoundTally tally,
                              Set<String> selected, long elapsed, BlobRef fusedRef) {
         long r0 = System.nanoTime();
         PruningStrategy.Aggregate a = strategy.report(fold, global, fused);
         for (PruningStrategy.Tier t : a.cuts()) listener.tierMasks(spec.id(), round, t.result().tier(), t.specs(), t.groupMasks());
-        RoundResult result = tally.result(a, selected, elapsed, fusedRef);
+        List<TierResult> tiers = selection.offer(round, a.cuts(), masks -> transport.putTensors(layers.tensors(masks)));
+        RoundResult result = tally.result(a.withTiers(tiers), selected, elapsed, fusedRef);
         LOG.info("job {} round {} done: {}/{} replied, tiers {}", spec.id(), round, result.replied(), selected.size(), describe(a.tiers()));
         listener.roundDone(spec.id(), round, result);
         meters.report().record(System.nanoTime() - r0, TimeUnit.NANOSECONDS);

@@ -40,7 +40,8 @@ import java.util.TreeMap;
  * {@code aggregate_train}: the round start (each selected device's k, the training config with the round's
  * temperatures from the job's {@link TemperatureSchedule}); a {@link Fold} that adds each accepted update to the fusion
  * (weighted by {@link Weighting}); the fused logits after the server optimiser, the round metrics and the tiers, cut as
- * top-k of the fused scores (nested across tiers) and evaluated. Holds the server optimiser's state across rounds.
+ * top-k of the fused scores (nested across tiers) and evaluated; the deployed tiers (cut from the last round, or each
+ * from its best round in a {@link TierSelection}, then no longer necessarily nested). Holds the server optimiser's state across rounds.
  */
 public final class PruningStrategy {
     /**
@@ -163,6 +164,11 @@ public final class PruningStrategy {
      */
     public record Aggregate(List<float[]> global, List<float[]> scores, boolean fused, Map<String, Double> metrics,
                             List<TierResult> tiers, List<Tier> cuts) {
+        /** This aggregate with other tier results (e.g. naming their stored masks). */
+        public Aggregate withTiers(List<TierResult> results) {
+            return new Aggregate(global, scores, fused, metrics, results, cuts);
+        }
+
         /** An aggregate without the tiers' masks. */
         public Aggregate(List<float[]> global, List<float[]> scores, boolean fused, Map<String, Double> metrics, List<TierResult> tiers) {
             this(global, scores, fused, metrics, tiers, List.of());
@@ -218,7 +224,10 @@ public final class PruningStrategy {
     public record Tier(TierResult result, List<MaskSpec> specs, List<float[]> groupMasks) {
     }
 
-    /** A tier cut from {@code scores}, its confidence measured on {@code logits}, evaluated. */
+    /**
+     * A tier cut from {@code scores}, its confidence measured on {@code logits}, evaluated on the test split (its
+     * accuracy) and on the validation split if the coordinator has one (its {@link TierResult#VALIDATION_ACCURACY} metric).
+     */
     public Tier evaluateTier(double keep, List<float[]> scores, List<float[]> logits) {
         List<MaskSpec> specs = spec.maskSpecs(keep);
         List<float[]> groupMasks = new ArrayList<>();
@@ -233,6 +242,7 @@ public final class PruningStrategy {
             metrics.put("diversity/" + s.layer(), Metrics.diversity(gm, s));
         }
         OptionalDouble accuracy = evaluator.accuracy(weightMasks);
+        evaluator.validationAccuracy(weightMasks).ifPresent(v -> metrics.put(TierResult.VALIDATION_ACCURACY, v));
         List<LayerSpec> ls = specs.stream().map(JobLayers::layerSpec).toList();
         return new Tier(new TierResult(JobSpec.tierName(keep), keep, ls, accuracy, metrics), specs, groupMasks);
     }
@@ -241,16 +251,22 @@ public final class PruningStrategy {
     public record Packaged(Tier tier, TierArtifact artifact) {
     }
 
+    /** The final tiers, each cut from the last round's {@code scores}: {@link #deployment(List, TierSelection)} without a selection. */
+    public List<Packaged> deployment(List<float[]> scores) {
+        return deployment(scores, new TierSelection());
+    }
+
     /**
      * The final tiers from the largest keep down: an agent applies the first tier that fits its budget and skips
-     * smaller ones, so each agent applies (and acks) exactly one tier.
+     * smaller ones, so each agent applies (and acks) exactly one tier. A tier with a best round in {@code selection}
+     * deploys that round's masks (as evaluated then); any other is cut from the last round's {@code scores}.
      */
-    public List<Packaged> deployment(List<float[]> scores) {
+    public List<Packaged> deployment(List<float[]> scores, TierSelection selection) {
         List<Double> largestFirst = new ArrayList<>(spec.tiers());
         Collections.reverse(largestFirst);
         List<Packaged> out = new ArrayList<>();
         for (double keep : largestFirst) {
-            Tier t = evaluateTier(keep, scores, scores);
+            Tier t = selection.best(JobSpec.tierName(keep)).map(TierSelection.Best::tier).orElseGet(() -> evaluateTier(keep, scores, scores));
             out.add(new Packaged(t, TierArtifact.build(spec, model, keep, t.specs(), t.groupMasks())));
         }
         return out;

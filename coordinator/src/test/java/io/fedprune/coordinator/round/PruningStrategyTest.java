@@ -128,4 +128,38 @@ class PruningStrategyTest {
         assertEquals(50, tiers.get(0).tier().result().layers().get(0).k());
         assertTrue(tiers.get(0).artifact().bytes().length > 0);
     }
+
+    @Test
+    void aTierWithABestRoundDeploysThatRoundsMasksTheOthersTheLastCut() {
+        JobSpec spec = spec("FLOAT32");
+        // test accuracy 0.75, validation 0.6: the validation accuracy is a tier metric, the accuracy stays the test one
+        PruningStrategy s = new PruningStrategy(spec, MODEL, JobLayers.of(spec, MODEL), new Evaluator() {
+            @Override
+            public OptionalDouble accuracy(Map<String, float[]> weightMasks) {
+                return OptionalDouble.of(0.75);
+            }
+
+            @Override
+            public OptionalDouble validationAccuracy(Map<String, float[]> weightMasks) {
+                return OptionalDouble.of(0.6);
+            }
+        });
+        // round 3's scores rise with the input index: keep-0.25 keeps inputs 75-99 of every row
+        float[] rising = new float[1000];
+        for (int i = 0; i < rising.length; i++) rising[i] = i % 100;
+        PruningStrategy.Tier round3 = s.evaluateTier(0.25, List.of(rising), List.of(rising));
+        assertEquals(0.6, round3.result().metrics().get(TierResult.VALIDATION_ACCURACY), 0);
+        assertEquals(0.75, round3.result().accuracy().getAsDouble(), 0);
+        TierSelection selection = new TierSelection();
+        selection.offer(3, List.of(round3), m -> MODEL_REF);
+
+        // the last round's scores are all equal: a cut keeps the first inputs of every row (ties to the lower index)
+        List<PruningStrategy.Packaged> tiers = s.deployment(List.of(filled(1)), selection);
+        float[] quarter = tiers.get(1).tier().groupMasks().get(0), half = tiers.get(0).tier().groupMasks().get(0);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(i % 100 >= 75 ? 1f : 0f, quarter[i], "keep-0.25 from round 3, candidate " + i);
+            assertEquals(i % 100 < 50 ? 1f : 0f, half[i], "keep-0.5 cut from the last scores, candidate " + i);
+        }
+        assertEquals(MODEL_REF, tiers.get(1).tier().result().masks());
+    }
 }

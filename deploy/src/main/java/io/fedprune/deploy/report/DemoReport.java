@@ -26,13 +26,17 @@ public record DemoReport(Map<String, Object> config, String broker, double dense
     /**
      * One deployment tier.
      *
+     * @param accuracy      test accuracy of the deployed masks
+     * @param round         the round the masks come from, chosen as the tier's best on the coordinator's validation
+     *                      split; null: cut after the last round (no validation split)
+     * @param validationAccuracy accuracy of the masks on the validation split (NaN without one)
      * @param artifact      path of the tier's safetensors file
      * @param artifactBytes size of that file
      * @param compactBytes  bytes of the compact form (kept values and their indices) of the pruned layers plus biases
      * @param denseBytes    the dense model in float32
      * @param kOfN          the artifact verified as exactly k of n per group in every layer ({@link ArtifactCheck})
      */
-    public record Tier(String tier, double keep, Map<String, Integer> k, double accuracy, String artifact, long artifactBytes,
+    public record Tier(String tier, double keep, Map<String, Integer> k, double accuracy, Integer round, double validationAccuracy, String artifact, long artifactBytes,
                        long compactBytes, long denseBytes, boolean kOfN, Map<String, Double> confidence,
                        Map<String, Double> diversity, int devicesApplied, double meanDeviceAccuracy) {
     }

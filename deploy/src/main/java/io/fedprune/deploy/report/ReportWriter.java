@@ -70,17 +70,20 @@ public final class ReportWriter {
                 100 * r.denseAccuracy(), r.denseParams(), 4 * r.denseParams() / 1024.0));
 
         s.append("## Tiers\n\n");
-        s.append("| tier | keep | k per layer | accuracy | vs centralised DPP | vs magnitude | artifact | compact size | vs dense | k-of-n | devices applied | their local accuracy |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| tier | keep | k per layer | accuracy | round (validation) | vs centralised DPP | vs magnitude | artifact | compact size | vs dense | k-of-n | devices applied | their local accuracy |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (DemoReport.Tier t : r.tiers()) {
             double cen = baseline(r, t.keep(), "dpp-centralised"), mag = baseline(r, t.keep(), "magnitude");
-            s.append(f("| %s | %s | %s | **%.2f%%** | %s | %s | `%s` (%.1f KiB) | %.1f KiB | %.1f%% | %s | %d | %s |\n",
-                    t.tier(), pct(t.keep()), t.k().values(), 100 * t.accuracy(), diff(t.accuracy(), cen), diff(t.accuracy(), mag),
+            s.append(f("| %s | %s | %s | **%.2f%%** | %s | %s | %s | `%s` (%.1f KiB) | %.1f KiB | %.1f%% | %s | %d | %s |\n",
+                    t.tier(), pct(t.keep()), t.k().values(), 100 * t.accuracy(),
+                    t.round() == null ? "last" : f("%d (%.2f%%)", t.round(), 100 * t.validationAccuracy()), diff(t.accuracy(), cen), diff(t.accuracy(), mag),
                     Path.of(t.artifact()).getFileName(), t.artifactBytes() / 1024.0, t.compactBytes() / 1024.0,
                     100.0 * t.compactBytes() / t.denseBytes(), t.kOfN() ? "verified" : "**FAILED**", t.devicesApplied(),
                     Double.isNaN(t.meanDeviceAccuracy()) ? "-" : f("%.2f%%", 100 * t.meanDeviceAccuracy())));
         }
-        s.append("\nThe compact size counts the kept values (float32) and their indices (int32) of the pruned layers plus "
+        s.append("\nAccuracy: on the test images. Round: the round the tier's masks come from, chosen as its best on the "
+                + "coordinator's validation split (accuracy there in brackets; never chosen on the test images), or the last round "
+                + "without a validation split.\nThe compact size counts the kept values (float32) and their indices (int32) of the pruned layers plus "
                 + "the biases; the artifact file also holds a dense 0/1 mask per layer (uint8). k-of-n: the artifact was "
                 + "re-read and every group of every layer keeps exactly k candidates.\n\n");
         s.append("Per layer, after the last round (confidence: 1 - normalised entropy of the inclusion probabilities; "
