@@ -126,8 +126,11 @@ abstract class RowKernels {
         if (!direct) System.arraycopy(gu, 0, g, off, n);
     }
 
-    /** Continuous limit's gradient of one row, in place ({@code k < n}); Newton from {@code tau0} (see {@link Relax#limitGrad}). */
-    final void limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
+    /**
+     * Continuous limit's gradient of one row, in place ({@code k < n}); Newton from {@code tau0} (see
+     * {@link Relax#limitGrad}). Returns the tau it stopped at (the next step's start, see {@link DppLayer}).
+     */
+    final float limitGrad(float[] keys, int off, int n, int k, float invT, float tau0, int maxIter, float[] g, Scratch s) {
         float[] E = s.a, F = s.b, acc = s.acc, sums = s.sums;
         boolean direct = n % FloatMath.W == 0;
         int np = direct ? n : FloatMath.stage(keys, off, n, s.f, -Float.MAX_VALUE);   // pads: E = 0, em = 1, F = 0
@@ -145,6 +148,7 @@ abstract class RowKernels {
         }
         limitOut(gx, o, F, np, dot(F, gx, o, np, acc) / Math.max(sf, 1e-30f), invT);
         if (!direct) System.arraycopy(s.c, 0, g, off, n);
+        return tau;
     }
 
     /** {@code g += weight * dH(softmax(d_row))/dd} for one row (see {@link Relax#addEntropyGrad}). */

@@ -12,9 +12,18 @@ class DppLayerGradientTest {
      * differentiated numerically per group.
      */
     private static void check(MaskSpec s, DppConfig cfg, boolean exact, double tol) {
+        check(s, cfg, exact, tol, 0);
+    }
+
+    /** After {@code stepsBefore} Adam steps at other temperatures (the limit's Newton then starts from their tau). */
+    private static void check(MaskSpec s, DppConfig cfg, boolean exact, double tol, int stepsBefore) {
         float[] w = MasksTest.gaussian(s.size(), 1, 0.3), gw = MasksTest.gaussian(s.size(), 2, 1);
         DppLayer layer = new DppLayer(s, Logits.fromWeights(w, s), cfg.withEntropyWeight(0), 3);
         assertEquals(exact, layer.exactRelaxation());
+        for (int t = 0; t < stepsBefore; t++) {
+            layer.forward(w, new float[s.size()], 2f - 0.5f * t);
+            layer.backward(w, MasksTest.gaussian(s.size(), 10 + t, 1), 2f - 0.5f * t);
+        }
         float T = 0.8f;
         layer.forward(w, new float[s.size()], T);
         float[] keys = layer.lastKeys(), grad = layer.gradient(w, gw, T);
@@ -52,6 +61,9 @@ class DppLayerGradientTest {
             check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 100}, 40), cfg, false, 1e-2);
             check(MaskSpec.ofK("conv", Granularity.KERNEL, new int[]{4, 40, 2, 2}, 20), cfg.withThreads(2), false, 1e-2);
             check(MaskSpec.ofK("fc", Granularity.FILTER, new int[]{64, 3}, 33), cfg, false, 1e-2);
+            // later steps start Newton from the previous step's threshold, which must not change the answer
+            check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 100}, 40), cfg, false, 1e-2, 3);
+            check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 300}, 6), cfg.withThreads(2), false, 1e-2, 2);
         }
     }
 
