@@ -305,10 +305,14 @@ public final class Demo {
         for (JobViews.RoundView r : v.rounds()) {
             long sum = trainSumByRound.getOrDefault(r.round(), 0L);
             trainTotal += sum;
-            Map<String, Double> acc = new LinkedHashMap<>();
-            for (JobViews.TierView t : r.tiers()) acc.put(t.tier(), t.accuracy());
+            Map<String, Double> acc = new LinkedHashMap<>(), validation = new LinkedHashMap<>();
+            for (JobViews.TierView t : r.tiers()) {
+                acc.put(t.tier(), t.accuracy());
+                Double val = t.metrics() == null ? null : t.metrics().get(io.fedprune.wire.TierResult.VALIDATION_ACCURACY);
+                if (val != null) validation.put(t.tier(), val);
+            }
             rounds.add(new DemoReport.Round(r.round(), r.selected(), r.replied(), r.late(), r.duplicates(), r.invalid(),
-                    r.durationMs(), r.trainMsMax(), sum, acc, r.metrics().getOrDefault("logits_change", Double.NaN),
+                    r.durationMs(), r.trainMsMax(), sum, acc, validation, r.metrics().getOrDefault("logits_change", Double.NaN),
                     r.metrics().getOrDefault("mask_similarity", Double.NaN), r.uplinkBytes(), r.uplinkBitsPerParameter(), r.dropped()));
         }
         List<DemoReport.Tier> tiers = tiers(v, dense, acks, budgets);

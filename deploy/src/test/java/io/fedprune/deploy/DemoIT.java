@@ -204,6 +204,7 @@ class DemoIT {
         assertTrue(tier.get("validation_accuracy").asDouble() > 0.2 && tier.get("validation_accuracy").asDouble() <= 1, tier.toString());
         assertTrue(log.contains("the coordinator's validation split: the last 200 training images"), log);
         assertTrue(log.contains("(round 1, best on validation: "), log);
+        assertEquals(tier.get("validation_accuracy").asDouble(), r.get("rounds").get(0).get("validation_accuracy").get("keep-0.5").asDouble(), 0);
         for (JsonNode a : r.get("acks")) assertTrue(a.get("applied").asBoolean(), a.toString());
         var onnx = io.fedprune.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(out.resolve("artifacts/keep-0.5.onnx")));
         assertTrue(onnx.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("fedprune.tier") && m.getValue().equals("keep-0.5")));

@@ -47,11 +47,12 @@ public record DemoReport(Map<String, Object> config, String broker, double dense
      * @param trainMsMax     the slowest device's local training time
      * @param trainMsSum     local training time summed over the devices
      * @param accuracy       accuracy per tier after this round's fusion
+     * @param validationAccuracy accuracy per tier on the coordinator's validation split (empty without one)
      * @param logitsChange   relative change of the fused logits, ||next - previous|| / ||previous||
      * @param maskSimilarity mean pairwise Jaccard similarity of the devices' own top-k masks
      */
     public record Round(int round, int selected, int replied, int late, int duplicates, int invalid, long durationMs,
-                        long trainMsMax, long trainMsSum, Map<String, Double> accuracy, double logitsChange,
+                        long trainMsMax, long trainMsSum, Map<String, Double> accuracy, Map<String, Double> validationAccuracy, double logitsChange,
                         double maskSimilarity, long uplinkBytes, double uplinkBitsPerParam, List<String> dropped) {
     }
 

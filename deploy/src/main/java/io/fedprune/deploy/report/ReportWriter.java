@@ -98,7 +98,8 @@ public final class ReportWriter {
         s.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (DemoReport.Round rd : r.rounds()) {
             StringBuilder acc = new StringBuilder();
-            rd.accuracy().forEach((t, a) -> acc.append(f("%s %.2f%% ", t.replace("keep-", ""), 100 * a)));
+            rd.accuracy().forEach((t, a) -> acc.append(f("%s %.2f%%%s ", t.replace("keep-", ""), 100 * a,
+                    rd.validationAccuracy().containsKey(t) ? f(" (val. %.2f%%)", 100 * rd.validationAccuracy().get(t)) : "")));
             s.append(f("| %d | %d/%d%s | %.1f s | %.1f s | %.1f s | %s| %.4f | %.3f | %.1f KiB | %.1f |\n", rd.round(), rd.replied(),
                     rd.selected(), rd.dropped().isEmpty() ? "" : " (dropped: " + String.join(", ", rd.dropped()) + ")", rd.durationMs() / 1e3, rd.trainMsMax() / 1e3, rd.trainMsSum() / 1e3, acc,
                     rd.logitsChange(), rd.maskSimilarity(), rd.uplinkBytes() / 1024.0, rd.uplinkBitsPerParam()));
