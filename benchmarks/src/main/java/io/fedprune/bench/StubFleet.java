@@ -149,7 +149,10 @@ final class StubFleet implements AutoCloseable {
 
     /**
      * Sends the chunks, and the update once the broker has them all (as {@code BlobWriter} and an agent do); a failed
-     * send (a broker too busy to answer in time) sends it all again, up to 3 times.
+     * send (a broker too busy to answer in time) sends it all again, up to 3 times. What follows an acknowledgement
+     * runs on the fleet's workers, never on the producer's I/O thread that completes it: a send from there can block
+     * that thread on the producer's own metadata or memory (up to {@code max.block.ms}, 60 s), and with it every
+     * response in flight (the first upload of each fleet took a minute, its requests timed out).
      */
     private void upload(List<ProducerRecord<byte[], byte[]>> records) {
         upload(records, 1);
@@ -159,12 +162,12 @@ final class StubFleet implements AutoCloseable {
         List<CompletableFuture<?>> chunks = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> r : records.subList(0, records.size() - 1)) chunks.add(publisher.send(r));
         CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new))
-                .thenCompose(v -> publisher.send(records.get(records.size() - 1)))
-                .whenComplete((meta, error) -> {
+                .thenComposeAsync(v -> publisher.send(records.get(records.size() - 1)), workers)
+                .whenCompleteAsync((meta, error) -> {
                     if (error == null) return;
                     failedUploads.incrementAndGet();
                     if (attempt < 3) upload(records, attempt + 1);
-                });
+                }, workers);
     }
 
     /** Upload attempts that failed (each was sent again, up to 3 times). */
