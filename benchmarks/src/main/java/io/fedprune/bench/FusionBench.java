@@ -2,10 +2,12 @@ package io.fedprune.bench;
 
 import io.fedprune.fuse.Accumulator;
 import io.fedprune.fuse.Contribution;
+import io.fedprune.fuse.FoldBounds;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionStrategy;
 import io.fedprune.fuse.LayerShape;
+import io.fedprune.fuse.RowOrders;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -45,6 +47,9 @@ public class FusionBench {
     public int devices;
     @Param({"RANK", "MEAN", "INCLUSION", "TRIMMED_MEAN", "MEDIAN"})
     public String rule;
+    /** RANK only: whether the devices send their row orders (else the coordinator sorts every row itself). */
+    @Param({"true"})
+    public boolean rowOrders;
 
     List<Contribution> contributions;
     float[][] sumInto;
@@ -52,26 +57,34 @@ public class FusionBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        contributions = contributions(devices, 1);
+        contributions = contributions(devices, 1, rowOrders);
         strategy = FusionConfig.of(Fusion.valueOf(rule)).strategy();
         sumInto = new float[LENET300.size()][];
         for (int l = 0; l < LENET300.size(); l++) sumInto[l] = new float[LENET300.get(l).size()];
     }
 
-    /** Device logits (Gaussian, distinct per device) and k = 10% of n, weights the square root of 600-6000 samples. */
-    static List<Contribution> contributions(int devices, long seed) {
+    /** A round's bounds: up to 200 devices of weight up to sqrt(6000) (as the coordinator sets them for such a fleet). */
+    static final FoldBounds BOUNDS = FoldBounds.of(200, Math.sqrt(6000));
+
+    /**
+     * Device logits (Gaussian, distinct per device) and k = 10% of n, weights the square root of 600-6000 samples; with
+     * {@code rowOrders}, each device's row orders (what it sends for RANK, computed outside the timed fold).
+     */
+    static List<Contribution> contributions(int devices, long seed, boolean rowOrders) {
         Random r = new Random(seed);
         List<Contribution> out = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
             List<float[]> logits = new ArrayList<>();
+            List<int[]> orders = new ArrayList<>();
             int[] k = new int[LENET300.size()];
             for (int l = 0; l < LENET300.size(); l++) {
                 float[] x = new float[LENET300.get(l).size()];
                 for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 2);
                 logits.add(x);
+                if (rowOrders) orders.add(RowOrders.ascending(x, LENET300.get(l).n()));
                 k[l] = (int) Math.ceil(0.1 * LENET300.get(l).n());
             }
-            out.add(new Contribution(logits, k, Math.sqrt(600 + r.nextInt(5400))));
+            out.add(new Contribution(logits, k, Math.sqrt(600 + r.nextInt(5400)), orders));
         }
         return out;
     }
@@ -84,10 +97,19 @@ public class FusionBench {
 
     @Benchmark
     public Object fold() {
-        Accumulator acc = strategy.begin(LENET300);
+        return fold(null);
+    }
+
+    /** One round's fold; {@code cpuNs[0]} gets the thread CPU time of {@code begin} and the adds (what grows with the fleet). */
+    Object fold(long[] cpuNs) {
+        long c0 = cpuNs == null ? 0 : MX.getCurrentThreadCpuTime();
+        Accumulator acc = strategy.begin(LENET300, BOUNDS);
         for (Contribution c : contributions) acc.add(c);
+        if (cpuNs != null) cpuNs[0] = MX.getCurrentThreadCpuTime() - c0;
         return acc.finish();
     }
+
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
     @Benchmark
     public float floatSum() {
@@ -104,63 +126,82 @@ public class FusionBench {
      * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
      * warm-up, timed by the calling thread's CPU time (GB/s per core: on a shared, loaded machine wall-clock JMH
      * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
-     * wall time; medians. The JMH methods above run the same code under JMH on a quiet machine.
+     * wall time; medians. RANK runs twice: with the devices' row orders (what agents send) and without (the coordinator
+     * sorts every row, as for an update from an older agent). The JMH methods above run the same code under JMH on a
+     * quiet machine.
      */
     static String section(int reps, boolean quick) {
         int warm = quick ? 5 : 15, timed = quick ? 9 : 5 * reps + 6;
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         FusionBench b = new FusionBench();
         b.devices = 10;
         double bytes = bytes(10);
-        Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core (CPU time)", "rule / float[] sum (CPU time)", "GB/s (wall)",
-                "fold ms (CPU)", "heap held after 10 / 50 / 200 devices");
+        Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core (CPU time)", "rule / float[] sum (CPU time)",
+                "per update: GB/s per core (CPU time)", "finish ms (CPU)", "GB/s (wall)", "fold ms (CPU)", "heap held after 10 / 50 / 200 devices");
         List<Double> sumGbps = new ArrayList<>();
-        Map<String, Double> foldCpuMs = new HashMap<>();
+        Map<String, Double> addNsPerLogit = new HashMap<>();
         List<String[]> rows = new ArrayList<>();
-        for (Fusion rule : Fusion.values()) {
-            b.rule = rule.name();
+        List<Object[]> variants = new ArrayList<>();
+        variants.add(new Object[]{Fusion.RANK, true, "RANK (device row orders)"});
+        variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts the rows)"});
+        for (Fusion rule : Fusion.values()) if (rule != Fusion.RANK) variants.add(new Object[]{rule, false, rule.name()});
+        long[] addCpu = new long[1];
+        for (Object[] v : variants) {
+            b.rule = ((Fusion) v[0]).name();
+            b.rowOrders = (Boolean) v[1];
             b.setUp();
-            double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed];
+            double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed];
             for (int i = -warm; i < timed; i++) {
-                long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
-                b.fold();
-                long c1 = mx.getCurrentThreadCpuTime(), w1 = System.nanoTime();
+                long c0 = MX.getCurrentThreadCpuTime(), w0 = System.nanoTime();
+                b.fold(addCpu);
+                long c1 = MX.getCurrentThreadCpuTime(), w1 = System.nanoTime();
                 b.floatSum();
-                long c2 = mx.getCurrentThreadCpuTime();
+                long c2 = MX.getCurrentThreadCpuTime();
                 if (i >= 0) {
                     fold[i] = (c1 - c0) / 1e6;
+                    add[i] = addCpu[0] / 1e6;
                     foldWall[i] = (w1 - w0) / 1e6;
                     sum[i] = (c2 - c1) / 1e6;
                 }
             }
-            double f = Interleaved.median(fold), sm = Interleaved.median(sum);
+            double f = Interleaved.median(fold), sm = Interleaved.median(sum), a = Interleaved.median(add);
+            double[] finish = new double[timed];
+            for (int i = 0; i < timed; i++) finish[i] = fold[i] - add[i];
             sumGbps.add(bytes / sm / 1e6);
-            foldCpuMs.put(rule.name(), f);
-            rows.add(new String[]{rule.name(), f("%.2f", bytes / f / 1e6), f("%.3f", Interleaved.median(Interleaved.ratios(sum, fold))),
-                    f("%.2f", bytes / Interleaved.median(foldWall) / 1e6), f("%.1f", f), memory(rule)});
+            addNsPerLogit.put((String) v[2], a * 1e6 / (bytes / 4));
+            rows.add(new String[]{(String) v[2], f("%.2f", bytes / f / 1e6), f("%.3f", Interleaved.median(Interleaved.ratios(sum, fold))),
+                    f("%.2f", bytes / a / 1e6), f("%.1f", Interleaved.median(finish)), f("%.2f", bytes / Interleaved.median(foldWall) / 1e6),
+                    f("%.1f", f), memory((Fusion) v[0])});
         }
-        t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "");
+        t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "", "", "");
         for (String[] r : rows) t.row((Object[]) r);
-        double logits = bytes / 4, rankNs = (foldCpuMs.get("RANK") - foldCpuMs.get("MEAN")) * 1e6 / logits;
+        double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device row orders)");
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
                 + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
-                + "of float32 logits folded per second of the thread's CPU time (per core; wall-clock GB/s beside it).%n%n%s%n"
-                + "MEAN is a compensated (double-double) weighted sum of the logits, exact to about 100 bits so that the "
-                + "result does not depend on the order the updates arrive in. RANK adds, per device and row, the exact rank of "
-                + "every logit (a stable radix sort of the row, ties averaged) and a second such sum of the ranks: its fold "
-                + "minus MEAN's is %.1f ns of CPU per logit, the cost of the per-row sort, which alone bounds RANK at about "
-                + "%.2f GB/s per core (4 bytes per logit) however fast the sums are.%n",
-                bytes / 1e6, warm, timed, t, rankNs, 4 / rankNs);
+                + "of float32 logits folded per second of the thread's CPU time (per core; wall-clock GB/s beside it). *Per "
+                + "update* is `begin` and the adds only (what grows with the fleet: the round loop pays it for every update as it "
+                + "arrives); *finish* is the round's one-off fused scores and logits (per row: the fused ranks and the sorted mean "
+                + "logits), paid once per round whatever the fleet. Bounds of the fold (they fix the fixed-point scales): up to "
+                + "200 devices of weight up to sqrt(6000), |logit| <= 2^16.%n%n%s%n"
+                + "The streaming rules' sums are fixed-point: each term weight x value is rounded once to a multiple of a power "
+                + "of two fixed per round from those bounds and added to a `long`, so integer additions make the result "
+                + "independent of the order the updates arrive in (and a refused update is subtracted back exactly); the bound "
+                + "and finiteness check is in the same vectorised pass. RANK's ranks come from the row orders the devices send "
+                + "(each row's positions from the smallest logit to the largest, sorted on the device after its uplink "
+                + "encoding's rounding): the coordinator checks each order against the logits (every position once, values not "
+                + "decreasing) and ranks from it in O(n), then adds both sums (ranks and logits) in one pass. Per update, "
+                + "RANK costs %.2f ns of CPU per logit with the devices' orders and %.2f ns when the coordinator sorts the rows "
+                + "itself (updates of older agents).%n",
+                bytes / 1e6, warm, timed, t, sent, sorted);
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */
     static String memory(Fusion rule) {
         List<String> out = new ArrayList<>();
-        List<Contribution> pool = contributions(4, 2);
+        List<Contribution> pool = contributions(4, 2, rule == Fusion.RANK);
         for (int n : new int[]{10, 50, 200}) {
             long before = usedAfterGc();
-            Accumulator acc = FusionConfig.of(rule).strategy().begin(LENET300);
+            Accumulator acc = FusionConfig.of(rule).strategy().begin(LENET300, BOUNDS);
             for (int d = 0; d < n; d++) acc.add(pool.get(d % pool.size()));
             long after = usedAfterGc();
             out.add(f("%.0f", (after - before) / 1e6));

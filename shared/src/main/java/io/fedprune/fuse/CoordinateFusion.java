@@ -11,15 +11,19 @@ import java.util.List;
 record CoordinateFusion(Fusion kind, double trim) implements FusionStrategy {
 
     @Override
-    public Accumulator begin(List<LayerShape> layers) {
+    public Accumulator begin(List<LayerShape> layers, FoldBounds bounds) {
         List<LayerShape> ls = List.copyOf(layers);
         List<float[][]> kept = new ArrayList<>();     // per contribution, per layer (copies)
         List<Double> weights = new ArrayList<>();
-        return new StreamingAccumulator(ls) {
+        return new StreamingAccumulator(ls, bounds) {
             @Override
             void accumulate(Contribution c) {
                 float[][] copy = new float[ls.size()][];
-                for (int l = 0; l < ls.size(); l++) copy[l] = c.logits().get(l).clone();
+                for (int l = 0; l < ls.size(); l++) {
+                    float[] x = c.logits().get(l);
+                    for (float v : x) if (!(Math.abs(v) <= bounds.maxAbsLogit())) throw outOfRange(ls.get(l), x);
+                    copy[l] = x.clone();
+                }
                 kept.add(copy);
                 weights.add(c.weight());
             }

@@ -12,20 +12,26 @@ final class MeanFusion implements FusionStrategy {
     }
 
     @Override
-    public Accumulator begin(List<LayerShape> layers) {
+    public Accumulator begin(List<LayerShape> layers, FoldBounds bounds) {
         List<LayerShape> ls = List.copyOf(layers);
-        List<WeightedSum> sums = new ArrayList<>();
-        for (LayerShape s : ls) sums.add(new WeightedSum(s.size()));
-        return new StreamingAccumulator(ls) {
+        List<FixedSum> sums = new ArrayList<>();
+        for (LayerShape s : ls) sums.add(new FixedSum(s.size(), bounds.maxAbsLogit(), bounds));
+        return new StreamingAccumulator(ls, bounds) {
             @Override
             void accumulate(Contribution c) {
-                for (int l = 0; l < ls.size(); l++) sums.get(l).add(c.logits().get(l), c.weight());
+                for (int l = 0; l < ls.size(); l++) {
+                    float[] x = c.logits().get(l);
+                    if (!sums.get(l).add(x, 0, x.length, c.weight())) {
+                        for (int u = 0; u <= l; u++) sums.get(u).add(c.logits().get(u), 0, c.logits().get(u).length, -c.weight());   // exact undo
+                        throw outOfRange(ls.get(l), x);
+                    }
+                }
             }
 
             @Override
             FusionResult result(double total) {
                 List<float[]> mean = new ArrayList<>();
-                for (WeightedSum s : sums) mean.add(RowOps.toFloat(s.divided(total)));
+                for (FixedSum s : sums) mean.add(s.dividedToFloat(total));
                 return new FusionResult(mean, mean, count(), total);
             }
         };

@@ -11,28 +11,70 @@ final class RowOps {
     static double[] ranks(float[] x, LayerShape s) {
         double[] out = new double[x.length];
         Ranker r = new Ranker(s.n());
-        for (int off = 0; off < x.length; off += s.n()) r.rank(x, off, out, off);
+        float[] row = new float[s.n()];
+        for (int off = 0; off < x.length; off += s.n()) {
+            r.rank(x, off, row);
+            for (int j = 0; j < row.length; j++) out[off + j] = row[j];
+        }
         return out;
     }
 
-    /** Per row, the rank of each value (0 = smallest); tied values get their average rank. */
+    /**
+     * Per row, the rank of each value (0 = smallest; tied values get their average rank, exact in float for rows of up
+     * to 2^22): by sorting the row, or in O(n) from an ascending order of the row that came with it. Not thread-safe.
+     */
     static final class Ranker {
+        private final int n;
         private final RadixOrder order;
+        private final float[] sorted;
 
         Ranker(int n) {
+            this.n = n;
             order = new RadixOrder(n);
+            sorted = new float[n];
         }
 
-        /** {@code out[oo + j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}. */
-        void rank(float[] x, int off, double[] out, int oo) {
+        /** {@code out[j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by a radix sort of the row. */
+        void rank(float[] x, int off, float[] out) {
             long[] key = order.key();
-            for (int j = 0; j < key.length; j++) key[j] = RadixOrder.key(x[off + j]);
+            for (int j = 0; j < n; j++) key[j] = RadixOrder.key(x[off + j]);
             order.sort(4);
-            for (int from = 0, to; from < key.length; from = to) {
+            for (int from = 0, to; from < n; from = to) {
                 to = order.tieRunEnd(from);
-                double rank = 0.5 * (from + to - 1);
-                for (int t = from; t < to; t++) out[oo + order.index(t)] = rank;
+                float rank = 0.5f * (from + to - 1);
+                for (int t = from; t < to; t++) out[order.index(t)] = rank;
             }
+        }
+
+        /**
+         * The same ranks as {@link #rank}, from {@code ascending[off..off+n)}, which claims to list the row's positions
+         * from its smallest value to its largest: checked (every position once, values not decreasing along it) and
+         * used in O(n). Tied values may be listed in any order among themselves.
+         *
+         * @return false (and {@code out} undefined) if it is not an ascending order of the row
+         */
+        boolean rank(float[] x, int[] ascending, int off, float[] out) {
+            Arrays.fill(out, 0, n, -1f);
+            for (int t = 0; t < n; t++) {
+                int j = ascending[off + t];
+                if (j < 0 || j >= n) return false;
+                sorted[t] = x[off + j];
+                out[j] = t;
+            }
+            float unset = 0;
+            for (int j = 0; j < n; j++) unset = Math.min(unset, out[j]);    // a position listed twice leaves another unset
+            if (unset < 0) return false;
+            boolean ties = false;
+            for (int t = 1; t < n; t++) {
+                if (!(sorted[t - 1] <= sorted[t])) return false;
+                ties |= sorted[t - 1] == sorted[t];
+            }
+            if (ties) for (int from = 0, to; from < n; from = to) {
+                for (to = from + 1; to < n && sorted[to] == sorted[from]; ) to++;
+                float rank = 0.5f * (from + to - 1);
+                if (to - from > 1) for (int t = from; t < to; t++) out[ascending[off + t]] = rank;
+            }
+            return true;
         }
     }
 
@@ -106,12 +148,6 @@ final class RowOps {
             }
             for (int j = 0; j < n; j++) out[off + j] = -Math.expm1(-Math.exp(Math.min(row[j] - tau, 30)));
         }
-        return out;
-    }
-
-    static float[] toFloat(double[] x) {
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
         return out;
     }
 }

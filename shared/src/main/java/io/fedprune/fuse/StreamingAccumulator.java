@@ -2,25 +2,38 @@ package io.fedprune.fuse;
 
 import java.util.List;
 
-/** Validation, counting and total weight shared by every accumulator. */
-abstract class StreamingAccumulator implements Accumulator {
-    private static final double[] ONE = {1.0};
-    final List<LayerShape> layers;
-    private int count;
-    /** The total weight, compensated like the layer sums: weights need not be integers (square roots). */
-    private final WeightedSum total = new WeightedSum(1);
+import static io.fedprune.fuse.InvalidContributionException.Problem;
 
-    StreamingAccumulator(List<LayerShape> layers) {
+/**
+ * Validation, counting and total weight shared by every accumulator. A subclass folds a contribution in
+ * {@link #accumulate} and, if it finds a bad value on the way, undoes what it added before it throws (its sums are
+ * {@link FixedSum}s, so subtracting the same terms restores them exactly).
+ */
+abstract class StreamingAccumulator implements Accumulator {
+    private static final float[] ONE = {1f};
+    final List<LayerShape> layers;
+    final FoldBounds bounds;
+    private int count;
+    /** The total weight, in fixed point like the layer sums: weights need not be integers (square roots). */
+    private final FixedSum total;
+
+    StreamingAccumulator(List<LayerShape> layers, FoldBounds bounds) {
         if (layers.isEmpty()) throw new IllegalArgumentException("no layers to fuse");
         this.layers = layers;
+        this.bounds = bounds;
+        this.total = new FixedSum(1, 1, bounds);
     }
 
     @Override
     public final void add(Contribution c) {
         c.validate(layers);
+        if (c.weight() > bounds.maxWeight())
+            throw new InvalidContributionException(Problem.OUT_OF_BOUNDS, "weight " + c.weight() + " above the fold's bound " + bounds.maxWeight());
+        if (count >= bounds.maxContributions())
+            throw new InvalidContributionException(Problem.OUT_OF_BOUNDS, "more than " + bounds.maxContributions() + " contributions");
         accumulate(c);
         count++;
-        total.add(ONE, c.weight());
+        total.add(ONE, 0, 1, c.weight());
     }
 
     @Override
@@ -31,10 +44,22 @@ abstract class StreamingAccumulator implements Accumulator {
     @Override
     public final FusionResult finish() {
         if (count == 0) throw new IllegalStateException("nothing to fuse: no contribution was added");
-        return result(total.divided(1.0)[0]);
+        return result(total.divided(0, 1.0));
     }
 
+    /**
+     * Folds a contribution whose structure is valid.
+     *
+     * @throws InvalidContributionException if a value is bad (after undoing what was added)
+     */
     abstract void accumulate(Contribution c);
 
     abstract FusionResult result(double total);
+
+    /** The exception for a layer whose logits are not all within the bound: NaN or infinite, or too large. */
+    InvalidContributionException outOfRange(LayerShape s, float[] x) {
+        for (float v : x)
+            if (!Float.isFinite(v)) return new InvalidContributionException(Problem.NON_FINITE, "layer " + s.name() + ": non-finite logit");
+        return new InvalidContributionException(Problem.OUT_OF_BOUNDS, "layer " + s.name() + ": a logit beyond +-" + bounds.maxAbsLogit());
+    }
 }

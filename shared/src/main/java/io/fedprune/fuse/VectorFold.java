@@ -2,33 +2,55 @@ package io.fedprune.fuse;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link WeightedSum}'s fold, lane-wise: the same exact product split (fused multiply-add) and two-sum per element as
- * the scalar loop, so the same bits. Loaded by {@link WeightedSum} only when {@code jdk.incubator.vector} is present.
+ * {@link FixedSum}'s fold, lane-wise: the same bound check, fused multiply-add rounding and integer addition per element
+ * as the scalar loop, so the same bits. Loaded by {@link FixedSum} only when {@code jdk.incubator.vector} is present.
  */
-final class VectorFold implements WeightedSum.Fold {
+final class VectorFold implements FixedSum.Fold {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(D.length() * Float.SIZE));
+    private static final DoubleVector MAGIC = DoubleVector.broadcast(D, FixedSum.MAGIC);
+    private static final LongVector MAGIC_BITS = LongVector.broadcast(L, FixedSum.MAGIC_BITS);
 
     @Override
-    public void add(double[] hi, double[] lo, float[] x, double w) {
-        DoubleVector wv = DoubleVector.broadcast(D, w);
+    public boolean add(long[] a, float[] x, int at, int len, double wa, float bound) {
+        DoubleVector w = DoubleVector.broadcast(D, wa);
+        VectorMask<Float> ok = F.maskAll(true);
         int i = 0;
-        for (int end = D.loopBound(x.length); i < end; i += D.length()) {
-            DoubleVector xv = (DoubleVector) FloatVector.fromArray(F, x, i).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector p = xv.mul(wv);
-            DoubleVector pe = xv.fma(wv, p.neg());
-            DoubleVector a = DoubleVector.fromArray(D, hi, i);
-            DoubleVector s = a.add(p);
-            DoubleVector bb = s.sub(a);
-            DoubleVector e = a.sub(s.sub(bb)).add(p.sub(bb));
-            s.intoArray(hi, i);
-            DoubleVector.fromArray(D, lo, i).add(e.add(pe)).intoArray(lo, i);
+        for (int end = F.loopBound(len); i < end; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, at + i);
+            VectorMask<Float> in = v.abs().compare(VectorOperators.LE, bound);
+            ok = ok.and(in);
+            LongVector.fromArray(L, a, at + i).add(term(v, in, w)).intoArray(a, at + i);
         }
-        WeightedSum.addFrom(hi, lo, x, w, i);
+        return FixedSum.addFrom(a, x, at, i, len, wa, bound) & ok.allTrue();
+    }
+
+    @Override
+    public boolean add2(long[] a, long[] b, float[] x, float[] r, int at, int len, double wa, double wb, float bound) {
+        DoubleVector w = DoubleVector.broadcast(D, wa), wr = DoubleVector.broadcast(D, wb);
+        VectorMask<Float> ok = F.maskAll(true), all = F.maskAll(true);
+        int i = 0;
+        for (int end = F.loopBound(len); i < end; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, at + i);
+            VectorMask<Float> in = v.abs().compare(VectorOperators.LE, bound);
+            ok = ok.and(in);
+            LongVector.fromArray(L, a, at + i).add(term(v, in, w)).intoArray(a, at + i);
+            LongVector.fromArray(L, b, at + i).add(term(FloatVector.fromArray(F, r, i), all, wr)).intoArray(b, at + i);
+        }
+        return FixedSum.add2From(a, b, x, r, at, i, len, wa, wb, bound) & ok.allTrue();
+    }
+
+    /** round(v * w) per lane, 0 where {@code in} is false. */
+    private static LongVector term(FloatVector v, VectorMask<Float> in, DoubleVector w) {
+        DoubleVector d = (DoubleVector) FloatVector.zero(F).blend(v, in).convertShape(VectorOperators.F2D, D, 0);
+        return d.fma(w, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
     }
 }

@@ -12,9 +12,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class FusionTest {
     private static final double EPS = 1e-6;
     private static final LayerShape ROW4 = new LayerShape("l", 1, 4);
+    /** The tests' folds: a few contributions of weight at most 8 (weights up to 5000: {@link #LARGE}). */
+    private static final FoldBounds BOUNDS = FoldBounds.of(16, 8);
+    private static final FoldBounds LARGE = FoldBounds.of(16, 5000);
 
     private static FusionResult fuse(Fusion method, List<LayerShape> layers, Contribution... cs) {
-        Accumulator acc = FusionConfig.of(method).strategy().begin(layers);
+        Accumulator acc = FusionConfig.of(method).strategy().begin(layers, BOUNDS);
         for (Contribution c : cs) acc.add(c);
         return acc.finish();
     }
@@ -93,11 +96,11 @@ class FusionTest {
     void trimmedMeanDropsTheExtremes() {
         // 5 devices, trim 0.2 -> drop 1 at each end: values [10, 1, 2, 3, -100] -> mean of [1, 2, 3] = 2
         LayerShape s = new LayerShape("l", 1, 1);
-        Accumulator acc = new FusionConfig(Fusion.TRIMMED_MEAN, 0.2, 1.0, ServerOptimizer.Config.none()).strategy().begin(List.of(s));
+        Accumulator acc = new FusionConfig(Fusion.TRIMMED_MEAN, 0.2, 1.0, ServerOptimizer.Config.none()).strategy().begin(List.of(s), BOUNDS);
         for (float v : new float[]{10, 1, 2, 3, -100}) acc.add(c(1, 1, v));
         assertFloats(new double[]{2}, acc.finish().logits().get(0));
         // weighted: kept 1 (w1), 2 (w1), 3 (w2) -> (1 + 2 + 6)/4 = 2.25
-        acc = new FusionConfig(Fusion.TRIMMED_MEAN, 0.2, 1.0, ServerOptimizer.Config.none()).strategy().begin(List.of(s));
+        acc = new FusionConfig(Fusion.TRIMMED_MEAN, 0.2, 1.0, ServerOptimizer.Config.none()).strategy().begin(List.of(s), BOUNDS);
         acc.add(c(1, 1, 10)); acc.add(c(1, 1, 1)); acc.add(c(1, 1, 2)); acc.add(c(2, 1, 3)); acc.add(c(1, 1, -100));
         assertFloats(new double[]{2.25}, acc.finish().logits().get(0));
     }
@@ -128,11 +131,11 @@ class FusionTest {
             cs.add(new Contribution(ls, new int[]{1 + d % 5, 1 + d % 3}, 1 + rnd.nextInt(5000)));
         }
         for (Fusion f : Fusion.values()) {
-            FusionResult first = fuseAll(f, layers, cs);
+            FusionResult first = fuseAll(f, layers, cs, LARGE);
             List<Contribution> shuffled = new ArrayList<>(cs);
             for (int trial = 0; trial < 5; trial++) {
                 Collections.shuffle(shuffled, new Random(trial));
-                FusionResult again = fuseAll(f, layers, shuffled);
+                FusionResult again = fuseAll(f, layers, shuffled, LARGE);
                 for (int l = 0; l < layers.size(); l++) {
                     assertArrayEquals(first.logits().get(l), again.logits().get(l), 0f, f + " logits");
                     assertArrayEquals(first.scores().get(l), again.scores().get(l), 0f, f + " scores");
@@ -146,22 +149,22 @@ class FusionTest {
         // in plain double arithmetic (0.1 + 0.2) + 0.3 = 0.6000000000000001 but 0.3 + (0.2 + 0.1) = 0.6
         List<LayerShape> layers = List.of(new LayerShape("l", 1, 2));
         for (Fusion f : Fusion.values()) {
-            double forward = fuseAll(f, layers, List.of(c(0.1, 1, 1, 2), c(0.2, 1, 3, 4), c(0.3, 1, 5, 6))).totalWeight();
-            double backward = fuseAll(f, layers, List.of(c(0.3, 1, 5, 6), c(0.2, 1, 3, 4), c(0.1, 1, 1, 2))).totalWeight();
+            double forward = fuseAll(f, layers, List.of(c(0.1, 1, 1, 2), c(0.2, 1, 3, 4), c(0.3, 1, 5, 6)), BOUNDS).totalWeight();
+            double backward = fuseAll(f, layers, List.of(c(0.3, 1, 5, 6), c(0.2, 1, 3, 4), c(0.1, 1, 1, 2)), BOUNDS).totalWeight();
             assertEquals(forward, backward, 0.0, f.name());
-            assertEquals(0.6, forward, 1e-15, f.name());
+            assertEquals(0.6, forward, 3 * 0x1p-48, f.name());       // each weight rounded to a multiple of 2^-47
         }
     }
 
-    private static FusionResult fuseAll(Fusion f, List<LayerShape> layers, List<Contribution> cs) {
-        Accumulator acc = FusionConfig.of(f).strategy().begin(layers);
+    private static FusionResult fuseAll(Fusion f, List<LayerShape> layers, List<Contribution> cs, FoldBounds bounds) {
+        Accumulator acc = FusionConfig.of(f).strategy().begin(layers, bounds);
         cs.forEach(acc::add);
         return acc.finish();
     }
 
     @Test
     void invalidContributionsAreRejectedAndLeaveTheAccumulatorUnchanged() {
-        Accumulator acc = FusionConfig.defaults().strategy().begin(List.of(ROW4));
+        Accumulator acc = FusionConfig.defaults().strategy().begin(List.of(ROW4), BOUNDS);
         assertThrows(IllegalArgumentException.class, () -> acc.add(c(1, 2, 1, 2, 3)));            // wrong size
         assertThrows(IllegalArgumentException.class, () -> acc.add(c(1, 5, 1, 2, 3, 4)));         // k > n
         assertThrows(IllegalArgumentException.class, () -> acc.add(c(1, 0, 1, 2, 3, 4)));         // k < 1
@@ -204,5 +207,103 @@ class FusionTest {
         assertFloats(new double[]{0.1, 0.4, 0.3, 0.2}, r.logits().get(0));
         assertEquals(2, r.contributions());
         assertEquals(4.0, r.totalWeight());
+    }
+
+    /** Per row, an ascending order of x's values, ties listed in a random order (as any device-side sort may). */
+    static int[] ascending(float[] x, int n, Random rnd) {
+        int[] out = new int[x.length];
+        for (int off = 0; off < x.length; off += n) {
+            Integer[] idx = new Integer[n];
+            for (int j = 0; j < n; j++) idx[j] = j;
+            Collections.shuffle(java.util.Arrays.asList(idx), rnd);
+            final int o = off;
+            java.util.Arrays.sort(idx, (a, b) -> Float.compare(x[o + a] + 0f, x[o + b] + 0f));   // stable: shuffled ties
+            for (int j = 0; j < n; j++) out[off + j] = idx[j];
+        }
+        return out;
+    }
+
+    /** Devices' logits on a coarse grid (many ties, as INT8 or FLOAT16 decoding makes), with -0 beside +0. */
+    private static List<Contribution> tiedContributions(List<LayerShape> layers, int devices, Random rnd, boolean orders) {
+        List<Contribution> cs = new ArrayList<>();
+        for (int d = 0; d < devices; d++) {
+            List<float[]> ls = new ArrayList<>();
+            List<int[]> os = new ArrayList<>();
+            for (LayerShape s : layers) {
+                float[] x = new float[s.size()];
+                for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) == 0 ? (rnd.nextBoolean() ? -0f : 0f) : (rnd.nextInt(15) - 7) * 0.37f;
+                ls.add(x);
+                os.add(ascending(x, s.n(), rnd));
+            }
+            cs.add(new Contribution(ls, new int[]{1, 1}, 1 + rnd.nextInt(7), orders ? os : List.of()));
+        }
+        return cs;
+    }
+
+    @Test
+    void rankFromTheDevicesRowOrdersIsBitForBitTheCoordinatorsOwnRanking() {
+        List<LayerShape> layers = List.of(new LayerShape("a", 13, 40), new LayerShape("b", 5, 3));
+        for (int seed = 0; seed < 4; seed++) {
+            FusionResult own = fuseAll(Fusion.RANK, layers, tiedContributions(layers, 9, new Random(seed), false), BOUNDS);
+            FusionResult sent = fuseAll(Fusion.RANK, layers, tiedContributions(layers, 9, new Random(seed), true), BOUNDS);
+            for (int l = 0; l < layers.size(); l++) {
+                assertArrayEquals(own.scores().get(l), sent.scores().get(l), 0f, "scores, layer " + l);
+                assertArrayEquals(own.logits().get(l), sent.logits().get(l), 0f, "logits, layer " + l);
+            }
+        }
+        // by hand: row [2, 0, 2, 1] sent in the order 1, 3, 2, 0 (the tie listed either way): ranks [2.5, 0, 2.5, 1]
+        Contribution c = new Contribution(List.<float[]>of(new float[]{2, 0, 2, 1}), new int[]{2}, 1, List.of(new int[]{1, 3, 2, 0}));
+        assertFloats(new double[]{2.5, 0, 2.5, 1}, fuse(Fusion.RANK, List.of(ROW4), c).scores().get(0));
+    }
+
+    @Test
+    void aBadRowOrderOrLogitIsRefusedAndUndoesWhatItsEarlierRowsAdded() {
+        List<LayerShape> layers = List.of(new LayerShape("a", 3, 4), new LayerShape("b", 2, 4));
+        List<Contribution> good = tiedContributions(layers, 3, new Random(11), true);
+        FusionResult expected = fuseAll(Fusion.RANK, layers, good, BOUNDS);
+        float[] a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, b = {4, 3, 2, 1, 8, 7, 6, 5};
+        int[] aOrder = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3};
+        // the first layer and the first row of the second are fine and folded before the fault is found
+        int[][] badOrders = {{3, 2, 1, 0, 0, 1, 2, 3}, {3, 2, 1, 0, 3, 3, 1, 0}, {3, 2, 1, 0, 3, 2, 1, 4}, {3, 2, 1, 0, -1, 2, 1, 0}};
+        InvalidContributionException.Problem[] problems = new InvalidContributionException.Problem[badOrders.length + 2];
+        for (Fusion f : List.of(Fusion.RANK, Fusion.MEAN, Fusion.INCLUSION)) {
+            Accumulator acc = FusionConfig.of(f).strategy().begin(layers, BOUNDS);
+            good.subList(0, 2).forEach(acc::add);
+            int p = 0;
+            for (int[] bad : badOrders) {
+                if (f != Fusion.RANK) continue;                                  // the other rules ignore orders
+                problems[p++] = assertThrows(InvalidContributionException.class,
+                        () -> acc.add(new Contribution(List.of(a, b), new int[]{1, 1}, 2, List.of(aOrder, bad)))).problem();
+            }
+            float[] nan = b.clone(), big = b.clone();
+            nan[6] = Float.NaN;
+            big[5] = 1e6f;
+            problems[p++] = assertThrows(InvalidContributionException.class,
+                    () -> acc.add(new Contribution(List.of(a, nan), new int[]{1, 1}, 2, List.of(aOrder, new int[]{3, 2, 1, 0, 3, 2, 1, 0})))).problem();
+            problems[p++] = assertThrows(InvalidContributionException.class, () -> acc.add(new Contribution(List.of(a, big), new int[]{1, 1}, 2))).problem();
+            acc.add(good.get(2));
+            FusionResult r = acc.finish();
+            FusionResult same = fuseAll(f, layers, good, BOUNDS);
+            for (int l = 0; l < layers.size(); l++) {
+                assertArrayEquals(same.logits().get(l), r.logits().get(l), 0f, f + " logits after refusals, layer " + l);
+                assertArrayEquals(same.scores().get(l), r.scores().get(l), 0f, f + " scores after refusals, layer " + l);
+            }
+            if (f == Fusion.RANK) {
+                assertArrayEquals(expected.scores().get(1), r.scores().get(1), 0f);
+                assertEquals(List.of(InvalidContributionException.Problem.ROW_ORDER, InvalidContributionException.Problem.ROW_ORDER,
+                        InvalidContributionException.Problem.ROW_ORDER, InvalidContributionException.Problem.ROW_ORDER,
+                        InvalidContributionException.Problem.NON_FINITE, InvalidContributionException.Problem.OUT_OF_BOUNDS), List.of(problems));
+            }
+        }
+    }
+
+    @Test
+    void theFoldsBoundsAreEnforced() {
+        Accumulator acc = FusionConfig.of(Fusion.MEAN).strategy().begin(List.of(ROW4), FoldBounds.of(1, 2));
+        assertEquals(InvalidContributionException.Problem.OUT_OF_BOUNDS,
+                assertThrows(InvalidContributionException.class, () -> acc.add(c(3, 2, 1, 2, 3, 4))).problem());   // weight
+        acc.add(c(2, 2, 1, 2, 3, 4));
+        assertThrows(InvalidContributionException.class, () -> acc.add(c(1, 2, 1, 2, 3, 4)));                      // a second
+        assertFloats(new double[]{1, 2, 3, 4}, acc.finish().logits().get(0));
     }
 }

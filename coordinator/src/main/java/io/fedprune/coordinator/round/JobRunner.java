@@ -204,7 +204,9 @@ public final class JobRunner implements Runnable {
         for (DeviceRecord d : fleet.all()) registered.put(d.profile().deviceId(), d.profile().sampleCount());
         UpdateValidator validator = new UpdateValidator(round, deadline, selected, layers, registered);
         // the similarity sample's masks (metrics only) are computed on the reporting thread, beside the fold
-        PruningStrategy.Fold fold = strategy.begin(DeviceSelector.sample(selected.keySet(), seed, PruningStrategy.SIMILARITY_SAMPLE), reporter);
+        long maxSamples = selected.keySet().stream().mapToLong(id -> registered.getOrDefault(id, Long.MAX_VALUE)).max().orElse(1);
+        PruningStrategy.Fold fold = strategy.begin(DeviceSelector.sample(selected.keySet(), seed, PruningStrategy.SIMILARITY_SAMPLE),
+                strategy.foldBounds(selected.size(), maxSamples), reporter);
         RoundTally tally = new RoundTally();
         progress = new Progress(round, selected.size(), 0, deadline);
         while (fold.count() < quorum && !cancelled) {

@@ -9,10 +9,12 @@ import io.fedprune.dpp.Metrics;
 import io.fedprune.dpp.TemperatureSchedule;
 import io.fedprune.fuse.Accumulator;
 import io.fedprune.fuse.Contribution;
+import io.fedprune.fuse.FoldBounds;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionResult;
 import io.fedprune.fuse.InclusionCounts;
+import io.fedprune.fuse.InvalidContributionException;
 import io.fedprune.fuse.ServerOptimizer;
 import io.fedprune.fuse.Weighting;
 import io.fedprune.model.Model;
@@ -93,18 +95,28 @@ public final class PruningStrategy {
         return (int) Math.ceil(spec.quorum() * selected - 1e-9);
     }
 
+    /**
+     * The bounds of a round's fold: at most {@code devices} updates, none weighing more than a device with
+     * {@code maxSamples} samples (the largest count a selected device registered: the validator caps each update's
+     * count at its device's). They fix the fusion's fixed-point scales, so its precision is relative to the largest
+     * weight: a device that registers a huge count coarsens the round, but then also dominates its weighted mean.
+     */
+    public FoldBounds foldBounds(int devices, long maxSamples) {
+        return FoldBounds.of(devices, weighting.weight(Math.max(1, maxSamples)));
+    }
+
     /** Starts folding one round's updates; the devices in {@code similaritySample} keep their masks for the metrics. */
-    public Fold begin(Set<String> similaritySample) {
-        return begin(similaritySample, Runnable::run);
+    public Fold begin(Set<String> similaritySample, FoldBounds bounds) {
+        return begin(similaritySample, bounds, Runnable::run);
     }
 
     /**
-     * Starts folding one round's updates; the masks of the devices in {@code similaritySample} (for the metrics only)
-     * are computed on {@code metricsExecutor}, off the caller's thread.
+     * Starts folding one round's updates within {@code bounds}; the masks of the devices in {@code similaritySample}
+     * (for the metrics only) are computed on {@code metricsExecutor}, off the caller's thread.
      */
-    public Fold begin(Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
+    public Fold begin(Set<String> similaritySample, FoldBounds bounds, java.util.concurrent.Executor metricsExecutor) {
         return new Fold(new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0,
-                ServerOptimizer.Config.none()).strategy().begin(layers.shapes()), similaritySample, metricsExecutor);
+                ServerOptimizer.Config.none()).strategy().begin(layers.shapes(), bounds), similaritySample, metricsExecutor);
     }
 
     /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
@@ -131,10 +143,20 @@ public final class PruningStrategy {
             return deviceMasks.stream().map(java.util.concurrent.CompletableFuture::join).toList();
         }
 
-        /** Adds an accepted update; a rejection if the fusion refuses it (then nothing changed). */
+        /**
+         * Adds an accepted update; a rejection if the fusion refuses it (then nothing changed): non-finite logits as
+         * {@link RejectReason#NON_FINITE}, logits or a weight beyond the fold's bounds as {@link RejectReason#OVERSIZE},
+         * a row order that does not fit the logits (or a k out of range) as {@link RejectReason#INVALID_FIELD}.
+         */
         public UpdateValidator.Verdict add(UpdateValidator.Accepted a) {
             try {
-                acc.add(new Contribution(a.logits(), a.k(), weighting.weight(a.sampleCount())));
+                acc.add(new Contribution(a.logits(), a.k(), weighting.weight(a.sampleCount()), a.rowOrders()));
+            } catch (InvalidContributionException e) {
+                return new UpdateValidator.Rejected(switch (e.problem()) {
+                    case NON_FINITE -> RejectReason.NON_FINITE;
+                    case OUT_OF_BOUNDS -> RejectReason.OVERSIZE;
+                    case ROW_ORDER, SHAPE -> RejectReason.INVALID_FIELD;
+                }, e.getMessage());
             } catch (IllegalArgumentException e) {
                 return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());
             }

@@ -34,8 +34,14 @@ public final class UpdateValidator {
      * @param k           its assigned k per layer
      * @param logits      its logits per layer, in the job's layer order
      * @param sampleCount the sample count it reported, capped at the one it registered
+     * @param rowOrders   the row orders it sent with its logits, per layer (see {@link io.fedprune.fuse.Contribution#orders});
+     *                    empty if none
      */
-    public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount) implements Verdict {
+    public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount, List<int[]> rowOrders) implements Verdict {
+        /** An update without row orders. */
+        public Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount) {
+            this(deviceId, k, logits, sampleCount, List.of());
+        }
     }
 
     /** An update that failed a check: the reason counted and dead-lettered, and a detail naming the check. */

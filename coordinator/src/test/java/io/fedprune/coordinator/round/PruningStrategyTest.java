@@ -77,7 +77,7 @@ class PruningStrategyTest {
     @Test
     void twoDevicesFoldIntoTheirMeanWithHandWorkedMetricsAndTiers() {
         PruningStrategy s = strategy("FLOAT32");
-        PruningStrategy.Fold fold = s.begin(Set.of("d1", "d2"));
+        PruningStrategy.Fold fold = s.begin(Set.of("d1", "d2"), s.foldBounds(2, 90));
         assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10)));
         assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90)));
         assertEquals(2, fold.count());
@@ -99,7 +99,7 @@ class PruningStrategyTest {
     @Test
     void onlyTheSimilaritySampleFeedsTheMaskMetrics() {
         PruningStrategy s = strategy("FLOAT32");
-        PruningStrategy.Fold fold = s.begin(Set.of("d1"));
+        PruningStrategy.Fold fold = s.begin(Set.of("d1"), s.foldBounds(2, 90));
         fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10));
         fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90));
         PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
@@ -110,7 +110,7 @@ class PruningStrategyTest {
     @Test
     void aContributionTheFusionRefusesIsRejectedAndChangesNothing() {
         PruningStrategy s = strategy("FLOAT32");
-        PruningStrategy.Fold fold = s.begin(Set.of());
+        PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(1, 10));
         var v = assertInstanceOf(UpdateValidator.Rejected.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{101}, List.of(filled(1)), 10)));
         assertEquals(RejectReason.INVALID_FIELD, v.reason());
         assertEquals(0, fold.count());
