@@ -32,7 +32,9 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Producers: {@code acks=all}, {@code enable.idempotence=true} (at most 5 requests in flight, so order per
- *       partition is kept), {@code linger.ms=5}, no compression (tensors barely compress), {@code max.request.size}
+ *       partition is kept), {@code linger.ms=0} (Kafka's default 5 ms is added to every message somebody waits for:
+ *       a round start, an update, a job-log record; blob chunks fill a batch on their own, and records sent while a
+ *       request is in flight still share the next one), no compression (tensors barely compress), {@code max.request.size}
  *       4 MiB so that several blob chunks share one produce request (each record is still bounded by the broker's
  *       {@code message.max.bytes}, 1 MB by default).</li>
  *   <li>Consumers: {@code auto.offset.reset=earliest}, {@code enable.auto.commit=false} (the loop commits after
@@ -133,7 +135,7 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> override
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
         p.putAll(overrides);
