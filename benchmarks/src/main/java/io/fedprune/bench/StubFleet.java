@@ -68,6 +68,8 @@ final class StubFleet implements AutoCloseable {
     private final Map<String, DeviceProfile> profiles = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();   // stopped by close()
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    /** Sends what follows an acknowledgement (not the workers: they may be busy preparing later updates). */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor();
     private final java.util.function.Consumer<Arrival> onArrival;
     private final java.util.concurrent.atomic.AtomicLong latePreparations = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong failedUploads = new java.util.concurrent.atomic.AtomicLong();
@@ -150,7 +152,7 @@ final class StubFleet implements AutoCloseable {
     /**
      * Sends the chunks, and the update once the broker has them all (as {@code BlobWriter} and an agent do); a failed
      * send (a broker too busy to answer in time) sends it all again, up to 3 times. What follows an acknowledgement
-     * runs on the fleet's workers, never on the producer's I/O thread that completes it: a send from there can block
+     * runs on the fleet's sending thread, never on the producer's I/O thread that completes it: a send from there can block
      * that thread on the producer's own metadata or memory (up to {@code max.block.ms}, 60 s), and with it every
      * response in flight (the first upload of each fleet took a minute, its requests timed out).
      */
@@ -162,12 +164,12 @@ final class StubFleet implements AutoCloseable {
         List<CompletableFuture<?>> chunks = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> r : records.subList(0, records.size() - 1)) chunks.add(publisher.send(r));
         CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new))
-                .thenComposeAsync(v -> publisher.send(records.get(records.size() - 1)), workers)
+                .thenComposeAsync(v -> publisher.send(records.get(records.size() - 1)), sender)
                 .whenCompleteAsync((meta, error) -> {
                     if (error == null) return;
                     failedUploads.incrementAndGet();
                     if (attempt < 3) upload(records, attempt + 1);
-                }, workers);
+                }, sender);
     }
 
     /** Upload attempts that failed (each was sent again, up to 3 times). */
@@ -184,6 +186,7 @@ final class StubFleet implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         workers.shutdownNow();
+        sender.shutdownNow();
         rounds.close();
         reader.close();
         publisher.close();
