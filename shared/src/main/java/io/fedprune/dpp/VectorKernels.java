@@ -141,26 +141,31 @@ final class VectorKernels extends RowKernels {
         float[] v = direct ? keys : s.f;
         int vo = direct ? off : 0;
         int np = direct ? n : FloatMath.stage(keys, off, n, v, Float.NEGATIVE_INFINITY);
+        float m = 0.5f * (stats[soff] + stats[soff + 1]);                        // the previous draw's threshold
+        // first pass: min, max and the count above the first guess
         FloatVector mnv = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY), mxv = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        FloatVector cv = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
             FloatVector x = FloatVector.fromArray(FS, v, vo + i);
             mnv = mnv.min(x);
             mxv = mxv.max(x);
+            cv = cv.add(1f, x.compare(VectorOperators.GT, m));
         }
+        int counted = (int) cv.reduceLanes(VectorOperators.ADD);                // count(v > m), -1 once m moved
         float hi = mxv.reduceLanes(VectorOperators.MAX), lo = direct ? mnv.reduceLanes(VectorOperators.MIN) : min(v, n);
         float mid = Float.NaN;
         boolean found = false;
         if (k < n && Float.isFinite(hi) && Float.isFinite(lo)) {
             lo = Math.nextDown(lo);                                              // count(v > lo) = n > k, count(v > hi) = 0 < k
             int clo = n, chi = 0, lastSide = 0;
-            float m = 0.5f * (stats[soff] + stats[soff + 1]);                    // the previous draw's threshold
             for (int it = 0; it < 96; it++) {
-                if (!(m > lo && m < hi)) m = 0.5f * (lo + hi);
+                if (!(m > lo && m < hi)) {
+                    m = 0.5f * (lo + hi);
+                    counted = -1;
+                }
                 if (!(m > lo && m < hi)) break;                                  // adjacent floats: a tie at the boundary
-                FloatVector cv = FloatVector.zero(FS);                           // per-lane counts, exact in float
-                for (int i = 0; i < np; i += L)
-                    cv = cv.add(1f, FloatVector.fromArray(FS, v, vo + i).compare(VectorOperators.GT, m));
-                int c = (int) cv.reduceLanes(VectorOperators.ADD);
+                int c = counted >= 0 ? counted : countGreater(v, vo, np, m);
+                counted = -1;
                 if (c == k) {
                     mid = m;
                     found = true;
@@ -204,6 +209,23 @@ final class VectorKernels extends RowKernels {
         }
         stats[soff] = thr;
         stats[soff + 1] = nxt;
+    }
+
+    /**
+     * The number of {@code v[vo..vo+np)} greater than m: per-lane counts (exact in float, so in any order) in four
+     * independent accumulators, so that the loop is not bound by the latency of one accumulator's additions.
+     */
+    private static int countGreater(float[] v, int vo, int np, float m) {
+        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS), c3 = FloatVector.zero(FS);
+        int i = 0;
+        for (; i + 4 * L <= np; i += 4 * L) {
+            c0 = c0.add(1f, FloatVector.fromArray(FS, v, vo + i).compare(VectorOperators.GT, m));
+            c1 = c1.add(1f, FloatVector.fromArray(FS, v, vo + i + L).compare(VectorOperators.GT, m));
+            c2 = c2.add(1f, FloatVector.fromArray(FS, v, vo + i + 2 * L).compare(VectorOperators.GT, m));
+            c3 = c3.add(1f, FloatVector.fromArray(FS, v, vo + i + 3 * L).compare(VectorOperators.GT, m));
+        }
+        for (; i < np; i += L) c0 = c0.add(1f, FloatVector.fromArray(FS, v, vo + i).compare(VectorOperators.GT, m));
+        return (int) c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
     }
 
     private static float min(float[] v, int n) {
