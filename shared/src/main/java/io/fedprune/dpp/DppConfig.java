@@ -11,7 +11,11 @@ package io.fedprune.dpp;
  * @param entropyWeight weight lambda of the regulariser {@code lambda * sum_groups H(softmax(D_group))} (default 1e-3;
  *                      0 disables it)
  * @param exactKMax     the exact k successive softmaxes are used for {@code k <= exactKMax}, the continuous limit
- *                      above (default 32); 0 = always the continuous limit, {@code Integer.MAX_VALUE} = always exact
+ *                      above (default 8: up to there the exact form costs about what the limit does, O(n k) against
+ *                      a few O(n) Newton passes, and the limit departs most from it at small k; the prototype's 32
+ *                      made the exact form cost more than the dense step on LeNet-300-100 at keep 2%, and the limit
+ *                      above 8 trained to the same accuracy, see docs/BENCHMARKS.md); 0 = always the continuous
+ *                      limit, {@code Integer.MAX_VALUE} = always exact
  * @param newtonIters   maximum damped-Newton iterations of the continuous limit's {@code tau} solve (default 20; it
  *                      stops earlier once the row sum is within 1e-3 k of k, typically after 2-3)
  * @param gumbelScale   scale s of the Gumbel noise, keys {@code D + s*g} (default 1.0)
@@ -21,6 +25,9 @@ package io.fedprune.dpp;
  */
 public record DppConfig(double lr, double beta1, double beta2, double eps, double entropyWeight, int exactKMax,
                         int newtonIters, double gumbelScale, int threads, boolean vectorized) {
+
+    /** The default {@code exactKMax}. */
+    public static final int DEFAULT_EXACT_K_MAX = 8;
 
     public DppConfig {
         if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, was " + lr);
@@ -34,9 +41,9 @@ public record DppConfig(double lr, double beta1, double beta2, double eps, doubl
         if (threads < 1 || threads > 2) throw new IllegalArgumentException("threads must be 1 or 2, was " + threads);
     }
 
-    /** lr 0.1, Adam (0.9, 0.999, 1e-8), entropy weight 1e-3, exact for k <= 32, 20 Newton steps, Gumbel scale 1, 1 thread, vectorised. */
+    /** lr 0.1, Adam (0.9, 0.999, 1e-8), entropy weight 1e-3, exact for k <= 8, 20 Newton steps, Gumbel scale 1, 1 thread, vectorised. */
     public static DppConfig defaults() {
-        return new DppConfig(0.1, 0.9, 0.999, 1e-8, 1e-3, 32, 20, 1.0, 1, true);
+        return new DppConfig(0.1, 0.9, 0.999, 1e-8, 1e-3, DEFAULT_EXACT_K_MAX, 20, 1.0, 1, true);
     }
 
     public DppConfig withLr(double v) {

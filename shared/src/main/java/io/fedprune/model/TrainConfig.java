@@ -14,7 +14,7 @@ import io.fedprune.dpp.TemperatureSchedule;
  * @param t1            temperature at the last step; linear in between over the whole run (default 0.5)
  * @param entropyWeight weight of the regulariser {@code lambda * sum_groups H(softmax(D_group))} (default 1e-3)
  * @param exactKMax     relaxation: exact k successive softmaxes for {@code k <= exactKMax}, the continuous limit
- *                      above (default 32)
+ *                      above (default {@link DppConfig#DEFAULT_EXACT_K_MAX}, 8)
  * @param gumbelScale   scale of the Gumbel noise (default 1)
  * @param threads       Java threads for the per-group mask work, 1 or 2 (default 1; BLAS always uses one)
  * @param trainWeights  joint training: also train the weights and biases with Adam (default false: weights frozen,
@@ -30,8 +30,9 @@ public record TrainConfig(int epochs, int batchSize, double lr, double t0, doubl
                           int exactKMax, double gumbelScale, int threads, boolean trainWeights, double weightLr,
                           int quantBits, boolean evaluate) {
 
-    /** 5 epochs, batch 128, lr 0.1, T 5 -> 0.5, entropy 1e-3, exact k <= 32, Gumbel 1, 1 thread, frozen, float. */
-    public static final TrainConfig DEFAULTS = new TrainConfig(5, 128, 0.1, 5.0, 0.5, 1e-3, 32, 1.0, 1, false, 1e-3, 0, true);
+    /** 5 epochs, batch 128, lr 0.1, T 5 -> 0.5, entropy 1e-3, exact k <= 8, Gumbel 1, 1 thread, frozen, float. */
+    public static final TrainConfig DEFAULTS = new TrainConfig(5, 128, 0.1, 5.0, 0.5, 1e-3, DppConfig.DEFAULT_EXACT_K_MAX, 1.0, 1,
+            false, 1e-3, 0, true);
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1: " + epochs);

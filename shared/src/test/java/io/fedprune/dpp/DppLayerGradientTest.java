@@ -45,7 +45,7 @@ class DppLayerGradientTest {
     @Test
     void exactRelaxationGradientOfTheLayer() {
         for (boolean vec : new boolean[]{false, true}) {
-            DppConfig cfg = DppConfig.defaults().withVectorized(vec);
+            DppConfig cfg = DppConfig.defaults().withVectorized(vec).withExactKMax(32);
             check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 50}, 5), cfg, true, 2e-3);
             check(MaskSpec.ofK("conv", Granularity.KERNEL, new int[]{4, 40, 2, 2}, 3), cfg, true, 2e-3);
             check(MaskSpec.ofK("fc", Granularity.FILTER, new int[]{64, 3}, 10), cfg.withThreads(2), true, 2e-3);
@@ -64,6 +64,14 @@ class DppLayerGradientTest {
             // later steps start Newton from the previous step's threshold, which must not change the answer
             check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 100}, 40), cfg, false, 1e-2, 3);
             check(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 300}, 6), cfg.withThreads(2), false, 1e-2, 2);
+        }
+    }
+
+    @Test
+    void defaultRelaxationIsExactUpToKEightAndTheLimitAbove() {
+        for (int k : new int[]{1, 8, 9, 16}) {
+            DppLayer layer = new DppLayer(MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{2, 40}, k), new float[80], DppConfig.defaults(), 1);
+            assertEquals(k <= 8, layer.exactRelaxation(), "k = " + k);
         }
     }
 

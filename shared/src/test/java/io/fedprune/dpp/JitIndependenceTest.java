@@ -20,7 +20,7 @@ class JitIndependenceTest {
     static Map<String, float[]> train() {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (boolean vectorized : new boolean[]{true, false}) {
-            for (int k : new int[]{5, 60}) {                                      // exact (k <= 32) and limit
+            for (int k : new int[]{5, 60}) {                                      // exact (k <= 8) and limit
                 MaskSpec s = MaskSpec.ofK("fc", Granularity.WEIGHT, new int[]{6, 200}, k);
                 float[] w = MasksTest.gaussian(s.size(), 1, 0.05), weff = new float[s.size()];
                 DppLayer layer = new DppLayer(s, Logits.fromWeights(w, s), DppConfig.defaults().withVectorized(vectorized), 21);
