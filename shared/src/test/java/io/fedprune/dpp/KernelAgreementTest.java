@@ -237,7 +237,9 @@ class KernelAgreementTest {
         // the float kernels against a layer driven by Relax (double) by hand: same masks, logits within Adam-scale noise
         MaskSpec s = MaskSpec.ofKeep("fc1", Granularity.WEIGHT, new int[]{60, 784}, 0.02);
         float[] w = MasksTest.gaussian(s.size(), 1, 0.05), weff = new float[s.size()];
-        DppLayer layer = new DppLayer(s, Logits.fromWeights(w, s), DppConfig.defaults(), 11);
+        // k = 16: the exact relaxation's float kernels (by default k = 16 takes the continuous limit)
+        DppLayer layer = new DppLayer(s, Logits.fromWeights(w, s), DppConfig.defaults().withExactKMax(32), 11);
+        assertTrue(layer.exactRelaxation());
         float[] d = Logits.fromWeights(w, s), m = new float[d.length], v = new float[d.length];
         int n = s.n(), k = s.k();
         for (int t = 0; t < 5; t++) {
