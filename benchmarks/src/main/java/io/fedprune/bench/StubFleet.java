@@ -134,7 +134,7 @@ final class StubFleet implements AutoCloseable {
             trained.add(new Tensor(t.name(), t.shape(), x));
         }
         TensorEncoding enc = rs.config().updateEncoding();
-        var encoded = TensorCodec.encodeAll(trained, enc, enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0);
+        var encoded = TensorCodec.encodeUpdate(trained, rs.config());
         byte[] payload = codec.encodeTensors(encoded);
         String blobId = "d-" + d.deviceId() + "-" + Blobs.newBlobId();
         Blobs.Chunked chunks = Blobs.chunk(blobId, payload, Blobs.TENSORS, Blobs.DEFAULT_CHUNK_SIZE);

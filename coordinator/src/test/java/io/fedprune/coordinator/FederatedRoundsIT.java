@@ -45,7 +45,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole loop over a real (embedded) broker: coordinator, 4 agents with 2 budgets on the committed MNIST subset,
  * 3 rounds, plus two scripted devices that inject a duplicate, a NaN and an undecodable update and a garbage record.
- * The same job runs twice, without and with the injections, and must give bit-identical fused logits and artifacts.
+ * The same job runs twice, without and with the injections, and must give bit-identical fused logits and artifacts. In
+ * the run with injections the scripted devices' valid updates also carry their row orders (the coordinator ranks
+ * from them), in the other it sorts their rows itself: the same bits either way.
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
@@ -71,7 +73,7 @@ class FederatedRoundsIT {
             for (int r = 1; r <= 3; r++) {
                 ScriptedDevice.Round r1 = s1.nextRound();
                 List<Tensor> g1 = s1.globalLogits(r1);
-                ProducerRecord<byte[], byte[]> valid = s1.update(r1, g1, 100);
+                ProducerRecord<byte[], byte[]> valid = s1.update(r1, g1, 100, inject);
                 if (inject && r == 1) {
                     s1.send(s1.updateWithNaN(r1, g1, 100));                                      // invalid: NaN
                     s1.send(s1.updateWithPayload(r1, "not a tensor bundle".getBytes(StandardCharsets.UTF_8), 100)); // invalid: undecodable logits
@@ -86,7 +88,7 @@ class FederatedRoundsIT {
                 }
                 previous = valid;
                 ScriptedDevice.Round r2 = s2.nextRound();
-                s2.send(s2.update(r2, s2.globalLogits(r2), 100));
+                s2.send(s2.update(r2, s2.globalLogits(r2), 100, inject));
             }
             Patience.await().until(() -> !c.view(jobId).orElseThrow().state().equals("RUNNING"));
             Patience.await().until(() -> c.latestAcks(jobId).size() == BUDGETS.length);

@@ -108,7 +108,14 @@ final class ScriptedDevice implements AutoCloseable {
 
     /** Builds the record of an update carrying {@code logits} (uploaded as a blob first). */
     ProducerRecord<byte[], byte[]> update(Round r, List<Tensor> logits, long samples) {
-        byte[] payload = codec.encodeTensors(TensorCodec.encodeAll(logits, TensorEncoding.FLOAT32, 0));
+        return update(r, logits, samples, false);
+    }
+
+    /** Builds the record of an update carrying {@code logits}, with each tensor's row order if {@code rowOrders}. */
+    ProducerRecord<byte[], byte[]> update(Round r, List<Tensor> logits, long samples, boolean rowOrders) {
+        List<io.fedprune.wire.EncodedTensor> encoded = TensorCodec.encodeAll(logits, TensorEncoding.FLOAT32, 0);
+        if (rowOrders) encoded = encoded.stream().map(TensorCodec::withRowOrder).toList();
+        byte[] payload = codec.encodeTensors(encoded);
         return updateWithBlob(r, blobs.write("d-" + id + "-" + Blobs.newBlobId(), payload, Blobs.TENSORS), samples);
     }
 

@@ -305,8 +305,7 @@ public final class AgentHub implements AutoCloseable {
             });
             long t1 = System.nanoTime();
             TensorEncoding enc = rs.config().updateEncoding();
-            int group = enc == TensorEncoding.INT8 ? Math.max(1, rs.config().int8GroupSize()) : 0;
-            List<EncodedTensor> encoded = TensorCodec.encodeAll(enc == TensorEncoding.MASK ? topKMasks(t) : t.logits(), enc, group);
+            List<EncodedTensor> encoded = TensorCodec.encodeUpdate(enc == TensorEncoding.MASK ? topKMasks(t) : t.logits(), rs.config());
             byte[] payload = codec.encodeTensors(encoded);
             long encodeMs = (System.nanoTime() - t1) / 1_000_000;
             long t2 = System.nanoTime();

@@ -32,9 +32,10 @@ final class FixedSum {
 
         /**
          * {@code a[at + i] += round(x[at + i] * wa)} and {@code b[at + i] += round(r[i] * wb)} for {@code i < len}: two
-         * sums in one pass ({@code r} is a row of values already known to be within their bound).
+         * sums in one pass ({@code r}: a row of ranks; a negative one, which marks a rank a row order left unset, adds
+         * nothing and fails the call like an out-of-bound {@code x}).
          *
-         * @return whether every {@code |x[at + i]| <= bound}
+         * @return whether every {@code |x[at + i]| <= bound} and every {@code r[i] >= 0}
          */
         boolean add2(long[] a, long[] b, float[] x, float[] r, int at, int len, double wa, double wb, float bound);
     }
@@ -86,7 +87,8 @@ final class FixedSum {
             float v = x[at + i];
             ok &= Math.abs(v) <= bound;
             a[at + i] += term(v, wa, bound);
-            b[at + i] += term(r[i], wb, Float.MAX_VALUE);
+            ok &= r[i] >= 0;
+            b[at + i] += r[i] >= 0 ? term(r[i], wb, Float.MAX_VALUE) : 0;
         }
         return ok;
     }
@@ -117,6 +119,13 @@ final class FixedSum {
         double f = 1 / (scale * divisor);
         double[] out = new double[sum.length];
         for (int i = 0; i < out.length; i++) out[i] = sum[i] * f;
+        return out;
+    }
+
+    /** The sum as keys whose unsigned order is the sums' order (the sign bit flipped). */
+    long[] keys() {
+        long[] out = new long[sum.length];
+        for (int i = 0; i < out.length; i++) out[i] = sum[i] ^ Long.MIN_VALUE;
         return out;
     }
 

@@ -42,13 +42,11 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                     for (int off = 0; off < x.length; off += n) {
                         if (!rank(c, l, off)) {
                             foldRanks(c, l, off, -c.weight());
-                            throw inBound(ls.get(l), x) ? new InvalidContributionException(Problem.ROW_ORDER,
-                                    "layer " + ls.get(l).name() + ": the row order of row " + off / n + " is not an ascending order of its logits")
-                                    : outOfRange(ls.get(l), x);
+                            throw refused(l, x, off / n);
                         }
                         if (!logitSums.get(l).add2(scoreSums.get(l), x, rank, off, n, c.weight(), c.weight())) {
                             foldRanks(c, l, off + n, -c.weight());
-                            throw outOfRange(ls.get(l), x);
+                            throw refused(l, x, off / n);
                         }
                     }
                 }
@@ -92,9 +90,11 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                 return RowOps.inclusion(c.logits().get(l), ls.get(l), c.k()[l], temperature);
             }
 
-            private boolean inBound(LayerShape s, float[] x) {
-                for (float v : x) if (!(Math.abs(v) <= bounds.maxAbsLogit())) return false;
-                return true;
+            /** Why row {@code row} of layer {@code l} failed: a logit out of range, else its row order. */
+            private InvalidContributionException refused(int l, float[] x, int row) {
+                for (float v : x) if (!(Math.abs(v) <= bounds.maxAbsLogit())) return outOfRange(ls.get(l), x);
+                return new InvalidContributionException(Problem.ROW_ORDER,
+                        "layer " + ls.get(l).name() + ": the row order of row " + row + " is not an ascending order of its logits");
             }
 
             @Override
@@ -104,7 +104,7 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                 for (int l = 0; l < ls.size(); l++) {
                     int size = ls.get(l).size();
                     float[] r = new float[size], next = new float[size];
-                    RowOps.reorder(scoreSums.get(l).divided(total), logitSums.get(l).divided(total), ls.get(l), next, r);
+                    RowOps.reorder(scoreSums.get(l).keys(), logitSums.get(l).divided(total), ls.get(l), next, r);
                     scores.add(r);
                     logits.add(next);
                 }

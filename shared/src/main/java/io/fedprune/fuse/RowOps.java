@@ -1,5 +1,7 @@
 package io.fedprune.fuse;
 
+import io.fedprune.dpp.VectorModule;
+
 import java.util.Arrays;
 
 /** Per-row operations on row-major {@code [groups, n]} arrays. */
@@ -48,33 +50,54 @@ final class RowOps {
 
         /**
          * The same ranks as {@link #rank}, from {@code ascending[off..off+n)}, which claims to list the row's positions
-         * from its smallest value to its largest: checked (every position once, values not decreasing along it) and
-         * used in O(n). Tied values may be listed in any order among themselves.
+         * from its smallest value to its largest: checked (positions within the row, values not decreasing along it)
+         * and used in O(n). Tied values may be listed in any order among themselves. A position listed twice leaves
+         * another one's rank at -1 (the vectorised kernel) or fails here (the scalar one): the sum that adds the ranks
+         * refuses negative ones ({@link FixedSum#add2}).
          *
          * @return false (and {@code out} undefined) if it is not an ascending order of the row
          */
         boolean rank(float[] x, int[] ascending, int off, float[] out) {
-            Arrays.fill(out, 0, n, -1f);
-            for (int t = 0; t < n; t++) {
-                int j = ascending[off + t];
-                if (j < 0 || j >= n) return false;
-                sorted[t] = x[off + j];
-                out[j] = t;
-            }
-            float unset = 0;
-            for (int j = 0; j < n; j++) unset = Math.min(unset, out[j]);    // a position listed twice leaves another unset
-            if (unset < 0) return false;
-            boolean ties = false;
-            for (int t = 1; t < n; t++) {
-                if (!(sorted[t - 1] <= sorted[t])) return false;
-                ties |= sorted[t - 1] == sorted[t];
-            }
-            if (ties) for (int from = 0, to; from < n; from = to) {
-                for (to = from + 1; to < n && sorted[to] == sorted[from]; ) to++;
-                float rank = 0.5f * (from + to - 1);
-                if (to - from > 1) for (int t = from; t < to; t++) out[ascending[off + t]] = rank;
-            }
-            return true;
+            return FROM_ORDER.rank(x, ascending, off, n, out, sorted);
+        }
+    }
+
+    /** Ranks a row from an ascending order of it ({@link Ranker#rank(float[], int[], int, float[])}). */
+    interface FromOrder {
+        boolean rank(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted);
+    }
+
+    private static final FromOrder VECTOR_FROM_ORDER = VectorModule.load("io.fedprune.fuse.VectorFold", FromOrder.class);
+    static final FromOrder SCALAR_FROM_ORDER = RowOps::rankFromOrder;
+    static final FromOrder FROM_ORDER = VECTOR_FROM_ORDER != null ? VECTOR_FROM_ORDER : SCALAR_FROM_ORDER;
+
+    private static boolean rankFromOrder(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted) {
+        float touch = 0;      // reads the row's cache lines in order first (the order visits them at random)
+        for (int j = off; j < off + n; j += 16) touch += x[j];
+        boolean ascends = !Float.isNaN(touch), ties = false;            // (a NaN there fails the row anyway)
+        float prev = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < n; t++) {
+            int j = ascending[off + t];
+            if (j < 0 || j >= n) return false;
+            float v = x[off + j];
+            ascends &= prev <= v;
+            ties |= prev == v;
+            prev = v;
+            sorted[t] = v;
+            out[j] = t;
+        }
+        if (!ascends) return false;
+        for (int t = 0; t < n; t++) if (out[ascending[off + t]] != t) return false;   // a position listed twice
+        if (ties) averageTies(ascending, off, n, out, sorted);
+        return true;
+    }
+
+    /** Gives each run of equal values in {@code sorted} the average of its positions as the rank of its members. */
+    static void averageTies(int[] ascending, int off, int n, float[] out, float[] sorted) {
+        for (int from = 0, to; from < n; from = to) {
+            for (to = from + 1; to < n && sorted[to] == sorted[from]; ) to++;
+            float rank = 0.5f * (from + to - 1);
+            if (to - from > 1) for (int t = from; t < to; t++) out[ascending[off + t]] = rank;
         }
     }
 
@@ -85,25 +108,37 @@ final class RowOps {
      * (0 = smallest, ties averaged; exact in float) to {@code rankOut}.
      */
     static void reorder(double[] scores, double[] values, LayerShape s, float[] out, float[] rankOut) {
+        long[] keys = new long[scores.length];
+        for (int i = 0; i < keys.length; i++) keys[i] = RadixOrder.key(scores[i]);
+        reorder(keys, values, s, out, rankOut);
+    }
+
+    /**
+     * {@link #reorder(double[], double[], LayerShape, float[], float[])} with the scores given as keys whose unsigned
+     * order is theirs (equal keys: equal scores), e.g. {@link RadixOrder#key(double)} or a fixed-point sum with its sign
+     * bit flipped. Both sorts are radix sorts of the row.
+     */
+    static void reorder(long[] scoreKeys, double[] values, LayerShape s, float[] out, float[] rankOut) {
         int n = s.n();
-        RadixOrder order = new RadixOrder(n);
+        RadixOrder byScore = new RadixOrder(n), byValue = new RadixOrder(n);
         double[] sorted = new double[n];
         for (int g = 0; g < s.groups(); g++) {
             int off = g * n;
-            long[] key = order.key();                                           // sort() swaps its buffers
-            for (int j = 0; j < n; j++) key[j] = RadixOrder.key(scores[off + j]);
-            order.sort(8);
-            System.arraycopy(values, off, sorted, 0, n);
-            Arrays.sort(sorted);
+            long[] key = byScore.key(), vkey = byValue.key();                  // sort() swaps its buffers
+            System.arraycopy(scoreKeys, off, key, 0, n);
+            for (int j = 0; j < n; j++) vkey[j] = RadixOrder.key(values[off + j]);
+            byScore.sort(8);
+            byValue.sort(8);
+            for (int t = 0; t < n; t++) sorted[t] = values[off + byValue.index(t)];
             for (int from = 0, to; from < n; from = to) {
-                to = order.tieRunEnd(from);
+                to = byScore.tieRunEnd(from);
                 double sum = 0;
                 for (int t = from; t < to; t++) sum += sorted[t];
                 float v = (float) (sum / (to - from));
                 float rank = 0.5f * (from + to - 1);
                 for (int t = from; t < to; t++) {
-                    out[off + order.index(t)] = v;
-                    rankOut[off + order.index(t)] = rank;
+                    out[off + byScore.index(t)] = v;
+                    rankOut[off + byScore.index(t)] = rank;
                 }
             }
         }

@@ -8,8 +8,11 @@
  * the streaming strategies (rank, mean, inclusion) need memory O(model), not O(devices x model); the robust
  * coordinate-wise strategies (trimmed mean, median) inherently keep every contribution and say so.
  *
- * <p>Sums are accumulated exactly enough (compensated double-double arithmetic over exact products) that the result
- * does not depend on the order in which devices arrive: the same set of updates gives bit-identical fused logits.
+ * <p>Sums are fixed-point ({@code FixedSum}: each term rounded once to a multiple of a power of two fixed per round by
+ * the {@link io.fedprune.fuse.FoldBounds}, added to a {@code long}), so the result does not depend on the order in
+ * which devices arrive: the same set of updates gives bit-identical fused logits. The rank rule's per-row ranks come
+ * from the row orders the devices send ({@link io.fedprune.fuse.RowOrders}), checked against their logits in O(n);
+ * updates without them are ranked here by sorting each row (the same ranks, about ten times the cost).
  *
  * <p>An optional {@link io.fedprune.fuse.ServerOptimizer} (momentum or Adam over rounds, as FedAdam does for weights)
  * turns the fused logits into the next round's global logits.

@@ -25,8 +25,18 @@ import static io.fedprune.wire.Checks.text;
  * @param data      little-endian elements
  * @param groupSize INT8 only: consecutive elements sharing one scale; 0 otherwise
  * @param scales    INT8 only: one scale per group; empty otherwise
+ * @param rowOrder  float tensors only, optional (empty if not sent): per row (the last dimension, at most 65536), the
+ *                  positions of the row's elements from the smallest decoded value to the largest, uint16 little-endian,
+ *                  one per element ({@link TensorCodec#withRowOrder}); checked against the values where it is used
  */
-public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales) {
+public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales, byte[] rowOrder) {
+    /** Rows of a tensor with a row order are at most this long (its entries are uint16). */
+    public static final int MAX_ORDERED_ROW = 1 << 16;
+
+    /** A tensor without a row order. */
+    public EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales) {
+        this(name, dtype, shape, data, groupSize, scales, null);
+    }
 
     public EncodedTensor {
         text(name, "tensor.name");
@@ -53,6 +63,15 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
             throw Checks.bad("tensor '" + name + "': group_size and scales are only for INT8, not " + dtype);
         }
         checkFinite(name, dtype, data);
+        rowOrder = rowOrder == null ? new byte[0] : rowOrder.clone();
+        if (rowOrder.length > 0) {
+            if (dtype != DType.FLOAT32 && dtype != DType.FLOAT16 && dtype != DType.INT8)
+                throw Checks.bad("tensor '" + name + "': a row order is only for float tensors, not " + dtype);
+            int row = shape.length == 0 ? 1 : shape[shape.length - 1];
+            if (rowOrder.length != 2 * n || row > MAX_ORDERED_ROW)
+                throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': a row order of " + rowOrder.length
+                        + " bytes for " + n + " elements in rows of " + row + " (needs 2 bytes per element, rows of at most " + MAX_ORDERED_ROW + ")");
+        }
         shape = shape.clone();
         data = data.clone();
         scales = scales.clone();
@@ -82,9 +101,19 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
         return n;
     }
 
-    /** Bytes of payload actually sent for this tensor: data plus 4 bytes per scale (names and shape excluded). */
+    /** Bytes of payload actually sent for this tensor: data, 4 bytes per scale and the row order (names and shape excluded). */
     public long payloadBytes() {
-        return data.length + 4L * scales.length;
+        return data.length + 4L * scales.length + rowOrder.length;
+    }
+
+    /** Whether a row order travels with the values. */
+    public boolean hasRowOrder() {
+        return rowOrder.length > 0;
+    }
+
+    @Override
+    public byte[] rowOrder() {
+        return rowOrder.clone();
     }
 
     /** Payload bits per parameter: {@code 8 * payloadBytes() / elementCount()} (0 for an empty tensor). */
@@ -116,16 +145,18 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
     @Override
     public boolean equals(Object o) {
         return o instanceof EncodedTensor t && name.equals(t.name) && dtype == t.dtype && groupSize == t.groupSize
-                && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data) && Arrays.equals(scales, t.scales);
+                && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data) && Arrays.equals(scales, t.scales)
+                && Arrays.equals(rowOrder, t.rowOrder);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, dtype, groupSize, Arrays.hashCode(shape), Arrays.hashCode(data), Arrays.hashCode(scales));
+        return Objects.hash(name, dtype, groupSize, Arrays.hashCode(shape), Arrays.hashCode(data), Arrays.hashCode(scales), Arrays.hashCode(rowOrder));
     }
 
     @Override
     public String toString() {
-        return "EncodedTensor[" + name + " " + dtype + " " + Arrays.toString(shape) + (dtype == DType.INT8 ? " group " + groupSize : "") + "]";
+        return "EncodedTensor[" + name + " " + dtype + " " + Arrays.toString(shape) + (dtype == DType.INT8 ? " group " + groupSize : "")
+                + (hasRowOrder() ? " with row order" : "") + "]";
     }
 }

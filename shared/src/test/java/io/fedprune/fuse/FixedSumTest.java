@@ -74,4 +74,36 @@ class FixedSumTest {
         assertEquals(0x1p26, many.scale(FoldBounds.MAX_ABS_LOGIT));
         assertTrue(200 * Math.sqrt(6000) * 0x1p16 * b.scale(FoldBounds.MAX_ABS_LOGIT) < 0x1p62);
     }
+
+    @Test
+    void theVectorRankingFromAnOrderGivesTheScalarRanksAndRefusesWhatItRefuses() {
+        assertNotSame(RowOps.SCALAR_FROM_ORDER, RowOps.FROM_ORDER, "the build runs with jdk.incubator.vector");
+        Random r = new Random(3);
+        for (int n : new int[]{1, 2, 5, 16, 17, 33, 100, 784}) {
+            float[] x = new float[3 * n];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextInt(4) == 0 ? 0f : (r.nextInt(9) - 4) * 0.5f;   // many ties
+            int[] order = FusionTest.ascending(x, n, r);
+            float[] outS = new float[n], outV = new float[n], sorted = new float[n];
+            for (int off = 0; off < x.length; off += n) {
+                assertTrue(RowOps.SCALAR_FROM_ORDER.rank(x, order, off, n, outS, sorted));
+                assertTrue(RowOps.FROM_ORDER.rank(x, order, off, n, outV, sorted));
+                assertArrayEquals(outS, outV, 0f, "n = " + n);
+            }
+            if (n < 2) continue;
+            int[][] bad = new int[3][];
+            for (int b = 0; b < 3; b++) bad[b] = order.clone();
+            bad[0][n + 1] = bad[0][n];                                          // a position listed twice
+            bad[1][n] = order[n + n - 1];                                       // descending somewhere (unless all equal)
+            bad[1][n + n - 1] = order[n];
+            bad[2][n + 1] = n;                                                  // outside the row
+            for (int b = 0; b < 3; b++) {
+                boolean scalar = RowOps.SCALAR_FROM_ORDER.rank(x, bad[b], n, n, outS, sorted);
+                boolean vector = RowOps.FROM_ORDER.rank(x, bad[b], n, n, outV, sorted);
+                boolean vectorRefuses = !vector || java.util.stream.IntStream.range(0, n).anyMatch(j -> outV[j] < 0);
+                if (b == 1 && x[n + order[n]] == x[n + order[n + n - 1]]) continue;   // swapping equal values is fine
+                assertFalse(scalar, "scalar, case " + b + ", n = " + n);
+                assertTrue(vectorRefuses, "vector, case " + b + ", n = " + n);
+            }
+        }
+    }
 }

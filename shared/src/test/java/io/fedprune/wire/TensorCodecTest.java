@@ -173,4 +173,53 @@ class TensorCodecTest {
         }
         assertThrows(InvalidMessageException.class, () -> new EncodedTensor("m", DType.MASK_RICE, t.shape(), new byte[4], 0, null));
     }
+
+    @Test
+    void aRowOrderListsEachRowsDecodedValuesFromSmallestToLargestIn16BitsAParameter() {
+        // rows [0.5, -1, 0.25] and [2, 2, -3]: orders [1, 2, 0] and [2, 0, 1] (equal values in position order)
+        EncodedTensor e = TensorCodec.withRowOrder(TensorCodec.encode(new Tensor("l", new int[]{2, 3}, new float[]{0.5f, -1, 0.25f, 2, 2, -3}), TensorEncoding.FLOAT32));
+        assertArrayEquals(new int[]{1, 2, 0, 2, 0, 1}, TensorCodec.rowOrder(e));
+        assertArrayEquals(new byte[]{1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0}, e.rowOrder());
+        assertEquals(32 + 16, e.bitsPerParameter(), 1e-12);
+        assertNull(TensorCodec.rowOrder(TensorCodec.encode(new Tensor("l", new int[]{3}, new float[3]), TensorEncoding.FLOAT32)));
+        WireCodec codec = new WireCodec(WireCodec.Limits.defaults());
+        assertEquals(e, codec.decodeTensors(codec.encodeTensors(List.of(e))).value().get(0), "row_order on the wire");
+        var bad = assertThrows(InvalidMessageException.class, () -> new EncodedTensor("l", DType.FLOAT32, new int[]{2}, new byte[8], 0, null, new byte[2]));
+        assertEquals(RejectReason.SHAPE_MISMATCH, bad.reason());
+    }
+
+    @Test
+    void int8RowOrdersAreOfTheDecodedValuesAndFuseBitForBitLikeTheCoordinatorsOwnRanking() {
+        // INT8 rounds nearby logits to the same value: the order must be of the decoded values, ties and all
+        Random r = new Random(5);
+        List<io.fedprune.fuse.LayerShape> layers = List.of(new io.fedprune.fuse.LayerShape("l", 6, 50));
+        var withOrders = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
+        var withoutOrders = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
+        for (int d = 0; d < 8; d++) {
+            float[] x = new float[300];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 3);
+            EncodedTensor e = TensorCodec.withRowOrder(TensorCodec.encode(new Tensor("l", new int[]{6, 50}, x), TensorEncoding.INT8, 64));
+            float[] decoded = TensorCodec.decode(e).data();
+            int[] order = TensorCodec.rowOrder(e);
+            for (int g = 0; g < 6; g++)
+                for (int t = 1; t < 50; t++) assertTrue(decoded[g * 50 + order[g * 50 + t - 1]] <= decoded[g * 50 + order[g * 50 + t]]);
+            double w = 1 + r.nextInt(99);
+            withOrders.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w, List.of(order)));
+            withoutOrders.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w));
+        }
+        var a = withOrders.finish();
+        var b = withoutOrders.finish();
+        assertArrayEquals(b.scores().get(0), a.scores().get(0), 0f);
+        assertArrayEquals(b.logits().get(0), a.logits().get(0), 0f);
+    }
+
+    @Test
+    void anUpdateCarriesRowOrdersOnlyWhenTheRoundAsksAndNeverForMasks() {
+        List<Tensor> logits = List.of(new Tensor("l", new int[]{2, 2}, new float[]{1, 0, 0, 1}));
+        TrainingConfig asks = new TrainingConfig(1, 0.1, 8, 1, 1, 0, 1, TensorEncoding.INT8, 64, true);
+        assertTrue(TensorCodec.encodeUpdate(logits, asks).get(0).hasRowOrder());
+        assertEquals(TensorEncoding.INT8.dtype(), TensorCodec.encodeUpdate(logits, asks).get(0).dtype());
+        assertFalse(TensorCodec.encodeUpdate(logits, asks.withEncoding(TensorEncoding.MASK, 0)).get(0).hasRowOrder());
+        assertFalse(TensorCodec.encodeUpdate(logits, new TrainingConfig(1, 0.1, 8, 1, 1, 0, 1, TensorEncoding.FLOAT32, 0)).get(0).hasRowOrder());
+    }
 }

@@ -17,8 +17,9 @@ import java.util.Set;
  * Checks the updates of one round, in this order: late (another round, or after the deadline), undecodable, from a
  * device that was not selected, a second one from the same device, a k that differs from the assignment, a base
  * round other than the previous round (an earlier update re-wrapped), a sample count below 1, missing logits or logits
- * of another shape (the element count is not enough: a transposed layer has the same count), non-finite logits. The
- * first failing check is the verdict. A self-reported sample count above the one the device registered is capped at
+ * of another shape (the element count is not enough: a transposed layer has the same count). The first failing check
+ * is the verdict. The values themselves (finite, within the fold's bounds, row orders that fit them) are checked by
+ * the fusion in the pass that folds them ({@link PruningStrategy.Fold#add}: a typed rejection, nothing changed). A self-reported sample count above the one the device registered is capped at
  * the registered one.
  */
 public final class UpdateValidator {
@@ -100,6 +101,7 @@ public final class UpdateValidator {
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor t : u.logits()) byName.put(t.name(), t);
         List<float[]> logits = new ArrayList<>();
+        List<int[]> orders = new ArrayList<>();
         for (LayerShape s : shapes) {
             Tensor t = byName.get(s.name());
             if (t == null) return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: no logits for layer " + s.name());
@@ -109,12 +111,11 @@ public final class UpdateValidator {
             if (!java.util.Arrays.equals(t.shape(), expected))
                 return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: layer " + s.name() + " has shape " + java.util.Arrays.toString(t.shape())
                         + ", expected " + java.util.Arrays.toString(expected));
-            float[] x = t.data();
-            for (float v : x)
-                if (!Float.isFinite(v)) return new Rejected(RejectReason.NON_FINITE, "non-finite logits in layer " + s.name());
-            logits.add(x);
+            logits.add(t.data());
+            orders.add(u.rowOrders().get(s.name()));
         }
-        return new Accepted(id, k, logits, Math.min(u.update().sampleCount(), registeredSamples.getOrDefault(id, Long.MAX_VALUE)));
+        return new Accepted(id, k, logits, Math.min(u.update().sampleCount(), registeredSamples.getOrDefault(id, Long.MAX_VALUE)),
+                u.rowOrders().isEmpty() ? List.of() : orders);
     }
 
     /** Records that the device's update was folded in: a further one from it is a duplicate. */

@@ -37,7 +37,10 @@ class PruningStrategyTest {
     }
 
     private static PruningStrategy strategy(String encoding) {
-        JobSpec s = spec(encoding);
+        return strategy(spec(encoding));
+    }
+
+    private static PruningStrategy strategy(JobSpec s) {
         return new PruningStrategy(s, MODEL, JobLayers.of(s, MODEL), masks -> OptionalDouble.of(0.75));
     }
 
@@ -65,6 +68,26 @@ class PruningStrategyTest {
         assertEquals(99, rs.seed());
         assertEquals(1234, rs.deadlineMs());
         assertEquals(5, rs.totalRounds());
+        assertFalse(rs.config().rowOrders(), "the coordinator does not ask for row orders (uplink: docs/BENCHMARKS.md, fusion)");
+    }
+
+    @Test
+    void theFoldChecksValuesAndRowOrdersAsTypedRejectionsThatChangeNothing() {
+        PruningStrategy s = strategy("FLOAT32");
+        PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(3, 10));
+        float[] nan = filled(1), big = filled(1);
+        nan[7] = Float.NaN;
+        big[3] = 1e9f;                                                          // beyond |logit| <= 2^16
+        int[] notAnOrder = new int[1000];                                       // position 0 listed 100 times a row
+        assertEquals(RejectReason.NON_FINITE, ((UpdateValidator.Rejected) fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(nan), 10))).reason());
+        assertEquals(RejectReason.OVERSIZE, ((UpdateValidator.Rejected) fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(big), 10))).reason());
+        PruningStrategy r = strategy(JobSpec.builder().pretrainEpochs(0).layers(List.of(new JobSpec.LayerPlan("fc3", io.fedprune.dpp.Granularity.WEIGHT)))
+                .tiers(List.of(0.5)).rounds(5).fusion(io.fedprune.fuse.Fusion.RANK).build("j"));
+        PruningStrategy.Fold rankFold = r.begin(Set.of(), r.foldBounds(3, 10));
+        assertEquals(RejectReason.INVALID_FIELD, ((UpdateValidator.Rejected) rankFold.add(
+                new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10, List.of(notAnOrder)))).reason());
+        assertEquals(0, fold.count());
+        assertEquals(0, rankFold.count());
     }
 
     @Test

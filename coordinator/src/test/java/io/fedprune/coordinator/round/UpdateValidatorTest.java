@@ -87,13 +87,19 @@ class UpdateValidatorTest {
     }
 
     @Test
-    void missingOrMisShapedLogitsAreShapeMismatchesAndNaNIsNonFinite() {
+    void missingOrMisShapedLogitsAreShapeMismatchesAndValuesAreTheFoldsToCheck() {
         assertEquals(RejectReason.SHAPE_MISMATCH, reason(validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4), 500)));
         ReceivedUpdate renamed = ReceivedUpdate.of("j", 3, update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6).update(),
                 List.of(new Tensor("b", new int[]{2, 3}, new float[6])), 10, null, new byte[0]);
         assertEquals(RejectReason.SHAPE_MISMATCH, reason(validator().check(renamed, 500)));
-        assertEquals(RejectReason.NON_FINITE, reason(validator().check(update(3, "d1", 2, 7, 1, 2, Float.NaN, 4, 5, 6), 500)));
-        assertEquals(RejectReason.NON_FINITE, reason(validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, Float.POSITIVE_INFINITY), 500)));
+        // NaN passes the validator: the fold checks values in the pass that adds them (PruningStrategyTest, JobRunnerTest)
+        assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, Float.NaN, 4, 5, 6), 500));
+        // row orders reach the fold in the job's layer order
+        ReceivedUpdate ordered = ReceivedUpdate.of("j", 3, update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6).update(),
+                List.of(new Tensor("a", new int[]{2, 3}, new float[]{1, 2, 3, 6, 5, 4})), java.util.Map.of("a", new int[]{0, 1, 2, 2, 1, 0}), 10, null, new byte[0]);
+        var accepted = assertInstanceOf(UpdateValidator.Accepted.class, validator().check(ordered, 500));
+        assertArrayEquals(new int[]{0, 1, 2, 2, 1, 0}, accepted.rowOrders().get(0));
+        assertEquals(List.of(), assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)).rowOrders());
     }
 
     @Test
