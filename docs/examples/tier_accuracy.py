@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuilds a fedprune tier from its artifact (format fedprune-tier/2) and measures its accuracy on MNIST.
+"""Rebuilds a fedprune tier from its artifact (format fedprune-tier/3, or 2) and measures its accuracy on MNIST.
 
     python3 docs/examples/tier_accuracy.py work/demo/artifacts/keep-0.1.safetensors data/mnist
 
@@ -25,17 +25,21 @@ def load(path):
 
 
 def weights(t, meta):
-    """Dense weights of every layer: pruned layers rebuilt from kept values and indices, zeros elsewhere."""
+    """Dense weights of every layer: pruned layers rebuilt from kept values and their indices or mask bits, zeros elsewhere."""
     W = {}
     for L in filter(None, meta["layers"].split(",")):
         G, n, k = int(meta[L + ".groups"]), int(meta[L + ".n"]), int(meta[L + ".k"])
         shape = [int(d) for d in meta[L + ".shape"].split("x")]
         vals = t[L + ".values"].reshape(G, k, -1)                      # [G, k, e]
-        idx = t[L + ".indices"].astype(np.int64)                       # [G, k]
+        if L + ".indices" in t:                                          # the smaller form: indices (keep < 1/16)
+            idx = t[L + ".indices"].astype(np.int64)                   # [G, k]
+        else:                                                            # or the mask bits
+            bits = np.unpackbits(t[L + ".mask_bits"], bitorder="little")[:G * n].reshape(G, n)
+            assert (bits.sum(1) == k).all()                              # exactly k per group
+            idx = np.nonzero(bits)[1].reshape(G, k)                      # ascending per group
+        assert (np.diff(idx, axis=1) > 0).all() and (idx >= 0).all() and (idx < n).all()
         w = np.zeros((G, n, vals.shape[2]), np.float32)
         np.put_along_axis(w, idx[:, :, None], vals, axis=1)
-        bits = np.unpackbits(t[L + ".mask_bits"], bitorder="little")[:G * n].reshape(G, n)
-        assert (bits.sum(1) == k).all() and (np.take_along_axis(bits, idx, 1) == 1).all()   # exactly k per group
         W[L] = w.reshape(shape)
     for name in t:
         if name.endswith(".weight"):
@@ -86,7 +90,7 @@ def find(d, name):
 if __name__ == "__main__":
     t, meta = load(sys.argv[1])
     data = Path(sys.argv[2] if len(sys.argv) > 2 else "data/mnist")
-    assert meta["format"] == "fedprune-tier/2", meta["format"]
+    assert meta["format"] in ("fedprune-tier/3", "fedprune-tier/2"), meta["format"]
     mean, std = float(meta["preprocessing.mean"]), float(meta["preprocessing.std"])
     images = idx(find(data, "t10k-images-idx3-ubyte")).astype(np.float32)
     labels = idx(find(data, "t10k-labels-idx1-ubyte"))

@@ -100,14 +100,18 @@ class TierDeploymentIT {
             LayerSpec l0 = wrongK.get(0);
             wrongK.set(0, new LayerSpec(l0.layer(), l0.granularity(), l0.n(), l0.k() + 1));
             publish(publisher, blobs, "wrong-k", 0.1, good, sums, wrongK);
-            // an index outside [0, n), with checksums that match the bad file
-            byte[] outOfRange = withIndex(good, "fc2.indices", 300);
-            publish(publisher, blobs, "out-of-range", 0.1, outOfRange, TierFile.checksums(outOfRange), layers(good));
+            // an index outside [0, n), with checksums that match the bad file (at 5% keep fc2's indices are smaller than its mask bits)
+            byte[] outOfRange = withIndex(small, "fc2.indices", 300);
+            publish(publisher, blobs, "out-of-range", 0.1, outOfRange, TierFile.checksums(outOfRange), layers(small));
+            // mask bits that keep another number than k (at 10% fc2 has mask bits), checksums matching
+            byte[] badBits = withIndex(good, "fc2.mask_bits", -1);
+            publish(publisher, blobs, "bad-bits", 0.1, badBits, TierFile.checksums(badBits), layers(good));
 
             assertRefused(awaitAck(ackReader, acks, "truncated"), "data section");
             assertRefused(awaitAck(ackReader, acks, "tampered"), "checksum mismatch");
             assertRefused(awaitAck(ackReader, acks, "wrong-k"), "the deployment says k=" + (l0.k() + 1));
             assertRefused(awaitAck(ackReader, acks, "out-of-range"), "index 300 outside [0, 300)");
+            assertRefused(awaitAck(ackReader, acks, "bad-bits"), "candidates, not k=30");
             assertSame(applied, agent.applied(JOB).orElseThrow(), "the agent keeps the tier it applied before");
 
             // a good larger tier is applied after all that
@@ -138,11 +142,20 @@ class TierDeploymentIT {
         return out;
     }
 
+    /**
+     * {@code file} with the last index of {@code tensor} (I16) set to {@code value}, or, for mask bits
+     * ({@code value} -1), the lowest bit of the first byte flipped.
+     */
     static byte[] withIndex(byte[] file, String tensor, int value) {
         Safetensors.Contents c = Safetensors.read(file);
+        c.require(tensor);
         List<Safetensors.Entry> out = new ArrayList<>();
         for (Safetensors.Entry e : c.entries()) {
-            if (e.name().equals(tensor)) {
+            if (e.name().equals(tensor) && value < 0) {
+                byte[] bits = e.data();
+                bits[0] ^= 1;
+                e = Safetensors.Entry.u8(e.name(), e.shape(), bits);
+            } else if (e.name().equals(tensor)) {
                 int[] idx = e.ints();
                 idx[idx.length - 1] = value;
                 e = Safetensors.Entry.i16(e.name(), e.shape(), idx);

@@ -16,7 +16,8 @@ import java.util.Map;
  * <p>{@link Form#COMPACT}: FILTER-pruned layers keep only their kept rows (output neurons or feature maps) as smaller
  * dense layers and the next layers drop the matching input columns, as {@link ChannelPlan} decides (a FILTER layer
  * stays masked where a residual Add, a depthwise convolution or the output forbids removing it); WEIGHT, KERNEL and N:M
- * layers become {@link KeptRuns}. {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
+ * layers become {@link KeptRuns}, or masked dense matrices where those are not larger (a float32 WEIGHT layer above about
+ * 2/3 keep: a kept weight costs its value and a 2-byte column). {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
  * k-of-n layers. {@link Form#MASKED_DENSE} multiplies every weight by its mask and keeps full matrices (the computation
  * a tier stands for, and the baseline); {@link Form#DENSE} ignores the masks.
  */
@@ -101,8 +102,10 @@ public final class TierCompiler {
         if (cut.mask() == null || plan.removed().containsKey(layer)) return DenseWeights.of(cut.rows(), cut.cols(), cut.weights());
         Granularity g = mask.spec().granularity();
         if (form == Form.MASKED_DENSE || g == Granularity.FILTER) return DenseWeights.of(cut.rows(), cut.cols(), masked(cut));
-        return KeptRuns.fromMasked(cut.rows(), cut.cols(), g == Granularity.KERNEL ? kernel : 1, cut.weights(), cut.mask(),
+        KeptRuns runs = KeptRuns.fromMasked(cut.rows(), cut.cols(), g == Granularity.KERNEL ? kernel : 1, cut.weights(), cut.mask(),
                 form == Form.COMPACT_INT8);
+        boolean denseIsSmaller = form == Form.COMPACT && runs.bytes() >= 4L * cut.rows() * cut.cols();
+        return denseIsSmaller ? DenseWeights.of(cut.rows(), cut.cols(), masked(cut)) : runs;
     }
 
     private static float[] masked(ChannelPlan.Cut cut) {

@@ -20,19 +20,21 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A tier's deployment artifact, format {@code fedprune-tier/2} (docs/ARTIFACTS.md): a self-describing safetensors
- * file holding, per pruned layer {@code L}, the kept values ({@code L.values}, F32 {@code [G, k]} or {@code [G, k, e]}),
- * their candidate indices ({@code L.indices}, I16 when {@code n <= 32767} else I32, {@code [G, k]}, ascending per
- * group) and the group mask bit-packed ({@code L.mask_bits}, U8, {@code G*n} bits, least significant bit first);
- * {@code L.weight} for layers that are not pruned; {@code L.bias} for every layer. {@code __metadata__} names the
- * format and version, architecture, network, input shape, preprocessing, job, tier, keep, the pruned layers and per
- * pruned layer its granularity, groups, n, k, N:M tile size and weight shape. This is the one place that writes and
- * reads the format.
+ * A tier's deployment artifact, format {@code fedprune-tier/3} (docs/ARTIFACTS.md): a self-describing safetensors
+ * file holding, per pruned layer {@code L}, the kept values ({@code L.values}, F32 {@code [G, k]} or {@code [G, k, e]},
+ * in candidate order per group) and which candidates they are, in whichever of two forms is smaller: the group mask
+ * bit-packed ({@code L.mask_bits}, U8, {@code G*n} bits, least significant bit first; 1/8 byte per candidate) or the
+ * kept candidates' indices ({@code L.indices}, I16 when {@code n <= 32767} else I32, {@code [G, k]}, ascending per
+ * group; smaller only below 1/16 keep). {@code L.weight} for layers that are not pruned; {@code L.bias} for every
+ * layer. {@code __metadata__} names the format and version, architecture, network, input shape, preprocessing, job,
+ * tier, keep, the pruned layers and per pruned layer its granularity, groups, n, k, N:M tile size and weight shape.
+ * This is the one place that writes and reads the format. Version 2 files (indices and mask bits for every pruned
+ * layer, the bits checked against the indices) are still read.
  *
  * <p>{@link #read} refuses anything malformed or inconsistent with an {@link IllegalArgumentException} whose message
  * is the reason: a truncated or malformed file, another format or version, a checksum that does not match, a k that
- * differs from the metadata, an index out of range or repeated, a mask that disagrees with the indices, a missing
- * tensor or a wrong shape.
+ * differs from the metadata (a group with another number of kept candidates), an index out of range or repeated, mask
+ * bits that disagree with the indices, a missing tensor or a wrong shape.
  *
  * @param job   the job id
  * @param tier  the tier name (e.g. {@code keep-0.1})
@@ -44,7 +46,9 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
     /** The format name written in {@code __metadata__.format}. */
     public static final String FORMAT = "fedprune-tier";
     /** The format version written in {@code __metadata__.version} (and after the slash of the format). */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
+    /** The earlier version still read: every pruned layer has both indices and mask bits. */
+    static final int READS_VERSION = 2;
 
     public TierFile {
         Objects.requireNonNull(model, "model");
@@ -104,10 +108,12 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
                         j++;
                     }
                 int[] gk = {g, k};
-                entries.add(n <= Short.MAX_VALUE ? Safetensors.Entry.i16(LayerTensor.INDICES.of(layer.name()), gk, idx)
-                        : Safetensors.Entry.i32(LayerTensor.INDICES.of(layer.name()), gk, idx));
+                boolean narrow = n <= Short.MAX_VALUE;
+                if ((long) idx.length * (narrow ? 2 : 4) < bits.length)
+                    entries.add(narrow ? Safetensors.Entry.i16(LayerTensor.INDICES.of(layer.name()), gk, idx)
+                            : Safetensors.Entry.i32(LayerTensor.INDICES.of(layer.name()), gk, idx));
+                else entries.add(Safetensors.Entry.u8(LayerTensor.MASK_BITS.of(layer.name()), new int[]{bits.length}, bits));
                 entries.add(Safetensors.Entry.f32(LayerTensor.VALUES.of(layer.name()), e == 1 ? gk : new int[]{g, k, e}, vals));
-                entries.add(Safetensors.Entry.u8(LayerTensor.MASK_BITS.of(layer.name()), new int[]{bits.length}, bits));
                 meta.put(LayerKey.GRANULARITY.of(layer.name()), s.granularity().name());
                 meta.put(LayerKey.GROUPS.of(layer.name()), Integer.toString(g));
                 meta.put(LayerKey.N.of(layer.name()), Integer.toString(n));
@@ -155,8 +161,9 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
         }
         Map<String, String> meta = p.metadata();
         String format = require(meta, TierKeys.FORMAT);
-        if (!format.equals(FORMAT + "/" + VERSION))
-            throw new IllegalArgumentException("unsupported format '" + format + "' (this reader takes " + FORMAT + "/" + VERSION + ")");
+        if (!format.equals(FORMAT + "/" + VERSION) && !format.equals(FORMAT + "/" + READS_VERSION))
+            throw new IllegalArgumentException("unsupported format '" + format + "' (this reader takes " + FORMAT + "/" + VERSION
+                    + " and " + FORMAT + "/" + READS_VERSION + ")");
         String id = require(meta, TierKeys.ARCH);
         if (graph != null && !graph.id().equals(id))
             throw new IllegalArgumentException("the artifact is a tier of model '" + id + "', not of '" + graph.id() + "'");
@@ -204,25 +211,32 @@ public record TierFile(String job, String tier, double keep, Model model, Map<St
         if (spec.groups() != integer(meta, LayerKey.GROUPS.of(name)) || spec.n() != integer(meta, LayerKey.N.of(name)))
             throw new IllegalArgumentException(name + ": groups/n " + meta.get(LayerKey.GROUPS.of(name)) + "/" + meta.get(LayerKey.N.of(name))
                     + " do not match " + gran + " on " + shape(layer.weightShape()));
-        Safetensors.Entry indices = p.require(LayerTensor.INDICES.of(name));
-        int[] idx = indices.ints();
-        if (!java.util.Arrays.equals(indices.shape(), new int[]{spec.groups(), k}))
-            throw new IllegalArgumentException(name + ": indices have shape " + java.util.Arrays.toString(indices.shape())
+        var indices = p.get(LayerTensor.INDICES.of(name));
+        var bits = p.get(LayerTensor.MASK_BITS.of(name));
+        if (indices.isEmpty() && bits.isEmpty())
+            throw new IllegalArgumentException(name + ": neither " + LayerTensor.INDICES.of(name) + " nor " + LayerTensor.MASK_BITS.of(name));
+        float[] fromBits = null;
+        if (bits.isPresent()) {
+            byte[] b = bits.get().data();
+            if (b.length != (spec.candidates() + 7) / 8)
+                throw new IllegalArgumentException(name + ": mask_bits has " + b.length + " bytes, expected " + (spec.candidates() + 7) / 8);
+            fromBits = new float[spec.candidates()];
+            for (int c = 0; c < fromBits.length; c++) fromBits[c] = (b[c >> 3] >> (c & 7)) & 1;
+        }
+        if (indices.isEmpty()) return new LayerMask(spec, fromBits);   // checks exactly k kept per group
+        int[] idx = indices.get().ints();
+        if (!java.util.Arrays.equals(indices.get().shape(), new int[]{spec.groups(), k}))
+            throw new IllegalArgumentException(name + ": indices have shape " + java.util.Arrays.toString(indices.get().shape())
                     + ", expected [" + spec.groups() + ", " + k + "] for k=" + k);
         for (int g = 0; g < spec.groups(); g++)
             for (int j = 1; j < k; j++)
                 if (idx[g * k + j] <= idx[g * k + j - 1] && idx[g * k + j] >= 0 && idx[g * k + j] < spec.n())
                     throw new IllegalArgumentException(name + ": group " + g + " indices are not ascending");
         LayerMask mask = LayerMask.fromIndices(spec, idx);
-        var bits = p.get(LayerTensor.MASK_BITS.of(name));
-        if (bits.isPresent()) {
-            byte[] b = bits.get().data();
-            if (b.length != (spec.candidates() + 7) / 8)
-                throw new IllegalArgumentException(name + ": mask_bits has " + b.length + " bytes, expected " + (spec.candidates() + 7) / 8);
+        if (fromBits != null)
             for (int c = 0; c < spec.candidates(); c++)
-                if (((b[c >> 3] >> (c & 7)) & 1) != (mask.kept(c / spec.n(), c % spec.n()) ? 1 : 0))
+                if (fromBits[c] != (mask.kept(c / spec.n(), c % spec.n()) ? 1 : 0))
                     throw new IllegalArgumentException(name + ": mask_bits disagree with the indices at candidate " + c);
-        }
         return mask;
     }
 

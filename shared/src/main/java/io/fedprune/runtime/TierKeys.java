@@ -6,10 +6,10 @@ import java.util.Locale;
  * The names inside a tier's deployment artifacts, defined once for the writers ({@link TierFile#write},
  * {@link io.fedprune.onnx.OnnxExport}), the readers ({@link TierFile#read}, the agent) and the checkers (the report's
  * artifact check, the tests): the {@code __metadata__} keys and tensor names of the safetensors file (format
- * {@code fedprune-tier/2}, docs/ARTIFACTS.md) and the {@code metadata_props} keys of the ONNX export.
+ * {@code fedprune-tier/3}, docs/ARTIFACTS.md) and the {@code metadata_props} keys of the ONNX export.
  */
 public final class TierKeys {
-    /** Safetensors metadata: {@code <format>/<version>}, e.g. {@code fedprune-tier/2}. */
+    /** Safetensors metadata: {@code <format>/<version>}, e.g. {@code fedprune-tier/3}. */
     public static final String FORMAT = "format";
     /** Safetensors metadata: the format version alone. */
     public static final String VERSION = "version";

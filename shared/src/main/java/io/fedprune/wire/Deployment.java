@@ -16,7 +16,7 @@ import static io.fedprune.wire.Checks.text;
  * @param tier         tier name, e.g. {@code keep-0.10}
  * @param keep         the tier's keep ratio, in (0, 1]
  * @param layers       the tier's spec per layer; copied
- * @param masks        the tier's artifact (safetensors, format {@code fedprune-tier/2}, docs/ARTIFACTS.md)
+ * @param masks        the tier's artifact (safetensors, format {@code fedprune-tier/3}, docs/ARTIFACTS.md)
  * @param compactModel the tier's compact model; today the same artifact as {@code masks}
  * @param accuracy     the coordinator's held-out accuracy for this tier, if it evaluated one
  * @param checksums    SHA-256 (64 lowercase hex digits) per artifact or tensor name; copied, sorted

@@ -33,7 +33,8 @@ class TierCompilerTest {
 
     static Stream<Arguments> tiers() {
         return Stream.of(
-                Arguments.of(ModelArch.LENET300, "WEIGHT", 0.1), Arguments.of(ModelArch.LENET300, "FILTER", 0.2),
+                Arguments.of(ModelArch.LENET300, "WEIGHT", 0.1), Arguments.of(ModelArch.LENET300, "WEIGHT", 0.8),
+                Arguments.of(ModelArch.LENET300, "FILTER", 0.2),
                 Arguments.of(ModelArch.LENET300, "TILE", 0.5), Arguments.of(ModelArch.LENET5, "WEIGHT", 0.05),
                 Arguments.of(ModelArch.LENET5, "KERNEL", 0.3), Arguments.of(ModelArch.LENET5, "FILTER", 0.25),
                 Arguments.of(ModelArch.LENET5, "TILE", 0.5));
@@ -98,6 +99,20 @@ class TierCompilerTest {
         long int8 = TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT_INT8).parameterBytes();
         assertTrue(compact * 6 <= dense, compact + " vs " + dense);
         assertTrue(int8 * 12 <= dense, int8 + " vs " + dense);
+    }
+
+    @Test
+    void aCompactTierIsNeverLargerThanTheDenseModel() {
+        Model model = Model.init(ModelArch.LENET300.graph(), 1);
+        long dense = 4L * ModelArch.LENET300.graph().parameterCount();
+        // at 80% keep a kept weight with its 2-byte column would take 4.8 bytes per weight: such layers stay masked dense
+        Map<String, LayerMask> masks = masks(ModelArch.LENET300, "WEIGHT", 0.8, 1);
+        assertEquals(dense, TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT).parameterBytes());
+        // at 60% (3.6 bytes per kept weight) fc1 and fc2 are smaller as kept runs; the output layer (keep >= 25%, here 60%) too
+        long sixty = TierCompiler.compile(model, masks(ModelArch.LENET300, "WEIGHT", 0.6, 1), TierCompiler.Form.COMPACT).parameterBytes();
+        assertTrue(sixty < dense, sixty + " vs " + dense);
+        // int8 values (1 byte and a 2-byte column) stay kept runs at 80%
+        assertTrue(TierCompiler.compile(model, masks, TierCompiler.Form.COMPACT_INT8).parameterBytes() < dense);
     }
 
     static Map<String, LayerMask> masks(ModelArch arch, String granularity, double keep, long seed) {

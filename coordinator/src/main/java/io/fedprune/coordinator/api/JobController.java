@@ -96,7 +96,7 @@ public class JobController {
 
     @Get(value = "/{id}/deployments/{tier}", produces = {MediaType.APPLICATION_OCTET_STREAM, ONNX, MediaType.APPLICATION_JSON})
     @Operation(operationId = "downloadArtifact", summary = "A tier's deployment artifact: safetensors (default) or ONNX",
-            description = "The safetensors artifact (format fedprune-tier/2, docs/ARTIFACTS.md), or with ?format=onnx or "
+            description = "The safetensors artifact (format fedprune-tier/3, docs/ARTIFACTS.md), or with ?format=onnx or "
                     + "Accept: application/onnx the tier as an ONNX model (FILTER layers physically smaller, k-of-n layers masked).",
             // responses inside @Operation keep their media types: as separate @ApiResponse annotations, micronaut-openapi
             // lists an application/json error under every type the method produces (octet-stream and ONNX included)

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One tier's deployment artifact: a {@link TierFile} (format {@code fedprune-tier/2}, docs/ARTIFACTS.md) and its
+ * One tier's deployment artifact: a {@link TierFile} (format {@code fedprune-tier/3}, docs/ARTIFACTS.md) and its
  * checksums.
  *
  * @param bytes     the safetensors file

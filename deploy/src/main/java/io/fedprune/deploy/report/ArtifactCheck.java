@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Checks a tier artifact with the format's own reader ({@link TierFile#read}: every group keeps exactly k candidates,
- * indices in range, ascending and in agreement with the bit-packed mask, values of the right size) and measures it.
+ * indices in range and ascending, mask bits in agreement with them where a file has both, values of the right size)
+ * and measures it.
  */
 public final class ArtifactCheck {
 
@@ -18,8 +19,11 @@ public final class ArtifactCheck {
     public record Layer(String layer, String granularity, int groups, int n, int k, boolean kOfN, String problem) {
     }
 
-    /** The whole file: sizes (kept values with their indices; bit-packed masks) and per-layer results. */
-    public record Result(long fileBytes, long compactBytes, long maskBytes, List<Layer> layers) {
+    /**
+     * The whole file: its size, the pruned layers' compact size (the kept values and what says which they are: their
+     * indices or the bit-packed mask, whichever the file holds) and per-layer results.
+     */
+    public record Result(long fileBytes, long compactBytes, List<Layer> layers) {
         public boolean ok() {
             return !layers.isEmpty() && layers.stream().allMatch(Layer::kOfN);
         }
@@ -38,17 +42,17 @@ public final class ArtifactCheck {
         try {
             t = TierFile.read(file, java.util.Map.of(), graph);
         } catch (IllegalArgumentException e) {
-            return new Result(file.length, 0, 0, List.of(new Layer(null, null, 0, 0, 0, false, e.getMessage())));
+            return new Result(file.length, 0, List.of(new Layer(null, null, 0, 0, 0, false, e.getMessage())));
         }
         Safetensors.Contents c = Safetensors.read(file);
         List<Layer> out = new ArrayList<>();
-        long compact = 0, masks = 0;
+        long compact = 0;
         for (LayerMask m : t.masks().values()) {
             String l = m.spec().layer();
-            compact += c.require(LayerTensor.VALUES.of(l)).data().length + c.require(LayerTensor.INDICES.of(l)).data().length;
-            masks += c.get(LayerTensor.MASK_BITS.of(l)).map(e -> e.data().length).orElse(0);
+            compact += c.require(LayerTensor.VALUES.of(l)).data().length
+                    + c.get(LayerTensor.INDICES.of(l)).or(() -> c.get(LayerTensor.MASK_BITS.of(l))).orElseThrow().data().length;
             out.add(new Layer(l, m.spec().granularity().name(), m.spec().groups(), m.spec().n(), m.spec().k(), true, null));
         }
-        return new Result(file.length, compact, masks, out);
+        return new Result(file.length, compact, out);
     }
 }
