@@ -266,6 +266,45 @@ class JobRunnerTest {
     }
 
     @Test
+    void eachTierDeploysTheMasksOfItsBestRoundOnValidation() throws Exception {
+        // validation accuracy 0.9 for round 1's tiers, then 0.8, 0.7: round 1 is every tier's best, the last round is not
+        java.util.concurrent.atomic.AtomicInteger validations = new java.util.concurrent.atomic.AtomicInteger();
+        Evaluator evaluator = new Evaluator() {
+            @Override
+            public OptionalDouble accuracy(Map<String, float[]> weightMasks) {
+                return OptionalDouble.of(0.5);
+            }
+
+            @Override
+            public OptionalDouble validationAccuracy(Map<String, float[]> weightMasks) {
+                return OptionalDouble.of(0.9 - 0.1 * (validations.getAndIncrement() / 3));   // 3 tiers a round, in round order
+            }
+        };
+        MemoryRoundTransport transport = new MemoryRoundTransport();
+        Run run = run("RANK", null, 3, false, transport, evaluator);
+        assertEquals(9, validations.get(), "each round's tiers once; the deployment reuses the chosen rounds' evaluation");
+        JobSpec spec = spec("RANK", null, 3);
+        for (var t : run.rec.rounds.get(0).tiers()) {
+            assertNotNull(t.masks(), t.tier() + ": round 1 stored its masks");
+            assertEquals(0.9, t.metrics().get(io.fedprune.wire.TierResult.VALIDATION_ACCURACY), 1e-12);
+            List<Tensor> stored = transport.getTensors(t.masks());
+            TierFile file = TierFile.read(run.rec.artifacts.get(t.tier()));
+            List<io.fedprune.dpp.MaskSpec> specs = spec.maskSpecs(t.keep());
+            var last = run.rec.rounds.get(2).tiers().stream().filter(x -> x.tier().equals(t.tier())).findFirst().orElseThrow();
+            assertNull(last.masks(), "round 3 was no better: nothing stored");
+            for (int l = 0; l < specs.size(); l++) {
+                float[] expected = specs.get(l).expand(stored.get(l).data());
+                assertArrayEquals(expected, file.masks().get(specs.get(l).layer()).weightMask(), t.tier() + " " + specs.get(l).layer());
+            }
+        }
+        for (var r : run.rec.rounds.subList(1, 3)) for (var t : r.tiers()) assertNull(t.masks());
+        Run lastCut = run("RANK", 3, false);
+        for (String tier : lastCut.rec.artifacts.keySet())
+            assertFalse(java.util.Arrays.equals(lastCut.rec.artifacts.get(tier), run.rec.artifacts.get(tier)),
+                    tier + ": without validation the last round's cut is deployed, and it differs from round 1's");
+    }
+
+    @Test
     void aRoundWithoutEligibleDevicesFailsTheJobAfterTheDeadline() throws Exception {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
