@@ -139,6 +139,7 @@ public class FusionBench {
                 "per update: GB/s per core (CPU time)", "finish ms (CPU)", "GB/s (wall)", "fold ms (CPU)", "heap held after 10 / 50 / 200 devices");
         List<Double> sumGbps = new ArrayList<>();
         Map<String, Double> addNsPerLogit = new HashMap<>();
+        double rankFinishMs = 0;
         List<String[]> rows = new ArrayList<>();
         List<Object[]> variants = new ArrayList<>();
         variants.add(new Object[]{Fusion.RANK, true, "RANK (device row orders)"});
@@ -168,31 +169,46 @@ public class FusionBench {
             for (int i = 0; i < timed; i++) finish[i] = fold[i] - add[i];
             sumGbps.add(bytes / sm / 1e6);
             addNsPerLogit.put((String) v[2], a * 1e6 / (bytes / 4));
+            if (v[0] == Fusion.RANK && (Boolean) v[1]) rankFinishMs = Interleaved.median(finish);
             rows.add(new String[]{(String) v[2], f("%.2f", bytes / f / 1e6), f("%.3f", Interleaved.median(Interleaved.ratios(sum, fold))),
                     f("%.2f", bytes / a / 1e6), f("%.1f", Interleaved.median(finish)), f("%.2f", bytes / Interleaved.median(foldWall) / 1e6),
                     f("%.1f", f), memory((Fusion) v[0])});
         }
         t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "", "", "");
         for (String[] r : rows) t.row((Object[]) r);
-        double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device row orders)");
+        double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device row orders)"),
+                mean = addNsPerLogit.get("MEAN");
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
                 + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
                 + "of float32 logits folded per second of the thread's CPU time (per core; wall-clock GB/s beside it). *Per "
-                + "update* is `begin` and the adds only (what grows with the fleet: the round loop pays it for every update as it "
-                + "arrives); *finish* is the round's one-off fused scores and logits (per row: the fused ranks and the sorted mean "
-                + "logits), paid once per round whatever the fleet. Bounds of the fold (they fix the fixed-point scales): up to "
-                + "200 devices of weight up to sqrt(6000), |logit| <= 2^16.%n%n%s%n"
-                + "The streaming rules' sums are fixed-point: each term weight x value is rounded once to a multiple of a power "
-                + "of two fixed per round from those bounds and added to a `long`, so integer additions make the result "
-                + "independent of the order the updates arrive in (and a refused update is subtracted back exactly); the bound "
-                + "and finiteness check is in the same vectorised pass. RANK's ranks come from the row orders the devices send "
-                + "(each row's positions from the smallest logit to the largest, sorted on the device after its uplink "
-                + "encoding's rounding): the coordinator checks each order against the logits (every position once, values not "
-                + "decreasing) and ranks from it in O(n), then adds both sums (ranks and logits) in one pass. Per update, "
-                + "RANK costs %.2f ns of CPU per logit with the devices' orders and %.2f ns when the coordinator sorts the rows "
-                + "itself (updates of older agents).%n",
-                bytes / 1e6, warm, timed, t, sent, sorted);
+                + "update* is `begin` and the adds only, what grows with the fleet (the round loop pays it for every update as it "
+                + "arrives); *finish* is the round's one-off fused scores and logits (for RANK per row: the rank of the fused "
+                + "score sums and the sorted mean logits), paid once per round whatever the fleet, so its share falls with the "
+                + "device count (10 devices here). The fold's bounds fix its fixed-point scales: up to 200 devices of weight up "
+                + "to sqrt(6000), |logit| <= 2^16.%n%n%s%n"
+                + "Sums: the streaming rules' sums are fixed-point. Each term weight x value is rounded once (one fused "
+                + "multiply-add, ties to even) to a multiple of a power of two that the round's bounds fix, and added to a "
+                + "`long`: integer additions are exact, so the result does not depend on the order the updates arrive in (the "
+                + "same updates give the same bits, and a refused update is subtracted back exactly), and the finiteness and "
+                + "bound check runs in the same vectorised pass. A fused mean is within count / (2 scale total) of the exact "
+                + "weighted mean, about 2^-27 relative to the weights for this round, far below a float32 ulp. Per update the "
+                + "sums cost %.2f ns of CPU per logit (MEAN; two sums in one pass for RANK).%n%n"
+                + "RANK: ranking each row is the cost. Sorted on the coordinator (what every update gets today) it costs "
+                + "%.2f ns per logit per update. A device can instead send its rows' orders with its logits (each row's "
+                + "positions from the smallest decoded logit to the largest, sorted on the device after its uplink encoding's "
+                + "rounding, so INT8's ties are the coordinator's): the coordinator checks every order against the logits "
+                + "(positions within the row, each once, values not decreasing) and ranks from it in O(n) with vector gathers "
+                + "and scatters: %.2f ns per logit per update, the same ranks bit for bit (FusionTest, and FederatedRoundsIT "
+                + "over the broker). The orders cost 16 bits per parameter of uplink (FLOAT32 32 -> 48, INT8 8.5 -> 24.5, "
+                + "0.53 MB more per LeNet-300-100 update) to save %.1f ms of coordinator CPU per update; through this "
+                + "machine's broker (the blob section above: about 30 MB/s) the extra bytes take longer than that, so the "
+                + "coordinator does not ask for them (`training_config.row_orders`); agents send them when asked.%n%n"
+                + "The bar of 2 GB/s per core: MEAN meets it, per update and for the whole round. RANK does not: per update, "
+                + "with the devices' orders, the O(n) check and ranking is %.2f ns per logit beside the sums' %.2f (a "
+                + "gather and a scatter per logit, what checking that the ranks are a permutation consistent with the logits "
+                + "takes here), and the round's finish (two radix sorts per row) is %.1f ms.%n",
+                bytes / 1e6, warm, timed, t, mean, sorted, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6, sent - mean, mean, rankFinishMs);
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */
