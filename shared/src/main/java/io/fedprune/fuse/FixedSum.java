@@ -109,6 +109,18 @@ final class FixedSum {
         return FOLD.add2(sum, other.sum, x, r, at, len, w * scale, wo * other.scale, bound);
     }
 
+    /** Checks that {@code other} is a sum of the same size and scale (so that {@link #add(FixedSum)} is exact). */
+    void check(FixedSum other) {
+        if (other.sum.length != sum.length || other.scale != scale || other.bound != bound)
+            throw new IllegalArgumentException("sums of different sizes or scales do not merge");
+    }
+
+    /** Adds another sum of the same size and scale element-wise: exact, as adding its terms here would have been. */
+    void add(FixedSum other) {
+        check(other);
+        for (int i = 0; i < sum.length; i++) sum[i] += other.sum[i];
+    }
+
     /** Element {@code i} of the sum divided by {@code divisor}. */
     double divided(int i, double divisor) {
         return sum[i] * (1 / (scale * divisor));

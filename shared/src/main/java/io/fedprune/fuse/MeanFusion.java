@@ -29,6 +29,11 @@ final class MeanFusion implements FusionStrategy {
             }
 
             @Override
+            List<FixedSum> sums() {
+                return sums;
+            }
+
+            @Override
             FusionResult result(double total) {
                 List<float[]> mean = new ArrayList<>();
                 for (FixedSum s : sums) mean.add(s.dividedToFloat(total));

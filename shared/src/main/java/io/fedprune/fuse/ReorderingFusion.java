@@ -98,6 +98,13 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
             }
 
             @Override
+            List<FixedSum> sums() {
+                List<FixedSum> all = new ArrayList<>(scoreSums);
+                all.addAll(logitSums);
+                return all;
+            }
+
+            @Override
             FusionResult result(double total) {
                 List<float[]> scores = new ArrayList<>();
                 List<float[]> logits = new ArrayList<>();

@@ -37,6 +37,27 @@ abstract class StreamingAccumulator implements Accumulator {
     }
 
     @Override
+    public final void merge(Accumulator other) {
+        if (!(other instanceof StreamingAccumulator o) || o == this || o.getClass() != getClass() || !o.layers.equals(layers) || !o.bounds.equals(bounds))
+            throw new IllegalArgumentException("only an accumulator of the same rule, layers and bounds merges");
+        if (count + o.count > bounds.maxContributions())
+            throw new IllegalArgumentException("more than " + bounds.maxContributions() + " contributions together");
+        List<FixedSum> mine = sums(), theirs = o.sums();
+        for (int i = 0; i < mine.size(); i++) mine.get(i).check(theirs.get(i));
+        for (int i = 0; i < mine.size(); i++) mine.get(i).add(theirs.get(i));
+        mergeKept(o);
+        count += o.count;
+        total.add(o.total);
+    }
+
+    /** The fixed-point sums the contributions are folded into, in a fixed order: what {@link #merge} adds up. */
+    abstract List<FixedSum> sums();
+
+    /** Takes over what {@code other} (of the same class) keeps beside its sums; nothing for the streaming rules. */
+    void mergeKept(StreamingAccumulator other) {
+    }
+
+    @Override
     public final int count() {
         return count;
     }
