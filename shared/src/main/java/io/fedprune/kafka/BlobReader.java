@@ -229,8 +229,13 @@ public final class BlobReader implements AutoCloseable {
      * complete within {@code timeout}; never blocks the caller. The reader then forgets the request.
      */
     public CompletableFuture<byte[]> get(BlobRef ref, Duration timeout) {
+        return view(ref, timeout).thenApply(BlobReader::copy);
+    }
+
+    /** {@link #view} with the time-out of {@link #get(BlobRef, Duration)}: a shared read-only view, not a copy. */
+    public CompletableFuture<ByteBuffer> view(BlobRef ref, Duration timeout) {
         // the time-out completes the request's own future, so the reader sees it is done and forgets it
-        CompletableFuture<byte[]> f = view(ref).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).thenApply(BlobReader::copy);
+        CompletableFuture<ByteBuffer> f = view(ref).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return f.exceptionallyCompose(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (!(cause instanceof TimeoutException)) return CompletableFuture.failedFuture(cause);

@@ -7,6 +7,7 @@ import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.UnsafeByteOperations;
 import io.fedprune.wire.proto.Pb;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -115,11 +116,24 @@ public final class WireCodec {
 
     /** Decodes a {@code fedprune.v1.TensorBundle}; never throws. */
     public Decoded<List<EncodedTensor>> decodeTensors(byte[] bytes) {
+        return decodeTensors(bytes == null ? null : ByteBuffer.wrap(bytes));
+    }
+
+    /**
+     * Decodes a {@code fedprune.v1.TensorBundle} from the buffer's remaining bytes (e.g. a blob reader's read-only view,
+     * which is neither copied nor changed: the tensors copy what they keep); never throws.
+     */
+    public Decoded<List<EncodedTensor>> decodeTensors(ByteBuffer bytes) {
         try {
             if (bytes == null) return Decoded.rejected(RejectReason.MALFORMED, "no value");
-            return Decoded.ok(fromProto(Pb.TensorBundle.parseFrom(bytes)));
+            // bytes fields view the input while parsing (aliasing); EncodedTensor copies what it keeps
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes.duplicate()).newCodedInput();
+            in.enableAliasing(true);
+            return Decoded.ok(fromProto(Pb.TensorBundle.parseFrom(in)));
         } catch (InvalidProtocolBufferException e) {
             return Decoded.rejected(protobufReason(e), "not a valid tensor bundle: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            return Decoded.rejected(RejectReason.MALFORMED, "not a valid tensor bundle: " + e);
         } catch (InvalidMessageException e) {
             return Decoded.rejected(e.rejection());
         } catch (RuntimeException | StackOverflowError e) {

@@ -12,6 +12,7 @@ import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Deployment;
 import io.fedprune.wire.JobCancel;
 import io.fedprune.wire.JobState;
+import io.fedprune.wire.RejectReason;
 import io.fedprune.wire.RoundResult;
 import io.fedprune.wire.TierResult;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ import java.util.function.LongSupplier;
  * The round loop of one job (DESIGN.md §3-§5), and nothing else: per round it asks the {@link DeviceSelector} who takes
  * part, the {@link PruningStrategy} for the round start, publishes it, checks every update that arrives with an
  * {@link UpdateValidator} (a rejection is counted and dead-lettered, never changes the result) and folds the accepted
- * ones until the quorum has replied or the deadline passes, then asks the strategy for the fused logits, publishes
+ * ones, several at once on folding threads of its own, until the quorum has replied or the deadline passes, then asks the strategy for the fused logits, publishes
  * them (the next round's global logits: the next round starts at once) and hands the round's report (metrics, tiers
  * cut and evaluated, each tier's best round on the validation split kept by {@link TierSelection}, the result logged)
  * to a thread of its own, which works while the next round's devices train; after the last round (and its report) it
@@ -87,7 +88,29 @@ public final class JobRunner implements Runnable {
     private final PruningStrategy strategy;
     private final TierSelection selection;
     private final RoundMeters meters;
-    private final BlockingQueue<ReceivedUpdate> inbox = new LinkedBlockingQueue<>();
+    /** What reaches the round loop: updates as they arrive and the outcomes of their folds. */
+    private sealed interface Event permits Arrived, Folded {
+    }
+
+    private record Arrived(ReceivedUpdate update) implements Event {
+    }
+
+    /** An accepted update's fold finished: folded in (the verdict Accepted) or refused by the fusion. */
+    private record Folded(ReceivedUpdate update, UpdateValidator.Verdict verdict) implements Event {
+    }
+
+    /** Threads that fold updates: as many as the machine has cores. */
+    static final int FOLD_THREADS = Runtime.getRuntime().availableProcessors();
+
+    private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
+    /** Updates taken from the inbox but not yet checked, in arrival order (a later round rejects its leftovers as late). */
+    private final java.util.ArrayDeque<ReceivedUpdate> arrived = new java.util.ArrayDeque<>();
+    /** Folds the accepted updates, several at once, off the round loop's thread. */
+    private final ExecutorService folder = Executors.newFixedThreadPool(FOLD_THREADS, r -> {
+        Thread t = new Thread(r, "fedprune-fold");
+        t.setDaemon(true);
+        return t;
+    });
     /** Runs the rounds' reports, one at a time, in round order. */
     private final ExecutorService reporter = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fedprune-report");
@@ -127,7 +150,7 @@ public final class JobRunner implements Runnable {
 
     /** Hands an update to the runner (any thread). */
     public void offer(ReceivedUpdate u) {
-        inbox.add(u);
+        inbox.add(new Arrived(u));
     }
 
     /** Asks the runner to stop after the current poll; the job ends CANCELLED. */
@@ -174,6 +197,7 @@ public final class JobRunner implements Runnable {
             finish(JobState.FAILED, String.valueOf(e.getMessage()));
         } finally {
             reporter.shutdownNow();
+            folder.shutdownNow();
         }
     }
 
@@ -209,13 +233,7 @@ public final class JobRunner implements Runnable {
                 strategy.foldBounds(selected.size(), maxSamples), reporter);
         RoundTally tally = new RoundTally();
         progress = new Progress(round, selected.size(), 0, deadline);
-        while (fold.count() < quorum && !cancelled) {
-            long left = deadline - clock.getAsLong();
-            if (left <= 0) break;
-            ReceivedUpdate u = inbox.poll(Math.min(left, POLL_MS), TimeUnit.MILLISECONDS);
-            if (u != null) take(u, validator, fold, tally);
-            progress = new Progress(round, selected.size(), fold.count(), deadline);
-        }
+        collect(quorum, deadline, validator, fold, tally);
         if (cancelled) return Optional.empty();
         laps.lap(RoundMeters.Phase.COLLECT);
         PruningStrategy.Fused fused = strategy.fuse(fold, global);
@@ -270,21 +288,61 @@ public final class JobRunner implements Runnable {
         return selected;
     }
 
-    /** Validates one update and folds it in, or counts and dead-letters why not. */
-    private void take(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally) {
-        meters.fold().record(() -> {
-            tally.received(u);
-            UpdateValidator.Verdict v = validator.check(u, clock.getAsLong());
-            if (v instanceof UpdateValidator.Accepted a) v = fold.add(a);
-            if (v instanceof UpdateValidator.Rejected r) {
-                tally.rejected(r.reason());
-                LOG.info("job {} round {}: rejected update of {}: {}", spec.id(), u.round(), u.deviceId(), r.rejection());
-                transport.deadLetter(u, r.reason(), r.rejection().detail());
-                return;
+    /**
+     * Collects the round's updates until the quorum is folded in or the deadline passes: checks each in arrival order on
+     * this thread and folds the accepted ones on the folding threads, several at once, never more at a time than the
+     * quorum still needs (so exactly the updates a one-by-one fold would take are folded in). An update from a device
+     * whose earlier update is still being folded waits for that fold's outcome (a duplicate if it was folded in). Folds
+     * in progress when the deadline passes are waited for and count.
+     */
+    private void collect(int quorum, long deadline, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally)
+            throws InterruptedException {
+        Set<String> folding = new java.util.HashSet<>();
+        while (!cancelled) {
+            long left = deadline - clock.getAsLong();
+            if (folding.isEmpty() && (fold.count() >= quorum || left <= 0)) break;
+            ReceivedUpdate next = arrived.peekFirst();
+            if (left > 0 && next != null && fold.count() + folding.size() < quorum && !folding.contains(next.deviceId())) {
+                take(arrived.pollFirst(), validator, fold, tally, folding);
+                continue;
             }
-            validator.accepted(u.deviceId());
-            tally.accepted(u.update());
-        });
+            Event e = inbox.poll(left > 0 ? Math.min(left, POLL_MS) : POLL_MS, TimeUnit.MILLISECONDS);
+            if (e instanceof Arrived a) arrived.addLast(a.update());
+            else if (e instanceof Folded f) {
+                folding.remove(f.update().deviceId());
+                settle(f.update(), f.verdict(), validator, tally);
+            }
+            progress = new Progress(progress.round(), progress.selected(), fold.count(), deadline);
+        }
+    }
+
+    /** Checks one update and hands an accepted one to the folding threads, or counts and dead-letters why not. */
+    private void take(ReceivedUpdate u, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally, Set<String> folding) {
+        tally.received(u);
+        UpdateValidator.Verdict v = validator.check(u, clock.getAsLong());
+        if (!(v instanceof UpdateValidator.Accepted a)) {
+            settle(u, v, validator, tally);
+            return;
+        }
+        folding.add(u.deviceId());
+        CompletableFuture.supplyAsync(() -> meters.fold().record(() -> fold.add(a)), folder)
+                .exceptionally(e -> {   // a bug, not the device's fault: the update is refused, the round goes on
+                    LOG.error("job {}: folding the update of {} failed", spec.id(), u.deviceId(), e);
+                    return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, "logits: " + e.getCause());
+                })
+                .thenAccept(verdict -> inbox.add(new Folded(u, verdict)));
+    }
+
+    /** Records an update's verdict: folded in, or counted and dead-lettered with why not. */
+    private void settle(ReceivedUpdate u, UpdateValidator.Verdict v, UpdateValidator validator, RoundTally tally) {
+        if (v instanceof UpdateValidator.Rejected r) {
+            tally.rejected(r.reason());
+            LOG.info("job {} round {}: rejected update of {}: {}", spec.id(), u.round(), u.deviceId(), r.rejection());
+            transport.deadLetter(u, r.reason(), r.rejection().detail());
+            return;
+        }
+        validator.accepted(u.deviceId());
+        tally.accepted(u.update());
     }
 
     private void deploy(PruningStrategy.Packaged p) {

@@ -48,8 +48,11 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     private final AtomicLong bytesOut = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
     private final RoundMeters meters;
-    /** Decodes fetched update blobs off the blob reader's and the consumer's threads (one, so memory stays bounded). */
-    private final ExecutorService decoder = Executors.newSingleThreadExecutor(r -> {
+    /**
+     * Decodes fetched update blobs off the blob reader's and the consumer's threads, one per core (so several decode at
+     * once, and memory stays bounded).
+     */
+    private final ExecutorService decoder = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
         Thread t = new Thread(r, "fedprune-update-decoder");
         t.setDaemon(true);
         return t;
@@ -128,17 +131,17 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
         Update u = (Update) env.body();
         if (u.logitsRef() == null) return CompletableFuture.completedFuture(decode(env, u, null, u.inlineLogits(), key, value));
         long t0 = System.nanoTime();
-        return reader.get(u.logitsRef(), blobTimeout)
+        return reader.view(u.logitsRef(), blobTimeout)   // the reader's own bytes, parsed without a copy
                 .whenComplete((blob, error) -> meters.fetch().record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS))
                 .handleAsync((blob, error) -> error == null ? decode(env, u, blob, null, key, value) : failed(env, u, error, key, value), decoder);
     }
 
-    private ReceivedUpdate decode(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
+    private ReceivedUpdate decode(Envelope env, Update u, java.nio.ByteBuffer blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
         return meters.decode().record(() -> decodeUntimed(env, u, blob, inline, key, value));
     }
 
-    private ReceivedUpdate decodeUntimed(Envelope env, Update u, byte[] blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
-        long bytes = value.length + (blob == null ? 0 : blob.length);
+    private ReceivedUpdate decodeUntimed(Envelope env, Update u, java.nio.ByteBuffer blob, List<EncodedTensor> inline, byte[] key, byte[] value) {
+        long bytes = value.length + (blob == null ? 0 : blob.remaining());
         bytesIn.addAndGet(bytes);
         try {
             List<EncodedTensor> encoded = inline;

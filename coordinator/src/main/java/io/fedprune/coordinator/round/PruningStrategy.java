@@ -13,6 +13,7 @@ import io.fedprune.fuse.FoldBounds;
 import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionResult;
+import io.fedprune.fuse.FusionStrategy;
 import io.fedprune.fuse.InclusionCounts;
 import io.fedprune.fuse.InvalidContributionException;
 import io.fedprune.fuse.ServerOptimizer;
@@ -115,8 +116,8 @@ public final class PruningStrategy {
      * (for the metrics only) are computed on {@code metricsExecutor}, off the caller's thread.
      */
     public Fold begin(Set<String> similaritySample, FoldBounds bounds, java.util.concurrent.Executor metricsExecutor) {
-        return new Fold(new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0,
-                ServerOptimizer.Config.none()).strategy().begin(layers.shapes(), bounds), similaritySample, metricsExecutor);
+        FusionStrategy rule = new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0, ServerOptimizer.Config.none()).strategy();
+        return new Fold(() -> rule.begin(layers.shapes(), bounds), similaritySample, metricsExecutor);
     }
 
     /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
@@ -124,31 +125,51 @@ public final class PruningStrategy {
         return spec.updateEncoding() == TensorEncoding.MASK;
     }
 
-    /** One round's accepted updates, folded in as they arrive. Not thread-safe. */
+    /**
+     * One round's accepted updates, folded in as they arrive. {@link #add} may be called from several threads at once:
+     * each call folds into an accumulator no other call is using at the time (one per concurrent call), and
+     * {@link #fuse} merges them, which gives the bits of one accumulator folding every update (the fold's sums are
+     * exact; see {@link Accumulator#merge}), whichever thread folded which update.
+     */
     public final class Fold {
-        private final Accumulator acc;
+        private final java.util.function.Supplier<Accumulator> begin;
+        private final java.util.Deque<Accumulator> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        private final List<Accumulator> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         private final Set<String> similaritySample;
         private final java.util.concurrent.Executor metricsExecutor;
-        private final List<java.util.concurrent.CompletableFuture<BitSet>> deviceMasks = new ArrayList<>();
-        private final List<int[]> deviceKs = new ArrayList<>();
+        /** The sampled devices' masks and k, by device id (so that the metrics do not depend on the arrival order). */
+        private final Map<String, java.util.concurrent.CompletableFuture<BitSet>> deviceMasks = new java.util.concurrent.ConcurrentSkipListMap<>();
+        private final Map<String, int[]> deviceKs = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-        private Fold(Accumulator acc, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
-            this.acc = acc;
+        private Fold(java.util.function.Supplier<Accumulator> begin, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
+            this.begin = begin;
             this.similaritySample = similaritySample;
             this.metricsExecutor = metricsExecutor;
         }
 
-        /** The sampled devices' masks, in the order they were folded in. */
+        /** The sampled devices' masks, by device id. */
         private List<BitSet> deviceMasks() {
-            return deviceMasks.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+            return deviceMasks.values().stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        }
+
+        /** The sampled devices' k, in the order of {@link #deviceMasks()}. */
+        private List<int[]> deviceKs() {
+            return List.copyOf(deviceKs.values());
         }
 
         /**
          * Adds an accepted update; a rejection if the fusion refuses it (then nothing changed): non-finite logits as
          * {@link RejectReason#NON_FINITE}, logits or a weight beyond the fold's bounds as {@link RejectReason#OVERSIZE},
          * a row order that does not fit the logits (or a k out of range) as {@link RejectReason#INVALID_FIELD}.
+         * Thread-safe; not concurrently with {@link PruningStrategy#fuse}.
          */
         public UpdateValidator.Verdict add(UpdateValidator.Accepted a) {
+            Accumulator acc = idle.pollFirst();
+            if (acc == null) {
+                acc = begin.get();
+                all.add(acc);
+            }
             try {
                 acc.add(new Contribution(a.logits(), a.k(), weighting.weight(a.sampleCount()), a.rowOrders()));
             } catch (InvalidContributionException e) {
@@ -159,18 +180,29 @@ public final class PruningStrategy {
                 }, e.getMessage());
             } catch (IllegalArgumentException e) {
                 return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());
+            } finally {
+                idle.addFirst(acc);
             }
+            count.incrementAndGet();
             if (similaritySample.contains(a.deviceId())) {
                 List<MaskSpec> specs = layers.withK(a.k());
-                deviceMasks.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
-                deviceKs.add(a.k().clone());
+                deviceKs.put(a.deviceId(), a.k().clone());
+                deviceMasks.put(a.deviceId(), java.util.concurrent.CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
             }
             return a;
         }
 
         /** Updates folded in so far. */
         public int count() {
-            return acc.count();
+            return count.get();
+        }
+
+        /** The fusion of every update folded in: the accumulators merged into one (once), then finished. */
+        private FusionResult finish() {
+            Accumulator first = all.get(0);
+            for (Accumulator other : all.subList(1, all.size())) first.merge(other);
+            all.retainAll(List.of(first));
+            return first.finish();
         }
     }
 
@@ -210,7 +242,7 @@ public final class PruningStrategy {
     /** Fuses the round and steps the server optimiser (all the next round needs). */
     public Fused fuse(Fold fold, List<float[]> global) {
         if (fold.count() == 0) return new Fused(global, global, false);
-        FusionResult fused = masks() ? InclusionCounts.fuse(fold.acc.finish(), global, layers.shapes()) : fold.acc.finish();
+        FusionResult fused = masks() ? InclusionCounts.fuse(fold.finish(), global, layers.shapes()) : fold.finish();
         List<float[]> next = optimizer.step(global, fused.logits());
         return new Fused(next, optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next, true);
     }
@@ -222,7 +254,7 @@ public final class PruningStrategy {
             metrics.put("logits_change", Metrics.relativeChange(previous, f.global()));
             List<BitSet> deviceMasks = fold.deviceMasks();
             metrics.put("mask_similarity", Metrics.meanPairwiseJaccard(deviceMasks));
-            metrics.put("device_fused_jaccard", meanJaccardToFused(deviceMasks, fold.deviceKs, f.scores()));
+            metrics.put("device_fused_jaccard", meanJaccardToFused(deviceMasks, fold.deviceKs(), f.scores()));
         }
         List<Tier> cuts = new ArrayList<>();
         for (double keep : spec.tiers()) cuts.add(evaluateTier(keep, f.scores(), f.global()));
@@ -234,11 +266,19 @@ public final class PruningStrategy {
         return report(fold, global, fuse(fold, global));
     }
 
-    /** The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. */
+    /**
+     * The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. The
+     * fused top-k is cut once per distinct k (devices share their budget's k).
+     */
     double meanJaccardToFused(List<BitSet> masks, List<int[]> ks, List<float[]> scores) {
         if (masks.isEmpty()) return 0;
+        Map<List<Integer>, BitSet> fusedByK = new java.util.HashMap<>();
         double sum = 0;
-        for (int d = 0; d < masks.size(); d++) sum += Metrics.jaccard(masks.get(d), Masks.topKBits(scores, layers.withK(ks.get(d))));
+        for (int d = 0; d < masks.size(); d++) {
+            int[] k = ks.get(d);
+            BitSet fused = fusedByK.computeIfAbsent(java.util.Arrays.stream(k).boxed().toList(), key -> Masks.topKBits(scores, layers.withK(k)));
+            sum += Metrics.jaccard(masks.get(d), fused);
+        }
         return sum / masks.size();
     }
 

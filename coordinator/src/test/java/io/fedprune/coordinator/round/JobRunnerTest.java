@@ -305,6 +305,50 @@ class JobRunnerTest {
     }
 
     @Test
+    void updatesFoldedOnSeveralThreadsGiveTheBitsOfTheOneByOneFoldOfTheFirstQuorum() throws Exception {
+        // 12 devices, quorum 0.5: all 12 updates arrive at once; the round folds them several at a time and must take
+        // exactly the first 6 (one folding thread per core, never more in flight than the quorum still needs)
+        FleetRegistry fleet = new FleetRegistry(60_000);
+        long now = 1_000_000;
+        double[] keeps = {0.05, 0.1, 0.25};
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            devices.add(String.format("p%02d", i));
+            fleet.seen(new DeviceProfile(devices.get(i), Budget.ofKeep(keeps[i % 3]), 100 + 50 * i, List.of(), "t"), DeviceState.IDLE, now);
+        }
+        JobSpec spec = JobSpec.builder().pretrainEpochs(0).rounds(1).roundDeadlineMs(60_000L).quorum(0.5).seed(5L).build("job-q");
+        MemoryRoundTransport transport = new MemoryRoundTransport();
+        Recorder rec = new Recorder();
+        JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
+                masks -> OptionalDouble.of(0.5), rec, () -> now, null);
+        Thread t = new Thread(runner);
+        t.start();
+        Patience.await().until(() -> transport.roundStarts().size() >= 1);
+        RoundStart rs = transport.roundStarts().get(0);
+        List<Tensor> global = transport.getTensors(rs.globalLogits());
+        Map<String, DeviceAssignment> as = new HashMap<>();
+        for (DeviceAssignment a : rs.assignments()) as.put(a.deviceId(), a);
+        List<UpdateValidator.Accepted> firstSix = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String d = devices.get(i);
+            List<Tensor> logits = deviceLogits(global, d, 1);
+            runner.offer(ReceivedUpdate.of("job-q", 1, update(d, as.get(d), 100 + 50 * i, 1), logits, 10, null, new byte[0]));
+            int[] k = as.get(d).layers().stream().mapToInt(io.fedprune.wire.LayerSpec::k).toArray();
+            if (i < 6) firstSix.add(new UpdateValidator.Accepted(d, k, logits.stream().map(Tensor::data).toList(), 100 + 50 * i));
+        }
+        Patience.await().until(() -> !t.isAlive());
+        assertEquals(JobState.COMPLETED, rec.state, rec.reason);
+        assertEquals(6, rec.rounds.get(0).replied());
+        // the same six folded one by one into one accumulator, as the strategy does without a runner
+        PruningStrategy strategy = new PruningStrategy(spec, MODEL, JobLayers.of(spec, MODEL), Evaluator.none());
+        PruningStrategy.Fold fold = strategy.begin(java.util.Set.of(), strategy.foldBounds(12, 100 + 50 * 11));
+        for (UpdateValidator.Accepted a : firstSix) assertInstanceOf(UpdateValidator.Accepted.class, fold.add(a));
+        List<float[]> expected = strategy.fuse(fold, global.stream().map(Tensor::data).toList()).global();
+        List<Tensor> actual = transport.getTensors(rec.rounds.get(0).fusedLogits());
+        for (int l = 0; l < expected.size(); l++) assertArrayEquals(expected.get(l), actual.get(l).data(), 0f, "layer " + l);
+    }
+
+    @Test
     void aRoundWithoutEligibleDevicesFailsTheJobAfterTheDeadline() throws Exception {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
