@@ -17,8 +17,6 @@ abstract class RowKernels {
 
     /** Floor of the exact relaxation's shifted scores (see {@link Relax}). */
     static final float FLOOR = (float) Relax.FLOOR;
-    /** Cap of {@code e = exp(s - tau)} in the continuous limit: {@code exp(30)}, where {@code exp(-e) = 0}. */
-    static final float EMAX = (float) StrictMath.exp(30.0);
 
     // ------------------------------------------------------------------ element-wise kernels
 
@@ -77,8 +75,9 @@ abstract class RowKernels {
     abstract void mulScaled(float[] x, float[] y, int np, float c, float[] out, int oo);
 
     /**
-     * Continuous limit, one Newton pass: {@code e = min(E c, EMAX)}, {@code em = exp(-e)}, {@code F = e em}; returns
-     * the sum of F and stores the sum of em in {@code sums[0]}.
+     * Continuous limit, one Newton pass: {@code e = E c}, {@code em = exp(-e)}, {@code F = e em}; returns the sum of F
+     * and stores the sum of em in {@code sums[0]}. (E <= 1 and c <= exp(80), so e is finite; em = 0 for e >= 104, where
+     * the double reference's cap exp(30) gives 0 too.)
      */
     abstract float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc);
 

@@ -135,7 +135,7 @@ final class ScalarKernels extends RowKernels {
     @Override
     float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
         for (int i = 0; i < np; i++) {
-            float e = Math.min(E[i] * c, EMAX);
+            float e = E[i] * c;
             float em = FloatMath.exp(-e), fi = e * em;
             acc[i & (W - 1)] += em;
             acc[W + (i & (W - 1))] += fi;

@@ -12,7 +12,7 @@ import static io.fedprune.dpp.FloatMath.W;
  * The loop primitives of {@link RowKernels} with the JDK Vector API ({@code jdk.incubator.vector}); loaded
  * reflectively by {@link RowKernels#select} only when the module is present. Every loop is the lane-wise form of the
  * loop of the same name in {@link ScalarKernels}, the same float operations in the same order, so both give the same
- * bits (see {@link FloatMath}): own {@link #exp} and {@link #negLog} instead of {@code VectorOperators.EXP}/{@code LOG}
+ * bits (see {@link FloatMath}): own {@link #exp} and {@link #negLogCoarse} instead of {@code VectorOperators.EXP}/{@code LOG}
  * (whose results depend on the JIT tier), sums over 8 virtual lanes instead of {@code reduceLanes(ADD)} (unspecified
  * order), no fused multiply-add.
  *
@@ -53,11 +53,10 @@ final class VectorKernels extends RowKernels {
     /** {@code x[i] = FloatMath.exp(x[i])} for {@code i in [from, to)}, to - from a multiple of L. */
     static void exp(float[] x, int from, int to) {
         for (int i = from; i < to; i += L) {
-            // the clamp by compare and blend (the same values: the bounds are not 0, NaN stays NaN); FloatVector min/max
-            // follow Java's NaN and -0 rules at several instructions each
+            // the clamp by compare and blend (the same values: the bound is not 0, NaN stays NaN); FloatVector max
+            // follows Java's NaN and -0 rules at several instructions
             FloatVector x0 = FloatVector.fromArray(FS, x, i);
-            FloatVector xc = x0.blend(FloatMath.EXP_MIN, x0.compare(VectorOperators.LT, FloatMath.EXP_MIN))
-                    .blend(FloatMath.EXP_MAX, x0.compare(VectorOperators.GT, FloatMath.EXP_MAX));
+            FloatVector xc = x0.blend(FloatMath.EXP_MIN, x0.compare(VectorOperators.LT, FloatMath.EXP_MIN));
             FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
             IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
             FloatVector nf = t.sub(FloatMath.ROUND);
@@ -71,23 +70,16 @@ final class VectorKernels extends RowKernels {
         }
     }
 
-    /** {@code x[i] = -FloatMath.log(x[i])} for {@code i in [from, to)} (positive normal x), to - from a multiple of L. */
-    static void negLog(float[] x, int from, int to) {
+    /** {@code x[i] = -FloatMath.logCoarse(x[i])} for {@code i in [from, to)} (positive normal x), to - from a multiple of L. */
+    static void negLogCoarse(float[] x, int from, int to) {
         for (int i = from; i < to; i += L) {
-            IntVector bits = FloatVector.fromArray(FS, x, i).reinterpretAsInts();
-            FloatVector fe = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
-            FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
-            VectorMask<Float> small = m.compare(VectorOperators.LT, FloatMath.SQRT_HALF);
-            FloatVector f = m.sub(1f).blend(m.add(m).sub(1f), small);
-            fe = fe.blend(fe.sub(1f), small);
-            FloatVector z = f.mul(f), f4 = z.mul(z);
-            FloatVector p = f4.mul(f4).mul(FloatMath.G0).add(
-                    f.mul(FloatMath.G1).add(FloatMath.G2).mul(z).add(f.mul(FloatMath.G3).add(FloatMath.G4)).mul(f4)
-                            .add(f.mul(FloatMath.G5).add(FloatMath.G6).mul(z).add(f.mul(FloatMath.G7).add(FloatMath.G8))));
-            FloatVector y = p.mul(f).mul(z);
-            y = y.add(fe.mul(FloatMath.LN2_LO));
-            y = y.add(z.mul(-0.5f));
-            f.add(y).add(fe.mul(FloatMath.LN2_HI)).neg().intoArray(x, i);
+            IntVector ix = FloatVector.fromArray(FS, x, i).reinterpretAsInts().add(FloatMath.LOG_SHIFT);
+            FloatVector fe = (FloatVector) ix.lanewise(VectorOperators.LSHR, 23).sub(127).convert(VectorOperators.I2F, 0);
+            FloatVector f = ix.and(0x007fffff).add(FloatMath.SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+            FloatVector z = f.mul(f);
+            FloatVector p = f.mul(FloatMath.H1).add(FloatMath.H0).add(z.mul(f.mul(FloatMath.H3).add(FloatMath.H2)))
+                    .add(z.mul(z).mul(FloatMath.H4));
+            f.add(z.mul(f.mul(p).sub(0.5f))).add(fe.mul(FloatMath.LN2)).neg().intoArray(x, i);
         }
     }
 
@@ -120,8 +112,8 @@ final class VectorKernels extends RowKernels {
                 IntVector b = x.lanewise(VectorOperators.LSHR, 9).lanewise(VectorOperators.LSHL, 1).lanewise(VectorOperators.OR, 1);
                 ((FloatVector) b.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).intoArray(keys, j);
             }
-            negLog(keys, i, end);                           // -log u
-            negLog(keys, i, end);                           // Gumbel -log(-log u)
+            negLogCoarse(keys, i, end);                     // -log u
+            negLogCoarse(keys, i, end);                     // Gumbel -log(-log u)
             for (int j = i; j < end; j += L)
                 FloatVector.fromArray(FS, d, j).add(FloatVector.fromArray(FS, keys, j).mul(scale)).intoArray(keys, j);
         }
@@ -388,15 +380,11 @@ final class VectorKernels extends RowKernels {
 
     @Override
     float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
-        for (int i = 0; i < np; i += L) {
-            FloatVector e = FloatVector.fromArray(FS, E, i).mul(c);
-            e.blend(EMAX, e.compare(VectorOperators.GT, EMAX)).neg().intoArray(F, i);      // -min(e, EMAX), NaN stays
-        }
+        for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, E, i).mul(c).neg().intoArray(F, i);
         exp(F, 0, np);                                      // em = exp(-e)
         FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
-            FloatVector ec = FloatVector.fromArray(FS, E, i).mul(c), em = FloatVector.fromArray(FS, F, i);
-            FloatVector e = ec.blend(EMAX, ec.compare(VectorOperators.GT, EMAX));
+            FloatVector e = FloatVector.fromArray(FS, E, i).mul(c), em = FloatVector.fromArray(FS, F, i);
             FloatVector fi = e.mul(em);
             fi.intoArray(F, i);
             if (K == 1) {
