@@ -76,7 +76,8 @@ final class RoundOverheadBench {
                 + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms.%n%n",
                 "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, rounds - 1));
         Interleaved.Table t = new Interleaved.Table("devices", "round", "**overhead**", "dispatch", "to devices", "after training",
-                "upload", "decode", "fold", "fusion", "publish", "tiers & evaluation", "other", "report beside the loop", "loop CPU", "process CPU", "overhead per round");
+                "upload", "fold tail", "decode", "fold", "fold CPU", "fusion", "publish", "tiers & evaluation", "other", "report beside the loop",
+                "loop CPU", "process CPU", "overhead per round");
         for (Result r : results) t.row(r.cells());
         md.append(t);
         md.append("""
@@ -84,10 +85,13 @@ final class RoundOverheadBench {
                 Parts (each a median over the rounds, so they need not add up exactly): *dispatch* = the coordinator's selection, \
                 global-logits blob and round start (`fedprune.round.phase{phase=dispatch}`); *to devices* = from the round start's \
                 record time until the devices have its logits (delivery and blob fetch); *after training* = from the end of the \
-                devices' training until the quorum's last update is folded in (`collect` - T - to devices); within it *decode* and \
-                *fold* are the sums over the round's updates (`fedprune.update.decode`, `fedprune.update.fold`; they overlap the \
-                transfer of later updates) and *upload* is the rest (transfer through the broker and the coordinator's blob \
-                reader); *fusion* = fused logits and server optimiser (`fusion`); *publish* = the fused logits blob (`publish`); \
+                devices' training until the quorum's last update is folded in (`collect` - T - to devices), of which *fold tail* = \
+                from the loop's taking the last update until every fold is done (`fedprune.round.fold_tail`: the folding the uploads \
+                did not hide) and *upload* = the rest (transfer through the broker, the coordinator's blob reader, the updates' \
+                decoding and the loop's checks); *decode* and *fold* = the sums over the round's updates of their wall times \
+                (`fedprune.update.decode`, `fedprune.update.fold`), on %d threads each and beside the transfer of later updates, so \
+                they may exceed the after-training time; *fold CPU* = the folding threads' CPU time in the round; \
+                *fusion* = fused logits and server optimiser (`fusion`); *publish* = the fused logits blob (`publish`); \
                 *tiers & evaluation* = what the round loop spends on the round's report: metrics, tier cut and evaluation, the \
                 round result in the job log (`report`: it waits for the previous round's report, which runs beside the loop); \
                 *other* = overhead minus all these; *report beside the loop* = the report's own time (`fedprune.round.report`), \
@@ -95,7 +99,7 @@ final class RoundOverheadBench {
                 thread in the round (fold, fusion, publish, dispatch); *process CPU* = CPU time of the whole JVM in the round \
                 (broker, coordinator and the stub devices' preparation of their updates, over all cores): on a loaded machine the \
                 wall times stretch with the load, the CPU times much less.
-                """);
+                """.formatted(Runtime.getRuntime().availableProcessors()));
         long late = results.stream().mapToLong(r -> r.latePreparations).sum(), failed = results.stream().mapToLong(r -> r.failedUploads).sum();
         if (late > 0) md.append(f("%n%d updates were not prepared within T (their upload started late): the after-training figures include that.%n", late));
         if (failed > 0) md.append(f("%n%d uploads failed (the broker did not answer in time) and were sent again: the after-training figures include that.%n", failed));
@@ -103,17 +107,22 @@ final class RoundOverheadBench {
     }
 
     /** Timer totals (ns) and counts at one moment. */
-    private record Snap(Map<Phase, Double> phases, double fetch, double decode, double fold, double report, long dispatches,
-                        long processCpu, long loopCpu) {
+    private record Snap(Map<Phase, Double> phases, double fetch, double decode, double fold, double report, double foldTail, long dispatches,
+                        long processCpu, long loopCpu, long foldCpu) {
         private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
         static Snap of(RoundMeters m) {
             Map<Phase, Double> p = new EnumMap<>(Phase.class);
             for (Phase ph : Phase.values()) p.put(ph, m.phase(ph).totalTime(TimeUnit.NANOSECONDS));
-            long loop = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("fedprune-job"))
-                    .mapToLong(t -> THREADS.getThreadCpuTime(t.getId())).sum();
-            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), total(m.report()), m.phase(Phase.DISPATCH).count(),
-                    ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), loop);
+            return new Snap(p, total(m.fetch()), total(m.decode()), total(m.fold()), total(m.report()), total(m.foldTail()), m.phase(Phase.DISPATCH).count(),
+                    ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(),
+                    cpu("fedprune-job"), cpu("fedprune-fold"));
+        }
+
+        /** CPU time of the live threads of that name (the coordinator's pools keep their threads for the job). */
+        private static long cpu(String thread) {
+            return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(thread))
+                    .mapToLong(t -> Math.max(0, THREADS.getThreadCpuTime(t.getId()))).sum();
         }
 
         private static double total(Timer t) {
@@ -130,7 +139,8 @@ final class RoundOverheadBench {
         final int devices;
         final long trainMs;
         final List<Double> round = new ArrayList<>(), overhead = new ArrayList<>(), dispatch = new ArrayList<>(), toDevices = new ArrayList<>(),
-                afterTraining = new ArrayList<>(), upload = new ArrayList<>(), decode = new ArrayList<>(), fold = new ArrayList<>(),
+                afterTraining = new ArrayList<>(), upload = new ArrayList<>(), foldTail = new ArrayList<>(), decode = new ArrayList<>(),
+                fold = new ArrayList<>(), foldCpu = new ArrayList<>(),
                 fusion = new ArrayList<>(), report = new ArrayList<>(), publish = new ArrayList<>(), other = new ArrayList<>(),
                 beside = new ArrayList<>(), processCpu = new ArrayList<>(), loopCpu = new ArrayList<>();
         long latePreparations, failedUploads;
@@ -142,7 +152,8 @@ final class RoundOverheadBench {
 
         Object[] cells() {
             List<Object> c = new ArrayList<>(List.of(devices, ms(round), "**" + ms(overhead) + "**"));
-            for (List<Double> x : List.of(dispatch, toDevices, afterTraining, upload, decode, fold, fusion, publish, report, other, beside, loopCpu, processCpu)) c.add(ms(x));
+            for (List<Double> x : List.of(dispatch, toDevices, afterTraining, upload, foldTail, decode, fold, foldCpu, fusion, publish, report, other,
+                    beside, loopCpu, processCpu)) c.add(ms(x));
             c.add(overhead.stream().map(v -> f("%.0f", v)).toList().toString().replace("[", "").replace("]", ""));
             return c.toArray();
         }
@@ -197,9 +208,12 @@ final class RoundOverheadBench {
             result.dispatch.add(dispatch);
             result.toDevices.add(toDevicesNext);
             result.afterTraining.add(after);
-            result.upload.add(after - decode - fold);
+            double tail = (e.foldTail - s.foldTail) / 1e6;
+            result.upload.add(after - tail);
+            result.foldTail.add(tail);
             result.decode.add(decode);
             result.fold.add(fold);
+            result.foldCpu.add((e.foldCpu - s.foldCpu) / 1e6);
             result.fusion.add(fusion);
             result.report.add(report);
             result.publish.add(publish);

@@ -298,12 +298,14 @@ public final class JobRunner implements Runnable {
     private void collect(int quorum, long deadline, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally)
             throws InterruptedException {
         Set<String> folding = new java.util.HashSet<>();
+        long lastTaken = 0;
         while (!cancelled) {
             long left = deadline - clock.getAsLong();
             if (folding.isEmpty() && (fold.count() >= quorum || left <= 0)) break;
             ReceivedUpdate next = arrived.peekFirst();
             if (left > 0 && next != null && fold.count() + folding.size() < quorum && !folding.contains(next.deviceId())) {
                 take(arrived.pollFirst(), validator, fold, tally, folding);
+                lastTaken = System.nanoTime();
                 continue;
             }
             Event e = inbox.poll(left > 0 ? Math.min(left, POLL_MS) : POLL_MS, TimeUnit.MILLISECONDS);
@@ -314,6 +316,7 @@ public final class JobRunner implements Runnable {
             }
             progress = new Progress(progress.round(), progress.selected(), fold.count(), deadline);
         }
+        if (lastTaken != 0) meters.foldTail().record(System.nanoTime() - lastTaken, TimeUnit.NANOSECONDS);
     }
 
     /** Checks one update and hands an accepted one to the folding threads, or counts and dead-letters why not. */

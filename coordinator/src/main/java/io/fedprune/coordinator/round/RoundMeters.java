@@ -24,9 +24,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * {@code fedprune.round.report} times the report itself, which runs beside the loop while the next round's devices
  * train: round metrics, the tiers' cut and evaluation, the round result in the job log.
+ * {@code fedprune.round.fold_tail} times the end of a round's collection that the uploads did not hide: from the loop's
+ * taking its last update until every fold is done.
  * Per update: {@code fedprune.update.fetch} (its record consumed until its logits blob is all there),
- * {@code fedprune.update.decode} (blob bytes to float logits) and {@code fedprune.update.fold} (validated and folded
- * into the fusion).
+ * {@code fedprune.update.decode} (blob bytes to float logits) and {@code fedprune.update.fold} (folded into the fusion, on
+ * the folding threads).
  */
 public final class RoundMeters {
     /** The phase timer's name (tag {@code phase}). */
@@ -35,6 +37,7 @@ public final class RoundMeters {
     public static final String DECODE = "fedprune.update.decode";
     public static final String FOLD = "fedprune.update.fold";
     public static final String REPORT = "fedprune.round.report";
+    public static final String FOLD_TAIL = "fedprune.round.fold_tail";
 
     /** The round loop's phases, in order. */
     public enum Phase {
@@ -48,7 +51,7 @@ public final class RoundMeters {
 
     private final MeterRegistry registry;
     private final Map<Phase, Timer> phases = new EnumMap<>(Phase.class);
-    private final Timer fetch, decode, fold, report;
+    private final Timer fetch, decode, fold, report, foldTail;
 
     public RoundMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -57,7 +60,8 @@ public final class RoundMeters {
         fetch = Timer.builder(FETCH).description("An update's record consumed until its logits blob is all there").register(registry);
         decode = Timer.builder(DECODE).description("Decoding an update's logits blob").register(registry);
         report = Timer.builder(REPORT).description("A round's report: metrics, tier cut and evaluation, round result logged").register(registry);
-        fold = Timer.builder(FOLD).description("Validating an update and folding it into the fusion").register(registry);
+        fold = Timer.builder(FOLD).description("Folding an accepted update into the fusion").register(registry);
+        foldTail = Timer.builder(FOLD_TAIL).description("A round's last update taken by the loop until every fold is done").register(registry);
     }
 
     /** Meters kept in a registry of their own (nobody exports them). */
@@ -107,5 +111,9 @@ public final class RoundMeters {
 
     public Timer report() {
         return report;
+    }
+
+    public Timer foldTail() {
+        return foldTail;
     }
 }
