@@ -24,20 +24,39 @@ final class RowOps {
     /**
      * Per row, the rank of each value (0 = smallest; tied values get their average rank, exact in float for rows of up
      * to 2^22): by sorting the row, or in O(n) from an ascending order of the row that came with it. Not thread-safe.
+     *
+     * <p>Sorting a row: each value gets a 16-bit key, its place on an even grid from the row's minimum to its maximum
+     * ({@link Keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
+     * ints that pack the key above the position) orders the row up to values that share a key, and an insertion sort by
+     * value then orders those (a few per row; equal values, as INT8 updates have, do not move). Exact: the ranks are
+     * those of the definition. Rows the grid does not spread (non-finite or equal extremes, a longer cluster of distinct
+     * values within one key) are sorted by {@link RadixOrder} instead.
      */
     static final class Ranker {
+        /** Rows up to this long are ranked from 16-bit keys (the position takes the other 16 bits of an int). */
+        static final int MAX_KEYED = 1 << 16;
         private final int n;
         private final RadixOrder order;
         private final float[] sorted;
+        private final int[] packed, spare, runStart;
+        private final int[] count = new int[512];
 
         Ranker(int n) {
             this.n = n;
             order = new RadixOrder(n);
             sorted = new float[n];
+            packed = new int[n];
+            spare = new int[n];
+            runStart = new int[n];
         }
 
-        /** {@code out[j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by a radix sort of the row. */
+        /** {@code out[j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by sorting the row. */
         void rank(float[] x, int off, float[] out) {
+            if (!rankByKeys(x, off, out)) rankByRadix(x, off, out);
+        }
+
+        /** {@link #rank} by a radix sort of the row's order-preserving 32-bit keys (any row). */
+        void rankByRadix(float[] x, int off, float[] out) {
             long[] key = order.key();
             for (int j = 0; j < n; j++) key[j] = RadixOrder.key(x[off + j]);
             order.sort(4);
@@ -46,6 +65,68 @@ final class RowOps {
                 float rank = 0.5f * (from + to - 1);
                 for (int t = from; t < to; t++) out[order.index(t)] = rank;
             }
+        }
+
+        /**
+         * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
+         * row, no finite scale ({@link Keys}), or distinct values sharing keys that take more than n moves to order.
+         */
+        boolean rankByKeys(float[] x, int off, float[] out) {
+            if (n > MAX_KEYED || !KEYS.keys(x, off, n, packed)) return false;
+            int[] p = packed, q = spare, lo = count;
+            java.util.Arrays.fill(lo, 0);
+            for (int j = 0; j < n; j++) {
+                int v = p[j];
+                lo[(v >>> 16) & 0xff]++;
+                lo[256 + (v >>> 24)]++;
+            }
+            for (int d = 0, a = 0, b = 0; d < 256; d++) {
+                int ca = lo[d], cb = lo[256 + d];
+                lo[d] = a;
+                lo[256 + d] = b;
+                a += ca;
+                b += cb;
+            }
+            for (int j = 0; j < n; j++) q[lo[(p[j] >>> 16) & 0xff]++] = p[j];
+            for (int j = 0; j < n; j++) p[lo[256 + (q[j] >>> 24)]++] = q[j];
+            // by value: only values sharing a key can be out of order; bounded work, else the radix sort
+            float[] sv = sorted;                           // the row's values in the order of p, and its ranks
+            float last = sv[0] = x[off + (p[0] & 0xffff)];  // the largest value so far
+            out[p[0] & 0xffff] = 0;
+            boolean ties = false;
+            for (int t = 1, moves = 0; t < n; t++) {
+                int v = p[t];
+                float xv = x[off + (v & 0xffff)];
+                if (last > xv) {
+                    int at = t;
+                    do {
+                        p[at] = p[at - 1];
+                        sv[at] = sv[at - 1];
+                        out[p[at] & 0xffff] = at;
+                        at--;
+                    } while (at > 0 && sv[at - 1] > xv);
+                    p[at] = v;
+                    sv[at] = xv;
+                    out[v & 0xffff] = at;
+                    ties |= at > 0 && sv[at - 1] == xv;
+                    moves += t - at;
+                    if (moves > n) return false;
+                } else {
+                    sv[t] = xv;
+                    out[v & 0xffff] = t;
+                    ties |= last == xv;
+                    last = xv;
+                }
+            }
+            if (!ties) return true;
+            int[] start = runStart;                        // tied values: the run each sorted position is in
+            for (int t = 1, from = 0; t < n; t++) start[t] = from = sv[t] == sv[t - 1] ? from : t;
+            start[0] = 0;
+            for (int t = n - 1, to = n; t >= 0; t--) {
+                out[p[t] & 0xffff] = 0.5f * (start[t] + to - 1);
+                to = start[t] == t ? t : to;
+            }
+            return true;
         }
 
         /**
@@ -70,6 +151,35 @@ final class RowOps {
     private static final FromOrder VECTOR_FROM_ORDER = VectorModule.load("io.fedprune.fuse.VectorFold", FromOrder.class);
     static final FromOrder SCALAR_FROM_ORDER = RowOps::rankFromOrder;
     static final FromOrder FROM_ORDER = VECTOR_FROM_ORDER != null ? VECTOR_FROM_ORDER : SCALAR_FROM_ORDER;
+
+    /** A row's 16-bit keys ({@link Ranker}), packed as {@code key << 16 | position}. */
+    interface Keys {
+        /**
+         * {@code packed[j] = key(x[off + j]) << 16 | j}, {@code key(v)} = round((v - min) * (65535 / (max - min))) over the
+         * row's min and max, each step a float operation (so the key does not decrease as {@code v} grows).
+         *
+         * @return false (packed undefined) if that scale is not finite and > 0: a NaN, an infinity, equal extremes, or a range
+         *         beyond float's
+         */
+        boolean keys(float[] x, int off, int n, int[] packed);
+    }
+
+    /** Rounds a float in [0, 2^22] to the nearest integer in its low bits: {@code floatToRawIntBits(v + ROUND)}. */
+    static final float ROUND = 0x1p23f;
+
+    static final Keys SCALAR_KEYS = (x, off, n, packed) -> {
+        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            min = Math.min(min, x[off + j]);
+            max = Math.max(max, x[off + j]);
+        }
+        float scale = 65535f / (max - min);
+        if (!(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
+        for (int j = 0; j < n; j++) packed[j] = Float.floatToRawIntBits((x[off + j] - min) * scale + ROUND) << 16 | j;
+        return true;
+    };
+    private static final Keys VECTOR_KEYS = VectorModule.load("io.fedprune.fuse.VectorFold", Keys.class);
+    static final Keys KEYS = VECTOR_KEYS != null ? VECTOR_KEYS : SCALAR_KEYS;
 
     private static boolean rankFromOrder(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted) {
         float touch = 0;      // reads the row's cache lines in order first (the order visits them at random)

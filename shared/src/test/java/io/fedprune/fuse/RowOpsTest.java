@@ -41,6 +41,76 @@ class RowOpsTest {
         }
     }
 
+    /** One row of n values of a kind that exercises one path of {@link RowOps.Ranker#rank}. */
+    private static float[] row(String kind, int n, Random r) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++)
+            x[i] = switch (kind) {
+                case "gaussian" -> (float) (r.nextGaussian() * 2);                      // a few distinct values share a key
+                case "int8" -> Math.round(r.nextGaussian() * 16) / 16f;                // many ties, each on its own key
+                case "signed zeros" -> r.nextBoolean() ? 0f : -0f;
+                case "cluster" -> i == 0 ? 1e4f : (float) r.nextGaussian();            // ~hundred distinct values a key
+                case "constant" -> 3f;
+                case "tiny range" -> 1f + Math.ulp(1f) * r.nextInt(4);                 // range of 3 ulps
+                default -> throw new IllegalArgumentException(kind);
+            };
+        return x;
+    }
+
+    @Test
+    void keyedRanksEqualTheDefinitionAndFallBackToTheRadixSortWhereTheKeysDoNotSpreadTheRow() {
+        Random r = new Random(8);
+        RowOps.Ranker ranker = new RowOps.Ranker(784);
+        float[] out = new float[784];
+        for (String kind : new String[]{"gaussian", "int8", "signed zeros", "cluster", "constant", "tiny range"})
+            for (int rep = 0; rep < 20; rep++) {
+                float[] x = row(kind, 784, r);
+                boolean keyed = ranker.rankByKeys(x, 0, out);
+                boolean shouldKey = switch (kind) {
+                    case "gaussian", "int8", "tiny range" -> true;
+                    default -> false;                          // equal extremes, or a cluster too long to insert
+                };
+                assertEquals(shouldKey, keyed, kind);
+                ranker.rank(x, 0, out);
+                for (int i = 0; i < x.length; i++) assertEquals(naiveRank(x, 0, x.length, i), out[i], kind + " index " + i);
+            }
+    }
+
+    @Test
+    void rowsWithoutAFiniteRangeRankAsTheRadixSortDoes() {
+        float[] out = new float[5], radix = new float[5];
+        RowOps.Ranker ranker = new RowOps.Ranker(5);
+        for (float[] x : new float[][]{{1, Float.NaN, 0, 2, 1}, {1, Float.POSITIVE_INFINITY, -1, 0, 5},
+                {-Float.MAX_VALUE, Float.MAX_VALUE, 0, 1, 2}, {Float.MIN_VALUE, 0, 0, Float.MIN_VALUE, 0}}) {
+            ranker.rank(x, 0, out);
+            ranker.rankByRadix(x, 0, radix);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(radix, out, java.util.Arrays.toString(x));
+        }
+        assertEquals(false, ranker.rankByKeys(new float[]{-Float.MAX_VALUE, Float.MAX_VALUE, 0, 1, 2}, 0, out), "range beyond float");
+        assertEquals(false, ranker.rankByKeys(new float[]{Float.MIN_VALUE, 0, 0, Float.MIN_VALUE, 0}, 0, out), "subnormal range");
+        ranker.rank(new float[]{Float.MIN_VALUE, 0, 0, Float.MIN_VALUE, 0}, 0, out);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[]{3.5f, 1, 1, 3.5f, 1}, out);   // by hand
+    }
+
+    @Test
+    void theVectorKeysAreTheScalarKeys() {
+        org.junit.jupiter.api.Assertions.assertNotSame(RowOps.SCALAR_KEYS, RowOps.KEYS, "the build runs with jdk.incubator.vector");
+        Random r = new Random(9);
+        for (int n : new int[]{2, 15, 16, 17, 100, 784})
+            for (String kind : new String[]{"gaussian", "int8", "tiny range", "cluster"}) {
+                float[] x = row(kind, 3 * n, r);
+                int[] scalar = new int[n], vector = new int[n];
+                for (int off = 0; off < x.length; off += n) {
+                    boolean s = RowOps.SCALAR_KEYS.keys(x, off, n, scalar), v = RowOps.KEYS.keys(x, off, n, vector);
+                    assertEquals(s, v, kind + " n " + n);
+                    if (s) org.junit.jupiter.api.Assertions.assertArrayEquals(scalar, vector, kind + " n " + n);
+                }
+            }
+        int[] packed = new int[4];                                   // by hand: min 1, max 3 -> keys 0, 65535, 32768 (rounded)
+        assertEquals(true, RowOps.SCALAR_KEYS.keys(new float[]{1, 3, 2, 1}, 0, 4, packed));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{0, 65535 << 16 | 1, 32768 << 16 | 2, 3}, packed);
+    }
+
     @Test
     void reorderGivesEachCandidateTheValueOfItsScoreRankByTheDefinition() {
         Random r = new Random(6);
