@@ -8,6 +8,9 @@ import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionStrategy;
 import io.fedprune.fuse.LayerShape;
 import io.fedprune.fuse.RowOrders;
+import io.fedprune.model.Tensor;
+import io.fedprune.wire.TensorCodec;
+import io.fedprune.wire.TensorEncoding;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -50,6 +53,9 @@ public class FusionBench {
     /** RANK only: whether the devices send their row orders (else the coordinator sorts every row itself). */
     @Param({"true"})
     public boolean rowOrders;
+    /** Whether the logits are as an INT8 update decodes (groups of 64 sharing a scale: ties within a group). */
+    @Param({"false"})
+    public boolean int8;
 
     List<Contribution> contributions;
     float[][] sumInto;
@@ -57,7 +63,7 @@ public class FusionBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        contributions = contributions(devices, 1, rowOrders);
+        contributions = contributions(devices, 1, rowOrders, int8);
         strategy = FusionConfig.of(Fusion.valueOf(rule)).strategy();
         sumInto = new float[LENET300.size()][];
         for (int l = 0; l < LENET300.size(); l++) sumInto[l] = new float[LENET300.get(l).size()];
@@ -67,10 +73,11 @@ public class FusionBench {
     static final FoldBounds BOUNDS = FoldBounds.of(200, Math.sqrt(6000));
 
     /**
-     * Device logits (Gaussian, distinct per device) and k = 10% of n, weights the square root of 600-6000 samples; with
-     * {@code rowOrders}, each device's row orders (what it sends for RANK, computed outside the timed fold).
+     * Device logits (Gaussian, distinct per device; with {@code int8}, as INT8 encodes and decodes them) and k = 10% of n,
+     * weights the square root of 600-6000 samples; with {@code rowOrders}, each device's row orders (what it sends for
+     * RANK, computed outside the timed fold).
      */
-    static List<Contribution> contributions(int devices, long seed, boolean rowOrders) {
+    static List<Contribution> contributions(int devices, long seed, boolean rowOrders, boolean int8) {
         Random r = new Random(seed);
         List<Contribution> out = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
@@ -80,6 +87,10 @@ public class FusionBench {
             for (int l = 0; l < LENET300.size(); l++) {
                 float[] x = new float[LENET300.get(l).size()];
                 for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 2);
+                if (int8) {
+                    Tensor t = new Tensor(LENET300.get(l).name(), new int[]{LENET300.get(l).groups(), LENET300.get(l).n()}, x);
+                    x = TensorCodec.decode(TensorCodec.encode(t, TensorEncoding.INT8)).data();
+                }
                 logits.add(x);
                 if (rowOrders) orders.add(RowOrders.ascending(x, LENET300.get(l).n()));
                 k[l] = (int) Math.ceil(0.1 * LENET300.get(l).n());
@@ -126,9 +137,9 @@ public class FusionBench {
      * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
      * warm-up, timed by the calling thread's CPU time (GB/s per core: on a shared, loaded machine wall-clock JMH
      * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
-     * wall time; medians. RANK runs twice: with the devices' row orders (what agents send) and without (the coordinator
-     * sorts every row, as for an update from an older agent). The JMH methods above run the same code under JMH on a
-     * quiet machine.
+     * wall time; medians. RANK runs three times: with the devices' row orders (what agents send when asked) and without
+     * (the coordinator sorts every row: its default), of float32 logits and of INT8-decoded ones. The JMH methods above
+     * run the same code under JMH on a quiet machine.
      */
     static String section(int reps, boolean quick) {
         int warm = quick ? 5 : 15, timed = quick ? 9 : 5 * reps + 6;
@@ -142,13 +153,15 @@ public class FusionBench {
         double rankFinishMs = 0;
         List<String[]> rows = new ArrayList<>();
         List<Object[]> variants = new ArrayList<>();
-        variants.add(new Object[]{Fusion.RANK, true, "RANK (device row orders)"});
-        variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts the rows)"});
-        for (Fusion rule : Fusion.values()) if (rule != Fusion.RANK) variants.add(new Object[]{rule, false, rule.name()});
+        variants.add(new Object[]{Fusion.RANK, true, "RANK (device row orders)", false});
+        variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts the rows)", false});
+        variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts INT8-decoded rows)", true});
+        for (Fusion rule : Fusion.values()) if (rule != Fusion.RANK) variants.add(new Object[]{rule, false, rule.name(), false});
         long[] addCpu = new long[1];
         for (Object[] v : variants) {
             b.rule = ((Fusion) v[0]).name();
             b.rowOrders = (Boolean) v[1];
+            b.int8 = (Boolean) v[3];
             b.setUp();
             double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed];
             for (int i = -warm; i < timed; i++) {
@@ -177,7 +190,7 @@ public class FusionBench {
         t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "", "", "");
         for (String[] r : rows) t.row((Object[]) r);
         double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device row orders)"),
-                mean = addNsPerLogit.get("MEAN");
+                int8 = addNsPerLogit.get("RANK (coordinator sorts INT8-decoded rows)"), mean = addNsPerLogit.get("MEAN");
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
                 + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
@@ -194,27 +207,37 @@ public class FusionBench {
                 + "bound check runs in the same vectorised pass. A fused mean is within count / (2 scale total) of the exact "
                 + "weighted mean, about 2^-27 relative to the weights for this round, far below a float32 ulp. Per update the "
                 + "sums cost %.2f ns of CPU per logit (MEAN; two sums in one pass for RANK).%n%n"
-                + "RANK: ranking each row is the cost. Sorted on the coordinator (what every update gets today) it costs "
-                + "%.2f ns per logit per update. A device can instead send its rows' orders with its logits (each row's "
-                + "positions from the smallest decoded logit to the largest, sorted on the device after its uplink encoding's "
-                + "rounding, so INT8's ties are the coordinator's): the coordinator checks every order against the logits "
-                + "(positions within the row, each once, values not decreasing) and ranks from it in O(n) with vector gathers "
-                + "and scatters: %.2f ns per logit per update, the same ranks bit for bit (FusionTest, and FederatedRoundsIT "
-                + "over the broker). The orders cost 16 bits per parameter of uplink (FLOAT32 32 -> 48, INT8 8.5 -> 24.5, "
-                + "0.53 MB more per LeNet-300-100 update) to save %.1f ms of coordinator CPU per update; through this "
-                + "machine's broker (the blob section above: about 30 MB/s) the extra bytes take longer than that, so the "
-                + "coordinator does not ask for them (`training_config.row_orders`); agents send them when asked.%n%n"
-                + "The bar of 2 GB/s per core: MEAN meets it, per update and for the whole round. RANK does not: per update, "
-                + "with the devices' orders, the O(n) check and ranking is %.2f ns per logit beside the sums' %.2f (a "
-                + "gather and a scatter per logit, what checking that the ranks are a permutation consistent with the logits "
-                + "takes here), and the round's finish (two radix sorts per row) is %.1f ms.%n",
-                bytes / 1e6, warm, timed, t, mean, sorted, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6, sent - mean, mean, rankFinishMs);
+                + "RANK: ranking each row is the cost. The coordinator sorts every row of an update (what it does by "
+                + "default): each value gets a 16-bit key, its place on an even grid between the row's smallest and largest "
+                + "value (float operations that never decrease as the value grows); two 8-bit counting passes over ints that "
+                + "pack the key above the position order the row by key, and one insertion pass orders the few distinct values "
+                + "that share a key, while equal values (INT8's groups of 64 make some) stay and get their average rank. Exact: "
+                + "the ranks of the definition (RowOpsTest against the O(n^2) definition, FusionTest). A row the grid does not "
+                + "spread (a non-finite value, equal extremes, or distinct values sharing keys that take more than n moves to "
+                + "insert) is sorted by the four-pass radix sort of 32-bit keys used before, which cost 15.29 ns per logit per "
+                + "update in this section on 2026-12-01 (load 3.6). Now: %.2f ns per logit per update, %.2f for INT8-decoded "
+                + "logits. A device can instead send its rows' orders with its logits (each row's positions from the smallest "
+                + "decoded logit to the largest, sorted on the device after its uplink encoding's rounding, so INT8's ties are "
+                + "the coordinator's): the coordinator checks every order against the logits (positions within the row, each "
+                + "once, values not decreasing) and ranks from it in O(n) with vector gathers and scatters: %.2f ns per logit per "
+                + "update, the same ranks bit for bit (FusionTest, and FederatedRoundsIT over the broker). The orders cost 16 "
+                + "bits per parameter of uplink (FLOAT32 32 -> 48, INT8 8.5 -> 24.5, 0.53 MB more per LeNet-300-100 update) to "
+                + "save %.1f ms of coordinator CPU per update; through this machine's broker (the blob section above: about 30 "
+                + "MB/s) the extra bytes take longer than that, so the coordinator does not ask for them "
+                + "(`training_config.row_orders`); agents send them when asked.%n%n"
+                + "The bar of 2 GB/s per core (2 ns per logit in all): MEAN meets it, per update and for the whole round. RANK "
+                + "does not: per update, sorting on the coordinator costs %.2f ns per logit beside the sums' %.2f (the grid keys, "
+                + "two counting passes and the insertion pass each touch every value in a scalar loop with data-dependent "
+                + "loads and stores); with the devices' orders, the O(n) check and ranking is %.2f ns per logit (a gather and a "
+                + "scatter per logit); and the round's finish (two radix sorts of 64-bit keys per row) is %.1f ms.%n",
+                bytes / 1e6, warm, timed, t, mean, sorted, int8, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6,
+                sorted - mean, mean, sent - mean, rankFinishMs);
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */
     static String memory(Fusion rule) {
         List<String> out = new ArrayList<>();
-        List<Contribution> pool = contributions(4, 2, rule == Fusion.RANK);
+        List<Contribution> pool = contributions(4, 2, rule == Fusion.RANK, false);
         for (int n : new int[]{10, 50, 200}) {
             long before = usedAfterGc();
             Accumulator acc = FusionConfig.of(rule).strategy().begin(LENET300, BOUNDS);

@@ -26,7 +26,7 @@ final class RowOps {
      * to 2^22): by sorting the row, or in O(n) from an ascending order of the row that came with it. Not thread-safe.
      *
      * <p>Sorting a row: each value gets a 16-bit key, its place on an even grid from the row's minimum to its maximum
-     * ({@link Keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
+     * ({@link #keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
      * ints that pack the key above the position) orders the row up to values that share a key, and an insertion sort by
      * value then orders those (a few per row; equal values, as INT8 updates have, do not move). Exact: the ranks are
      * those of the definition. Rows the grid does not spread (non-finite or equal extremes, a longer cluster of distinct
@@ -67,16 +67,42 @@ final class RowOps {
             }
         }
 
+        /** Added to a float in [0, 2^22], rounds it to the nearest integer, which the sum's low mantissa bits then hold. */
+        private static final float ROUND = 0x1p23f;
+
+        /**
+         * The row's keys, each held in a float: {@code grid[j] = (x[off + j] - min) * (65535 / (max - min)) + ROUND} over
+         * the row's min and max, each step a float operation, so the key does not decrease as the value grows: ROUND plus
+         * an integer key in [0, 65535], whose bits are {@code 0x4b000000 | key}.
+         *
+         * @return false (grid undefined) if that scale is not finite and > 0: a NaN, an infinity, equal extremes, or a
+         *         range beyond float's
+         */
+        static boolean keys(float[] x, int off, int n, float[] grid) {
+            float min = x[off], max = min;
+            boolean nan = false;
+            for (int j = 1; j < n; j++) {
+                float v = x[off + j];
+                if (v < min) min = v;
+                if (v > max) max = v;
+                nan |= v != v;
+            }
+            float scale = 65535f / (max - min);
+            if (nan || !(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
+            for (int j = 0; j < n; j++) grid[j] = (x[off + j] - min) * scale + ROUND;
+            return true;
+        }
+
         /**
          * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
-         * row, no finite scale ({@link Keys}), or distinct values sharing keys that take more than n moves to order.
+         * row, no finite scale ({@link #keys}), or distinct values sharing keys that take more than n moves to order.
          */
         boolean rankByKeys(float[] x, int off, float[] out) {
-            if (n > MAX_KEYED || !KEYS.keys(x, off, n, packed)) return false;
+            if (n > MAX_KEYED || !keys(x, off, n, sorted)) return false;
             int[] p = packed, q = spare, lo = count;
             java.util.Arrays.fill(lo, 0);
             for (int j = 0; j < n; j++) {
-                int v = p[j];
+                int v = p[j] = Float.floatToRawIntBits(sorted[j]) << 16 | j;      // the key above the position
                 lo[(v >>> 16) & 0xff]++;
                 lo[256 + (v >>> 24)]++;
             }
@@ -151,35 +177,6 @@ final class RowOps {
     private static final FromOrder VECTOR_FROM_ORDER = VectorModule.load("io.fedprune.fuse.VectorFold", FromOrder.class);
     static final FromOrder SCALAR_FROM_ORDER = RowOps::rankFromOrder;
     static final FromOrder FROM_ORDER = VECTOR_FROM_ORDER != null ? VECTOR_FROM_ORDER : SCALAR_FROM_ORDER;
-
-    /** A row's 16-bit keys ({@link Ranker}), packed as {@code key << 16 | position}. */
-    interface Keys {
-        /**
-         * {@code packed[j] = key(x[off + j]) << 16 | j}, {@code key(v)} = round((v - min) * (65535 / (max - min))) over the
-         * row's min and max, each step a float operation (so the key does not decrease as {@code v} grows).
-         *
-         * @return false (packed undefined) if that scale is not finite and > 0: a NaN, an infinity, equal extremes, or a range
-         *         beyond float's
-         */
-        boolean keys(float[] x, int off, int n, int[] packed);
-    }
-
-    /** Rounds a float in [0, 2^22] to the nearest integer in its low bits: {@code floatToRawIntBits(v + ROUND)}. */
-    static final float ROUND = 0x1p23f;
-
-    static final Keys SCALAR_KEYS = (x, off, n, packed) -> {
-        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            min = Math.min(min, x[off + j]);
-            max = Math.max(max, x[off + j]);
-        }
-        float scale = 65535f / (max - min);
-        if (!(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
-        for (int j = 0; j < n; j++) packed[j] = Float.floatToRawIntBits((x[off + j] - min) * scale + ROUND) << 16 | j;
-        return true;
-    };
-    private static final Keys VECTOR_KEYS = VectorModule.load("io.fedprune.fuse.VectorFold", Keys.class);
-    static final Keys KEYS = VECTOR_KEYS != null ? VECTOR_KEYS : SCALAR_KEYS;
 
     private static boolean rankFromOrder(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted) {
         float touch = 0;      // reads the row's cache lines in order first (the order visits them at random)

@@ -12,18 +12,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link FixedSum}'s fold, lane-wise: the same bound check, fused multiply-add rounding and integer addition per element
  * as the scalar loop, so the same bits; and ranking a row from its order with gathers and scatters
- * ({@link RowOps.FromOrder}: the same ranks), and a row's keys ({@link RowOps.Keys}: the same float operations per lane, so
- * the same keys). Loaded by {@link FixedSum} and {@link RowOps} only when
+ * ({@link RowOps.FromOrder}: the same ranks). Loaded by {@link FixedSum} and {@link RowOps} only when
  * {@code jdk.incubator.vector} is present.
  */
-final class VectorFold implements FixedSum.Fold, RowOps.FromOrder, RowOps.Keys {
+final class VectorFold implements FixedSum.Fold, RowOps.FromOrder {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> FI = VectorSpecies.of(float.class, I.vectorShape());
     private static final float[] IOTA = new float[I.length()];
-    private static final int[] INT_IOTA = new int[I.length()];
 
     static {
-        for (int i = 0; i < IOTA.length; i++) IOTA[i] = INT_IOTA[i] = i;
+        for (int i = 0; i < IOTA.length; i++) IOTA[i] = i;
     }
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
@@ -104,31 +102,6 @@ final class VectorFold implements FixedSum.Fold, RowOps.FromOrder, RowOps.Keys {
         }
         if (down.anyTrue() || n == 1 && Float.isNaN(sorted[0])) return false;
         if (ties) RowOps.averageTies(ascending, off, n, out, sorted);
-        return true;
-    }
-
-    @Override
-    public boolean keys(float[] x, int off, int n, int[] packed) {
-        FloatVector lo = FloatVector.broadcast(FI, Float.POSITIVE_INFINITY), hi = FloatVector.broadcast(FI, Float.NEGATIVE_INFINITY);
-        int j = 0, end = FI.loopBound(n);
-        for (; j < end; j += FI.length()) {
-            FloatVector v = FloatVector.fromArray(FI, x, off + j);
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        float min = lo.reduceLanes(VectorOperators.MIN), max = hi.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) {
-            min = Math.min(min, x[off + j]);
-            max = Math.max(max, x[off + j]);
-        }
-        float scale = 65535f / (max - min);
-        if (!(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
-        IntVector at = IntVector.fromArray(I, INT_IOTA, 0);
-        for (j = 0; j < end; j += FI.length(), at = at.add(FI.length())) {
-            FloatVector v = FloatVector.fromArray(FI, x, off + j).sub(min).mul(scale).add(RowOps.ROUND);
-            v.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).or(at).intoArray(packed, j);
-        }
-        for (; j < n; j++) packed[j] = Float.floatToRawIntBits((x[off + j] - min) * scale + RowOps.ROUND) << 16 | j;
         return true;
     }
 }

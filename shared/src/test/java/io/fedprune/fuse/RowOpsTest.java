@@ -93,22 +93,10 @@ class RowOpsTest {
     }
 
     @Test
-    void theVectorKeysAreTheScalarKeys() {
-        org.junit.jupiter.api.Assertions.assertNotSame(RowOps.SCALAR_KEYS, RowOps.KEYS, "the build runs with jdk.incubator.vector");
-        Random r = new Random(9);
-        for (int n : new int[]{2, 15, 16, 17, 100, 784})
-            for (String kind : new String[]{"gaussian", "int8", "tiny range", "cluster"}) {
-                float[] x = row(kind, 3 * n, r);
-                int[] scalar = new int[n], vector = new int[n];
-                for (int off = 0; off < x.length; off += n) {
-                    boolean s = RowOps.SCALAR_KEYS.keys(x, off, n, scalar), v = RowOps.KEYS.keys(x, off, n, vector);
-                    assertEquals(s, v, kind + " n " + n);
-                    if (s) org.junit.jupiter.api.Assertions.assertArrayEquals(scalar, vector, kind + " n " + n);
-                }
-            }
-        int[] packed = new int[4];                                   // by hand: min 1, max 3 -> keys 0, 65535, 32768 (rounded)
-        assertEquals(true, RowOps.SCALAR_KEYS.keys(new float[]{1, 3, 2, 1}, 0, 4, packed));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{0, 65535 << 16 | 1, 32768 << 16 | 2, 3}, packed);
+    void keysByHand() {
+        float[] grid = new float[4];                                 // by hand: min 1, max 3 -> keys 0, 65535, 32768 (rounded)
+        assertEquals(true, RowOps.Ranker.keys(new float[]{1, 3, 2, 1}, 0, 4, grid));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[]{0x1p23f, 0x1p23f + 65535, 0x1p23f + 32768, 0x1p23f}, grid);
     }
 
     @Test
