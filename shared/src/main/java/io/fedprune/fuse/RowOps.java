@@ -28,9 +28,11 @@ final class RowOps {
      * <p>Sorting a row: each value gets a 16-bit key, its place on an even grid from the row's minimum to its maximum
      * ({@link #keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
      * ints that pack the key above the position) orders the row up to values that share a key, and an insertion sort by
-     * value then orders those (a few per row; equal values, as INT8 updates have, do not move). Exact: the ranks are
-     * those of the definition. Rows the grid does not spread (non-finite or equal extremes, a longer cluster of distinct
-     * values within one key) are sorted by {@link RadixOrder} instead.
+     * value then orders those (a few per row; equal values, as INT8 updates have, do not move, and runs of them get their
+     * average rank in two branch-free passes). Exact: the ranks are those of the definition. Rows the grid does not
+     * spread (a NaN, an infinity, equal extremes, distinct values sharing keys that take more than n moves to order) are
+     * sorted by {@link RadixOrder} instead. About twice as fast as that radix sort alone on Gaussian rows of 784
+     * (docs/BENCHMARKS.md, fusion).
      */
     static final class Ranker {
         /** Rows up to this long are ranked from 16-bit keys (the position takes the other 16 bits of an int). */
@@ -93,6 +95,12 @@ final class RowOps {
             return true;
         }
 
+        /** -1 if the bits of {@code a} and {@code b} differ, else 0 (no branch). */
+        private static int differs(float a, float b) {
+            int d = Float.floatToRawIntBits(a) ^ Float.floatToRawIntBits(b);
+            return (d | -d) >> 31;
+        }
+
         /**
          * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
          * row, no finite scale ({@link #keys}), or distinct values sharing keys that take more than n moves to order.
@@ -115,14 +123,15 @@ final class RowOps {
             }
             for (int j = 0; j < n; j++) q[lo[(p[j] >>> 16) & 0xff]++] = p[j];
             for (int j = 0; j < n; j++) p[lo[256 + (q[j] >>> 24)]++] = q[j];
-            // by value: only values sharing a key can be out of order; bounded work, else the radix sort
-            float[] sv = sorted;                           // the row's values in the order of p, and its ranks
-            float last = sv[0] = x[off + (p[0] & 0xffff)];  // the largest value so far
+            // by value: only values sharing a key can be out of order; bounded work, else the radix sort. Values are
+            // held as x + 0 (no -0), so equal values have equal bits: ties are found without branches
+            float[] sv = sorted;                           // the row's values in the order of p
+            float last = sv[0] = x[off + (p[0] & 0xffff)] + 0f;  // the largest value so far
             out[p[0] & 0xffff] = 0;
-            boolean ties = false;
+            int distinct = -1;                             // sign bit cleared by a value equal to its predecessor
             for (int t = 1, moves = 0; t < n; t++) {
                 int v = p[t];
-                float xv = x[off + (v & 0xffff)];
+                float xv = x[off + (v & 0xffff)] + 0f;
                 if (last > xv) {
                     int at = t;
                     do {
@@ -134,23 +143,28 @@ final class RowOps {
                     p[at] = v;
                     sv[at] = xv;
                     out[v & 0xffff] = at;
-                    ties |= at > 0 && sv[at - 1] == xv;
+                    if (at > 0 && sv[at - 1] == xv) distinct = 0;
                     moves += t - at;
                     if (moves > n) return false;
                 } else {
                     sv[t] = xv;
                     out[v & 0xffff] = t;
-                    ties |= last == xv;
+                    distinct &= differs(last, xv);
                     last = xv;
                 }
             }
-            if (!ties) return true;
-            int[] start = runStart;                        // tied values: the run each sorted position is in
-            for (int t = 1, from = 0; t < n; t++) start[t] = from = sv[t] == sv[t - 1] ? from : t;
+            if (distinct < 0) return true;
+            int[] start = runStart;                        // tied values: where the run of each sorted position starts
             start[0] = 0;
+            for (int t = 1, from = 0; t < n; t++) {
+                int d = differs(sv[t - 1], sv[t]);          // -1: a new run starts at t
+                start[t] = from = t & d | from & ~d;
+            }
             for (int t = n - 1, to = n; t >= 0; t--) {
                 out[p[t] & 0xffff] = 0.5f * (start[t] + to - 1);
-                to = start[t] == t ? t : to;
+                int d = start[t] - t;
+                d = (d | -d) >> 31;                        // -1 unless t starts its run
+                to = to & d | t & ~d;
             }
             return true;
         }

@@ -49,6 +49,7 @@ class RowOpsTest {
                 case "gaussian" -> (float) (r.nextGaussian() * 2);                      // a few distinct values share a key
                 case "int8" -> Math.round(r.nextGaussian() * 16) / 16f;                // many ties, each on its own key
                 case "signed zeros" -> r.nextBoolean() ? 0f : -0f;
+                case "signed zeros and ones" -> new float[]{0f, -0f, 1f, -1f, 0.5f}[r.nextInt(5)];  // -0 ties +0
                 case "cluster" -> i == 0 ? 1e4f : (float) r.nextGaussian();            // ~hundred distinct values a key
                 case "constant" -> 3f;
                 case "tiny range" -> 1f + Math.ulp(1f) * r.nextInt(4);                 // range of 3 ulps
@@ -62,12 +63,12 @@ class RowOpsTest {
         Random r = new Random(8);
         RowOps.Ranker ranker = new RowOps.Ranker(784);
         float[] out = new float[784];
-        for (String kind : new String[]{"gaussian", "int8", "signed zeros", "cluster", "constant", "tiny range"})
+        for (String kind : new String[]{"gaussian", "int8", "signed zeros", "signed zeros and ones", "cluster", "constant", "tiny range"})
             for (int rep = 0; rep < 20; rep++) {
                 float[] x = row(kind, 784, r);
                 boolean keyed = ranker.rankByKeys(x, 0, out);
                 boolean shouldKey = switch (kind) {
-                    case "gaussian", "int8", "tiny range" -> true;
+                    case "gaussian", "int8", "signed zeros and ones", "tiny range" -> true;
                     default -> false;                          // equal extremes, or a cluster too long to insert
                 };
                 assertEquals(shouldKey, keyed, kind);
