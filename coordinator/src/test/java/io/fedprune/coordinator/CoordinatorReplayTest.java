@@ -146,6 +146,16 @@ class CoordinatorReplayTest {
     }
 
     @Test
+    void aJobsTierProximityComesBackFromTheLog(@TempDir Path work) throws Exception {
+        Coordinator c = new Coordinator(CoordinatorConfig.defaults(), new Transport(), noModels(work), System::currentTimeMillis);
+        JobSpec spec = FleetFixture.spec(3).validate("job-p").toBuilder().tierProximity(1.5).build("job-p");
+        c.replay("job-p", 0, new JobSubmitted("application/json", JobLogRecord.write(spec)));
+        assertEquals(1.5, c.view("job-p").orElseThrow().spec().tierProximity());
+        c.replay("job-q", 0, submitted("job-q"));
+        assertEquals(JobSpec.DEFAULT_TIER_PROXIMITY, c.view("job-q").orElseThrow().spec().tierProximity());
+    }
+
+    @Test
     void eachTiersBestRoundOnValidationComesBackFromTheLog(@TempDir Path work) throws Exception {
         Transport t = new Transport();
         Coordinator c = new Coordinator(CoordinatorConfig.defaults(), t, noModels(work), System::currentTimeMillis);

@@ -212,7 +212,7 @@ public final class Demo {
                 .layers(layers).tiers(cfg.tiers()).rounds(cfg.rounds()).roundDeadlineMs(cfg.deadlineMs())
                 .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate()).temperatureEnd(cfg.temperatureEnd())
                 .updateEncoding(cfg.encoding()).fusion(cfg.fusion())
-                .weighting(cfg.weighting()).serverOptimizer(cfg.serverOptimizer())
+                .weighting(cfg.weighting()).serverOptimizer(cfg.serverOptimizer()).tierProximity(cfg.tierProximity())
                 .seed(cfg.seed()).build("demo");
     }
 
@@ -264,8 +264,8 @@ public final class Demo {
                               long startupMs, long pretrainMs) throws Exception {
         long tj = System.currentTimeMillis();
         String jobId = c.submit(request(spec)).id();
-        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s", jobId, spec.graph().id(), cfg.rounds(), tierList(), cfg.fusion(),
-                cfg.weighting());
+        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s%s", jobId, spec.graph().id(), cfg.rounds(), tierList(), cfg.fusion(),
+                cfg.weighting(), spec.tierProximity() > 0 ? ", each tier its own fusion (tier proximity " + spec.tierProximity() + "), nested" : "");
         Map<Integer, Long> trainSumByRound = new HashMap<>();
         long lastTrain = hub.trainMillis();
         String lastLine = "";
@@ -485,6 +485,7 @@ public final class Demo {
         m.put("fusion", cfg.fusion().name());
         m.put("weighting", cfg.weighting().name());
         m.put("server_optimizer", cfg.serverOptimizer().name());
+        m.put("tier_proximity", cfg.tierProximity());
         m.put("encoding", cfg.encoding().name());
         m.put("seed", cfg.seed());
         m.put("pretrain_epochs", cfg.pretrainEpochs());

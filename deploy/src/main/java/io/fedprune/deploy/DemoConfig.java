@@ -48,6 +48,9 @@ import java.util.Objects;
  * @param temperatureEnd  the devices' relaxation temperature at the end of the last round (the schedule runs linearly
  *                        from {@code JobSpec.DEFAULT_TEMPERATURE_START} over the whole job); default
  *                        {@code JobSpec.DEFAULT_TEMPERATURE_END}
+ * @param tierProximity   each tier from its own fusion, a device's vote weighted by the closeness of its budget to
+ *                        the tier, the tiers nested smallest first (p > 0), or the shared ranking (0); default
+ *                        {@code JobSpec.DEFAULT_TIER_PROXIMITY} (docs/MODELS.md)
  * @param kafkaProperties Kafka client properties for the coordinator and the agents ({@code --kafka-config},
  *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
@@ -55,7 +58,7 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
                          List<Double> budgets, double alpha, String model, Granularity granularity, Fusion fusion,
                          Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int validationSamples, int baselineEpochs, int trainThreads, long deadlineMs,
-                         int localEpochs, double learningRate, double temperatureEnd,
+                         int localEpochs, double learningRate, double temperatureEnd, double tierProximity,
                          java.util.Map<String, String> kafkaProperties) {
 
     public DemoConfig {
@@ -78,6 +81,8 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
         if (!(learningRate > 0)) throw new IllegalArgumentException("--lr must be > 0, was " + learningRate);
         if (!(temperatureEnd > 0) || Double.isInfinite(temperatureEnd))
             throw new IllegalArgumentException("--temperature-end must be finite and > 0, was " + temperatureEnd);
+        if (!(tierProximity >= 0 && tierProximity <= io.fedprune.coordinator.job.JobSpec.MAX_TIER_PROXIMITY))
+            throw new IllegalArgumentException("--tier-proximity must be in [0, " + io.fedprune.coordinator.job.JobSpec.MAX_TIER_PROXIMITY + "], was " + tierProximity);
         Objects.requireNonNull(fusion, "fusion");
         Objects.requireNonNull(weighting, "weighting");
         Objects.requireNonNull(serverOptimizer, "serverOptimizer");

@@ -51,6 +51,11 @@ import java.util.Locale;
  * @param trimFraction        TRIMMED_MEAN's trim fraction, in [0, 0.5)
  * @param serverOptimizer     NONE, MOMENTUM or ADAM
  * @param serverLearningRate  the server optimiser's learning rate
+ * @param tierProximity       0 (default): every tier is cut from one ranking fused from all devices' votes; p > 0 (at
+ *                            most 4): each tier from its own fusion, a device's vote weighted by its usual weight times
+ *                            (min(f_d, f_t) / max(f_d, f_t))^p of its kept fraction f_d and the tier's f_t, the tiers
+ *                            nested smallest first and the next round's global logits in that nested order
+ *                            (docs/MODELS.md); must be 0 with MASK updates
  * @param seed                job seed (device selection, rounds, pretraining)
  * @param modelOnnx           an imported model instead of a built-in: the ONNX file's bytes, base64 (operators and
  *                            layouts of docs/MODELS.md; its weights are trained, so nothing is pretrained); stored as a
@@ -82,6 +87,7 @@ public record JobRequest(@Nullable String id,
                          @Nullable Double trimFraction,
                          @Nullable @Schema(implementation = ServerOptimizer.Kind.class) String serverOptimizer,
                          @Nullable Double serverLearningRate,
+                         @Nullable Double tierProximity,
                          @Nullable Long seed,
                          @Nullable String modelOnnx) {
 
@@ -100,7 +106,7 @@ public record JobRequest(@Nullable String id,
     /** A request with every field omitted: the defaults. */
     public static JobRequest empty() {
         return new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This request with an imported model: its ONNX file's bytes (sent base64, as over REST). */
@@ -113,7 +119,7 @@ public record JobRequest(@Nullable String id,
         return new JobRequest(id, arch, pretrainEpochs, pretrainSamples, modelSafetensors, modelBlob, layers, tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                serverOptimizer, serverLearningRate, seed, base64);
+                serverOptimizer, serverLearningRate, tierProximity, seed, base64);
     }
 
     /**
@@ -185,6 +191,7 @@ public record JobRequest(@Nullable String id,
         if (trimFraction != null) b.trimFraction(trimFraction);
         if (serverOptimizer != null) b.serverOptimizer(parse("serverOptimizer", serverOptimizer, ServerOptimizer.Kind.values()));
         if (serverLearningRate != null) b.serverLearningRate(serverLearningRate);
+        if (tierProximity != null) b.tierProximity(tierProximity);
         if (seed != null) b.seed(seed);
         JobSpec spec = b.build(jobId);
         limits.check(spec);

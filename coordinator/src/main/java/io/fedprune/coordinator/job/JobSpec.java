@@ -36,7 +36,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                       double quorum, long roundDeadlineMs, int localEpochs, double learningRate, int batchSize,
                       double temperatureStart, double temperatureEnd, double entropyWeight, double gumbelScale,
                       TensorEncoding updateEncoding, Fusion fusion, Weighting weighting, double trimFraction,
-                      ServerOptimizer.Kind serverOptimizer, double serverLearningRate, long seed) {
+                      ServerOptimizer.Kind serverOptimizer, double serverLearningRate, double tierProximity, long seed) {
 
     public static final ModelArch DEFAULT_ARCH = ModelArch.LENET300;
     public static final int DEFAULT_PRETRAIN_EPOCHS = 2;
@@ -61,6 +61,10 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
     public static final double DEFAULT_TRIM_FRACTION = 0.1;
     public static final ServerOptimizer.Kind DEFAULT_SERVER_OPTIMIZER = ServerOptimizer.Kind.NONE;
     public static final double DEFAULT_SERVER_LEARNING_RATE = 1.0;
+    /** 0: every tier is cut from the one shared ranking of all devices' votes (see {@link JobRequest#tierProximity}). */
+    public static final double DEFAULT_TIER_PROXIMITY = 0;
+    /** The largest {@code tierProximity}: beyond it a far device's factor would vanish in the fusion's fixed point. */
+    public static final double MAX_TIER_PROXIMITY = 4;
     public static final long DEFAULT_SEED = 1;
 
     /** The granularities a job may ask for (TILE is not offered). */
@@ -100,6 +104,10 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         require("trimFraction", trimFraction >= 0 && trimFraction < 0.5, "must be in [0, 0.5), was " + trimFraction);
         require("serverOptimizer", serverOptimizer != null, "must be given");
         positive("serverLearningRate", serverLearningRate);
+        require("tierProximity", tierProximity >= 0 && tierProximity <= MAX_TIER_PROXIMITY,
+                "must be in [0, " + MAX_TIER_PROXIMITY + "], was " + tierProximity);
+        require("tierProximity", tierProximity == 0 || updateEncoding != TensorEncoding.MASK,
+                "must be 0 with MASK updates (k-hot masks carry no order to fuse per tier)");
     }
 
     /** A builder starting from the defaults (no id). */
@@ -123,7 +131,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                 layers.stream().map(p -> new JobRequest.LayerPlan(p.layer(), p.granularity().name())).toList(), tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding.name(), fusion.name(),
-                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, seed, null);
+                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, tierProximity, seed, null);
     }
 
     /** This spec pointing at the blob that holds the uploaded model. */
@@ -169,6 +177,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         private double trimFraction = DEFAULT_TRIM_FRACTION;
         private ServerOptimizer.Kind serverOptimizer = DEFAULT_SERVER_OPTIMIZER;
         private double serverLearningRate = DEFAULT_SERVER_LEARNING_RATE;
+        private double tierProximity = DEFAULT_TIER_PROXIMITY;
         private long seed = DEFAULT_SEED;
 
         private Builder() {
@@ -182,7 +191,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             temperatureStart = s.temperatureStart; temperatureEnd = s.temperatureEnd; entropyWeight = s.entropyWeight;
             gumbelScale = s.gumbelScale; updateEncoding = s.updateEncoding; fusion = s.fusion; weighting = s.weighting;
             trimFraction = s.trimFraction; serverOptimizer = s.serverOptimizer; serverLearningRate = s.serverLearningRate;
-            seed = s.seed;
+            tierProximity = s.tierProximity; seed = s.seed;
         }
 
         /** A built-in model. */
@@ -216,6 +225,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         public Builder trimFraction(double v) { trimFraction = v; return this; }
         public Builder serverOptimizer(ServerOptimizer.Kind v) { serverOptimizer = v; return this; }
         public Builder serverLearningRate(double v) { serverLearningRate = v; return this; }
+        public Builder tierProximity(double v) { tierProximity = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
 
         /** The spec with this id; checks every field. */
@@ -223,7 +233,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             return new JobSpec(id, graph, pretrainEpochs, pretrainSamples, modelBlob, layers, tiers, outputMinKeep, rounds,
                     devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize, temperatureStart,
                     temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                    serverOptimizer, serverLearningRate, seed);
+                    serverOptimizer, serverLearningRate, tierProximity, seed);
         }
     }
 

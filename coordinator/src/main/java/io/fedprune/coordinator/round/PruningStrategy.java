@@ -43,7 +43,8 @@ import java.util.TreeMap;
  * {@code aggregate_train}: the round start (each selected device's k, the training config with the round's
  * temperatures from the job's {@link TemperatureSchedule}); a {@link Fold} that adds each accepted update to the fusion
  * (weighted by {@link Weighting}); the fused logits after the server optimiser, the round metrics and the tiers, cut as
- * top-k of the fused scores (nested across tiers) and evaluated; the deployed tiers (cut from the last round, or each
+ * top-k of the fused scores (nested across tiers; with a {@code tierProximity}, of the {@link NestedTiers} order of
+ * each tier's own fusion) and evaluated; the deployed tiers (cut from the last round, or each
  * from its best round in a {@link TierSelection}, then no longer necessarily nested). Holds the server optimiser's state across rounds.
  */
 public final class PruningStrategy {
@@ -60,6 +61,8 @@ public final class PruningStrategy {
     private final Weighting weighting;
     private final TemperatureSchedule temperature;
     private final ServerOptimizer optimizer;
+    /** The tiers' own fusions, nested ({@code tierProximity} > 0 and more than one tier), else null: the shared ranking. */
+    private final NestedTiers nested;
 
     public PruningStrategy(JobSpec spec, Model model, JobLayers layers, Evaluator evaluator) {
         this.spec = spec;
@@ -70,6 +73,8 @@ public final class PruningStrategy {
         this.temperature = new TemperatureSchedule(spec.temperatureStart(), spec.temperatureEnd());
         this.optimizer = new ServerOptimizer(new ServerOptimizer.Config(spec.serverOptimizer(),
                 spec.serverLearningRate(), 0.9, 0.99, 1e-3), layers.shapes());
+        this.nested = spec.tierProximity() > 0 && spec.tiers().size() > 1
+                ? new NestedTiers(spec.tiers().stream().map(spec::maskSpecs).toList(), spec.tierProximity()) : null;
     }
 
     /** First-round global logits: 2 x the per-group z-score of the candidates' weight magnitude (DESIGN.md §2). */
@@ -117,7 +122,9 @@ public final class PruningStrategy {
      */
     public Fold begin(Set<String> similaritySample, FoldBounds bounds, java.util.concurrent.Executor metricsExecutor) {
         FusionStrategy rule = new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0, ServerOptimizer.Config.none()).strategy();
-        return new Fold(() -> rule.begin(layers.shapes(), bounds), similaritySample, metricsExecutor);
+        int fusions = nested == null ? 1 : 1 + nested.size();   // the plain fusion, then each tier's own
+        return new Fold(() -> java.util.stream.Stream.generate(() -> rule.begin(layers.shapes(), bounds)).limit(fusions).toList(),
+                similaritySample, metricsExecutor);
     }
 
     /** Whether devices send k-hot masks (MASK encoding): their weighted mean is fused as inclusion counts. */
@@ -129,12 +136,13 @@ public final class PruningStrategy {
      * One round's accepted updates, folded in as they arrive. {@link #add} may be called from several threads at once:
      * each call folds into an accumulator no other call is using at the time (one per concurrent call), and
      * {@link #fuse} merges them, which gives the bits of one accumulator folding every update (the fold's sums are
-     * exact; see {@link Accumulator#merge}), whichever thread folded which update.
+     * exact; see {@link Accumulator#merge}), whichever thread folded which update. With nested tiers an accumulator is
+     * a slot of them: the plain fusion's, then each tier's (smallest first).
      */
     public final class Fold {
-        private final java.util.function.Supplier<Accumulator> begin;
-        private final java.util.Deque<Accumulator> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        private final List<Accumulator> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.function.Supplier<List<Accumulator>> begin;
+        private final java.util.Deque<List<Accumulator>> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        private final List<List<Accumulator>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         private final Set<String> similaritySample;
         private final java.util.concurrent.Executor metricsExecutor;
@@ -142,7 +150,7 @@ public final class PruningStrategy {
         private final Map<String, java.util.concurrent.CompletableFuture<BitSet>> deviceMasks = new java.util.concurrent.ConcurrentSkipListMap<>();
         private final Map<String, int[]> deviceKs = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-        private Fold(java.util.function.Supplier<Accumulator> begin, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
+        private Fold(java.util.function.Supplier<List<Accumulator>> begin, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
             this.begin = begin;
             this.similaritySample = similaritySample;
             this.metricsExecutor = metricsExecutor;
@@ -165,13 +173,18 @@ public final class PruningStrategy {
          * Thread-safe; not concurrently with {@link PruningStrategy#fuse}.
          */
         public UpdateValidator.Verdict add(UpdateValidator.Accepted a) {
-            Accumulator acc = idle.pollFirst();
-            if (acc == null) {
-                acc = begin.get();
-                all.add(acc);
+            List<Accumulator> slot = idle.pollFirst();
+            if (slot == null) {
+                slot = begin.get();
+                all.add(slot);
             }
             try {
-                acc.add(new Contribution(a.logits(), a.k(), weighting.weight(a.sampleCount()), a.rowOrders()));
+                double w = weighting.weight(a.sampleCount());
+                slot.get(0).add(new Contribution(a.logits(), a.k(), w, a.rowOrders()));
+                if (slot.size() > 1) {   // the same contribution, checked by the plain add: each tier's add succeeds as well
+                    double[] f = nested.factors(layers.withK(a.k()));
+                    for (int t = 0; t < f.length; t++) slot.get(1 + t).add(new Contribution(a.logits(), a.k(), w * f[t], a.rowOrders()));
+                }
             } catch (InvalidContributionException e) {
                 return new UpdateValidator.Rejected(switch (e.problem()) {
                     case NON_FINITE -> RejectReason.NON_FINITE;
@@ -181,7 +194,7 @@ public final class PruningStrategy {
             } catch (IllegalArgumentException e) {
                 return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());
             } finally {
-                idle.addFirst(acc);
+                idle.addFirst(slot);
             }
             count.incrementAndGet();
             if (similaritySample.contains(a.deviceId())) {
@@ -197,12 +210,13 @@ public final class PruningStrategy {
             return count.get();
         }
 
-        /** The fusion of every update folded in: the accumulators merged into one (once), then finished. */
-        private FusionResult finish() {
-            Accumulator first = all.get(0);
-            for (Accumulator other : all.subList(1, all.size())) first.merge(other);
+        /** The fusions of every update folded in (the plain one, then each tier's): the slots merged into one (once), then finished. */
+        private List<FusionResult> finish() {
+            List<Accumulator> first = all.get(0);
+            for (List<Accumulator> other : all.subList(1, all.size()))
+                for (int i = 0; i < first.size(); i++) first.get(i).merge(other.get(i));
             all.retainAll(List.of(first));
-            return first.finish();
+            return first.stream().map(Accumulator::finish).toList();
         }
     }
 
@@ -242,9 +256,16 @@ public final class PruningStrategy {
     /** Fuses the round and steps the server optimiser (all the next round needs). */
     public Fused fuse(Fold fold, List<float[]> global) {
         if (fold.count() == 0) return new Fused(global, global, false);
-        FusionResult fused = masks() ? InclusionCounts.fuse(fold.finish(), global, layers.shapes()) : fold.finish();
-        List<float[]> next = optimizer.step(global, fused.logits());
-        return new Fused(next, optimizer.config().kind() == ServerOptimizer.Kind.NONE ? fused.scores() : next, true);
+        List<FusionResult> results = fold.finish();
+        FusionResult fused = masks() ? InclusionCounts.fuse(results.get(0), global, layers.shapes()) : results.get(0);
+        List<float[]> logits = fused.logits(), scores = fused.scores();
+        if (results.size() > 1) {
+            NestedTiers.Nested n = nested.nest(results.subList(1, results.size()).stream().map(FusionResult::scores).toList(), scores, logits);
+            logits = n.logits();
+            scores = n.scores();
+        }
+        List<float[]> next = optimizer.step(global, logits);
+        return new Fused(next, optimizer.config().kind() == ServerOptimizer.Kind.NONE ? scores : next, true);
     }
 
     /** What only the round's report needs: its metrics (against the {@code previous} global logits) and every tier, evaluated. */

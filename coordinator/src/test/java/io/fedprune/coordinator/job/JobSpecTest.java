@@ -18,13 +18,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class JobSpecTest {
 
     private static JobRequest request(UnaryOperator<Object[]> edit) {
-        Object[] f = new Object[28];
+        Object[] f = new Object[29];
         f = edit.apply(f);
         return new JobRequest((String) f[0], (String) f[1], (Integer) f[2], (Integer) f[3], (String) f[4], (String) f[5],
                 cast(f[6]), cast(f[7]), (Double) f[8], (Integer) f[9], (Integer) f[10], (Double) f[11], (Long) f[12],
                 (Integer) f[13], (Double) f[14], (Integer) f[15], (Double) f[16], (Double) f[17], (Double) f[18],
                 (Double) f[19], (String) f[20], (String) f[21], (String) f[22], (Double) f[23], (String) f[24],
-                (Double) f[25], (Long) f[26], (String) f[27]);
+                (Double) f[25], (Double) f[26], (Long) f[27], (String) f[28]);
     }
 
     @SuppressWarnings("unchecked")
@@ -156,6 +156,17 @@ class JobSpecTest {
         assertEquals("trimFraction", rejected(23, -0.1));
         assertEquals("serverOptimizer", rejected(24, "SGD"));
         assertEquals("serverLearningRate", rejected(25, 0.0));
+        assertEquals("tierProximity", rejected(26, -0.5));
+        assertEquals("tierProximity", rejected(26, 4.5));
+        assertEquals("tierProximity", rejected(26, Double.NaN));
+    }
+
+    @Test
+    void tierProximityNeedsUpdatesThatCarryAnOrder() {
+        JobSpec.Builder b = JobSpec.builder().tierProximity(1).updateEncoding(io.fedprune.wire.TensorEncoding.MASK);
+        assertEquals("tierProximity", assertThrows(InvalidFieldException.class, () -> b.build("j")).field());
+        assertEquals(0.0, b.tierProximity(0).build("j").tierProximity());
+        assertEquals(JobSpec.DEFAULT_TIER_PROXIMITY, JobSpec.defaults().tierProximity());
     }
 
     @Test

@@ -119,6 +119,46 @@ class PruningStrategyTest {
         assertEquals(0.0, quarter.metrics().get("confidence/fc3"), 1e-9);          // equal logits: no preference
     }
 
+    /** Every row: 1 on inputs 0-24 (d1's choice at k = 25), else 0; 1.5 on inputs 50-99 (d2's at k = 50), else 0. */
+    private static float[] rows(int from, int to, float v) {
+        float[] x = new float[1000];
+        for (int i = 0; i < x.length; i++) if (i % 100 >= from && i % 100 < to) x[i] = v;
+        return x;
+    }
+
+    @Test
+    void withTierProximityEachTierIsCutFromItsOwnFusionNestedSmallestFirst() {
+        PruningStrategy s = strategy(spec("FLOAT32").toBuilder().tierProximity(1).build("j"));
+        PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(2, 10));
+        fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(rows(0, 25, 1)), 10));
+        fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(rows(50, 100, 1.5f)), 10));
+        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        // the plain mean: 0.5 on 0-24, 0 on 25-49, 0.75 on 50-99; its top 25 would be 50-74.
+        // keep-0.25 (f = 0.25): d1 x 1, d2 x (0.25 / 0.5) = 0.5: 1/1.5 on 0-24 beats 0.75/1.5 on 50-99, so 0-24.
+        // keep-0.5 (f = 0.5): d1 x 0.5, d2 x 1: 1.5/1.5 on 50-99, so 0-24 plus 50-74 (ties to the lower index).
+        float[] quarter = a.cuts().get(0).groupMasks().get(0), half = a.cuts().get(1).groupMasks().get(0);
+        for (int i = 0; i < 1000; i++) {
+            int c = i % 100;
+            assertEquals(c < 25 ? 1f : 0f, quarter[i], "keep-0.25, candidate " + i);
+            assertEquals(c < 25 || (c >= 50 && c < 75) ? 1f : 0f, half[i], "keep-0.5, candidate " + i);
+            // the next global logits: the plain mean's values (50 x 0.75, 25 x 0.5, 25 x 0) in the nested order
+            // 0-24, 50-74, then the rest by the plain mean: 75-99, 25-49
+            assertEquals(c < 25 || (c >= 50 && c < 75) ? 0.75f : c >= 75 ? 0.5f : 0f, a.global().get(0)[i], 1e-6f, "logit " + i);
+        }
+    }
+
+    @Test
+    void withoutTierProximityTheTiersShareThePlainRanking() {
+        PruningStrategy s = strategy("FLOAT32");
+        PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(2, 10));
+        fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(rows(0, 25, 1)), 10));
+        fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(rows(50, 100, 1.5f)), 10));
+        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        float[] quarter = a.cuts().get(0).groupMasks().get(0);
+        for (int i = 0; i < 1000; i++) assertEquals(i % 100 >= 50 && i % 100 < 75 ? 1f : 0f, quarter[i], "keep-0.25, candidate " + i);
+        assertEquals(0.5f, a.global().get(0)[0], 1e-6f);
+    }
+
     @Test
     void onlyTheSimilaritySampleFeedsTheMaskMetrics() {
         PruningStrategy s = strategy("FLOAT32");
