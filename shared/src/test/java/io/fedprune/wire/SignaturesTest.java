@@ -33,6 +33,24 @@ class SignaturesTest {
     }
 
     @Test
+    void signaturesAreTheJdkProvidersBitForBitAndATamperedOneFails() throws Exception {
+        Envelope e = update("d1", Samples.SHA_A);
+        Envelope signed = Signatures.sign(e, device.getPrivate());
+        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+        jdk.initSign(device.getPrivate());
+        jdk.update(Signatures.signingBytes(e));
+        assertArrayEquals(jdk.sign(), signed.signature(), "Ed25519 is deterministic: the JDK provider signs the same bytes alike");
+        jdk.initVerify(device.getPublic());
+        jdk.update(Signatures.signingBytes(e));
+        assertTrue(jdk.verify(signed.signature()));
+        byte[] tampered = signed.signature();
+        tampered[40] ^= 1;
+        assertEquals(RejectReason.BAD_SIGNATURE, Signatures.verify(e.withSignature(tampered), device.getPublic()).orElseThrow().reason());
+        byte[] shorter = java.util.Arrays.copyOf(signed.signature(), 63);
+        assertEquals(RejectReason.BAD_SIGNATURE, Signatures.verify(e.withSignature(shorter), device.getPublic()).orElseThrow().reason());
+    }
+
+    @Test
     void theSignatureCoversTheContextAndTheReferencedBlobsHash() {
         Envelope signed = Signatures.sign(update("d1", Samples.SHA_A), device.getPrivate());
         Envelope otherBlob = update("d1", Samples.SHA_B).withSignature(signed.signature());
