@@ -146,7 +146,7 @@ public final class DppLayer {
         float invT = 1f / temperature;
         boolean exact = k <= cfg.exactKMax();
         float lambda = (float) cfg.entropyWeight();
-        long t = apply ? ++steps : steps;
+        RowKernels.AdamStep adam = apply ? RowKernels.AdamStep.of(cfg, ++steps) : null;
         RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
             kernels.reduceMul(gradWeff, w, g0 * n, g1 * n, e, grad);
@@ -162,7 +162,7 @@ public final class DppLayer {
                 }
                 if (lambda > 0) kernels.addEntropyGrad(logits, off, n, lambda, grad, s);
             }
-            if (apply) kernels.adam(logits, grad, adamM, adamV, g0 * n, g1 * n, cfg, t);
+            if (adam != null) kernels.adam(logits, grad, adamM, adamV, g0 * n, g1 * n, adam);
         });
     }
 

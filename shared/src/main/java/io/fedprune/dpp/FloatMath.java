@@ -82,8 +82,8 @@ final class FloatMath {
     /**
      * {@code e^x} for {@code x <= 88.72}: within 2 ulp (normal results), with gradual underflow to 0 below about -87.3
      * (0 below about -103.9), NaN for NaN. Larger x give meaningless (but deterministic) values: there is no upper
-     * clamp, as every argument in the kernels is {@code <= 0} (scores less a row maximum, minus a positive e). Steps (mirrored lane-wise in {@code VectorKernels.exp}):
-     * {@code x = n ln2 + r} with n = round(x log2 e), {@code |r| <= ln2 / 2};
+     * clamp, as every argument in the kernels is {@code <= 0} (scores less a row maximum, minus a positive e).
+     * Steps (mirrored lane-wise in {@code VectorKernels.exp}): {@code x = n ln2 + r} with n = round(x log2 e), {@code |r| <= ln2 / 2};
      * {@code e^r = 1 + r + r^2 P(r)}, P of degree 3 (short dependency chains); times
      * {@code 2^(n >> 1) * 2^(n - (n >> 1))} (two factors keep both normal for n in [-150, 128]).
      */

@@ -50,9 +50,6 @@ abstract class RowKernels {
     /** Sum of {@code x[i]} (8 virtual lanes, see {@link FloatMath}). */
     abstract float sum(float[] x, int np, float[] acc);
 
-    /** Sum of {@code x[i] * y[yo + i]}. */
-    abstract float dot(float[] x, float[] y, int yo, int np, float[] acc);
-
     /**
      * Exact relaxation, forward stage: {@code rs[dst + i] = rs[src + i] * max(u * -invS + 1, 0)}; returns the sum of
      * {@code u * rs[dst + i]}. (The max clips only when {@code S <= 1}: otherwise {@code u <= 1 < S}.)
@@ -76,10 +73,11 @@ abstract class RowKernels {
 
     /**
      * Continuous limit, one Newton pass: {@code e = E c}, {@code em = exp(-e)}, {@code F = e em}; returns the sum of F
-     * and stores the sum of em in {@code sums[0]}. (E <= 1 and c <= exp(80), so e is finite; em = 0 for e >= 104, where
+     * and stores the sum of em in {@code sums[0]} and that of {@code F * g[go + i]} in {@code sums[1]} (the last pass's
+     * is the gradient's). (E <= 1 and c <= exp(80), so e is finite; em = 0 for e >= 104, where
      * the double reference's cap exp(30) gives 0 too.)
      */
-    abstract float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc);
+    abstract float limitPass(float[] E, float[] F, float[] g, int go, int np, float c, float[] sums, float[] acc);
 
     /** {@code g[go + i] = (g[go + i] - ratio) * F[i] * invT}. */
     abstract void limitOut(float[] g, int go, float[] F, int np, float ratio, float invT);
@@ -140,12 +138,12 @@ abstract class RowKernels {
         expShifted(kx, o, np, invT, smax, Float.NEGATIVE_INFINITY, E);          // E = exp(s - max s)
         float tau = tau0, sf;
         for (int it = 0; ; it++) {
-            sf = limitPass(E, F, np, (float) StrictMath.exp(Math.min(smax - tau, 80f)), sums, acc);
+            sf = limitPass(E, F, gx, o, np, (float) StrictMath.exp(Math.min(smax - tau, 80f)), sums, acc);
             float excess = (np - sums[0]) - k;                                   // sum of m = 1 - em, minus k
             if (Math.abs(excess) < 1e-3f * k || it >= maxIter) break;
             tau += (float) Relax.newtonStep(excess + k, k, sf);
         }
-        limitOut(gx, o, F, np, dot(F, gx, o, np, acc) / Math.max(sf, 1e-30f), invT);
+        limitOut(gx, o, F, np, sums[1] / Math.max(sf, 1e-30f), invT);
         if (!direct) System.arraycopy(s.c, 0, g, off, n);
         return tau;
     }
@@ -166,12 +164,7 @@ abstract class RowKernels {
         if (!direct) System.arraycopy(s.c, 0, g, off, n);
     }
 
-    /** One Adam step (see {@link Relax#adam}) on {@code [from, to)}, t = step number starting at 1. */
-    final void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, DppConfig cfg, long t) {
-        adam(p, g, m, v, from, to, AdamStep.of(cfg, t));
-    }
-
-    /** Adam's per-step float coefficients: {@code c1 = 1 - b1}, {@code step = lr / (1 - b1^t)}, {@code ic2 = 1 / sqrt(1 - b2^t)}. */
+    /** Adam's per-step float coefficients (see {@link Relax#adam}), step t starting at 1: {@code c1 = 1 - b1}, {@code step = lr / (1 - b1^t)}, {@code ic2 = 1 / sqrt(1 - b2^t)}. */
     record AdamStep(float b1, float b2, float c1, float c2, float eps, float step, float ic2) {
         static AdamStep of(DppConfig cfg, long t) {
             float b1 = (float) cfg.beta1(), b2 = (float) cfg.beta2();
@@ -189,7 +182,7 @@ abstract class RowKernels {
         final float[] f;
         final float[] a, b, c;
         final float[] rs, sums;
-        final float[] acc = new float[2 * FloatMath.W];
+        final float[] acc = new float[3 * FloatMath.W];
 
         Scratch(int n, int k, int exactKMax) {
             int np = FloatMath.padded(n);

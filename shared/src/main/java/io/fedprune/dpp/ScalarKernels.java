@@ -5,7 +5,7 @@ import static io.fedprune.dpp.FloatMath.W;
 /**
  * The loop primitives of {@link RowKernels} as plain loops: float arithmetic in the fixed order of {@link FloatMath};
  * {@code VectorKernels} is the lane-wise form of the same loops and gives the same bits (tested). Sums go to 8
- * virtual lanes, {@code acc[i % 8]} (a second sum in the same loop to {@code acc[8 + i % 8]}), then
+ * virtual lanes, {@code acc[i % 8]} (further sums in the same loop to {@code acc[8 + i % 8]}, {@code acc[16 + i % 8]}), then
  * {@link FloatMath#sumLanes}.
  */
 final class ScalarKernels extends RowKernels {
@@ -76,12 +76,6 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    float dot(float[] x, float[] y, int yo, int np, float[] acc) {
-        for (int i = 0; i < np; i++) acc[i & (W - 1)] += x[i] * y[yo + i];
-        return FloatMath.sumLanes(acc, 0);
-    }
-
-    @Override
     float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc) {
         for (int i = 0; i < np; i++) {
             float r = rs[src + i] * Math.max(u[i] * -invS + 1f, 0f);
@@ -133,15 +127,17 @@ final class ScalarKernels extends RowKernels {
     }
 
     @Override
-    float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
+    float limitPass(float[] E, float[] F, float[] g, int go, int np, float c, float[] sums, float[] acc) {
         for (int i = 0; i < np; i++) {
             float e = E[i] * c;
             float em = FloatMath.exp(-e), fi = e * em;
             acc[i & (W - 1)] += em;
             acc[W + (i & (W - 1))] += fi;
+            acc[2 * W + (i & (W - 1))] += fi * g[go + i];
             F[i] = fi;
         }
         sums[0] = FloatMath.sumLanes(acc, 0);
+        sums[1] = FloatMath.sumLanes(acc, 2 * W);
         return FloatMath.sumLanes(acc, W);
     }
 

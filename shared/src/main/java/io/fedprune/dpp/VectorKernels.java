@@ -296,18 +296,6 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    float dot(float[] x, float[] y, int yo, int np, float[] acc) {
-        FloatVector a = FloatVector.zero(FS);
-        for (int i = 0; i < np; i += L) {
-            FloatVector t = FloatVector.fromArray(FS, x, i).mul(FloatVector.fromArray(FS, y, yo + i));
-            if (K == 1) a = a.add(t);
-            else FloatVector.fromArray(FS, acc, i & (W - 1)).add(t).intoArray(acc, i & (W - 1));
-        }
-        if (K == 1) a.intoArray(acc, 0);
-        return sumLanes(acc, 0);
-    }
-
-    @Override
     float nextMass(float[] u, float[] rs, int src, int dst, int np, float invS, float[] acc) {
         FloatVector a = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
@@ -379,28 +367,32 @@ final class VectorKernels extends RowKernels {
     }
 
     @Override
-    float limitPass(float[] E, float[] F, int np, float c, float[] sums, float[] acc) {
+    float limitPass(float[] E, float[] F, float[] g, int go, int np, float c, float[] sums, float[] acc) {
         for (int i = 0; i < np; i += L) FloatVector.fromArray(FS, E, i).mul(c).neg().intoArray(F, i);
         exp(F, 0, np);                                      // em = exp(-e)
-        FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS);
+        FloatVector a = FloatVector.zero(FS), b = FloatVector.zero(FS), q = FloatVector.zero(FS);
         for (int i = 0; i < np; i += L) {
             FloatVector e = FloatVector.fromArray(FS, E, i).mul(c), em = FloatVector.fromArray(FS, F, i);
-            FloatVector fi = e.mul(em);
+            FloatVector fi = e.mul(em), fg = fi.mul(FloatVector.fromArray(FS, g, go + i));
             fi.intoArray(F, i);
             if (K == 1) {
                 a = a.add(em);
                 b = b.add(fi);
+                q = q.add(fg);
             } else {
                 int h = i & (W - 1);
                 FloatVector.fromArray(FS, acc, h).add(em).intoArray(acc, h);
                 FloatVector.fromArray(FS, acc, W + h).add(fi).intoArray(acc, W + h);
+                FloatVector.fromArray(FS, acc, 2 * W + h).add(fg).intoArray(acc, 2 * W + h);
             }
         }
         if (K == 1) {
             a.intoArray(acc, 0);
             b.intoArray(acc, W);
+            q.intoArray(acc, 2 * W);
         }
         sums[0] = sumLanes(acc, 0);
+        sums[1] = sumLanes(acc, 2 * W);
         return sumLanes(acc, W);
     }
 

@@ -74,6 +74,8 @@ class FloatMathTest {
 
     @Test
     void vectorTwinsGiveTheSameBits() {
+        RowKernels vec = RowKernels.select(true);
+        assertTrue(vec.vectorized(), "tests run with --add-modules jdk.incubator.vector");
         SplittableRandom r = new SplittableRandom(3);
         float[] any = new float[1 << 16], positive = new float[1 << 16];
         for (int i = 0; i < any.length; i++) {
@@ -86,6 +88,8 @@ class FloatMathTest {
         System.arraycopy(specials, 0, any, 0, specials.length);
         for (int rep = 0; rep < 20; rep++) {                                      // interpreted, C1 and C2 code
             assertTwins(VectorKernels::exp, FloatMath::exp, any, "exp");
+            assertTwins((x, from, to) -> vec.expShifted(x, from, to - from, 1.7f, 0.3f, -40f, x),
+                    x -> FloatMath.exp(Math.max(x * 1.7f - 0.3f, -40f)), any, "exp(max(1.7 x - 0.3, -40))");
             assertTwins(VectorKernels::negLogCoarse, x -> -FloatMath.logCoarse(x), positive, "-logCoarse");
         }
     }

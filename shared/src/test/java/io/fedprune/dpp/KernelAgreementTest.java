@@ -163,8 +163,8 @@ class KernelAgreementTest {
             float[] pa = d.clone(), pb = d.clone(), ma = new float[2 * n], mb = new float[2 * n], va = new float[2 * n], vb = new float[2 * n];
             for (int t = 1; t <= 5; t++) {
                 float[] g = MasksTest.gaussian(2 * n, 10 + t, 1);
-                ref.adam(pa, g, ma, va, 1, 2 * n, DppConfig.defaults(), t);
-                vec.adam(pb, g, mb, vb, 1, 2 * n, DppConfig.defaults(), t);
+                ref.adam(pa, g, ma, va, 1, 2 * n, RowKernels.AdamStep.of(DppConfig.defaults(), t));
+                vec.adam(pb, g, mb, vb, 1, 2 * n, RowKernels.AdamStep.of(DppConfig.defaults(), t));
             }
             assertSameBits(pa, pb, "Adam p n=" + n);
             assertSameBits(ma, mb, "Adam m n=" + n);
@@ -217,7 +217,7 @@ class KernelAgreementTest {
         for (int t = 1; t <= 5; t++) {
             float[] g = MasksTest.gaussian(n, 10 + t, 1);
             Relax.adam(pa, g, ma, va, 1, n, 0.1, 0.9, 0.999, 1e-8, t);
-            vec.adam(pb, g, mb, vb, 1, n, DppConfig.defaults(), t);
+            vec.adam(pb, g, mb, vb, 1, n, RowKernels.AdamStep.of(DppConfig.defaults(), t));
         }
         assertArrayEquals(pa, pb, 1e-5f);
         assertArrayEquals(ma, mb, 1e-6f);
