@@ -96,7 +96,7 @@ final class RoundOverheadBench {
                 round result in the job log (`report`: it waits for the previous round's report, which runs beside the loop); \
                 *other* = overhead minus all these; *report beside the loop* = the report's own time (`fedprune.round.report`), \
                 not on the round's path as long as it is shorter than the next round; *loop CPU* = CPU time of the round loop's \
-                thread in the round (fold, fusion, publish, dispatch); *process CPU* = CPU time of the whole JVM in the round \
+                thread in the round (the updates' checks, fusion, publish, dispatch); *process CPU* = CPU time of the whole JVM in the round \
                 (broker, coordinator and the stub devices' preparation of their updates, over all cores): on a loaded machine the \
                 wall times stretch with the load, the CPU times much less.
                 """.formatted(Runtime.getRuntime().availableProcessors()));
