@@ -27,12 +27,12 @@ final class RowOps {
      *
      * <p>Sorting a row: each value gets a 16-bit key, its place on an even grid from the row's minimum to its maximum
      * ({@link #keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
-     * ints that pack the key above the position) orders the row up to values that share a key, and an insertion sort by
-     * value then orders those (a few per row; equal values, as INT8 updates have, do not move, and runs of them get their
-     * average rank in two branch-free passes). Exact: the ranks are those of the definition. Rows the grid does not
-     * spread (a NaN, an infinity, equal extremes, distinct values sharing keys that take more than n moves to order) are
-     * sorted by {@link RadixOrder} instead. About twice as fast as that radix sort alone on Gaussian rows of 784
-     * (docs/BENCHMARKS.md, fusion).
+     * ints that pack the key above the position) orders the row up to values that share a key: the second pass writes each
+     * value's position as its rank, and each run of positions sharing a key (a few per row; equal values, as INT8 updates
+     * have, share one) is then ordered by value and its equal values given their average position. Exact: the ranks are
+     * those of the definition. Rows the grid does not spread (a NaN, an infinity, equal extremes, distinct values sharing
+     * keys that take more than n moves to order) are sorted by {@link RadixOrder} instead, which alone takes about twice
+     * as long on Gaussian rows of 784.
      */
     static final class Ranker {
         /** Rows up to this long are ranked from 16-bit keys (the position takes the other 16 bits of an int). */
@@ -40,7 +40,7 @@ final class RowOps {
         private final int n;
         private final RadixOrder order;
         private final float[] sorted;
-        private final int[] packed, spare, runStart;
+        private final int[] packed, spare;
         private final int[] count = new int[512];
 
         Ranker(int n) {
@@ -49,7 +49,6 @@ final class RowOps {
             sorted = new float[n];
             packed = new int[n];
             spare = new int[n];
-            runStart = new int[n];
         }
 
         /** {@code out[j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by sorting the row. */
@@ -95,12 +94,6 @@ final class RowOps {
             return true;
         }
 
-        /** -1 if the bits of {@code a} and {@code b} differ, else 0 (no branch). */
-        private static int differs(float a, float b) {
-            int d = Float.floatToRawIntBits(a) ^ Float.floatToRawIntBits(b);
-            return (d | -d) >> 31;
-        }
-
         /**
          * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
          * row, no finite scale ({@link #keys}), or distinct values sharing keys that take more than n moves to order.
@@ -122,51 +115,50 @@ final class RowOps {
                 b += cb;
             }
             for (int j = 0; j < n; j++) q[lo[(p[j] >>> 16) & 0xff]++] = p[j];
-            for (int j = 0; j < n; j++) p[lo[256 + (q[j] >>> 24)]++] = q[j];
-            // by value: only values sharing a key can be out of order; bounded work, else the radix sort. Values are
-            // held as x + 0 (no -0), so equal values have equal bits: ties are found without branches
-            float[] sv = sorted;                           // the row's values in the order of p
-            float last = sv[0] = x[off + (p[0] & 0xffff)] + 0f;  // the largest value so far
-            out[p[0] & 0xffff] = 0;
-            int distinct = -1;                             // sign bit cleared by a value equal to its predecessor
-            for (int t = 1, moves = 0; t < n; t++) {
-                int v = p[t];
-                float xv = x[off + (v & 0xffff)] + 0f;
-                if (last > xv) {
-                    int at = t;
-                    do {
-                        p[at] = p[at - 1];
-                        sv[at] = sv[at - 1];
-                        out[p[at] & 0xffff] = at;
-                        at--;
-                    } while (at > 0 && sv[at - 1] > xv);
-                    p[at] = v;
-                    sv[at] = xv;
-                    out[v & 0xffff] = at;
-                    if (at > 0 && sv[at - 1] == xv) distinct = 0;
-                    moves += t - at;
-                    if (moves > n) return false;
-                } else {
-                    sv[t] = xv;
-                    out[v & 0xffff] = t;
-                    distinct &= differs(last, xv);
-                    last = xv;
-                }
+            for (int j = 0; j < n; j++) {                  // the sorted position of a value is its rank, unless its key is shared
+                int v = q[j], t = lo[256 + (v >>> 24)]++;
+                p[t] = v;
+                out[v & 0xffff] = t;
             }
-            if (distinct < 0) return true;
-            int[] start = runStart;                        // tied values: where the run of each sorted position starts
-            start[0] = 0;
-            for (int t = 1, from = 0; t < n; t++) {
-                int d = differs(sv[t - 1], sv[t]);          // -1: a new run starts at t
-                start[t] = from = t & d | from & ~d;
-            }
-            for (int t = n - 1, to = n; t >= 0; t--) {
-                out[p[t] & 0xffff] = 0.5f * (start[t] + to - 1);
-                int d = start[t] - t;
-                d = (d | -d) >> 31;                        // -1 unless t starts its run
-                to = to & d | t & ~d;
+            for (int t = 0, moves = 0; t < n - 1; t++) {
+                if (((p[t] ^ p[t + 1]) >>> 16) != 0) continue;
+                int from = t, to = t + 2;
+                while (to < n && ((p[from] ^ p[to]) >>> 16) == 0) to++;
+                moves += rankRun(x, off, from, to, n - moves, out);
+                if (moves > n) return false;
+                t = to - 1;
             }
             return true;
+        }
+
+        /**
+         * Ranks sorted positions [from, to), whose values share a key: orders them by value (insertion) and gives each run
+         * of equal values its average position. Returns the number of moves the insertion made, or stops (out undefined)
+         * once they exceed {@code budget}.
+         */
+        private int rankRun(float[] x, int off, int from, int to, int budget, float[] out) {
+            int[] p = packed;
+            float[] sv = sorted;
+            int moves = 0;
+            for (int t = from; t < to; t++) {
+                int v = p[t], at = t;
+                float xv = x[off + (v & 0xffff)];
+                while (at > from && sv[at - 1] > xv) {
+                    p[at] = p[at - 1];
+                    sv[at] = sv[at - 1];
+                    at--;
+                }
+                p[at] = v;
+                sv[at] = xv;
+                moves += t - at;
+                if (moves > budget) return moves;
+            }
+            for (int a = from, b; a < to; a = b) {
+                for (b = a + 1; b < to && sv[b] == sv[a]; ) b++;
+                float rank = 0.5f * (a + b - 1);
+                for (int t = a; t < b; t++) out[p[t] & 0xffff] = rank;
+            }
+            return moves;
         }
 
         /**
