@@ -210,13 +210,15 @@ public class FusionBench {
                 + "RANK: ranking each row is the cost. The coordinator sorts every row of an update (what it does by "
                 + "default): each value gets a 16-bit key, its place on an even grid between the row's smallest and largest "
                 + "value (float operations that never decrease as the value grows); two 8-bit counting passes over ints that "
-                + "pack the key above the position order the row by key, and one insertion pass orders the few distinct values "
-                + "that share a key, while equal values (INT8's groups of 64 make some) stay and get their average rank. Exact: "
+                + "pack the key above the position order the row by key, the second writing each value's position as its rank; "
+                + "the few runs of positions that share a key are then ordered by value (insertion) and their equal values "
+                + "(INT8's groups of 64 make some) given their average position. Exact: "
                 + "the ranks of the definition (RowOpsTest against the O(n^2) definition, FusionTest). A row the grid does not "
                 + "spread (a non-finite value, equal extremes, or distinct values sharing keys that take more than n moves to "
                 + "insert) is sorted by the four-pass radix sort of 32-bit keys used before, which cost 15.29 ns per logit per "
-                + "update in this section on 2026-12-01 (load 3.6). Now: %.2f ns per logit per update, %.2f for INT8-decoded "
-                + "logits. A device can instead send its rows' orders with its logits (each row's positions from the smallest "
+                + "update in this section on 2026-12-01 (load 3.6), 5.6 times the row-order path below in that run. Now: %.2f "
+                + "ns per logit per update, %.1f times the row-order path in this run (CPU time per core varies about twofold "
+                + "with this machine's load; the ratio less), and %.2f for INT8-decoded logits. A device can instead send its rows' orders with its logits (each row's positions from the smallest "
                 + "decoded logit to the largest, sorted on the device after its uplink encoding's rounding, so INT8's ties are "
                 + "the coordinator's): the coordinator checks every order against the logits (positions within the row, each "
                 + "once, values not decreasing) and ranks from it in O(n) with vector gathers and scatters: %.2f ns per logit per "
@@ -226,11 +228,11 @@ public class FusionBench {
                 + "MB/s) the extra bytes take longer than that, so the coordinator does not ask for them "
                 + "(`training_config.row_orders`); agents send them when asked.%n%n"
                 + "The bar of 2 GB/s per core (2 ns per logit in all): MEAN meets it, per update and for the whole round. RANK "
-                + "does not: per update, sorting on the coordinator costs %.2f ns per logit beside the sums' %.2f (the grid keys, "
-                + "two counting passes and the insertion pass each touch every value in a scalar loop with data-dependent "
-                + "loads and stores); with the devices' orders, the O(n) check and ranking is %.2f ns per logit (a gather and a "
+                + "does not: per update, sorting on the coordinator costs %.2f ns per logit beside the sums' %.2f (five scalar "
+                + "passes over every value: the row's extremes, the grid keys, the histogram and the two counting passes, whose "
+                + "stores go where the data says); with the devices' orders, the O(n) check and ranking is %.2f ns per logit (a gather and a "
                 + "scatter per logit); and the round's finish (two radix sorts of 64-bit keys per row) is %.1f ms.%n",
-                bytes / 1e6, warm, timed, t, mean, sorted, int8, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6,
+                bytes / 1e6, warm, timed, t, mean, sorted, sorted / sent, int8, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6,
                 sorted - mean, mean, sent - mean, rankFinishMs);
     }
 
