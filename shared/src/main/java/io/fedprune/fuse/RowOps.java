@@ -76,37 +76,39 @@ final class RowOps {
          * the row's min and max, each step a float operation, so the key does not decrease as the value grows: ROUND plus
          * an integer key in [0, 65535], whose bits are {@code 0x4b000000 | key}.
          *
-         * @return false (grid undefined) if that scale is not finite and > 0: a NaN, an infinity, equal extremes, or a
-         *         range beyond float's
+         * @return false (grid undefined) if that scale is not finite and > 0: an infinity, equal extremes, a range beyond
+         *         float's, or a NaN first; a NaN elsewhere is passed over by the extremes and makes its grid value NaN
          */
         static boolean keys(float[] x, int off, int n, float[] grid) {
             float min = x[off], max = min;
-            boolean nan = false;
-            for (int j = 1; j < n; j++) {
+            for (int j = 1; j < n; j++) {                  // (a NaN is passed over here and shows in its grid value)
                 float v = x[off + j];
                 if (v < min) min = v;
                 if (v > max) max = v;
-                nan |= v != v;
             }
             float scale = 65535f / (max - min);
-            if (nan || !(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
+            if (!(scale > 0 && scale < Float.POSITIVE_INFINITY)) return false;
             for (int j = 0; j < n; j++) grid[j] = (x[off + j] - min) * scale + ROUND;
             return true;
         }
 
         /**
          * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
-         * row, no finite scale ({@link #keys}), or distinct values sharing keys that take more than n moves to order.
+         * row, no finite scale ({@link #keys}), a NaN, or distinct values sharing keys that take more than n moves to order.
          */
         boolean rankByKeys(float[] x, int off, float[] out) {
             if (n > MAX_KEYED || !keys(x, off, n, sorted)) return false;
             int[] p = packed, q = spare, lo = count;
             java.util.Arrays.fill(lo, 0);
+            int bits = 0;                                  // a key's float has the bits 0x4b00xxxx, a NaN others
             for (int j = 0; j < n; j++) {
-                int v = p[j] = Float.floatToRawIntBits(sorted[j]) << 16 | j;      // the key above the position
+                int b = Float.floatToRawIntBits(sorted[j]);
+                int v = p[j] = b << 16 | j;                // the key above the position
+                bits |= b;
                 lo[(v >>> 16) & 0xff]++;
                 lo[256 + (v >>> 24)]++;
             }
+            if ((bits & 0xffff0000) != 0x4b000000) return false;
             for (int d = 0, a = 0, b = 0; d < 256; d++) {
                 int ca = lo[d], cb = lo[256 + d];
                 lo[d] = a;

@@ -88,6 +88,8 @@ class RowOpsTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(radix, out, java.util.Arrays.toString(x));
         }
         assertEquals(false, ranker.rankByKeys(new float[]{-Float.MAX_VALUE, Float.MAX_VALUE, 0, 1, 2}, 0, out), "range beyond float");
+        assertEquals(false, ranker.rankByKeys(new float[]{1, Float.NaN, 0, 2, 1}, 0, out), "a NaN after the first value");
+        assertEquals(false, ranker.rankByKeys(new float[]{Float.NaN, 1, 0, 2, 1}, 0, out), "a NaN first");
         assertEquals(false, ranker.rankByKeys(new float[]{Float.MIN_VALUE, 0, 0, Float.MIN_VALUE, 0}, 0, out), "subnormal range");
         ranker.rank(new float[]{Float.MIN_VALUE, 0, 0, Float.MIN_VALUE, 0}, 0, out);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[]{3.5f, 1, 1, 3.5f, 1}, out);   // by hand
