@@ -1,5 +1,6 @@
 package io.fedprune.coordinator;
 
+import io.fedprune.Threads;
 import io.fedprune.runtime.TierKeys;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,11 +88,7 @@ public final class Coordinator implements AutoCloseable {
 
     private record LatestAck(String jobId, double keep, DeploymentAck ack) {
     }
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "fedprune-job");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService executor = Executors.newCachedThreadPool(Threads.daemon("fedprune-job"));
 
     /** Mutable state of one job (guarded by its own monitor). */
     private static final class Entry {

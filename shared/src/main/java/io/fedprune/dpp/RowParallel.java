@@ -1,5 +1,6 @@
 package io.fedprune.dpp;
 
+import io.fedprune.Threads;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,11 +17,7 @@ final class RowParallel {
     }
 
     private static final class Holder {
-        static final ExecutorService WORKER = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fedprune-dpp-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        static final ExecutorService WORKER = Executors.newSingleThreadExecutor(Threads.daemon("fedprune-dpp-worker"));
     }
 
     /** Runs {@code body} over {@code [0, groups)}: in the calling thread, or halved over two threads. */

@@ -1,5 +1,6 @@
 package io.fedprune.coordinator.round;
 
+import io.fedprune.Threads;
 import io.fedprune.coordinator.fleet.DeviceRecord;
 import io.fedprune.dpp.MaskSpec;
 import io.fedprune.coordinator.fleet.FleetRegistry;
@@ -18,6 +19,9 @@ import io.fedprune.wire.TierResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,19 +108,11 @@ public final class JobRunner implements Runnable {
 
     private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
     /** Updates taken from the inbox but not yet checked, in arrival order (a later round rejects its leftovers as late). */
-    private final java.util.ArrayDeque<ReceivedUpdate> arrived = new java.util.ArrayDeque<>();
+    private final ArrayDeque<ReceivedUpdate> arrived = new ArrayDeque<>();
     /** Folds the accepted updates, several at once, off the round loop's thread. */
-    private final ExecutorService folder = Executors.newFixedThreadPool(FOLD_THREADS, r -> {
-        Thread t = new Thread(r, "fedprune-fold");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService folder = Executors.newFixedThreadPool(FOLD_THREADS, Threads.daemon("fedprune-fold"));
     /** Runs the rounds' reports, one at a time, in round order. */
-    private final ExecutorService reporter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "fedprune-report");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService reporter = Executors.newSingleThreadExecutor(Threads.daemon("fedprune-report"));
     /** The latest round's report (done when none is pending). */
     private CompletableFuture<Void> report = CompletableFuture.completedFuture(null);
     private volatile boolean cancelled;
@@ -124,14 +120,14 @@ public final class JobRunner implements Runnable {
 
     public JobRunner(JobSpec spec, Model model, BlobRef modelRef, FleetRegistry fleet, RoundTransport transport,
                      Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume) {
-        this(spec, model, modelRef, java.util.Set.of(), fleet, transport, evaluator, listener, clock, resume, RoundMeters.unexported());
+        this(spec, model, modelRef, Set.of(), fleet, transport, evaluator, listener, clock, resume, RoundMeters.unexported());
     }
 
     /**
      * A runner for a model whose ONNX {@code operators} a device must run (empty: a built-in), timing its rounds'
      * phases in {@code meters}.
      */
-    public JobRunner(JobSpec spec, Model model, BlobRef modelRef, java.util.Set<String> operators, FleetRegistry fleet,
+    public JobRunner(JobSpec spec, Model model, BlobRef modelRef, Set<String> operators, FleetRegistry fleet,
                      RoundTransport transport, Evaluator evaluator, Listener listener, LongSupplier clock, Resume resume,
                      RoundMeters meters) {
         this.spec = spec;
@@ -224,7 +220,7 @@ public final class JobRunner implements Runnable {
         laps.lap(RoundMeters.Phase.DISPATCH);
         int quorum = strategy.quorum(selected.size());
         LOG.info("job {} round {}: {} devices selected, quorum {}", spec.id(), round, selected.size(), quorum);
-        Map<String, Long> registered = new java.util.HashMap<>();
+        Map<String, Long> registered = new HashMap<>();
         for (DeviceRecord d : fleet.all()) registered.put(d.profile().deviceId(), d.profile().sampleCount());
         UpdateValidator validator = new UpdateValidator(round, deadline, selected, layers, registered);
         // the similarity sample's masks (metrics only) are computed on the reporting thread, beside the fold
@@ -297,7 +293,7 @@ public final class JobRunner implements Runnable {
      */
     private void collect(int quorum, long deadline, UpdateValidator validator, PruningStrategy.Fold fold, RoundTally tally)
             throws InterruptedException {
-        Set<String> folding = new java.util.HashSet<>();
+        Set<String> folding = new HashSet<>();
         long lastTaken = 0;
         while (!cancelled) {
             long left = deadline - clock.getAsLong();

@@ -29,14 +29,25 @@ import io.fedprune.wire.TierResult;
 import io.fedprune.wire.TrainingConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * What a round asks and how its replies fold into the result, as Flower's {@code Strategy.configure_train} and
@@ -120,10 +131,10 @@ public final class PruningStrategy {
      * Starts folding one round's updates within {@code bounds}; the masks of the devices in {@code similaritySample}
      * (for the metrics only) are computed on {@code metricsExecutor}, off the caller's thread.
      */
-    public Fold begin(Set<String> similaritySample, FoldBounds bounds, java.util.concurrent.Executor metricsExecutor) {
+    public Fold begin(Set<String> similaritySample, FoldBounds bounds, Executor metricsExecutor) {
         FusionStrategy rule = new FusionConfig(masks() ? Fusion.MEAN : spec.fusion(), spec.trimFraction(), 1.0, ServerOptimizer.Config.none()).strategy();
         int fusions = nested == null ? 1 : 1 + nested.size();   // the plain fusion, then each tier's own
-        return new Fold(() -> java.util.stream.Stream.generate(() -> rule.begin(layers.shapes(), bounds)).limit(fusions).toList(),
+        return new Fold(() -> Stream.generate(() -> rule.begin(layers.shapes(), bounds)).limit(fusions).toList(),
                 similaritySample, metricsExecutor);
     }
 
@@ -140,17 +151,17 @@ public final class PruningStrategy {
      * a slot of them: the plain fusion's, then each tier's (smallest first).
      */
     public final class Fold {
-        private final java.util.function.Supplier<List<Accumulator>> begin;
-        private final java.util.Deque<List<Accumulator>> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        private final List<List<Accumulator>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        private final Supplier<List<Accumulator>> begin;
+        private final Deque<List<Accumulator>> idle = new ConcurrentLinkedDeque<>();
+        private final List<List<Accumulator>> all = new CopyOnWriteArrayList<>();
+        private final AtomicInteger count = new AtomicInteger();
         private final Set<String> similaritySample;
-        private final java.util.concurrent.Executor metricsExecutor;
+        private final Executor metricsExecutor;
         /** The sampled devices' masks and k, by device id (so that the metrics do not depend on the arrival order). */
-        private final Map<String, java.util.concurrent.CompletableFuture<BitSet>> deviceMasks = new java.util.concurrent.ConcurrentSkipListMap<>();
-        private final Map<String, int[]> deviceKs = new java.util.concurrent.ConcurrentSkipListMap<>();
+        private final Map<String, CompletableFuture<BitSet>> deviceMasks = new ConcurrentSkipListMap<>();
+        private final Map<String, int[]> deviceKs = new ConcurrentSkipListMap<>();
 
-        private Fold(java.util.function.Supplier<List<Accumulator>> begin, Set<String> similaritySample, java.util.concurrent.Executor metricsExecutor) {
+        private Fold(Supplier<List<Accumulator>> begin, Set<String> similaritySample, Executor metricsExecutor) {
             this.begin = begin;
             this.similaritySample = similaritySample;
             this.metricsExecutor = metricsExecutor;
@@ -158,7 +169,7 @@ public final class PruningStrategy {
 
         /** The sampled devices' masks, by device id. */
         private List<BitSet> deviceMasks() {
-            return deviceMasks.values().stream().map(java.util.concurrent.CompletableFuture::join).toList();
+            return deviceMasks.values().stream().map(CompletableFuture::join).toList();
         }
 
         /** The sampled devices' k, in the order of {@link #deviceMasks()}. */
@@ -200,7 +211,7 @@ public final class PruningStrategy {
             if (similaritySample.contains(a.deviceId())) {
                 List<MaskSpec> specs = layers.withK(a.k());
                 deviceKs.put(a.deviceId(), a.k().clone());
-                deviceMasks.put(a.deviceId(), java.util.concurrent.CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
+                deviceMasks.put(a.deviceId(), CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
             }
             return a;
         }
@@ -293,11 +304,11 @@ public final class PruningStrategy {
      */
     double meanJaccardToFused(List<BitSet> masks, List<int[]> ks, List<float[]> scores) {
         if (masks.isEmpty()) return 0;
-        Map<List<Integer>, BitSet> fusedByK = new java.util.HashMap<>();
+        Map<List<Integer>, BitSet> fusedByK = new HashMap<>();
         double sum = 0;
         for (int d = 0; d < masks.size(); d++) {
             int[] k = ks.get(d);
-            BitSet fused = fusedByK.computeIfAbsent(java.util.Arrays.stream(k).boxed().toList(), key -> Masks.topKBits(scores, layers.withK(k)));
+            BitSet fused = fusedByK.computeIfAbsent(Arrays.stream(k).boxed().toList(), key -> Masks.topKBits(scores, layers.withK(k)));
             sum += Metrics.jaccard(masks.get(d), fused);
         }
         return sum / masks.size();
