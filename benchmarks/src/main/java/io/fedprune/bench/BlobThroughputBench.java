@@ -100,10 +100,10 @@ public final class BlobThroughputBench {
             Variant rawSmall = new Variant("raw records of 512 KiB");
             Variant rawLarge = new Variant("raw records of 1 MiB");
             try (Publisher publisher = new Publisher(clients.producer("bench-blob"), topics, WireCodec.standard());
-                 BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+                 BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
                  RawPath small = new RawPath(clients, raw512, Blobs.DEFAULT_CHUNK_SIZE);
                  RawPath large = new RawPath(clients, raw1m, 1 << 20)) {
-                BlobWriter writer = new BlobWriter(publisher, "bench");
+                BlobWriter writer = new BlobWriter(publisher, Topic.BLOBS, "bench");
                 for (int run = -warmup; run < runs; run++) {
                     boolean measured = run >= 0;
                     String id = String.valueOf(run);

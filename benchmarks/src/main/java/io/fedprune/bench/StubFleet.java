@@ -88,7 +88,7 @@ final class StubFleet implements AutoCloseable {
             PrivateKey k = keys.get(e.sender());
             return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
         });
-        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         double[] budgets = {0.05, 0.1, 0.25};
         for (int i = 0; i < devices; i++) {
             String id = String.format("stub-%03d", i);
@@ -140,7 +140,7 @@ final class StubFleet implements AutoCloseable {
         Blobs.Chunked chunks = Blobs.chunk(blobId, payload, Blobs.TENSORS, Blobs.DEFAULT_CHUNK_SIZE);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         byte[] blobKey = blobId.getBytes(StandardCharsets.UTF_8);
-        for (var c : chunks) out.add(new ProducerRecord<>(topics.name(Topic.BLOBS), blobKey, codec.encode(Envelope.of(d.deviceId(), c))));
+        for (var c : chunks) out.add(new ProducerRecord<>(topics.name(Topic.UPLOADS), blobKey, codec.encode(Envelope.of(d.deviceId(), c))));
         long samples = profiles.get(d.deviceId()).sampleCount();
         Update u = new Update(d.deviceId(), d.layers(), chunks.ref(), List.of(), enc, samples, new LocalMetrics(1, 1, 0.5, 0.5, samples),
                 new Timings(0, trainMs, 0, 0), env.round() - 1, TensorCodec.bitsPerParameter(encoded), new byte[0]);

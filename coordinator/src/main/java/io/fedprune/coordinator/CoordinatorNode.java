@@ -55,6 +55,7 @@ public final class CoordinatorNode implements AutoCloseable {
     private final RoundMeters meters;
     private final Publisher publisher;
     private final BlobReader reader;
+    private final BlobReader uploads;
     private final List<ConsumerLoop> loops = new ArrayList<>();
     /** The coordinator's signing key pair, under the work directory. */
     public static final String COORDINATOR_KEY_FILE = "coordinator-key.properties";
@@ -93,10 +94,13 @@ public final class CoordinatorNode implements AutoCloseable {
                 e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, identity.getPrivate()));
         // every device message is checked before anything uses it: signed by the device's enrolled key, not replayed
         devicesSigned = new MessageVerifier(deviceKeys, 200_000);
-        // update blobs are read once: a small cache keeps the coordinator's memory flat as the fleet grows
+        // devices' update blobs (the uploads topic) are read once: a small cache keeps the coordinator's memory flat as
+        // the fleet grows; its own blobs (models, masks: the blobs topic) are read back only when a job resumes or deploys
         BlobReader.Config rc = BlobReader.Config.defaults();
-        reader = BlobReader.start(clients, topics, new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes(), rc.recentBytes()));
-        transport = new KafkaRoundTransport(publisher, reader, codec, Duration.ofMillis(config.blobTimeoutMs()), meters);
+        BlobReader.Config small = new BlobReader.Config(rc.pollTimeout(), 32L << 20, rc.maxIndexEntries(), config.maxBlobBytes(), rc.recentBytes());
+        reader = BlobReader.start(clients, topics, Topic.BLOBS, small);
+        uploads = BlobReader.start(clients, topics, Topic.UPLOADS, small);
+        transport = new KafkaRoundTransport(publisher, reader, uploads, codec, Duration.ofMillis(config.blobTimeoutMs()), meters);
         ModelProvider models = new ModelProvider(Path.of(config.dataDir()), Path.of(config.workDir()),
                 transport::getBytes, config.validationSamples());
         coordinator = new Coordinator(config, transport, models, System::currentTimeMillis, meters);
@@ -147,7 +151,7 @@ public final class CoordinatorNode implements AutoCloseable {
                 (int) failover.sessionTimeoutMs())) : clients;
         Consumer<byte[], byte[]> updates = c.consumer("fedprune-coordinator" + config.topicPrefix(), "coordinator-updates");
         updates.subscribe(List.of(topics.name(Topic.UPDATES)));
-        // devices send updates and deployment acks on the updates topic, the only one (with devices and blobs) they may write
+        // devices send updates and deployment acks on the updates topic, the only one (with devices and uploads) they may write
         updatesLoop = ConsumerLoop.builder("coordinator-updates", updates,
                         (env, rec) -> {
                             if (env.body() instanceof DeploymentAck a) coordinator.onAck(env.jobId(), a);
@@ -246,6 +250,7 @@ public final class CoordinatorNode implements AutoCloseable {
     public List<String> deadThreads() {
         List<String> dead = new ArrayList<>();
         if (!reader.alive()) dead.add("blob-reader");
+        if (!uploads.alive()) dead.add("upload-reader");
         for (ConsumerLoop l : loops) if (!l.alive()) dead.add(l.name());
         ConsumerLoop u = updatesLoop;
         if (u != null && !u.alive()) dead.add(u.name());
@@ -285,6 +290,7 @@ public final class CoordinatorNode implements AutoCloseable {
         for (ConsumerLoop l : loops) l.close();
         transport.close();
         reader.close();
+        uploads.close();
         publisher.close();
     }
 }

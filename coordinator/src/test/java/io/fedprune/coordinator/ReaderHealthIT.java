@@ -31,6 +31,6 @@ class ReaderHealthIT {
         assertEquals(HealthStatus.DOWN, down.getStatus());
         @SuppressWarnings("unchecked")
         List<String> dead = (List<String>) ((Map<String, Object>) down.getDetails()).get("deadThreads");
-        assertTrue(dead.containsAll(List.of("blob-reader", "coordinator-devices", "coordinator-updates")), dead.toString());
+        assertTrue(dead.containsAll(List.of("blob-reader", "upload-reader", "coordinator-devices", "coordinator-updates")), dead.toString());
     }
 }

@@ -68,8 +68,8 @@ final class ScriptedDevice implements AutoCloseable {
         coordinatorKey = enrolment.enrol(id, keys.getPublic());
         publisher = new Publisher(clients.producer(id), topics, codec,
                 e -> e.type() == MessageType.BLOB_CHUNK || !e.sender().equals(id) ? e : Signatures.sign(e, keys.getPrivate()));
-        blobs = new BlobWriter(publisher, id);
-        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        blobs = new BlobWriter(publisher, Topic.UPLOADS, id);
+        reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         rounds = clients.consumer(null, id + "-rounds");
         TopicPartition tp = new TopicPartition(topics.name(Topic.ROUNDS), 0);
         rounds.assign(List.of(tp));
@@ -151,9 +151,9 @@ final class ScriptedDevice implements AutoCloseable {
         return publisher;
     }
 
-    /** Publishes blob chunks as they are (possibly lying about their size) and waits for the broker's acks. */
+    /** Publishes blob chunks as they are (possibly lying about their size) to the uploads topic and waits for the broker's acks. */
     void sendChunk(io.fedprune.wire.BlobChunk c) {
-        publisher.publish(Topic.BLOBS, c.blobId(), Envelope.of(id, c)).join();
+        publisher.publish(Topic.UPLOADS, c.blobId(), Envelope.of(id, c)).join();
     }
 
     /** Sends a record as it is and waits for the broker's ack. */

@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A federated job end to end on a secured broker (SASL/SCRAM, ACLs of the documented setup): the coordinator and the
- * agents log in with their own users and it completes; an agent's user writing a round start is refused by the
- * broker, and so is a client with a wrong password.
+ * agents log in with their own users and it completes (agents may write their update blobs to the uploads topic but
+ * not read it); an agent's user reading the uploads (another device's update) or writing a round start is refused by
+ * the broker, and so is a client with a wrong password.
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
@@ -69,6 +70,17 @@ class SecureFleetIT {
                 Patience.await().until(() -> c.latestAcks(jobId).size() == 2);
                 for (DeploymentAck a : c.latestAcks(jobId).values()) assertTrue(a.applied(), a.error());
 
+                // the devices' update blobs are on the uploads topic, which the coordinator read and no device may
+                String uploads = Topics.defaults().name(Topic.UPLOADS);
+                KafkaClients coordinatorClients = KafkaClients.configure(broker.bootstrapServers(), creds.coordinatorProperties());
+                try (var read = coordinatorClients.assignedConsumer(uploads, "it-coordinator-uploads", KafkaClients.Start.BEGINNING)) {
+                    long chunks = read.endOffsets(read.assignment()).values().stream().mapToLong(Long::longValue).sum();
+                    assertTrue(chunks >= 4, "2 rounds x 2 devices uploaded their logits: " + chunks + " chunks");
+                }
+                KafkaClients agentClients = KafkaClients.configure(broker.bootstrapServers(), creds.agentProperties());
+                try (var read = agentClients.assignedConsumer(uploads, "it-device-uploads", KafkaClients.Start.BEGINNING)) {
+                    assertThrows(TopicAuthorizationException.class, () -> read.poll(Patience.STEP), "a device cannot read another device's upload");
+                }
                 // an agent's credentials cannot publish a round start
                 Exception refused = send(broker, creds.agentProperties(), Topic.ROUNDS);
                 assertInstanceOf(TopicAuthorizationException.class, refused, String.valueOf(refused));

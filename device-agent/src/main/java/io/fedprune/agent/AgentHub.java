@@ -59,8 +59,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One set of Kafka clients shared by any number of {@link Agent}s in this JVM: one producer, one blob reader (blobs
- * cached by hash, so 200 agents fetch the model once), one consumer of round starts and one of deployments that
+ * One set of Kafka clients shared by any number of {@link Agent}s in this JVM: one producer, one blob reader of the
+ * coordinator's blobs topic (blobs cached by hash, so 200 agents fetch the model once; updates go to the uploads topic,
+ * which agents write and never read), one consumer of round starts and one of deployments that
  * route to the agents concerned, a heartbeat timer and a small pool of training threads. Agents selected for a
  * round train one after the other on that pool (a round start whose deadline passed while queued is skipped).
  */
@@ -156,8 +157,8 @@ public final class AgentHub implements AutoCloseable {
             topics.ensureCreated(admin, Duration.ofSeconds(30));
         }
         publisher = new Publisher(clients.producer("agents"), topics, codec, this::sign);
-        blobs = new BlobWriter(publisher, "agents");
-        reader = BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        blobs = new BlobWriter(publisher, Topic.UPLOADS, "agents");
+        reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         // agents do not dead-letter what they refuse (in the secured setup they may not write that topic): they log and count it
         trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
         loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),

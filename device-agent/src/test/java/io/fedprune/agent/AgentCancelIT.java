@@ -69,7 +69,7 @@ class AgentCancelIT {
              Consumer<byte[], byte[]> updates = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-updates", KafkaClients.Start.BEGINNING)) {
             hub.add(new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.1), mini.train().head(200), mini.test().head(100), null)));
             Model model = Model.init(ModelArch.LENET300.graph(), 5);
-            BlobRef modelRef = new BlobWriter(publisher, "it-coordinator").write(
+            BlobRef modelRef = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator").write(
                     WireCodec.standard().encodeTensors(TensorCodec.encodeAll(model.toTensors(), TensorEncoding.FLOAT32, 0)), Blobs.TENSORS);
             long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
             // 1000 local epochs: far longer than the test; rounds 1 and 2 for the same device (2 queues behind 1)

@@ -76,7 +76,7 @@ class TierDeploymentIT {
              Consumer<byte[], byte[]> ackReader = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-acks", KafkaClients.Start.BEGINNING)) {
             Agent agent = new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.5), mini.train().head(200), mini.test().head(200), null));
             hub.add(agent);
-            BlobWriter blobs = new BlobWriter(publisher, "it-coordinator");
+            BlobWriter blobs = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator");
 
             byte[] small = tier(model, 0.05);
             publish(publisher, blobs, "keep-0.05", 0.05, small, TierFile.checksums(small), layers(small));

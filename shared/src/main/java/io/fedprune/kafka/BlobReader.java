@@ -41,8 +41,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Fetches blobs by reference. One background thread reads the whole blobs topic (every partition, from the
- * beginning, without a consumer group), so a reader that starts late still finds every blob the topic retains.
+ * Fetches blobs by reference. One background thread reads one whole blob topic ({@link Topic#BLOBS}, or
+ * {@link Topic#UPLOADS} in the coordinator; every partition, from the beginning, without a consumer group), so a reader that starts late still finds every blob the topic retains.
  *
  * <p>Efficiency: the reader does not keep every blob it passes. It remembers where each blob starts (blob id to
  * partition and offset of chunk 0, a bounded index of a few dozen bytes per blob) and assembles only the blobs
@@ -62,7 +62,7 @@ import java.util.concurrent.locks.LockSupport;
  * of memory, ends the reading thread, and {@link #alive()} says whether it still runs.
  *
  * <pre>{@code
- * try (BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults())) {
+ * try (BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults())) {
  *     byte[] logits = reader.fetch(ref, Duration.ofSeconds(30));
  * }
  * }</pre>
@@ -160,9 +160,14 @@ public final class BlobReader implements AutoCloseable {
         thread.start();
     }
 
-    /** A reader of {@code topics}' blobs topic with its own consumer (no group). */
-    public static BlobReader start(KafkaClients clients, Topics topics, Config config) {
-        return new BlobReader(clients.consumer(null, "blob-reader"), topics.name(Topic.BLOBS), WireCodec.standard(), config);
+    /** A reader of {@code topics}' blob topic {@code topic} ({@link Topic#BLOBS} or {@link Topic#UPLOADS}) with its own consumer (no group). */
+    public static BlobReader start(KafkaClients clients, Topics topics, Topic topic, Config config) {
+        return new BlobReader(clients.consumer(null, "blob-reader"), topics.name(topic.requireBlobs()), WireCodec.standard(), config);
+    }
+
+    /** The full name of the topic this reader reads. */
+    public String topic() {
+        return topic;
     }
 
     /**

@@ -14,28 +14,32 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Publishes payloads as blobs: numbered chunks of at most {@code chunkSize} bytes (default
- * {@link Blobs#DEFAULT_CHUNK_SIZE}) on the blobs topic, all keyed by the blob id (so on one partition, in order,
+ * {@link Blobs#DEFAULT_CHUNK_SIZE}) on one blob topic ({@link Topic#BLOBS} for the coordinator's blobs,
+ * {@link Topic#UPLOADS} for devices' updates), all keyed by the blob id (so on one partition, in order,
  * kept in order by the idempotent producer), each carrying the SHA-256 of the whole. A payload up to one chunk is a
  * single chunk. {@link #write} returns the {@link BlobRef} only after the broker acknowledged every chunk, so a
  * reference is never handed out for a blob that is not all there.
  */
 public final class BlobWriter {
     private final Publisher publisher;
+    private final Topic topic;
     private final String sender;
     private final int chunkSize;
 
-    /** A writer with the default chunk size. */
-    public BlobWriter(Publisher publisher, String sender) {
-        this(publisher, sender, Blobs.DEFAULT_CHUNK_SIZE);
+    /** A writer to {@code topic} with the default chunk size. */
+    public BlobWriter(Publisher publisher, Topic topic, String sender) {
+        this(publisher, topic, sender, Blobs.DEFAULT_CHUNK_SIZE);
     }
 
     /**
      * A writer.
      *
+     * @param topic     the blob topic written to: {@link Topic#BLOBS} or {@link Topic#UPLOADS}
      * @param chunkSize bytes per chunk; keep it well below the broker's {@code message.max.bytes} (1 MB by default)
      */
-    public BlobWriter(Publisher publisher, String sender, int chunkSize) {
+    public BlobWriter(Publisher publisher, Topic topic, String sender, int chunkSize) {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.topic = topic.requireBlobs();
         this.sender = Objects.requireNonNull(sender, "sender");
         if (chunkSize < 1) throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
         this.chunkSize = chunkSize;
@@ -69,7 +73,7 @@ public final class BlobWriter {
         List<CompletableFuture<?>> acks = new ArrayList<>(chunks.count());
         for (BlobChunk c : chunks) {
             int index = c.index();
-            acks.add(publisher.publish(Topic.BLOBS, blobId, Envelope.of(sender, c)).handle((meta, error) -> {
+            acks.add(publisher.publish(topic, blobId, Envelope.of(sender, c)).handle((meta, error) -> {
                 if (error != null) {
                     throw new BlobException(blobId, "publishing chunk " + index + " of " + chunks.count() + " failed: " + error, error);
                 }

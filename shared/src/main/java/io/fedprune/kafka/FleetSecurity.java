@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * and the agents, and ACLs that give each only what its role needs.
  * <ul>
  *   <li>coordinator: everything on the fedprune topics and on its consumer groups, creating topics;</li>
- *   <li>agents: write {@code devices}, {@code updates}, {@code blobs}; read {@code rounds}, {@code deployments},
+ *   <li>agents: write {@code devices}, {@code updates}, {@code uploads}; read {@code rounds}, {@code deployments},
  *       {@code blobs}; describe the fedprune topics (to see that they exist); nothing else: an agent cannot publish
- *       a round start, a deployment or a job event, and cannot read other devices' updates.</li>
+ *       a round start, a deployment, a job event or a blob of the coordinator's, and cannot read other devices'
+ *       updates or their blobs (the uploads topic).</li>
  * </ul>
  * A broker with {@code allow.everyone.if.no.acl.found=false} refuses every other principal.
  */
@@ -94,7 +95,7 @@ public final class FleetSecurity {
         out.add(allow(coordinator, new ResourcePattern(ResourceType.GROUP, "fedprune-coordinator", PatternType.PREFIXED), AclOperation.ALL));
         out.add(allow(coordinator, new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL), AclOperation.CREATE));
         out.add(allow(agent, allTopics, AclOperation.DESCRIBE));
-        for (Topic t : List.of(Topic.DEVICES, Topic.UPDATES, Topic.BLOBS))
+        for (Topic t : List.of(Topic.DEVICES, Topic.UPDATES, Topic.UPLOADS))
             out.add(allow(agent, literal(topics, t), AclOperation.WRITE));
         for (Topic t : List.of(Topic.ROUNDS, Topic.DEPLOYMENTS, Topic.BLOBS))
             out.add(allow(agent, literal(topics, t), AclOperation.READ));

@@ -9,8 +9,16 @@ public enum Topic {
     DEVICES("fedprune.devices"),
     /** Coordinator to agents: round start. Key: job id. Time retention. */
     ROUNDS("fedprune.rounds"),
-    /** Both ways: model weights, logits and masks as chunks. Key: blob id (all chunks on one partition, in order). Time retention. */
+    /**
+     * Coordinator to agents: model weights, global logits and masks as chunks. Key: blob id (all chunks on one partition,
+     * in order). Time retention.
+     */
     BLOBS("fedprune.blobs"),
+    /**
+     * Agent to coordinator: the blobs of updates (a device's logits), chunked as on {@link #BLOBS}. Only the coordinator
+     * reads it, so no device downloads (or may read) another device's update. Key: blob id. Time retention.
+     */
+    UPLOADS("fedprune.uploads"),
     /** Agent to coordinator: updates and deployment acks. Key: job id. Time retention. */
     UPDATES("fedprune.updates"),
     /** Coordinator to agents: tier deployments (key job id + "/" + tier). Compacted. */
@@ -24,6 +32,17 @@ public enum Topic {
 
     Topic(String baseName) {
         this.baseName = baseName;
+    }
+
+    /** Whether the topic carries blob chunks ({@link #BLOBS}, {@link #UPLOADS}): never compacted, read by blob readers. */
+    public boolean carriesBlobs() {
+        return this == BLOBS || this == UPLOADS;
+    }
+
+    /** {@code this}, if it carries blobs. */
+    Topic requireBlobs() {
+        if (!carriesBlobs()) throw new IllegalArgumentException("not a blob topic: " + this);
+        return this;
     }
 
     /** The name without prefix, e.g. {@code fedprune.devices}. */

@@ -21,11 +21,12 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The names and settings of all fedprune topics, in one place. Defaults ({@link #defaults()}): no prefix;
- * {@code devices}, {@code deployments} and {@code jobs} compacted; {@code rounds}, {@code blobs}, {@code updates}
- * and {@code dead-letter} deleted after 7 days; one partition each; the broker's default replication factor.
+ * {@code devices}, {@code deployments} and {@code jobs} compacted; {@code rounds}, {@code blobs}, {@code uploads},
+ * {@code updates} and {@code dead-letter} deleted after 7 days; one partition each; the broker's default replication
+ * factor.
  *
- * <p>The blobs topic must not be compacted: all chunks of a blob share its key, and compaction would keep only
- * the last one.
+ * <p>The blob topics ({@code blobs}, {@code uploads}) must not be compacted: all chunks of a blob share its key, and
+ * compaction would keep only the last one.
  *
  * @param prefix  prepended to every base name (e.g. {@code test-42.}), so that tests or tenants can share a broker;
  *                empty by default
@@ -39,7 +40,8 @@ public record Topics(String prefix, Map<Topic, TopicConfig> configs) {
         EnumMap<Topic, TopicConfig> copy = new EnumMap<>(Topic.class);
         copy.putAll(Objects.requireNonNull(configs, "configs"));
         for (Topic t : Topic.values()) if (!copy.containsKey(t)) throw new IllegalArgumentException("no settings for topic " + t);
-        if (copy.get(Topic.BLOBS).compacted()) throw new IllegalArgumentException("the blobs topic must not be compacted (chunks share their key)");
+        for (Topic t : Topic.values())
+            if (t.carriesBlobs() && copy.get(t).compacted()) throw new IllegalArgumentException("the " + t.baseName() + " topic must not be compacted (chunks share their key)");
         configs = Map.copyOf(copy);
     }
 
@@ -47,7 +49,7 @@ public record Topics(String prefix, Map<Topic, TopicConfig> configs) {
     public static Topics defaults() {
         Map<Topic, TopicConfig> c = new EnumMap<>(Topic.class);
         for (Topic t : List.of(Topic.DEVICES, Topic.DEPLOYMENTS, Topic.JOBS)) c.put(t, TopicConfig.compactedTopic());
-        for (Topic t : List.of(Topic.ROUNDS, Topic.BLOBS, Topic.UPDATES, Topic.DEAD_LETTER)) c.put(t, TopicConfig.timedTopic());
+        for (Topic t : List.of(Topic.ROUNDS, Topic.BLOBS, Topic.UPLOADS, Topic.UPDATES, Topic.DEAD_LETTER)) c.put(t, TopicConfig.timedTopic());
         return new Topics("", c);
     }
 

@@ -8,7 +8,7 @@
  *       configured from explicit bootstrap servers or {@code KAFKA_BOOTSTRAP_SERVERS}.</li>
  *   <li>{@link io.fedprune.kafka.Publisher}: encodes envelopes and sends them to a topic.</li>
  *   <li>{@link io.fedprune.kafka.BlobWriter} / {@link io.fedprune.kafka.BlobReader}: payloads of any size as
- *       chunks on the blobs topic, reassembled, verified and cached by hash.</li>
+ *       chunks on a blob topic ({@code blobs} from the coordinator, {@code uploads} from devices), reassembled, verified and cached by hash.</li>
  *   <li>{@link io.fedprune.kafka.ConsumerLoop} and {@link io.fedprune.kafka.DeadLetters}: poll, decode, dispatch;
  *       anything rejected (or failing in its handler) goes to the dead-letter topic and the loop goes on.</li>
  *   <li>{@link io.fedprune.kafka.EmbeddedBroker}: an in-JVM KRaft broker for tests and the sandbox.</li>

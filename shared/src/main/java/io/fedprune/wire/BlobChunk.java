@@ -12,7 +12,7 @@ import static io.fedprune.wire.Checks.hexSha256;
 import static io.fedprune.wire.Checks.text;
 
 /**
- * One numbered piece of a blob, published on the blobs topic keyed by {@code blobId}. Every chunk repeats the
+ * One numbered piece of a blob, published on a blob topic (blobs or uploads) keyed by {@code blobId}. Every chunk repeats the
  * blob's header (count, total size, SHA-256 of the whole, content type), so any chunk tells a reader what to
  * expect. On the wire each chunk also carries the CRC-32C of its data, so a corrupt chunk is named by its index.
  *

@@ -7,7 +7,8 @@ import static io.fedprune.wire.Checks.hexSha256;
 import static io.fedprune.wire.Checks.text;
 
 /**
- * A claim check: names a payload that travels as {@link BlobChunk}s on the blobs topic.
+ * A claim check: names a payload that travels as {@link BlobChunk}s on a blob topic: the uploads topic for an
+ * {@link Update}'s logits, the blobs topic for every other reference (docs/PROTOCOL.md, Blobs).
  *
  * @param blobId      the blob's id (the chunks' record key)
  * @param sha256      SHA-256 of the whole payload, 64 lowercase hex digits

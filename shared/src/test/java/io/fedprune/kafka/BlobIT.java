@@ -49,7 +49,7 @@ class BlobIT {
         clients = KafkaClients.of(broker.bootstrapServers());
         topics = KafkaTestSupport.freshTopics(clients);
         publisher = KafkaTestSupport.publisher(clients, topics);
-        writer = new BlobWriter(publisher, "it");
+        writer = new BlobWriter(publisher, Topic.BLOBS, "it");
     }
 
     @AfterAll
@@ -64,7 +64,7 @@ class BlobIT {
     }
 
     static BlobReader reader() {
-        return BlobReader.start(clients, topics, BlobReader.Config.defaults());
+        return BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
     }
 
     @Test
@@ -108,7 +108,7 @@ class BlobIT {
     @Test
     void waitsForABlobNotYetWrittenAndSeeksBackForOnePassed() throws Exception {
         BlobReader.Config keepNothing = new BlobReader.Config(Duration.ofMillis(100), 256L << 20, 1000, Integer.MAX_VALUE - 8L, 0);
-        try (BlobReader reader = BlobReader.start(clients, topics, keepNothing)) {
+        try (BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, keepNothing)) {
             byte[] a = random(1_500_000, 1);
             byte[] b = random(700_000, 2);
             BlobRef refA = Blobs.chunk("blob-a-" + System.nanoTime(), a, Blobs.OCTETS, Blobs.DEFAULT_CHUNK_SIZE).ref();
@@ -139,7 +139,7 @@ class BlobIT {
         BlobReader.Config keepOne = new BlobReader.Config(Duration.ofMillis(100), 256L << 20, 1000, Integer.MAX_VALUE - 8L, 1_600_000);
         byte[] a = random(1_000_000, 21), b = random(1_000_000, 22);
         List<BlobChunk> crc = chunksOf("crc-kept-" + System.nanoTime(), random(2_000_000, 23));
-        try (BlobReader reader = BlobReader.start(clients, topics, keepOne)) {
+        try (BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, keepOne)) {
             BlobRef refA = writer.write(a, Blobs.OCTETS), refB = writer.write(b, Blobs.OCTETS);
             reader.fetch(writer.write(random(10, 24), Blobs.OCTETS), Patience.STEP);   // the reader is now past A and B
             long seeks = reader.seeksBack();
@@ -240,7 +240,7 @@ class BlobIT {
     @Test
     void oversizedDeclarationsFailBeforeAnythingIsAllocated() throws Exception {
         long limit = 1 << 20;
-        try (BlobReader reader = BlobReader.start(clients, topics, new BlobReader.Config(Duration.ofMillis(100), 1 << 20, 1000, limit, BlobReader.Config.defaults().recentBytes()))) {
+        try (BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, new BlobReader.Config(Duration.ofMillis(100), 1 << 20, 1000, limit, BlobReader.Config.defaults().recentBytes()))) {
             // a reference declaring more than the limit fails at once, without reading anything
             BlobRef huge = new BlobRef("huge-" + System.nanoTime(), "00".repeat(32), Integer.MAX_VALUE - 8L, 1, Blobs.OCTETS);
             CompletableFuture<byte[]> f = reader.get(huge);
@@ -306,7 +306,7 @@ class BlobIT {
         public static void main(String[] a) {
             KafkaClients c = KafkaClients.of(a[0]);
             Topics t = Topics.defaults().withPrefix(a[1]);
-            try (BlobReader reader = BlobReader.start(c, t, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30, BlobReader.Config.defaults().recentBytes()))) {
+            try (BlobReader reader = BlobReader.start(c, t, Topic.BLOBS, new BlobReader.Config(Duration.ofMillis(100), 0, 1000, 1L << 30, BlobReader.Config.defaults().recentBytes()))) {
                 try {
                     reader.fetch(new BlobRef(a[2], a[3], 1L << 30, 1, Blobs.OCTETS), Patience.STEP);
                     System.out.println("oversized: assembled?");

@@ -47,8 +47,8 @@ class KafkaContainerIT {
         byte[] payload = new byte[5_000_000];
         new Random(1).nextBytes(payload);
         try (Publisher publisher = KafkaTestSupport.publisher(clients, topics);
-             BlobReader reader = BlobReader.start(clients, topics, BlobReader.Config.defaults())) {
-            BlobRef ref = new BlobWriter(publisher, "it").write(payload, Blobs.OCTETS);
+             BlobReader reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults())) {
+            BlobRef ref = new BlobWriter(publisher, Topic.BLOBS, "it").write(payload, Blobs.OCTETS);
             assertArrayEquals(payload, reader.fetch(ref, Patience.STEP));
         }
     }

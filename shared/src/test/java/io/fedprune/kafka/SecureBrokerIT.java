@@ -1,6 +1,9 @@
 package io.fedprune.kafka;
 
 import io.fedprune.Patience;
+import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.Blobs;
+import io.fedprune.wire.WireCodec;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.AfterAll;
@@ -49,19 +52,51 @@ class SecureBrokerIT {
     }
 
     @Test
-    void agentsWriteOnlyDevicesUpdatesAndBlobs() {
+    void agentsWriteOnlyDevicesUpdatesAndUploads() {
         KafkaClients agent = clients(creds.agentProperties());
-        for (Topic t : List.of(Topic.DEVICES, Topic.UPDATES, Topic.BLOBS)) assertNull(send(agent, t), t + " must be writable by agents");
-        for (Topic t : List.of(Topic.ROUNDS, Topic.DEPLOYMENTS, Topic.JOBS, Topic.DEAD_LETTER)) {
+        for (Topic t : List.of(Topic.DEVICES, Topic.UPDATES, Topic.UPLOADS)) assertNull(send(agent, t), t + " must be writable by agents");
+        for (Topic t : List.of(Topic.BLOBS, Topic.ROUNDS, Topic.DEPLOYMENTS, Topic.JOBS, Topic.DEAD_LETTER)) {
             Exception e = send(agent, t);
             assertInstanceOf(TopicAuthorizationException.class, e, t + " must be refused to agents, got " + e);
         }
     }
 
     @Test
-    void theCoordinatorWritesRoundsDeploymentsAndJobs() {
+    void theCoordinatorWritesRoundsDeploymentsJobsAndBlobs() {
         KafkaClients coordinator = clients(creds.coordinatorProperties());
-        for (Topic t : List.of(Topic.ROUNDS, Topic.DEPLOYMENTS, Topic.JOBS)) assertNull(send(coordinator, t), t.name());
+        for (Topic t : List.of(Topic.ROUNDS, Topic.DEPLOYMENTS, Topic.JOBS, Topic.BLOBS)) assertNull(send(coordinator, t), t.name());
+    }
+
+    @Test
+    void aDevicesUploadIsReadByTheCoordinatorAndByNoDevice() throws Exception {
+        KafkaClients agent = clients(creds.agentProperties()), coordinator = clients(creds.coordinatorProperties());
+        byte[] update = new byte[700_000];   // two chunks
+        new java.util.Random(7).nextBytes(update);
+        BlobRef ref;
+        try (Publisher p = new Publisher(agent.producer("sec-device"), TOPICS, WireCodec.standard())) {
+            ref = new BlobWriter(p, Topic.UPLOADS, "device-1").write(update, Blobs.TENSORS);
+        }
+        assertEquals(2, ref.chunkCount());
+        try (BlobReader r = BlobReader.start(coordinator, TOPICS, Topic.UPLOADS, BlobReader.Config.defaults())) {
+            assertArrayEquals(update, r.fetch(ref, Patience.STEP), "the coordinator reads the upload");
+        }
+        // another device (the same agent user) is refused by the broker: it cannot fetch a byte of the upload
+        try (var c = agent.assignedConsumer(TOPICS.name(Topic.UPLOADS), "sec-other-device", KafkaClients.Start.BEGINNING)) {
+            assertThrows(TopicAuthorizationException.class, () -> c.poll(Patience.STEP));
+        }
+    }
+
+    @Test
+    void devicesReadTheCoordinatorsBlobs() throws Exception {
+        KafkaClients agent = clients(creds.agentProperties()), coordinator = clients(creds.coordinatorProperties());
+        byte[] model = "model weights".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        BlobRef ref;
+        try (Publisher p = new Publisher(coordinator.producer("sec-coordinator"), TOPICS, WireCodec.standard())) {
+            ref = new BlobWriter(p, Topic.BLOBS, "coordinator").write(model, Blobs.OCTETS);
+        }
+        try (BlobReader r = BlobReader.start(agent, TOPICS, Topic.BLOBS, BlobReader.Config.defaults())) {
+            assertArrayEquals(model, r.fetch(ref, Patience.STEP));
+        }
     }
 
     @Test

@@ -58,4 +58,21 @@ class TopicsIT {
             assertEquals("2000000", configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "ti.fedprune.blobs")).get("max.message.bytes").value());
         }
     }
+
+    @Test
+    void aClusterCreatedBeforeTheUploadsTopicGetsIt(EmbeddedBroker broker) throws Exception {
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+        Topics topics = Topics.defaults().withPrefix("old.");
+        try (Admin admin = clients.admin()) {
+            // a cluster set up by an earlier version: every topic but uploads
+            admin.createTopics(Arrays.stream(Topic.values()).filter(t -> t != Topic.UPLOADS)
+                    .map(t -> new org.apache.kafka.clients.admin.NewTopic(topics.name(t), 1, (short) 1).configs(topics.config(t).configs()))
+                    .toList()).all().get();
+            assertEquals(Set.of("old.fedprune.uploads"), topics.ensureCreated(admin, Patience.STEP));
+            var uploads = new ConfigResource(ConfigResource.Type.TOPIC, "old.fedprune.uploads");
+            Config c = Patience.await().ignoreExceptions().until(() -> admin.describeConfigs(Set.of(uploads)).all().get().get(uploads), x -> x != null);   // once the new topic's metadata is out
+            assertEquals("delete", c.get("cleanup.policy").value());
+            assertEquals(String.valueOf(7 * 24 * 3600_000L), c.get("retention.ms").value());
+        }
+    }
 }

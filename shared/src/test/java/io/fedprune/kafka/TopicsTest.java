@@ -14,10 +14,11 @@ class TopicsTest {
         Topics t = Topics.defaults();
         assertEquals("fedprune.devices", t.name(Topic.DEVICES));
         assertEquals("fedprune.dead-letter", t.name(Topic.DEAD_LETTER));
+        assertEquals("fedprune.uploads", t.name(Topic.UPLOADS));
         for (Topic c : new Topic[]{Topic.DEVICES, Topic.DEPLOYMENTS, Topic.JOBS}) {
             assertEquals(Map.of("cleanup.policy", "compact"), t.config(c).configs(), c.name());
         }
-        for (Topic c : new Topic[]{Topic.ROUNDS, Topic.BLOBS, Topic.UPDATES, Topic.DEAD_LETTER}) {
+        for (Topic c : new Topic[]{Topic.ROUNDS, Topic.BLOBS, Topic.UPLOADS, Topic.UPDATES, Topic.DEAD_LETTER}) {
             assertEquals(Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(7L * 24 * 3600 * 1000)), t.config(c).configs(), c.name());
         }
     }
@@ -50,6 +51,11 @@ class TopicsTest {
     void refusesACompactedBlobTopicAndBadSettings() {
         var e = assertThrows(IllegalArgumentException.class, () -> Topics.defaults().with(Topic.BLOBS, TopicConfig.compactedTopic()));
         assertTrue(e.getMessage().contains("must not be compacted"));
+        var u = assertThrows(IllegalArgumentException.class, () -> Topics.defaults().with(Topic.UPLOADS, TopicConfig.compactedTopic()));
+        assertTrue(u.getMessage().contains("fedprune.uploads topic must not be compacted"), u.getMessage());
+        var notBlobs = assertThrows(IllegalArgumentException.class, Topic.UPDATES::requireBlobs);   // what BlobWriter and BlobReader check
+        assertTrue(notBlobs.getMessage().contains("not a blob topic"), notBlobs.getMessage());
+        assertEquals(Topic.UPLOADS, Topic.UPLOADS.requireBlobs());
         assertThrows(IllegalArgumentException.class, () -> TopicConfig.timedTopic().withPartitions(0));
         assertThrows(IllegalArgumentException.class, () -> TopicConfig.timedTopic().withReplicationFactor(0));
     }

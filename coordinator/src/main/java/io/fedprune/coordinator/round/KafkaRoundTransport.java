@@ -32,8 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@link RoundTransport} over Kafka with the wire package's clients: blobs through {@link BlobWriter} /
- * {@link BlobReader}, messages through {@link Publisher}, rejections through {@link DeadLetters}. Also decodes
+ * {@link RoundTransport} over Kafka with the wire package's clients: the coordinator's blobs through {@link BlobWriter} /
+ * {@link BlobReader} on {@link Topic#BLOBS}, devices' update blobs through a {@link BlobReader} on {@link Topic#UPLOADS}, messages through {@link Publisher}, rejections through {@link DeadLetters}. Also decodes
  * inbound updates (envelope, then the logits blob) into {@link ReceivedUpdate}s. Counts bytes in and out.
  */
 public final class KafkaRoundTransport implements RoundTransport, AutoCloseable {
@@ -42,6 +42,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     private final Publisher publisher;
     private final BlobWriter blobs;
     private final BlobReader reader;
+    private final BlobReader uploads;
     private final DeadLetters deadLetters;
     private final WireCodec codec;
     private final Duration blobTimeout;
@@ -58,12 +59,18 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
         return t;
     });
 
-    /** A transport timing its updates' fetch and decode in {@code meters}. */
-    public KafkaRoundTransport(Publisher publisher, BlobReader reader, WireCodec codec, Duration blobTimeout, RoundMeters meters) {
+    /**
+     * A transport timing its updates' fetch and decode in {@code meters}.
+     *
+     * @param reader  a reader of the blobs topic (the coordinator's own blobs, read back)
+     * @param uploads a reader of the uploads topic (devices' update blobs)
+     */
+    public KafkaRoundTransport(Publisher publisher, BlobReader reader, BlobReader uploads, WireCodec codec, Duration blobTimeout, RoundMeters meters) {
         this.meters = meters;
         this.publisher = publisher;
-        this.blobs = new BlobWriter(publisher, SENDER);
+        this.blobs = new BlobWriter(publisher, Topic.BLOBS, SENDER);
         this.reader = reader;
+        this.uploads = uploads;
         this.deadLetters = new DeadLetters(publisher, SENDER);
         this.codec = codec;
         this.blobTimeout = blobTimeout;
@@ -123,7 +130,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
     }
 
     /**
-     * Turns an update envelope into a {@link ReceivedUpdate}: fetches its logits blob without blocking the caller (at
+     * Turns an update envelope into a {@link ReceivedUpdate}: fetches its logits blob (from the uploads topic) without blocking the caller (at
      * most the blob time-out) and decodes it on the decoding thread. The future never fails: a missing, oversized or
      * corrupt blob is a failed update (a checksum failure as {@link RejectReason#CHECKSUM_MISMATCH}).
      */
@@ -131,7 +138,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
         Update u = (Update) env.body();
         if (u.logitsRef() == null) return CompletableFuture.completedFuture(decode(env, u, null, u.inlineLogits(), key, value));
         long t0 = System.nanoTime();
-        return reader.view(u.logitsRef(), blobTimeout)   // the reader's own bytes, parsed without a copy
+        return uploads.view(u.logitsRef(), blobTimeout)   // the reader's own bytes, parsed without a copy
                 .whenComplete((blob, error) -> meters.fetch().record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS))
                 .handleAsync((blob, error) -> error == null ? decode(env, u, blob, null, key, value) : failed(env, u, error, key, value), decoder);
     }
