@@ -1,5 +1,6 @@
 package io.fedprune.agent;
 
+import io.fedprune.Threads;
 import io.fedprune.dpp.Masks;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.BlobWriter;
@@ -133,8 +134,8 @@ public final class AgentHub implements AutoCloseable {
     private final ExecutorService trainers;
     private volatile java.util.function.Consumer<String> activity = line -> {
     };
-    private final ExecutorService deployers = Executors.newSingleThreadExecutor(daemon("fedprune-agent-deploy"));
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("fedprune-agent-heartbeat"));
+    private final ExecutorService deployers = Executors.newSingleThreadExecutor(Threads.daemon("fedprune-agent-deploy"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.daemon("fedprune-agent-heartbeat"));
     private final AtomicLong uplinkBytes = new AtomicLong();
     private final AtomicLong trainMillis = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -160,7 +161,7 @@ public final class AgentHub implements AutoCloseable {
         blobs = new BlobWriter(publisher, Topic.UPLOADS, "agents");
         reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         // agents do not dead-letter what they refuse (in the secured setup they may not write that topic): they log and count it
-        trainers = Executors.newFixedThreadPool(config.trainThreads(), daemon("fedprune-agent-train"));
+        trainers = Executors.newFixedThreadPool(config.trainThreads(), Threads.daemon("fedprune-agent-train"));
         loops.add(ConsumerLoop.builder("agent-rounds", fromEnd(clients, topics, Topic.ROUNDS, "agent-rounds"),
                         (env, rec) -> {
                             if (env.body() instanceof JobCancel c) onCancel(env.jobId(), c);
@@ -433,14 +434,6 @@ public final class AgentHub implements AutoCloseable {
         return clients.assignedConsumer(topics.name(topic), clientId, KafkaClients.Start.END);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     /** Says goodbye for every agent and stops the clients. */
     @Override
     public void close() {
@@ -457,7 +450,7 @@ public final class AgentHub implements AutoCloseable {
                     LOG.debug("goodbye of {} failed: {}", id, e.getMessage());
                 }
             }
-        }, r -> daemon("fedprune-agent-goodbye").newThread(r).start());
+        }, r -> Threads.daemon("fedprune-agent-goodbye").newThread(r).start());
         try {
             goodbyes.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {

@@ -1,6 +1,5 @@
 package io.fedprune.dpp;
 
-import io.fedprune.Threads;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,7 +16,11 @@ final class RowParallel {
     }
 
     private static final class Holder {
-        static final ExecutorService WORKER = Executors.newSingleThreadExecutor(Threads.daemon("fedprune-dpp-worker"));
+        static final ExecutorService WORKER = Executors.newSingleThreadExecutor(r -> {   // the math depends on nothing of the project's (LayersTest)
+            Thread t = new Thread(r, "fedprune-dpp-worker");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Runs {@code body} over {@code [0, groups)}: in the calling thread, or halved over two threads. */

@@ -1,5 +1,6 @@
 package io.fedprune.coordinator.round;
 
+import io.fedprune.Threads;
 import io.fedprune.kafka.BlobReader;
 import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.DeadLetters;
@@ -53,11 +54,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
      * Decodes fetched update blobs off the blob reader's and the consumer's threads, one per core (so several decode at
      * once, and memory stays bounded).
      */
-    private final ExecutorService decoder = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-        Thread t = new Thread(r, "fedprune-update-decoder");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService decoder = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), Threads.daemon("fedprune-update-decoder"));
 
     /**
      * A transport timing its updates' fetch and decode in {@code meters}.
