@@ -157,9 +157,8 @@ public final class PruningStrategy {
         private final AtomicInteger count = new AtomicInteger();
         private final Set<String> similaritySample;
         private final Executor metricsExecutor;
-        /** The sampled devices' masks and k, by device id (so that the metrics do not depend on the arrival order). */
-        private final Map<String, CompletableFuture<BitSet>> deviceMasks = new ConcurrentSkipListMap<>();
-        private final Map<String, int[]> deviceKs = new ConcurrentSkipListMap<>();
+        /** The sampled devices' k and masks, by device id (so that the metrics do not depend on the arrival order). */
+        private final Map<String, Sampled> sampled = new ConcurrentSkipListMap<>();
 
         private Fold(Supplier<List<Accumulator>> begin, Set<String> similaritySample, Executor metricsExecutor) {
             this.begin = begin;
@@ -167,14 +166,18 @@ public final class PruningStrategy {
             this.metricsExecutor = metricsExecutor;
         }
 
+        /** One sampled device's k and its mask (computed on the metrics executor). */
+        private record Sampled(int[] k, CompletableFuture<BitSet> mask) {
+        }
+
         /** The sampled devices' masks, by device id. */
         private List<BitSet> deviceMasks() {
-            return deviceMasks.values().stream().map(CompletableFuture::join).toList();
+            return sampled.values().stream().map(d -> d.mask().join()).toList();
         }
 
         /** The sampled devices' k, in the order of {@link #deviceMasks()}. */
         private List<int[]> deviceKs() {
-            return List.copyOf(deviceKs.values());
+            return sampled.values().stream().map(Sampled::k).toList();
         }
 
         /**
@@ -210,8 +213,8 @@ public final class PruningStrategy {
             count.incrementAndGet();
             if (similaritySample.contains(a.deviceId())) {
                 List<MaskSpec> specs = layers.withK(a.k());
-                deviceKs.put(a.deviceId(), a.k().clone());
-                deviceMasks.put(a.deviceId(), CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor));
+                sampled.put(a.deviceId(), new Sampled(a.k().clone(),
+                        CompletableFuture.supplyAsync(() -> Masks.topKBits(a.logits(), specs), metricsExecutor)));
             }
             return a;
         }
