@@ -92,10 +92,20 @@ final class Kernels {
         System.arraycopy(src, 0, dst, 0, dst.length);
     }
 
-    /** y = x W^T + b on ND4J; W {@code [out, in]}. */
+    /**
+     * y = x W^T + b; W {@code [out, in]}. A dense W runs as ND4J gemms; a W with at most {@link SparseRows#MAX_DENSITY}
+     * nonzeros (a masked layer) runs its forward product and input gradient over the nonzeros only
+     * ({@link SparseRows}). The weight gradient is always the dense gemm: it is the
+     * gradient with respect to every weight, kept or not (the straight-through estimator of DPP needs all of them).
+     */
     static final class DenseK extends LayerKernel {
         final int nIn, nOut;
         final NdBuf w, b, dw, db;
+        final float[] bias;
+        /** The nonzeros of W; {@code sparse} true when they are what the products use. */
+        private final SparseRows nonzeros;
+        private final boolean mayBeSparse;
+        private boolean sparse;
         private final Map<Integer, Bufs> bufs = new HashMap<>();
 
         private final class Bufs {
@@ -111,6 +121,11 @@ final class Kernels {
         }
 
         DenseK(Op.Dense op, int in, int out) {
+            this(op, in, out, SparseRows.MAX_DENSITY);
+        }
+
+        /** With another density bound for the sparse products (0: always the gemms). */
+        DenseK(Op.Dense op, int in, int out, double maxDensity) {
             super(op.layer(), new int[]{in}, out);
             nIn = op.in();
             nOut = op.out();
@@ -118,7 +133,26 @@ final class Kernels {
             dw = new NdBuf(nOut, nIn);
             b = new NdBuf(1, nOut);
             db = new NdBuf(1, nOut);
-            params(w::put, b::put, dw::get, db::get);
+            bias = new float[nOut];
+            nonzeros = new SparseRows(nOut, nIn, maxDensity);
+            mayBeSparse = maxDensity > 0;
+            params(this::takeWeight, this::takeBias, dw::get, db::get);
+        }
+
+        private void takeWeight(float[] values) {
+            check(values, nOut * nIn);
+            sparse = mayBeSparse && nonzeros.set(values);
+            if (!sparse) w.put(values);
+        }
+
+        private void takeBias(float[] values) {
+            b.put(values);
+            System.arraycopy(values, 0, bias, 0, nOut);
+        }
+
+        /** True if the last weight set runs sparse. */
+        boolean sparse() {
+            return sparse;
         }
 
         private Bufs bufs(int batch) {
@@ -127,6 +161,10 @@ final class Kernels {
 
         @Override
         void forward(float[][] v, int batch) {
+            if (sparse) {
+                nonzeros.times(v[in[0]], batch, v[out], bias);
+                return;
+            }
             Bufs s = bufs(batch);
             s.x.put(v[in[0]], 0, batch * nIn);
             NdBuf.gemm(s.x, w, s.y, false, true);
@@ -141,13 +179,17 @@ final class Kernels {
                 s.dy = new NdBuf(batch, nOut);
                 s.dx = new NdBuf(batch, nIn);
             }
+            if (sparse) s.x.put(v[in[0]], 0, batch * nIn);     // the sparse forward did not need it
             s.dy.put(dOut, 0, batch * nOut);
             NdBuf.gemm(s.dy, s.x, dw, true, false);
             NdBuf.gemm(s.ones, s.dy, db, false, false);
-            if (dIn[0] != null) {
-                NdBuf.gemm(s.dy, w, s.dx, false, false);
-                s.dx.get(dIn[0], 0, batch * nIn);
+            if (dIn[0] == null) return;
+            if (sparse) {                                           // dX = dY W over the nonzeros
+                nonzeros.transposed().times(dOut, batch, dIn[0], null);
+                return;
             }
+            NdBuf.gemm(s.dy, w, s.dx, false, false);
+            s.dx.get(dIn[0], 0, batch * nIn);
         }
 
     }

@@ -9,6 +9,8 @@ import io.fedprune.model.Layer;
 import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
+import io.fedprune.model.Network;
+import io.fedprune.model.Pruning;
 import io.fedprune.onnx.proto.ModelProto;
 import io.fedprune.onnx.proto.TensorProto;
 import io.fedprune.runtime.ChannelPlan;
@@ -87,6 +89,12 @@ class OnnxExportTest {
         float[] masked = TierCompiler.compile(model, masks, TierCompiler.Form.MASKED_DENSE).forward(x, 0, SAMPLES);
         assertArrayEquals(masked, ort, 1e-4f, which + " " + granularity + ": ONNX Runtime vs masked dense");
         assertArrayEquals(masked, compact, 1e-4f, which + " " + granularity + ": compact vs masked dense");
+        // the training engine on the masked weights (its Dense layers run sparse below SparseRows' density bound)
+        List<MaskSpec> specs = masks.values().stream().map(LayerMask::spec).toList();
+        Map<String, float[]> groupMasks = new LinkedHashMap<>();
+        masks.forEach((layer, m) -> groupMasks.put(layer, m.groupMask()));
+        float[] engine = Network.of(Pruning.apply(model, specs, groupMasks, 0)).logits(x, 0, SAMPLES);
+        assertArrayEquals(ort, engine, 1e-4f, which + " " + granularity + ": ONNX Runtime vs the training engine");
         float[] dense = run(OnnxExport.dense(model), model.graph(), x);
         assertArrayEquals(TierCompiler.compile(model, masks, TierCompiler.Form.DENSE).forward(x, 0, SAMPLES), dense, 1e-4f);
     }
