@@ -51,6 +51,8 @@ import java.util.Objects;
  * @param tierProximity   each tier from its own fusion, a device's vote weighted by the closeness of its budget to
  *                        the tier, the tiers nested smallest first (p > 0), or the shared ranking (0); default
  *                        {@code JobSpec.DEFAULT_TIER_PROXIMITY} (docs/MODELS.md)
+ * @param nestedTraining  every device trains its logits at each tier within its budget (true) or at its own tier only;
+ *                        default {@code JobSpec.DEFAULT_NESTED_TRAINING} (docs/MODELS.md)
  * @param kafkaProperties Kafka client properties for the coordinator and the agents ({@code --kafka-config},
  *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
@@ -59,7 +61,7 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
                          Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int validationSamples, int baselineEpochs, int trainThreads, long deadlineMs,
                          int localEpochs, double learningRate, double temperatureEnd, double tierProximity,
-                         java.util.Map<String, String> kafkaProperties) {
+                         boolean nestedTraining, java.util.Map<String, String> kafkaProperties) {
 
     public DemoConfig {
         Objects.requireNonNull(data, "data");

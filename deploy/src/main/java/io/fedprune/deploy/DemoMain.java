@@ -98,6 +98,9 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--tier-proximity", paramLabel = "P",
             description = "0: every tier cut from one ranking of all devices' votes; P > 0 (at most 4): each tier from its own fusion, a device's vote weighted by (smaller / larger of its budget and the tier)^P, the tiers nested smallest first (default: ${DEFAULT-VALUE}; docs/MODELS.md).")
     double tierProximity = io.fedprune.coordinator.job.JobSpec.DEFAULT_TIER_PROXIMITY;
+    @Option(names = "--nested-training", arity = "1", paramLabel = "true|false",
+            description = "true: every device trains its logits at each tier its budget runs, its steps cycling over them smallest first; false: at its own tier only (default: ${DEFAULT-VALUE}; docs/MODELS.md).")
+    boolean nestedTraining = io.fedprune.coordinator.job.JobSpec.DEFAULT_NESTED_TRAINING;
     @Option(names = "--lr", defaultValue = "0.2", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
     double lr;
 
@@ -113,7 +116,7 @@ public final class DemoMain implements Callable<Integer> {
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
                     fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, validationSamples, baselineEpochs,
-                    trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, tierProximity, kafka.properties());
+                    trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, tierProximity, nestedTraining, kafka.properties());
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             return 2;

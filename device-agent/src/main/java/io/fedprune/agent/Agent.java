@@ -161,8 +161,8 @@ public final class Agent {
     }
 
     /**
-     * Trains DPP logits under the assigned k, starting from the global logits, with the round's config and a seed
-     * derived from (round seed, device id).
+     * Trains DPP logits under the assigned k (and, in turn, the assignment's smaller tiers' k), starting from the
+     * global logits, with the round's config and a seed derived from (round seed, device id).
      */
     public Trained train(RoundStart rs, DeviceAssignment a, Model model, List<Tensor> globalLogits) {
         return train(rs, a, model, globalLogits, ProgressListener.NONE);
@@ -179,7 +179,8 @@ public final class Agent {
                 c.gumbelScale() > 0 ? c.gumbelScale() : 1.0, 1, false, TrainConfig.DEFAULTS.weightLr(), 0, true);
         long seed = Seeds.device(rs.seed(), id());
         long t0 = System.nanoTime();
-        DppResult r = DppTrainer.train(model, data(model.graph().preprocessing())[0], specs, init, cfg, seed, progress);
+        List<List<MaskSpec>> smaller = a.smallerTiers().stream().map(t -> specs(model.graph(), t)).toList();
+        DppResult r = DppTrainer.train(model, data(model.graph().preprocessing())[0], null, specs, smaller, init, cfg, seed, progress);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         List<Tensor> logits = new ArrayList<>();
         for (MaskSpec s : specs) logits.add(new Tensor(s.layer(), new int[]{s.groups(), s.n()}, r.logits().get(s.layer())));

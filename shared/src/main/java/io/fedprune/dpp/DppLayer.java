@@ -20,15 +20,26 @@ import java.util.Objects;
  * layer.backward(w, gradWeff, T);         // Adam step on the logits
  * }</pre>
  * Hot-path arrays ({@code w}, {@code weffOut}, {@code gradWeff}) are read, not copied.
+ *
+ * <p>Nested training: a layer built with further, smaller k ({@link #DppLayer(MaskSpec, int[], float[], DppConfig, long)})
+ * trains one set of logits at several k, the one for each step chosen by {@link #useK} before its forward (the
+ * backward follows the k of the forward it completes); the continuous limit keeps its warm-started thresholds per k.
+ * The spec's k stays the layer's own: {@link #finalGroupMask()} keeps it.
  */
 public final class DppLayer {
     private final MaskSpec spec;
     private final DppConfig cfg;
     private final long seed;
     private final RowKernels kernels;
-    private final int groups, n, k, e, threads;
+    private final int groups, n, e, threads;
+    /** Every k this layer trains, ascending (the spec's k among them), and the index of the next forward's. */
+    private final int[] ks;
+    private int kIndex;
+    /** The k of the last forward, which its backward uses. */
+    private int k;
     private final float[] logits, keys, groupMask, grad, adamM, adamV, stats;
-    /** Per group: the continuous limit's threshold tau of the last backward, in key units (tau * T); NaN before. */
+    /** Per k and group ({@code [kIndex * groups + g]}): the continuous limit's threshold tau of the last backward at
+     *  that k, in key units (tau * T); NaN before. */
     private final float[] tauKeys;
     private final RowKernels.Scratch[] scratch;
     static final int MIN_CANDIDATES_PER_SPLIT = 8192;
@@ -44,7 +55,19 @@ public final class DppLayer {
      * @param seed          seed of every Gumbel draw of this layer
      */
     public DppLayer(MaskSpec spec, float[] initialLogits, DppConfig cfg, long seed) {
+        this(spec, new int[0], initialLogits, cfg, seed);
+    }
+
+    /**
+     * A layer that also trains at {@code nestedK}, each smaller than the spec's k (e.g. the k of a job's smaller tiers);
+     * the spec's k is used until {@link #useK} says otherwise.
+     *
+     * @param nestedK distinct k in {@code [1, spec.k())}, any order; empty = the spec's k alone
+     */
+    public DppLayer(MaskSpec spec, int[] nestedK, float[] initialLogits, DppConfig cfg, long seed) {
         this.spec = Objects.requireNonNull(spec, "spec");
+        this.ks = kList(spec, nestedK);
+        this.kIndex = ks.length - 1;
         this.cfg = Objects.requireNonNull(cfg, "cfg");
         spec.checkLength("initialLogits", initialLogits, spec.candidates());
         for (float x : initialLogits)
@@ -64,12 +87,48 @@ public final class DppLayer {
         adamM = new float[c];
         adamV = new float[c];
         stats = new float[2 * groups];
-        tauKeys = new float[groups];
+        tauKeys = new float[ks.length * groups];
         Arrays.fill(tauKeys, Float.NaN);
         // a hand-off to the worker costs tens of microseconds: split only layers with enough work
         this.threads = c >= MIN_CANDIDATES_PER_SPLIT ? cfg.threads() : 1;
-        scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, k, cfg.exactKMax()),
-                threads > 1 ? new RowKernels.Scratch(n, k, cfg.exactKMax()) : null};
+        int kScratch = scratchK(ks, n);
+        scratch = new RowKernels.Scratch[]{new RowKernels.Scratch(n, kScratch, cfg.exactKMax()),
+                threads > 1 ? new RowKernels.Scratch(n, kScratch, cfg.exactKMax()) : null};
+    }
+
+    private static int[] kList(MaskSpec spec, int[] nestedK) {
+        int[] out = Arrays.copyOf(Objects.requireNonNull(nestedK, "nestedK"), nestedK.length + 1);
+        out[nestedK.length] = spec.k();
+        Arrays.sort(out);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] < 1) throw new IllegalArgumentException(spec.layer() + ": nested k must be >= 1, was " + out[i]);
+            if (i > 0 && out[i] == out[i - 1])
+                throw new IllegalArgumentException(spec.layer() + ": nested k must be distinct and below the spec's k = "
+                        + spec.k() + ", got " + Arrays.toString(nestedK));
+        }
+        if (out[out.length - 1] != spec.k())
+            throw new IllegalArgumentException(spec.layer() + ": nested k must be below the spec's k = " + spec.k()
+                    + ", got " + Arrays.toString(nestedK));
+        return out;
+    }
+
+    /** The scratch's k: the largest trained k below n (a k = n row needs no relaxation), else n. */
+    private static int scratchK(int[] ks, int n) {
+        int m = n;
+        for (int x : ks) if (x < n) m = x;
+        return m;
+    }
+
+    /** Every k this layer trains, ascending (the spec's k last). */
+    public int[] trainedK() {
+        return ks.clone();
+    }
+
+    /** Makes the next {@link #forward} (and its backward) use {@code k}, one of {@link #trainedK()}. */
+    public void useK(int k) {
+        int i = Arrays.binarySearch(ks, k);
+        if (i < 0) throw new IllegalArgumentException(spec.layer() + ": k = " + k + " is not trained here " + Arrays.toString(ks));
+        kIndex = i;
     }
 
     public MaskSpec spec() {
@@ -85,9 +144,9 @@ public final class DppLayer {
         return kernels.vectorized();
     }
 
-    /** Whether the backward pass uses the exact k successive softmaxes (else the continuous limit). */
+    /** Whether the backward pass at the spec's k uses the exact k successive softmaxes (else the continuous limit). */
     public boolean exactRelaxation() {
-        return k <= cfg.exactKMax();
+        return spec.k() <= cfg.exactKMax();
     }
 
     /** Number of forward passes (Gumbel draws) so far. */
@@ -112,6 +171,7 @@ public final class DppLayer {
         checkTemperature(temperature);
         long key = Gumbel.streamKey(seed, draws++);
         float scale = (float) cfg.gumbelScale();
+        int k = this.k = ks[kIndex];
         RowParallel.run(groups, threads, (g0, g1, part) -> {
             RowKernels.Scratch s = scratch[part];
             kernels.perturb(logits, keys, g0 * n, g1 * n, key, scale);
@@ -144,6 +204,7 @@ public final class DppLayer {
         checkTemperature(temperature);
         if (!sampled) throw new IllegalStateException(spec.layer() + ": backward needs a forward first");
         float invT = 1f / temperature;
+        int k = this.k, tauOff = Arrays.binarySearch(ks, k) * groups;
         boolean exact = k <= cfg.exactKMax();
         float lambda = (float) cfg.entropyWeight();
         RowKernels.AdamStep adam = apply ? RowKernels.AdamStep.of(cfg, ++steps) : null;
@@ -157,8 +218,8 @@ public final class DppLayer {
                 else {
                     // Newton from the row's threshold of the previous step (the logits move little per step: ~2
                     // passes instead of 3-4 from the midpoint of the k-th and (k+1)-th keys, used at the first step)
-                    float prev = tauKeys[g], tau0 = (prev == prev ? prev : 0.5f * (stats[2 * g] + stats[2 * g + 1])) * invT;
-                    tauKeys[g] = kernels.limitGrad(keys, off, n, k, invT, tau0, cfg.newtonIters(), grad, s) * temperature;
+                    float prev = tauKeys[tauOff + g], tau0 = (prev == prev ? prev : 0.5f * (stats[2 * g] + stats[2 * g + 1])) * invT;
+                    tauKeys[tauOff + g] = kernels.limitGrad(keys, off, n, k, invT, tau0, cfg.newtonIters(), grad, s) * temperature;
                 }
                 if (lambda > 0) kernels.addEntropyGrad(logits, off, n, lambda, grad, s);
             }

@@ -8,6 +8,7 @@ import io.fedprune.dpp.MaskSpec;
 import io.fedprune.dpp.Masks;
 import io.fedprune.dpp.TemperatureSchedule;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,11 @@ import java.util.Random;
  * The temperature falls linearly from {@code t0} to {@code t1} over all steps. With weights frozen (the default, the
  * mode devices use) the model is not changed; with {@link TrainConfig#trainWeights()} the weights and biases are
  * trained too (Adam on {@code dL/dW = dL/dWeff * mask}). Layers without a spec stay dense.
+ *
+ * <p>Nested tiers: given smaller tiers of the same layers (e.g. a job's tiers below a device's own), the steps cycle
+ * over them and the own specs, smallest first (step s trains tier {@code s mod (tiers + 1)}, each layer at that
+ * tier's k), so one set of logits learns to rank its candidates at every one of those k; the result's masks are the
+ * own specs' top-k. Without smaller tiers every step trains the own specs (bit for bit as before).
  *
  * <p>Reproducible: the sample order comes from {@code seed}, layer i's Gumbel stream from {@link #layerSeed}.
  */
@@ -50,6 +56,19 @@ public final class DppTrainer {
      */
     public static DppResult train(Model model, Dataset data, Dataset validation, List<MaskSpec> specs,
                                   Map<String, float[]> initialLogits, TrainConfig cfg, long seed, ProgressListener listener) {
+        return train(model, data, validation, specs, List.of(), initialLogits, cfg, seed, listener);
+    }
+
+    /**
+     * {@link #train(Model, Dataset, Dataset, List, Map, TrainConfig, long, ProgressListener)} that also trains the
+     * logits at smaller tiers, the steps cycling over {@code nested} (in the order given) and then {@code specs}.
+     *
+     * @param nested smaller tiers: each the same layers as {@code specs} in the same order, same granularity, every
+     *               k at most the own spec's; empty = the own specs only
+     */
+    public static DppResult train(Model model, Dataset data, Dataset validation, List<MaskSpec> specs,
+                                  List<List<MaskSpec>> nested, Map<String, float[]> initialLogits, TrainConfig cfg,
+                                  long seed, ProgressListener listener) {
         Graph graph = model.graph();
         Pruning.checkSpecs(graph, specs);
         if (specs.isEmpty()) throw new IllegalArgumentException("specs must name at least one layer");
@@ -57,6 +76,7 @@ public final class DppTrainer {
         Network net = Network.of(work);
         DppConfig dcfg = cfg.dppConfig();
         int L = specs.size();
+        int[][] tierK = tierK(specs, nested);
         DppLayer[] dpp = new DppLayer[L];
         float[][] weff = new float[L][], grad = new float[L][];
         Map<String, float[]> start = new LinkedHashMap<>();
@@ -66,7 +86,7 @@ public final class DppTrainer {
             float[] init = initialLogits == null ? null : initialLogits.get(s.layer());
             if (init == null) init = Logits.fromWeights(w, s, Logits.DEFAULT_SCALE);
             start.put(s.layer(), init);
-            dpp[i] = new DppLayer(s, init, dcfg, layerSeed(seed, i));
+            dpp[i] = new DppLayer(s, nestedK(tierK, i, s.k()), init, dcfg, layerSeed(seed, i));
             weff[i] = new float[w.length];
             grad[i] = new float[w.length];
         }
@@ -93,8 +113,10 @@ public final class DppTrainer {
             for (int s = 0; s < batches.steps; s++, step++) {
                 int b = batches.gather(s);
                 temperature = sched.at(step, total);
+                int[] ks = tierK[(int) (step % tierK.length)];
                 for (int i = 0; i < L; i++) {
                     float[] w = work.weight(specs.get(i).layer());
+                    dpp[i].useK(ks[i]);
                     dpp[i].forward(w, weff[i], temperature);
                     if (bits > 0) Quantizer.quantizeInPlace(weff[i], bits);
                     net.setParam(specs.get(i).layer() + ".weight", weff[i]);
@@ -130,6 +152,32 @@ public final class DppTrainer {
         Network.Evaluation after = cfg.evaluate() ? evaluate(net, work, specs, masks, bits, data) : null;
         return new DppResult(logits, masks, metrics, before, after, firstLoss, lastLoss, step, loopMillis,
                 joint != null ? work : null);
+    }
+
+    /** Per tier in step order (the nested ones, then the own), the k of every layer; checks the nested specs. */
+    private static int[][] tierK(List<MaskSpec> specs, List<List<MaskSpec>> nested) {
+        int[][] out = new int[nested.size() + 1][];
+        for (int t = 0; t <= nested.size(); t++) {
+            List<MaskSpec> tier = t < nested.size() ? nested.get(t) : specs;
+            if (tier.size() != specs.size())
+                throw new IllegalArgumentException("nested tier " + t + " has " + tier.size() + " layers, the own specs " + specs.size());
+            out[t] = new int[specs.size()];
+            for (int i = 0; i < specs.size(); i++) {
+                MaskSpec own = specs.get(i), s = tier.get(i);
+                if (!s.layer().equals(own.layer()) || s.granularity() != own.granularity() || s.n() != own.n()
+                        || s.groups() != own.groups() || s.k() > own.k())
+                    throw new IllegalArgumentException("nested tier " + t + ": " + s.layer() + " (" + s.granularity() + ", k=" + s.k()
+                            + " of n=" + s.n() + ") does not nest in " + own.layer() + " (" + own.granularity() + ", k=" + own.k()
+                            + " of n=" + own.n() + ")");
+                out[t][i] = s.k();
+            }
+        }
+        return out;
+    }
+
+    /** Layer {@code i}'s distinct k below its own over the tiers. */
+    private static int[] nestedK(int[][] tierK, int i, int own) {
+        return Arrays.stream(tierK).mapToInt(t -> t[i]).filter(k -> k < own).distinct().toArray();
     }
 
     /** Seed of layer {@code i}'s Gumbel stream (SplitMix64 of the run seed and the layer index). */

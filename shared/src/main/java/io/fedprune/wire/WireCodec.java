@@ -398,7 +398,9 @@ public final class WireCodec {
                 .setSeed(r.seed()).setDeadlineMs(r.deadlineMs()).setTotalRounds(r.totalRounds());
         if (r.globalLogits() != null) b.setGlobalLogits(toProto(r.globalLogits()));
         for (DeviceAssignment a : r.assignments()) {
-            b.addAssignments(Pb.DeviceAssignment.newBuilder().setDeviceId(a.deviceId()).addAllLayers(layersToProto(a.layers())));
+            Pb.DeviceAssignment.Builder ab = Pb.DeviceAssignment.newBuilder().setDeviceId(a.deviceId()).addAllLayers(layersToProto(a.layers()));
+            for (List<LayerSpec> tier : a.smallerTiers()) ab.addSmallerTiers(Pb.TierLayers.newBuilder().addAllLayers(layersToProto(tier)));
+            b.addAssignments(ab);
         }
         return b.build();
     }
@@ -412,7 +414,8 @@ public final class WireCodec {
                 enumFrom(c.getUpdateEncoding(), "TENSOR_ENCODING_", TensorEncoding.class, "update_encoding"), uint(c.getInt8GroupSize(), "int8_group_size"),
                 c.getRowOrders());
         List<DeviceAssignment> assignments = p.getAssignmentsList().stream()
-                .map(a -> new DeviceAssignment(a.getDeviceId(), layersFromProto(a.getLayersList()))).toList();
+                .map(a -> new DeviceAssignment(a.getDeviceId(), layersFromProto(a.getLayersList()),
+                        a.getSmallerTiersList().stream().map(t -> layersFromProto(t.getLayersList())).toList())).toList();
         return new RoundStart(p.getModelArchitecture(), fromProto(p.getModel(), "round_start.model"),
                 p.hasGlobalLogits() ? fromProto(p.getGlobalLogits(), "round_start.global_logits") : null, assignments, config,
                 p.getSeed(), p.getDeadlineMs(), uint(p.getTotalRounds(), "total_rounds"));

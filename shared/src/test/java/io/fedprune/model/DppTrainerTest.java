@@ -113,6 +113,38 @@ class DppTrainerTest {
     }
 
     @Test
+    void nestedTiersTeachTheLogitsToRankAtTheSmallerK() {
+        // logits trained at 25% alone against the same run cycling over 5% and 25%, both cut at 5%
+        List<MaskSpec> own = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.25),
+                small = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.05);
+        TrainConfig cfg = FAST.withEvaluate(false);
+        Dataset train = data.train();
+        DppResult alone = DppTrainer.train(lenet300, train, null, own, List.of(), null, cfg, 7, ProgressListener.NONE);
+        DppResult nested = DppTrainer.train(lenet300, train, null, own, List.of(small), null, cfg, 7, ProgressListener.NONE);
+        DppResult plain = DppTrainer.train(lenet300, train, own, null, cfg, 7, ProgressListener.NONE);
+        for (MaskSpec s : own) assertArrayEquals(plain.logits().get(s.layer()), alone.logits().get(s.layer()), "no nested tiers: as before");
+        assertKOfN(own, nested.groupMasks());
+        assertEquals(alone.steps(), nested.steps());
+        double atSmallAlone = accuracyAt(small, alone), atSmallNested = accuracyAt(small, nested);
+        assertTrue(atSmallNested > atSmallAlone + 0.015, "5% cut: nested " + atSmallNested + ", 25% alone " + atSmallAlone);
+        // the own tier stays close to its own training
+        assertTrue(accuracyAt(own, nested) > accuracyAt(own, alone) - 0.02, "25% cut: nested " + accuracyAt(own, nested) + ", alone " + accuracyAt(own, alone));
+        List<MaskSpec> wrongLayers = own.subList(0, 2);
+        assertThrows(IllegalArgumentException.class, () -> DppTrainer.train(lenet300, train, null, own, List.of(wrongLayers),
+                null, cfg, 7, ProgressListener.NONE));
+        List<MaskSpec> larger = MaskSpecs.weightLevel(ModelArch.LENET300.graph(), 0.5);
+        assertThrows(IllegalArgumentException.class, () -> DppTrainer.train(lenet300, train, null, own, List.of(larger),
+                null, cfg, 7, ProgressListener.NONE));
+    }
+
+    /** Test accuracy with every layer's top-k of the trained logits at {@code specs}' k. */
+    private static double accuracyAt(List<MaskSpec> specs, DppResult r) {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (MaskSpec s : specs) m.put(s.layer(), Masks.topK(r.logits().get(s.layer()), s));
+        return DppTrainer.evaluate(lenet300, specs, m, 0, data.test()).accuracy();
+    }
+
+    @Test
     void lenet5KernelAndFilterMasksKeepExactlyK() {
         Dataset small = data.train().head(256);
         Model m = Model.init(ModelArch.LENET5.graph(), 4);

@@ -62,6 +62,12 @@ final class Samples {
                 new BlobRef("model-onnx", SHA_A, 463_940, 1, Blobs.ONNX), null,
                 List.of(new DeviceAssignment("device-7", List.of(new LayerSpec("conv2", Granularity.KERNEL, 32, 8)))),
                 new TrainingConfig(1, 0.2, 128, 5, 0.5, 1e-3, 1.0, TensorEncoding.FLOAT32, 0), 7L, T0 + 60_000, 20)));
+        // nested training: device-7 at its own k also trains the job's smaller tier (fc1 39 of 784, fc3 10 of 100)
+        m.put("round_start_nested", new Envelope("job-3", 2, "msg-round-nested", "coordinator", T0 + 12, new RoundStart("lenet300",
+                ref("model-1", SHA_A), ref("logits-r2", SHA_B),
+                List.of(new DeviceAssignment("device-7", List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 78), new LayerSpec("fc3", Granularity.FILTER, 100, 25)),
+                        List.of(List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 39), new LayerSpec("fc3", Granularity.FILTER, 100, 10))))),
+                new TrainingConfig(3, 0.1, 128, 5, 0.5, 1e-3, 1.0, TensorEncoding.FLOAT32, 0), 9L, T0 + 60_000, 10)));
         m.put("device_hello_onnx", new Envelope("", 0, "msg-hello-onnx", "device-8", T0 + 11, new DeviceHello(new DeviceProfile("device-8",
                 new Budget(0.25, Map.of()), 3000, List.of("model:lenet300", "model:onnx", "onnx-ops:Conv,Gemm,Relu", "max-params:200000"), "0.1.0"))));
         m.put("update_ref", new Envelope("job-1", 3, "msg-update-ref", "device-7", T0 + 3, new Update("device-7", layers(),

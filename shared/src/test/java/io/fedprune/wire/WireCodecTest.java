@@ -59,6 +59,27 @@ class WireCodecTest {
     }
 
     @Test
+    void anAssignmentsSmallerTiersTravelAndMustNestInItsOwnLayers() throws Exception {
+        Envelope e = Samples.all().get("round_start_nested");
+        Pb.Envelope pb = Pb.Envelope.parseFrom(codec.encode(e));
+        Pb.DeviceAssignment a = pb.getRoundStart().getAssignments(0);
+        assertEquals(1, a.getSmallerTiersCount());
+        assertEquals(39, a.getSmallerTiers(0).getLayers(0).getK());
+        assertEquals(List.of(), ((RoundStart) Samples.all().get("round_start").body()).assignments().get(0).smallerTiers());
+        // a smaller tier above the own k, or naming another layer, is refused on decoding
+        for (Pb.LayerSpec bad : List.of(a.getSmallerTiers(0).getLayers(0).toBuilder().setK(79).build(),
+                a.getSmallerTiers(0).getLayers(0).toBuilder().setLayer("fc9").build())) {
+            Pb.Envelope.Builder b = pb.toBuilder();
+            b.getRoundStartBuilder().getAssignmentsBuilder(0).getSmallerTiersBuilder(0).setLayers(0, bad);
+            Rejection r = reject(b.build().toByteArray());
+            assertTrue(r.detail().contains("does not nest"), r.detail());
+        }
+        Pb.Envelope.Builder b = pb.toBuilder();
+        b.getRoundStartBuilder().getAssignmentsBuilder(0).getSmallerTiersBuilder(0).removeLayers(1);
+        assertTrue(reject(b.build().toByteArray()).detail().contains("smaller tier has 1 layers"));
+    }
+
+    @Test
     void tensorBundleRoundTrips() {
         List<EncodedTensor> tensors = Samples.tensors();
         assertEquals(tensors, codec.decodeTensors(codec.encodeTensors(tensors)).value());

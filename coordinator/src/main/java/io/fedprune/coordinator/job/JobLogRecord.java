@@ -9,18 +9,20 @@ import java.io.IOException;
 
 /**
  * The job spec as the job log ({@code fedprune.jobs}, a {@code JobSubmitted} event) holds it: a JSON object with
- * {@code "version": 2} followed by the fields of {@link JobRequest}, every one set except {@code modelSafetensors}
+ * {@code "version": 3} followed by the fields of {@link JobRequest}, every one set except {@code modelSafetensors}
  * (the model bytes are never logged; {@code modelBlob} points at them, and is absent without an upload).
  *
- * <p>Versions read: 2 (with {@code tierProximity}); 1, whose specs ran before {@code tierProximity} existed, with the
- * shared ranking of all tiers ({@code tierProximity} 0); and 0 (no {@code version} field: logs written before it
+ * <p>Versions read: 3 (with {@code nestedTraining}); 2 (with {@code tierProximity}), whose specs ran before
+ * {@code nestedTraining} existed, with devices training at their own tier only ({@code nestedTraining} false); 1,
+ * whose specs ran before {@code tierProximity} existed, with the shared ranking of all tiers ({@code tierProximity} 0);
+ * and 0 (no {@code version} field: logs written before it
  * existed), whose specs also ran with sample-count weighting when they have no {@code weighting} field. A newer version
  * is refused, not guessed at: an older coordinator must not resume a job with a fusion it does not know. The golden
- * files under {@code src/test/resources/job-log/} pin all three.
+ * files under {@code src/test/resources/job-log/} pin all four.
  */
 public final class JobLogRecord {
     /** The version written. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
@@ -63,6 +65,7 @@ public final class JobLogRecord {
         JobRequest r = JSON.treeToValue(node, JobRequest.class);
         if (version == 0 && r.weighting() == null) node.put("weighting", "SAMPLES");
         if (version < 2 && r.tierProximity() == null) node.put("tierProximity", 0.0);
+        if (version < 3 && r.nestedTraining() == null) node.put("nestedTraining", false);
         try {
             return JSON.treeToValue(node, JobRequest.class).validate(r.id(), JobLimits.NONE, r.modelBlob() == null ? null : importedGraph.apply(r));
         } catch (IllegalArgumentException e) {   // an InvalidFieldException, or a model blob that is not a model

@@ -56,6 +56,9 @@ import java.util.Locale;
  *                            (min(f_d, f_t) / max(f_d, f_t))^p of its kept fraction f_d and the tier's f_t, the tiers
  *                            nested smallest first and the next round's global logits in that nested order
  *                            (docs/MODELS.md); must be 0 with MASK updates
+ * @param nestedTraining      true (default): a device trains its logits at every tier of the job within its budget,
+ *                            its local steps cycling over them smallest first, so that every device's vote also ranks
+ *                            the candidates at the smaller tiers' k (docs/MODELS.md); false: at its own tier's k only
  * @param seed                job seed (device selection, rounds, pretraining)
  * @param modelOnnx           an imported model instead of a built-in: the ONNX file's bytes, base64 (operators and
  *                            layouts of docs/MODELS.md; its weights are trained, so nothing is pretrained); stored as a
@@ -88,6 +91,7 @@ public record JobRequest(@Nullable String id,
                          @Nullable @Schema(implementation = ServerOptimizer.Kind.class) String serverOptimizer,
                          @Nullable Double serverLearningRate,
                          @Nullable Double tierProximity,
+                         @Nullable Boolean nestedTraining,
                          @Nullable Long seed,
                          @Nullable String modelOnnx) {
 
@@ -106,7 +110,7 @@ public record JobRequest(@Nullable String id,
     /** A request with every field omitted: the defaults. */
     public static JobRequest empty() {
         return new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This request with an imported model: its ONNX file's bytes (sent base64, as over REST). */
@@ -119,7 +123,7 @@ public record JobRequest(@Nullable String id,
         return new JobRequest(id, arch, pretrainEpochs, pretrainSamples, modelSafetensors, modelBlob, layers, tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                serverOptimizer, serverLearningRate, tierProximity, seed, base64);
+                serverOptimizer, serverLearningRate, tierProximity, nestedTraining, seed, base64);
     }
 
     /**
@@ -192,6 +196,7 @@ public record JobRequest(@Nullable String id,
         if (serverOptimizer != null) b.serverOptimizer(parse("serverOptimizer", serverOptimizer, ServerOptimizer.Kind.values()));
         if (serverLearningRate != null) b.serverLearningRate(serverLearningRate);
         if (tierProximity != null) b.tierProximity(tierProximity);
+        if (nestedTraining != null) b.nestedTraining(nestedTraining);
         if (seed != null) b.seed(seed);
         JobSpec spec = b.build(jobId);
         limits.check(spec);

@@ -36,7 +36,8 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                       double quorum, long roundDeadlineMs, int localEpochs, double learningRate, int batchSize,
                       double temperatureStart, double temperatureEnd, double entropyWeight, double gumbelScale,
                       TensorEncoding updateEncoding, Fusion fusion, Weighting weighting, double trimFraction,
-                      ServerOptimizer.Kind serverOptimizer, double serverLearningRate, double tierProximity, long seed) {
+                      ServerOptimizer.Kind serverOptimizer, double serverLearningRate, double tierProximity,
+                      boolean nestedTraining, long seed) {
 
     public static final ModelArch DEFAULT_ARCH = ModelArch.LENET300;
     public static final int DEFAULT_PRETRAIN_EPOCHS = 2;
@@ -65,6 +66,8 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
     public static final double DEFAULT_TIER_PROXIMITY = 0;
     /** The largest {@code tierProximity}: beyond it a far device's factor would vanish in the fusion's fixed point. */
     public static final double MAX_TIER_PROXIMITY = 4;
+    /** Devices train every tier their budget runs, not only their own (see {@link JobRequest#nestedTraining}). */
+    public static final boolean DEFAULT_NESTED_TRAINING = true;
     public static final long DEFAULT_SEED = 1;
 
     /** The granularities a job may ask for (TILE is not offered). */
@@ -131,7 +134,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                 layers.stream().map(p -> new JobRequest.LayerPlan(p.layer(), p.granularity().name())).toList(), tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding.name(), fusion.name(),
-                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, tierProximity, seed, null);
+                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, tierProximity, nestedTraining, seed, null);
     }
 
     /** This spec pointing at the blob that holds the uploaded model. */
@@ -178,6 +181,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         private ServerOptimizer.Kind serverOptimizer = DEFAULT_SERVER_OPTIMIZER;
         private double serverLearningRate = DEFAULT_SERVER_LEARNING_RATE;
         private double tierProximity = DEFAULT_TIER_PROXIMITY;
+        private boolean nestedTraining = DEFAULT_NESTED_TRAINING;
         private long seed = DEFAULT_SEED;
 
         private Builder() {
@@ -191,7 +195,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             temperatureStart = s.temperatureStart; temperatureEnd = s.temperatureEnd; entropyWeight = s.entropyWeight;
             gumbelScale = s.gumbelScale; updateEncoding = s.updateEncoding; fusion = s.fusion; weighting = s.weighting;
             trimFraction = s.trimFraction; serverOptimizer = s.serverOptimizer; serverLearningRate = s.serverLearningRate;
-            tierProximity = s.tierProximity; seed = s.seed;
+            tierProximity = s.tierProximity; nestedTraining = s.nestedTraining; seed = s.seed;
         }
 
         /** A built-in model. */
@@ -226,6 +230,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         public Builder serverOptimizer(ServerOptimizer.Kind v) { serverOptimizer = v; return this; }
         public Builder serverLearningRate(double v) { serverLearningRate = v; return this; }
         public Builder tierProximity(double v) { tierProximity = v; return this; }
+        public Builder nestedTraining(boolean v) { nestedTraining = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
 
         /** The spec with this id; checks every field. */
@@ -233,7 +238,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             return new JobSpec(id, graph, pretrainEpochs, pretrainSamples, modelBlob, layers, tiers, outputMinKeep, rounds,
                     devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize, temperatureStart,
                     temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                    serverOptimizer, serverLearningRate, tierProximity, seed);
+                    serverOptimizer, serverLearningRate, tierProximity, nestedTraining, seed);
         }
     }
 

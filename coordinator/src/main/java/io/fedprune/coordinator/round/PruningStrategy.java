@@ -51,7 +51,8 @@ import java.util.stream.Stream;
 
 /**
  * What a round asks and how its replies fold into the result, as Flower's {@code Strategy.configure_train} and
- * {@code aggregate_train}: the round start (each selected device's k, the training config with the round's
+ * {@code aggregate_train}: the round start (each selected device's k and, with {@code nestedTraining}, the job's
+ * smaller tiers within it, which the device trains in turn; the training config with the round's
  * temperatures from the job's {@link TemperatureSchedule}); a {@link Fold} that adds each accepted update to the fusion
  * (weighted by {@link Weighting}); the fused logits after the server optimiser, the round metrics and the tiers, cut as
  * top-k of the fused scores (nested across tiers; with a {@code tierProximity}, of the {@link NestedTiers} order of
@@ -70,6 +71,8 @@ public final class PruningStrategy {
     private final JobLayers layers;
     private final Evaluator evaluator;
     private final Weighting weighting;
+    /** Per tier, ascending: every layer's k (the smaller tiers a device trains with {@code nestedTraining}). */
+    private final List<int[]> tierK;
     private final TemperatureSchedule temperature;
     private final ServerOptimizer optimizer;
     /** The tiers' own fusions, nested ({@code tierProximity} > 0 and more than one tier), else null: the shared ranking. */
@@ -81,6 +84,7 @@ public final class PruningStrategy {
         this.layers = layers;
         this.evaluator = evaluator;
         this.weighting = spec.weighting();
+        this.tierK = spec.tiers().stream().map(t -> spec.maskSpecs(t).stream().mapToInt(MaskSpec::k).toArray()).toList();
         this.temperature = new TemperatureSchedule(spec.temperatureStart(), spec.temperatureEnd());
         this.optimizer = new ServerOptimizer(new ServerOptimizer.Config(spec.serverOptimizer(),
                 spec.serverLearningRate(), 0.9, 0.99, 1e-3), layers.shapes());
@@ -99,12 +103,28 @@ public final class PruningStrategy {
     public RoundStart configureRound(int round, long roundSeed, Map<String, int[]> selected, BlobRef modelRef,
                                      BlobRef globalLogits, long deadline) {
         List<DeviceAssignment> assignments = new ArrayList<>();
-        selected.forEach((id, k) -> assignments.add(new DeviceAssignment(id, layers.layerSpecs(k))));
+        selected.forEach((id, k) -> assignments.add(new DeviceAssignment(id, layers.layerSpecs(k), smallerTiers(k))));
         TensorEncoding enc = spec.updateEncoding();
         TrainingConfig cfg = new TrainingConfig(spec.localEpochs(), spec.learningRate(), spec.batchSize(),
                 temperature.roundStart(round, spec.rounds()), temperature.roundEnd(round, spec.rounds()),
                 spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0);
         return new RoundStart(spec.graph().id(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
+    }
+
+    /**
+     * With {@code nestedTraining}, the job's tiers a device at {@code k} can also run (every layer's k at most its own,
+     * not all equal), ascending; else none.
+     */
+    List<List<LayerSpec>> smallerTiers(int[] k) {
+        List<List<LayerSpec>> out = new ArrayList<>();
+        if (!spec.nestedTraining()) return out;
+        int[] last = k;
+        for (int[] t : tierK) {
+            boolean within = true;
+            for (int i = 0; i < k.length; i++) within &= t[i] <= k[i];
+            if (within && !Arrays.equals(t, k) && !Arrays.equals(t, last)) out.add(layers.layerSpecs(last = t));
+        }
+        return out;
     }
 
     /** How many replies end a round early: ceil(quorum x selected). */

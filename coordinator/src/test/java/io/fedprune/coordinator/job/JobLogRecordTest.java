@@ -12,7 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The job log's spec record against golden files: what version 2 writes, and what older logs read as. */
+/** The job log's spec record against golden files: what version 3 writes, and what older logs read as. */
 class JobLogRecordTest {
     private static byte[] golden(String name) throws IOException {
         try (InputStream in = JobLogRecordTest.class.getResourceAsStream("/job-log/" + name)) {
@@ -26,17 +26,26 @@ class JobLogRecordTest {
             .updateEncoding(TensorEncoding.INT8).build("job-1");
 
     @Test
-    void version2IsWrittenExactlyAsTheGoldenFile() throws IOException {
-        JobSpec spec = SPEC.toBuilder().tierProximity(1).build("job-1");
-        assertEquals(new String(golden("v2.json"), StandardCharsets.UTF_8), new String(JobLogRecord.write(spec), StandardCharsets.UTF_8));
-        assertEquals(spec, JobLogRecord.read(golden("v2.json")));
+    void version3IsWrittenExactlyAsTheGoldenFile() throws IOException {
+        JobSpec spec = SPEC.toBuilder().tierProximity(1).nestedTraining(true).build("job-1");
+        assertEquals(new String(golden("v3.json"), StandardCharsets.UTF_8), new String(JobLogRecord.write(spec), StandardCharsets.UTF_8));
+        assertEquals(spec, JobLogRecord.read(golden("v3.json")));
+        JobSpec off = spec.toBuilder().nestedTraining(false).build("job-1");
+        assertEquals(off, JobLogRecord.read(JobLogRecord.write(off)));
+    }
+
+    @Test
+    void aVersion2LogReadsWithDevicesTrainingTheirOwnTierOnly() throws IOException {
+        JobSpec v2 = JobLogRecord.read(golden("v2.json"));
+        assertFalse(v2.nestedTraining());
+        assertEquals(SPEC.toBuilder().tierProximity(1).nestedTraining(false).build("job-1"), v2);
     }
 
     @Test
     void aVersion1LogReadsWithTheSharedRankingItRanWith() throws IOException {
         JobSpec v1 = JobLogRecord.read(golden("v1.json"));
         assertEquals(0.0, v1.tierProximity());
-        assertEquals(SPEC.toBuilder().tierProximity(0).build("job-1"), v1);
+        assertEquals(SPEC.toBuilder().tierProximity(0).nestedTraining(false).build("job-1"), v1);
     }
 
     @Test
@@ -54,13 +63,13 @@ class JobLogRecordTest {
         assertEquals(Weighting.SAMPLES, old.weighting());
         assertEquals("job-0", old.id());
         assertEquals(3L, old.seed());
-        assertEquals(JobSpec.builder().weighting(Weighting.SAMPLES).tierProximity(0).seed(3).build("job-0"), old);
+        assertEquals(JobSpec.builder().weighting(Weighting.SAMPLES).tierProximity(0).nestedTraining(false).seed(3).build("job-0"), old);
     }
 
     @Test
     void aNewerVersionOrAnInvalidSpecIsRefused() {
-        byte[] v3 = "{\"version\":3,\"id\":\"j\"}".getBytes(StandardCharsets.UTF_8);
-        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(v3)).getMessage().contains("version 3"));
+        byte[] v4 = "{\"version\":4,\"id\":\"j\"}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(v4)).getMessage().contains("version 4"));
         byte[] bad = "{\"version\":1,\"id\":\"j\",\"rounds\":0}".getBytes(StandardCharsets.UTF_8);
         assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(bad)).getMessage().contains("rounds"));
     }

@@ -18,13 +18,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class JobSpecTest {
 
     private static JobRequest request(UnaryOperator<Object[]> edit) {
-        Object[] f = new Object[29];
+        Object[] f = new Object[30];
         f = edit.apply(f);
         return new JobRequest((String) f[0], (String) f[1], (Integer) f[2], (Integer) f[3], (String) f[4], (String) f[5],
                 cast(f[6]), cast(f[7]), (Double) f[8], (Integer) f[9], (Integer) f[10], (Double) f[11], (Long) f[12],
                 (Integer) f[13], (Double) f[14], (Integer) f[15], (Double) f[16], (Double) f[17], (Double) f[18],
                 (Double) f[19], (String) f[20], (String) f[21], (String) f[22], (Double) f[23], (String) f[24],
-                (Double) f[25], (Double) f[26], (Long) f[27], (String) f[28]);
+                (Double) f[25], (Double) f[26], (Boolean) f[27], (Long) f[28], (String) f[29]);
     }
 
     @SuppressWarnings("unchecked")
@@ -167,6 +167,20 @@ class JobSpecTest {
         assertEquals("tierProximity", assertThrows(InvalidFieldException.class, () -> b.build("j")).field());
         assertEquals(0.0, b.tierProximity(0).build("j").tierProximity());
         assertEquals(JobSpec.DEFAULT_TIER_PROXIMITY, JobSpec.defaults().tierProximity());
+    }
+
+    @Test
+    void nestedTrainingIsOnUnlessTheRequestSaysFalse() throws Exception {
+        assertTrue(JobSpec.defaults().nestedTraining());
+        assertEquals(JobSpec.DEFAULT_NESTED_TRAINING, JobRequest.empty().validate("j", JobLimits.NONE).nestedTraining());
+        JobRequest off = request(f -> {
+            f[27] = false;
+            return f;
+        });
+        assertFalse(off.validate("j", JobLimits.NONE).nestedTraining());
+        JobRequest fromJson = new com.fasterxml.jackson.databind.ObjectMapper().readValue("{\"nestedTraining\": false}", JobRequest.class);
+        assertFalse(fromJson.validate("j", JobLimits.NONE).nestedTraining());
+        assertEquals(Boolean.FALSE, off.validate("j", JobLimits.NONE).toRequest().nestedTraining());
     }
 
     @Test

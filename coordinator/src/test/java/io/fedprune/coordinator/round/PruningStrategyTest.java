@@ -4,6 +4,7 @@ import io.fedprune.coordinator.job.JobSpec;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.wire.BlobRef;
+import io.fedprune.wire.DeviceAssignment;
 import io.fedprune.wire.Granularity;
 import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.RejectReason;
@@ -69,6 +70,32 @@ class PruningStrategyTest {
         assertEquals(1234, rs.deadlineMs());
         assertEquals(5, rs.totalRounds());
         assertFalse(rs.config().rowOrders(), "the coordinator does not ask for row orders (uplink: docs/BENCHMARKS.md, fusion)");
+    }
+
+    @Test
+    void withNestedTrainingADeviceIsAlsoAssignedTheSmallerTiersWithinItsK() {
+        // fc2 [100, 300] at WEIGHT keeps 30 / 75 / 150 of 300 at 10 / 25 / 50%; fc3 [10, 100] at least 25: 25 / 25 / 50
+        JobSpec s = JobSpec.builder().pretrainEpochs(0).layers(List.of(new JobSpec.LayerPlan("fc2", io.fedprune.dpp.Granularity.WEIGHT),
+                new JobSpec.LayerPlan("fc3", io.fedprune.dpp.Granularity.WEIGHT))).tiers(List.of(0.1, 0.25, 0.5)).build("j");
+        assertTrue(s.nestedTraining(), "the default");
+        Map<String, int[]> selected = new LinkedHashMap<>();
+        selected.put("at-50", new int[]{150, 50});
+        selected.put("at-25", new int[]{75, 25});
+        selected.put("at-10", new int[]{30, 25});
+        selected.put("between", new int[]{100, 30});   // a budget of its own between 25 and 50%
+        selected.put("below", new int[]{20, 50});      // fc2 below every tier
+        RoundStart rs = strategy(s).configureRound(1, 5, selected, MODEL_REF, LOGITS_REF, 1000);
+        List<LayerSpec> t10 = List.of(new LayerSpec("fc2", Granularity.WEIGHT, 300, 30), new LayerSpec("fc3", Granularity.WEIGHT, 100, 25));
+        List<LayerSpec> t25 = List.of(new LayerSpec("fc2", Granularity.WEIGHT, 300, 75), new LayerSpec("fc3", Granularity.WEIGHT, 100, 25));
+        Map<String, List<List<LayerSpec>>> smaller = new LinkedHashMap<>();
+        for (DeviceAssignment a : rs.assignments()) smaller.put(a.deviceId(), a.smallerTiers());
+        assertEquals(List.of(t10, t25), smaller.get("at-50"));
+        assertEquals(List.of(t10), smaller.get("at-25"));
+        assertEquals(List.of(), smaller.get("at-10"));
+        assertEquals(List.of(t10, t25), smaller.get("between"));
+        assertEquals(List.of(), smaller.get("below"));
+        RoundStart off = strategy(s.toBuilder().nestedTraining(false).build("j")).configureRound(1, 5, selected, MODEL_REF, LOGITS_REF, 1000);
+        for (DeviceAssignment a : off.assignments()) assertEquals(List.of(), a.smallerTiers(), a.deviceId());
     }
 
     @Test
