@@ -1,6 +1,7 @@
 package io.fedprune.bench;
 
 import io.fedprune.dpp.DppConfig;
+import io.fedprune.model.Model;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,13 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DppStepBenchTest {
 
     @Test
-    void measuresBothStepsAndNamesEachLayersRelaxation() {
-        double[] t = DppStepBench.measure(8, 0.02, DppConfig.defaults(), 1, 3);
+    void measuresBothStepsAndNamesEachLayersRelaxation() throws Exception {
+        Model lenet300 = GraphStepBench.load("lenet300");
+        double[] t = GraphStepBench.measure(lenet300, 8, 0.02, DppConfig.defaults(), 1, 3);
         assertEquals(4, t.length);
         for (double x : t) assertTrue(x > 0 && Double.isFinite(x), "median " + x);
         // LeNet-300-100 at keep 2%: k = 16 / 6 / 25 (output layer >= 25%); the exact relaxation for k <= 8 only
-        assertEquals("limit/exact/limit", DppStepBench.exactOrLimit(new DppStepBench(8).layers(0.02, DppConfig.defaults())));
-        assertEquals("limit/limit/limit", DppStepBench.exactOrLimit(new DppStepBench(8).layers(0.25, DppConfig.defaults())));
-        assertEquals("exact/exact/exact", DppStepBench.exactOrLimit(new DppStepBench(8).layers(0.02, DppConfig.defaults().withExactKMax(32))));
+        GraphStepBench b = new GraphStepBench(lenet300, 8);
+        assertEquals("16/784, 6/300, 25/100", b.new Dpp(0.02, DppConfig.defaults()).ks());
+        assertEquals("limit/exact/limit", b.new Dpp(0.02, DppConfig.defaults()).relaxation());
+        assertEquals("limit/limit/limit", b.new Dpp(0.25, DppConfig.defaults()).relaxation());
+        assertEquals("exact/exact/exact", b.new Dpp(0.02, DppConfig.defaults().withExactKMax(32)).relaxation());
     }
 }

@@ -2,9 +2,9 @@ package io.fedprune.model;
 
 /**
  * Adam on one Java {@code float[]} parameter (bias-corrected, as in Kingma and Ba). Each instance keeps its own
- * moments and step counter.
+ * moments and step counter. Public for the benchmarks, which time {@link DenseTrainer}'s step.
  */
-final class Adam {
+public final class Adam {
     private final float beta1, beta2, eps;
     private final float[] m, v;
     private int t;
@@ -17,12 +17,12 @@ final class Adam {
         v = new float[size];
     }
 
-    Adam(int size) {
+    public Adam(int size) {
         this(size, 0.9, 0.999, 1e-8);
     }
 
     /** p -= lr * mhat / (sqrt(vhat) + eps), with the moments updated from gradient {@code g}. */
-    void step(float[] p, float[] g, double lr) {
+    public void step(float[] p, float[] g, double lr) {
         t++;
         double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
         float a = (float) (lr / c1), invC2 = (float) (1 / c2);
