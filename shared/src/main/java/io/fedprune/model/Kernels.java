@@ -196,12 +196,18 @@ final class Kernels {
 
     /**
      * 2-D convolution, group 1: im2col over the channel-last input (columns ordered {@code (ky, kx, ci)}) and one
-     * gemm with the weight kept internally as {@code [cout, kh, kw, cin]}; the result is channel-last.
+     * gemm with the weight kept internally as {@code [cout, kh, kw, cin]}; the result is channel-last. As in
+     * {@link DenseK}, a weight with at most {@link SparseRows#MAX_DENSITY} nonzeros (KERNEL, FILTER or WEIGHT masks)
+     * multiplies the columns over its nonzeros only (forward and the columns' gradient); the weight gradient stays
+     * the dense gemm.
      */
     static final class ConvK extends LayerKernel {
         final int cin, cout, kh, kw, sh, sw, pt, pl, h, wd, oh, ow, cols;
         final NdBuf w, dw;
         final float[] bias, dBias, perm;
+        private final SparseRows nonzeros;
+        private final boolean mayBeSparse;
+        private boolean sparse;
         private final Map<Integer, Bufs> bufs = new HashMap<>();
 
         private final class Bufs {
@@ -218,6 +224,11 @@ final class Kernels {
         }
 
         ConvK(Op.Conv op, int[] inShape, int in, int out) {
+            this(op, inShape, in, out, SparseRows.MAX_DENSITY);
+        }
+
+        /** With another density bound for the sparse products (0: always the gemms). */
+        ConvK(Op.Conv op, int[] inShape, int in, int out, double maxDensity) {
             super(op.layer(), new int[]{in}, out);
             cin = op.cin();
             cout = op.cout();
@@ -239,7 +250,14 @@ final class Kernels {
             bias = new float[cout];
             dBias = new float[cout];
             perm = new float[cout * cols];
+            nonzeros = new SparseRows(cout, cols, maxDensity);
+            mayBeSparse = maxDensity > 0;
             params(this::setPermutedWeight, v -> copy(v, bias), this::permutedWeightGradient, o -> copy(dBias, o));
+        }
+
+        /** True if the last weight set runs sparse. */
+        boolean sparse() {
+            return sparse;
         }
 
         private Bufs bufs(int batch) {
@@ -250,6 +268,10 @@ final class Kernels {
         void forward(float[][] v, int batch) {
             Bufs s = bufs(batch);
             im2col(v[in[0]], batch, s.col);
+            if (sparse) {
+                nonzeros.times(s.col, batch * oh * ow, v[out], bias);
+                return;
+            }
             s.colN.put(s.col, 0, s.col.length);
             NdBuf.gemm(s.colN, w, s.outN, false, true);
             float[] y = v[out];
@@ -308,8 +330,13 @@ final class Kernels {
             s.dOutN.put(dOut, 0, n);
             Arrays.fill(dBias, 0f);
             for (int o = 0; o < n; o += cout) for (int c = 0; c < cout; c++) dBias[c] += dOut[o + c];
+            if (sparse) s.colN.put(s.col, 0, s.col.length);          // the sparse forward did not need it
             NdBuf.gemm(s.dOutN, s.colN, dw, true, false);
-            if (dIn[0] != null) {
+            if (dIn[0] != null && sparse) {                            // dCol = dOut W over the nonzeros
+                nonzeros.transposed().times(dOut, Math.toIntExact(rows), s.col, null);
+                col2im(s.col, batch, dIn[0]);
+                s.colN.get(s.col, 0, s.col.length);               // restore the columns
+            } else if (dIn[0] != null) {
                 if (s.dColN == null) s.dColN = new NdBuf(rows, cols);
                 NdBuf.gemm(s.dOutN, w, s.dColN, false, false);
                 s.dColN.get(s.col, 0, s.col.length);              // col now holds dL/d(columns)
@@ -326,7 +353,8 @@ final class Kernels {
             for (int co = 0; co < cout; co++)
                 for (int ci = 0; ci < cin; ci++)
                     for (int t = 0; t < k; t++) perm[co * cols + t * cin + ci] = v[(co * cin + ci) * k + t];
-            w.put(perm);
+            sparse = mayBeSparse && nonzeros.set(perm);
+            if (!sparse) w.put(perm);
         }
 
         /** Gives out the weight gradient in the standard layout {@code [cout, cin, kh, kw]}. */

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The sparse product of masked Dense layers against a double-precision reference and against the dense gemm path of
- * the same kernel; the vector and scalar loops bit for bit.
+ * The sparse product of masked Dense and Conv layers against a double-precision reference and against the dense gemm
+ * path of the same kernel; the vector and scalar loops bit for bit.
  */
 class SparseRowsTest {
     static final int ROWS = 30, COLS = 77;                 // 77: not a multiple of any vector length
@@ -154,6 +154,54 @@ class SparseRowsTest {
                 long dropped = 0;
                 for (int i = 0; i < w.length; i++) dropped += w[i] == 0f && gs[i] != 0f ? 1 : 0;
                 assertTrue(dropped > 0, "masked weights get gradients too");
+            }
+        }
+    }
+
+    /** The convolution kernel's sparse forward and backward against its gemm path, whole (ky, kx) kernels masked. */
+    @Test
+    void convKernelGivesTheGemmResultsOnKernelMaskedWeights() {
+        Random r = new Random(5);
+        int cin = 6, cout = 9, side = 7, k = 9, pairs = cout * cin;
+        Op.Conv op = new Op.Conv("conv", "in", "out", cin, cout, 3, 3, 1, 1, new int[]{1, 1, 1, 1}, 1);
+        int[] inShape = {cin, side, side};
+        for (double keep : new double[]{0, 0.1, 0.25}) {
+            Kernels.ConvK sparse = new Kernels.ConvK(op, inShape, 0, 1), dense = new Kernels.ConvK(op, inShape, 0, 1, 0);
+            float[] w = new float[pairs * k];                       // [cout, cin, 3, 3]
+            int[] order = java.util.stream.IntStream.range(0, pairs).toArray();
+            for (int i = pairs - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            for (int p = 0; p < Math.round(keep * pairs); p++)
+                for (int t = 0; t < k; t++) w[order[p] * k + t] = (float) r.nextGaussian();
+            float[] bias = gaussian(cout, r);
+            for (Kernels.ConvK c : new Kernels.ConvK[]{sparse, dense}) {
+                c.setWeight(w);
+                c.setBias(bias);
+            }
+            assertTrue(sparse.sparse(), "keep " + keep);
+            assertFalse(dense.sparse());
+            for (int batch : new int[]{1, 3, 8}) {
+                float[] x = gaussian(batch * side * side * cin, r), dOut = gaussian(batch * side * side * cout, r);
+                float[][] vs = {x.clone(), new float[dOut.length]}, vd = {x.clone(), new float[dOut.length]};
+                sparse.forward(vs, batch);
+                dense.forward(vd, batch);
+                for (int i = 0; i < dOut.length; i++)
+                    assertEquals(vd[1][i], vs[1][i], 1e-5 * (1 + Math.abs(vd[1][i])), "forward, keep " + keep + " batch " + batch + " at " + i);
+                float[][] ds = {new float[x.length]}, dd = {new float[x.length]};
+                sparse.backward(vs, dOut, ds, batch);
+                dense.backward(vd, dOut, dd, batch);
+                for (int i = 0; i < x.length; i++)
+                    assertEquals(dd[0][i], ds[0][i], 1e-5 * (1 + Math.abs(dd[0][i])), "input gradient, keep " + keep + " batch " + batch + " at " + i);
+                float[] gs = new float[w.length], gd = new float[w.length], bs = new float[cout], bd = new float[cout];
+                sparse.weightGradient(gs);
+                dense.weightGradient(gd);
+                sparse.biasGradient(bs);
+                dense.biasGradient(bd);
+                assertArrayEquals(gd, gs, "weight gradient: the same gemm, every weight");
+                assertArrayEquals(bd, bs);
             }
         }
     }
