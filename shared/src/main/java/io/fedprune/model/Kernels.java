@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 /**
  * The forward and backward kernel of every {@link Op}, as used by {@link Network}. Activations are Java
  * {@code float[]} of a batch, image-like values channel-last ({@code [batch, H, W, C]}) so that im2col copies
- * contiguous runs, feature vectors {@code [batch, F]}. Matrix products run as ND4J gemms on {@link NdBuf}s; the rest
- * are plain loops. A backward call writes (does not add) the input gradients; {@code dIn[i]} is null where no
+ * contiguous runs, feature vectors {@code [batch, F]}. Matrix products run as ND4J gemms on {@link NdBuf}s, or over
+ * a masked weight's nonzeros ({@link SparseRows}); the rest are plain loops. A backward call writes (does not add) the input gradients; {@code dIn[i]} is null where no
  * gradient is needed.
  */
 final class Kernels {

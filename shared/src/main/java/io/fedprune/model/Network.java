@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Forward and backward passes of a {@link Graph} on ND4J: the matrix products of Conv (im2col) and Dense layers run as
- * BLAS gemms into preallocated arrays, element-wise and per-row work is done in Java loops over {@code float[]}
+ * BLAS gemms into preallocated arrays (over the nonzeros only where a layer's weight is mostly zeros, a masked layer:
+ * {@link SparseRows}), element-wise and per-row work is done in Java loops over {@code float[]}
  * ({@link Kernels}), and parameters and gradients move between Java arrays and native buffers by memcpy.
  *
  * <p>Usage: {@link #setParam} (or {@link #load}) the parameters, possibly effective (masked) weights, then
