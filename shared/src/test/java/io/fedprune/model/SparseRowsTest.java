@@ -144,13 +144,7 @@ class SparseRowsTest {
                 sparse.backward(vs, dOut, ds, batch);
                 dense.backward(vd, dOut, dd, batch);
                 assertArrayEquals(dd[0], ds[0], 1e-5f, "input gradient, density " + d + " batch " + batch);
-                float[] gs = new float[w.length], gd = new float[w.length], bs = new float[ROWS], bd = new float[ROWS];
-                sparse.weightGradient(gs);
-                dense.weightGradient(gd);
-                sparse.biasGradient(bs);
-                dense.biasGradient(bd);
-                assertArrayEquals(gd, gs, "weight gradient: the same gemm, every weight");
-                assertArrayEquals(bd, bs);
+                float[] gs = assertSameParameterGradients(sparse, dense, w.length, ROWS);
                 long dropped = 0;
                 for (int i = 0; i < w.length; i++) dropped += w[i] == 0f && gs[i] != 0f ? 1 : 0;
                 assertTrue(dropped > 0, "masked weights get gradients too");
@@ -195,14 +189,20 @@ class SparseRowsTest {
                 dense.backward(vd, dOut, dd, batch);
                 for (int i = 0; i < x.length; i++)
                     assertEquals(dd[0][i], ds[0][i], 1e-5 * (1 + Math.abs(dd[0][i])), "input gradient, keep " + keep + " batch " + batch + " at " + i);
-                float[] gs = new float[w.length], gd = new float[w.length], bs = new float[cout], bd = new float[cout];
-                sparse.weightGradient(gs);
-                dense.weightGradient(gd);
-                sparse.biasGradient(bs);
-                dense.biasGradient(bd);
-                assertArrayEquals(gd, gs, "weight gradient: the same gemm, every weight");
-                assertArrayEquals(bd, bs);
+                assertSameParameterGradients(sparse, dense, w.length, cout);
             }
         }
+    }
+
+    /** The weight and bias gradients of both kernels are the same bits (both the dense gemm); returns the weight's. */
+    static float[] assertSameParameterGradients(Kernels.LayerKernel sparse, Kernels.LayerKernel dense, int weights, int biases) {
+        float[] gs = new float[weights], gd = new float[weights], bs = new float[biases], bd = new float[biases];
+        sparse.weightGradient(gs);
+        dense.weightGradient(gd);
+        sparse.biasGradient(bs);
+        dense.biasGradient(bd);
+        assertArrayEquals(gd, gs, "weight gradient: the same gemm, every weight");
+        assertArrayEquals(bd, bs);
+        return gs;
     }
 }
