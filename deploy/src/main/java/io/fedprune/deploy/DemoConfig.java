@@ -32,7 +32,7 @@ import java.util.Objects;
  * @param fusion          RANK (default), MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
  * @param weighting       a device's weight in the fusion: SQRT_SAMPLES (default), SAMPLES or EQUAL (one vote each)
  * @param serverOptimizer NONE (default), MOMENTUM or ADAM over the fused logits
- * @param encoding        update encoding FLOAT32 (default), FLOAT16, INT8 or MASK
+ * @param encoding        update encoding FLOAT32, FLOAT16, INT8 (default) or MASK
  * @param seed            job seed (split, selection, training); default 1
  * @param pretrainEpochs  dense pretraining epochs of the model (cached); default 10
  * @param trainSamples    use only the first N training images (0 = all); default 0

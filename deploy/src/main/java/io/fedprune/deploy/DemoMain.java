@@ -46,14 +46,14 @@ public final class DemoMain implements Callable<Integer> {
     String model;
     @Option(names = "--granularity", description = "${COMPLETION-CANDIDATES} for the hidden layers (KERNEL: the convolutions; the output layer stays WEIGHT) (default: the model's default plan, KERNEL for every Conv, WEIGHT for every Gemm/MatMul).")
     Granularity granularity;
-    @Option(names = "--fusion", defaultValue = "RANK", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Fusion fusion;
-    @Option(names = "--weighting", defaultValue = "SQRT_SAMPLES", description = "A device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count), SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
-    Weighting weighting;
+    @Option(names = "--fusion", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Fusion fusion = io.fedprune.coordinator.job.JobSpec.DEFAULT_FUSION;
+    @Option(names = "--weighting", description = "A device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count), SAMPLES (its sample count) or EQUAL (one vote per device) (default: ${DEFAULT-VALUE}).")
+    Weighting weighting = io.fedprune.coordinator.job.JobSpec.DEFAULT_WEIGHTING;
     @Option(names = "--server-optimizer", defaultValue = "NONE", description = "${COMPLETION-CANDIDATES} over the fused logits (default: ${DEFAULT-VALUE}).")
     ServerOptimizer.Kind serverOptimizer;
-    @Option(names = "--encoding", defaultValue = "FLOAT32", description = "Update encoding ${COMPLETION-CANDIDATES} (MASK: the device's top-k mask, at most 1 bit per parameter) (default: ${DEFAULT-VALUE}).")
-    TensorEncoding encoding;
+    @Option(names = "--encoding", description = "Update encoding ${COMPLETION-CANDIDATES} (MASK: the device's top-k mask, at most 1 bit per parameter) (default: ${DEFAULT-VALUE}).")
+    TensorEncoding encoding = io.fedprune.coordinator.job.JobSpec.DEFAULT_UPDATE_ENCODING;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the split, selection and training (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--out", defaultValue = "work/demo", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")

@@ -103,7 +103,8 @@ class DemoIT {
             assertTrue(rd.get("train_ms_max").asLong() > 0);
             assertTrue(rd.get("train_ms_max").asLong() <= rd.get("duration_ms").asLong());
         }
-        assertEquals(32.0, r.get("uplink_bits_per_param").asDouble(), 0.5, "float32 logits: 32 bits per parameter");
+        assertEquals(8.5, r.get("uplink_bits_per_param").asDouble(), 0.1, "the default INT8 logits: 8 bits each and a float32 scale per 64");
+        assertEquals("INT8", r.get("config").get("encoding").asText());
 
         JsonNode bl = r.get("baselines");
         assertEquals(6, bl.size());

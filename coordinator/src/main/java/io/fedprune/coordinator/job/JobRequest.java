@@ -44,7 +44,7 @@ import java.util.Locale;
  * @param temperatureEnd      T1
  * @param entropyWeight       entropy regulariser weight, >= 0
  * @param gumbelScale         Gumbel noise scale, >= 0
- * @param updateEncoding      FLOAT32, FLOAT16 or INT8
+ * @param updateEncoding      FLOAT32, FLOAT16 or INT8 (default {@link JobSpec#DEFAULT_UPDATE_ENCODING})
  * @param fusion              RANK, MEAN, INCLUSION, TRIMMED_MEAN or MEDIAN
  * @param weighting           a device's weight in the fusion: SQRT_SAMPLES (the square root of its sample count),
  *                            SAMPLES (its sample count, as FedAvg) or EQUAL (one vote per device)

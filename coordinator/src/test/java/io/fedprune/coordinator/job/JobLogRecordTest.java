@@ -63,7 +63,8 @@ class JobLogRecordTest {
         assertEquals(Weighting.SAMPLES, old.weighting());
         assertEquals("job-0", old.id());
         assertEquals(3L, old.seed());
-        assertEquals(JobSpec.builder().weighting(Weighting.SAMPLES).tierProximity(0).nestedTraining(false).seed(3).build("job-0"), old);
+        assertEquals(JobSpec.builder().weighting(Weighting.SAMPLES).updateEncoding(TensorEncoding.FLOAT32).tierProximity(0).nestedTraining(false)
+                .seed(3).build("job-0"), old);
     }
 
     @Test

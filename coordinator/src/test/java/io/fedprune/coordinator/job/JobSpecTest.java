@@ -59,7 +59,7 @@ class JobSpecTest {
         assertEquals(0.5, s.temperatureEnd());
         assertEquals(1e-3, s.entropyWeight());
         assertEquals(1.0, s.gumbelScale());
-        assertEquals(TensorEncoding.FLOAT32, s.updateEncoding());
+        assertEquals(TensorEncoding.INT8, s.updateEncoding());
         assertEquals(Fusion.RANK, s.fusion());
         assertEquals(Weighting.SQRT_SAMPLES, s.weighting());
         assertEquals(ServerOptimizer.Kind.NONE, s.serverOptimizer());
