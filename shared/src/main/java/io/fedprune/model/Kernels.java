@@ -332,17 +332,16 @@ final class Kernels {
             for (int o = 0; o < n; o += cout) for (int c = 0; c < cout; c++) dBias[c] += dOut[o + c];
             if (sparse) s.colN.put(s.col, 0, s.col.length);          // the sparse forward did not need it
             NdBuf.gemm(s.dOutN, s.colN, dw, true, false);
-            if (dIn[0] != null && sparse) {                            // dCol = dOut W over the nonzeros
+            if (dIn[0] == null) return;
+            if (sparse) {                                               // dCol = dOut W over the nonzeros
                 nonzeros.transposed().times(dOut, Math.toIntExact(rows), s.col, null);
-                col2im(s.col, batch, dIn[0]);
-                s.colN.get(s.col, 0, s.col.length);               // restore the columns
-            } else if (dIn[0] != null) {
+            } else {
                 if (s.dColN == null) s.dColN = new NdBuf(rows, cols);
                 NdBuf.gemm(s.dOutN, w, s.dColN, false, false);
-                s.dColN.get(s.col, 0, s.col.length);              // col now holds dL/d(columns)
-                col2im(s.col, batch, dIn[0]);
-                s.colN.get(s.col, 0, s.col.length);               // restore the columns
+                s.dColN.get(s.col, 0, s.col.length);
             }
+            col2im(s.col, batch, dIn[0]);                               // col holds dL/d(columns)
+            s.colN.get(s.col, 0, s.col.length);                         // restore the columns
         }
 
         /** Takes a weight {@code [cout, cin, kh, kw]} into the internal {@code [cout, kh, kw, cin]}. */
