@@ -84,10 +84,10 @@ final class DemoRuns {
         perSeed.append(seeds);
         double int8Cost = 0;
         for (int j = 0; j < 3; j++) int8Cost = Math.max(int8Cost, base[j] - acc.get("INT8")[j]);
-        String verdict = int8Cost <= 0.1
-                ? f("INT8 costs at most %.2f points on any tier's mean: within the 0.1-point bar for making it the default.", int8Cost)
-                : f("INT8 costs up to %.2f points on a tier's mean, over the 0.1-point bar: FLOAT32 stays the default (single runs "
-                + "swing by 0.1-0.5 points, so this is a measured miss, not a measured harm).", int8Cost);
+        String verdict = f("The default update encoding is %s (`JobSpec.DEFAULT_UPDATE_ENCODING`). In this run INT8 costs %s on any "
+                + "tier's mean: %s the 0.1-point bar for that default (single runs swing by 0.1-0.5 points).",
+                io.fedprune.coordinator.job.JobSpec.DEFAULT_UPDATE_ENCODING,
+                int8Cost <= 0 ? "nothing" : f("at most %.2f points", int8Cost), int8Cost <= 0.1 ? "within" : "over");
         return f("`./fedprune demo --encoding E --seed S --baseline-epochs 0` for E = FLOAT32, INT8, MASK and S = 1, 2, 3 (10 devices, "
                 + "20 rounds, LeNet-300-100; FLOAT32 is the baseline); MNIST test accuracy of each tier after the last round, "
                 + "mean of the seeds; bits per parameter as sent (data and INT8 scales over the logits count). MASK: each device "

@@ -5,28 +5,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.fedprune.Patience;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
-import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
-import io.fedprune.kafka.Topics;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.wire.BlobRef;
-import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Budget;
-import io.fedprune.wire.DeviceAssignment;
 import io.fedprune.wire.Envelope;
-import io.fedprune.wire.Granularity;
 import io.fedprune.wire.JobCancel;
-import io.fedprune.wire.LayerSpec;
 import io.fedprune.wire.MessageType;
-import io.fedprune.wire.RoundStart;
 import io.fedprune.wire.Signatures;
-import io.fedprune.wire.TensorCodec;
-import io.fedprune.wire.TensorEncoding;
-import io.fedprune.wire.TrainingConfig;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.junit.jupiter.api.Tag;
@@ -56,29 +46,19 @@ class AgentCancelIT {
     @Test
     void aCancelStopsTrainingAndQueuedRoundsAndNoUpdateIsSent(EmbeddedBroker broker) throws Exception {
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
-        String prefix = "cancel-it.";
-        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
-        Topics topics = Topics.defaults().withPrefix(prefix);
-        KeyPair coordinator = Signatures.generate(), stranger = Signatures.generate();
+        KeyPair stranger = Signatures.generate();
         List<String> activity = new CopyOnWriteArrayList<>();
-        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
-                Enrolment.known(coordinator.getPublic())).onActivity(activity::add);
-             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, WireCodec.standard(),
-                     e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, coordinator.getPrivate()));
-             Publisher forger = new Publisher(clients.producer("it-forger"), topics, WireCodec.standard(), e -> Signatures.sign(e, stranger.getPrivate()));
-             Consumer<byte[], byte[]> updates = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-updates", KafkaClients.Start.BEGINNING)) {
+        try (CoordinatorStandIn coordinator = new CoordinatorStandIn(broker, "cancel-it.");
+             Publisher forger = new Publisher(coordinator.clients.producer("it-forger"), coordinator.topics, WireCodec.standard(),
+                     e -> Signatures.sign(e, stranger.getPrivate()));
+             Consumer<byte[], byte[]> updates = coordinator.clients.assignedConsumer(coordinator.topics.name(Topic.UPDATES), "it-updates",
+                     KafkaClients.Start.BEGINNING)) {
+            AgentHub hub = coordinator.hub.onActivity(activity::add);
+            Publisher publisher = coordinator.publisher;
             hub.add(new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.1), mini.train().head(200), mini.test().head(100), null)));
-            Model model = Model.init(ModelArch.LENET300.graph(), 5);
-            BlobRef modelRef = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator").write(
-                    WireCodec.standard().encodeTensors(TensorCodec.encodeAll(model.toTensors(), TensorEncoding.FLOAT32, 0)), Blobs.TENSORS);
-            long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
+            BlobRef modelRef = coordinator.modelBlob(Model.init(ModelArch.LENET300.graph(), 5));
             // 1000 local epochs: far longer than the test; rounds 1 and 2 for the same device (2 queues behind 1)
-            for (int round = 1; round <= 2; round++) {
-                RoundStart rs = new RoundStart("lenet300", modelRef, null,
-                        List.of(new DeviceAssignment("phone-1", List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 79)))),
-                        new TrainingConfig(1000, 0.1, 50, 5, 0.5, 0, 1.0, TensorEncoding.FLOAT32, 0), 7, deadline, 2);
-                publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, round, AgentHub.COORDINATOR, rs)).join();
-            }
+            for (int round = 1; round <= 2; round++) coordinator.startRound(JOB, round, "phone-1", modelRef, 1000);
             Patience.await().until(() -> activity.stream().anyMatch(l -> l.contains("epoch 2/1000 done")));
 
             // a cancel signed by someone else is refused: training goes on

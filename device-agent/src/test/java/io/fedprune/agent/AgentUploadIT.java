@@ -4,29 +4,16 @@ import io.fedprune.Patience;
 import io.fedprune.data.Mnist;
 import io.fedprune.data.TestData;
 import io.fedprune.kafka.BlobReader;
-import io.fedprune.kafka.BlobWriter;
 import io.fedprune.kafka.BrokerMeters;
 import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.kafka.KafkaClients;
-import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.SharedBroker;
 import io.fedprune.kafka.Topic;
 import io.fedprune.kafka.Topics;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
 import io.fedprune.wire.BlobRef;
-import io.fedprune.wire.Blobs;
 import io.fedprune.wire.Budget;
-import io.fedprune.wire.DeviceAssignment;
-import io.fedprune.wire.Envelope;
-import io.fedprune.wire.Granularity;
-import io.fedprune.wire.LayerSpec;
-import io.fedprune.wire.MessageType;
-import io.fedprune.wire.RoundStart;
-import io.fedprune.wire.Signatures;
-import io.fedprune.wire.TensorCodec;
-import io.fedprune.wire.TensorEncoding;
-import io.fedprune.wire.TrainingConfig;
 import io.fedprune.wire.Update;
 import io.fedprune.wire.WireCodec;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -36,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,30 +44,20 @@ class AgentUploadIT {
     @Test
     void updatesGoToTheUploadsTopicWhichAgentsNeverRead(EmbeddedBroker broker) throws Exception {
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
-        String prefix = "upload-it.";
-        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
-        Topics topics = Topics.defaults().withPrefix(prefix);
-        KeyPair coordinator = Signatures.generate();
-        WireCodec codec = WireCodec.standard();
-        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
-                Enrolment.known(coordinator.getPublic()));
-             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, codec,
-                     e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, coordinator.getPrivate()));
-             Consumer<byte[], byte[]> updates = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-updates", KafkaClients.Start.BEGINNING)) {
-            hub.add(new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.1), mini.train().head(200), mini.test().head(100), null)));
-            BlobWriter blobs = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator");
+        try (CoordinatorStandIn coordinator = new CoordinatorStandIn(broker, "upload-it.");
+             Consumer<byte[], byte[]> updates = coordinator.clients.assignedConsumer(coordinator.topics.name(Topic.UPDATES), "it-updates",
+                     KafkaClients.Start.BEGINNING)) {
+            KafkaClients clients = coordinator.clients;
+            Topics topics = coordinator.topics;
+            WireCodec codec = coordinator.codec;
+            coordinator.hub.add(new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.1), mini.train().head(200), mini.test().head(100), null)));
             long modelChunks = 0;
             List<Update> received = new ArrayList<>();
             // two rounds, each with its own model: the agent fetches the second model after its first upload is on the broker
             for (int round = 1; round <= 2; round++) {
-                Model model = Model.init(ModelArch.LENET300.graph(), round);
-                BlobRef modelRef = blobs.write(codec.encodeTensors(TensorCodec.encodeAll(model.toTensors(), TensorEncoding.FLOAT32, 0)), Blobs.TENSORS);
+                BlobRef modelRef = coordinator.modelBlob(Model.init(ModelArch.LENET300.graph(), round));
                 modelChunks += modelRef.chunkCount();
-                RoundStart rs = new RoundStart("lenet300", modelRef, null,
-                        List.of(new DeviceAssignment("phone-1", List.of(new LayerSpec("fc1", Granularity.WEIGHT, 784, 79)))),
-                        new TrainingConfig(1, 0.1, 50, 5, 0.5, 0, 1.0, TensorEncoding.FLOAT32, 0), 7,
-                        System.currentTimeMillis() + Duration.ofMinutes(30).toMillis(), 2);
-                publisher.publish(Topic.ROUNDS, JOB, Envelope.of(JOB, round, AgentHub.COORDINATOR, rs)).join();
+                coordinator.startRound(JOB, round, "phone-1", modelRef, 1);
                 int want = round;
                 Patience.await().until(() -> {
                     for (ConsumerRecord<byte[], byte[]> r : updates.poll(Duration.ofMillis(200))) {

@@ -12,7 +12,6 @@ import io.fedprune.kafka.EmbeddedBroker;
 import io.fedprune.kafka.KafkaClients;
 import io.fedprune.kafka.Publisher;
 import io.fedprune.kafka.Topic;
-import io.fedprune.kafka.Topics;
 import io.fedprune.model.MaskSpecs;
 import io.fedprune.model.Model;
 import io.fedprune.model.ModelArch;
@@ -62,21 +61,16 @@ class TierDeploymentIT {
     @Test
     void badArtifactsAreRefusedWithAReasonAndThePreviousTierStays(EmbeddedBroker broker) throws Exception {
         Mnist.Split mini = Mnist.load(TestData.mnistMini());
-        String prefix = "deploy-it.";
-        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
-        Topics topics = Topics.defaults().withPrefix(prefix);
         Model model = Model.init(ModelArch.LENET300.graph(), 5);
         Map<String, DeploymentAck> acks = new ConcurrentHashMap<>();
         // the test plays the coordinator: it enrols the agent and signs its deployments with its own key
-        java.security.KeyPair coordinator = io.fedprune.wire.Signatures.generate();
-        try (AgentHub hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
-                Enrolment.known(coordinator.getPublic()));
-             Publisher publisher = new Publisher(clients.producer("it-coordinator"), topics, WireCodec.standard(),
-                     e -> e.type() == io.fedprune.wire.MessageType.BLOB_CHUNK ? e : io.fedprune.wire.Signatures.sign(e, coordinator.getPrivate()));
-             Consumer<byte[], byte[]> ackReader = clients.assignedConsumer(topics.name(Topic.UPDATES), "it-acks", KafkaClients.Start.BEGINNING)) {
+        try (CoordinatorStandIn coordinator = new CoordinatorStandIn(broker, "deploy-it.");
+             Consumer<byte[], byte[]> ackReader = coordinator.clients.assignedConsumer(coordinator.topics.name(Topic.UPDATES), "it-acks",
+                     KafkaClients.Start.BEGINNING)) {
             Agent agent = new Agent(new Agent.Settings("phone-1", Budget.ofKeep(0.5), mini.train().head(200), mini.test().head(200), null));
-            hub.add(agent);
-            BlobWriter blobs = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator");
+            coordinator.hub.add(agent);
+            Publisher publisher = coordinator.publisher;
+            BlobWriter blobs = coordinator.blobs;
 
             byte[] small = tier(model, 0.05);
             publish(publisher, blobs, "keep-0.05", 0.05, small, TierFile.checksums(small), layers(small));
