@@ -45,7 +45,10 @@ import java.util.function.BiFunction;
 
 /**
  * A fleet of devices whose training is stubbed to a fixed cost, so that a benchmark measures only the system: like
- * {@code AgentHub} the devices share one producer, one blob reader and one consumer of round starts; on a round start
+ * {@code AgentHub} the devices share one blob reader and one consumer of round starts; they send through
+ * {@link #CONNECTIONS} producers (device i through producer i mod {@link #CONNECTIONS}), because real devices each have a
+ * connection of their own and a broker handles one request of a connection at a time: one shared producer would queue
+ * every device's upload behind the others' on a single connection, a delay no real fleet has; on a round start
  * they fetch its global logits (once for all), "train" for exactly {@code trainMs} (meanwhile each prepares its update:
  * the global logits plus seeded noise, encoded as the round asks, chunked, hashed and signed) and then upload it
  * (blob chunks, then the signed update) all at once, as real devices finishing together would. Each device says hello
@@ -60,7 +63,10 @@ final class StubFleet implements AutoCloseable {
     static final long HEARTBEAT_MS = io.fedprune.agent.AgentHub.Config.defaults(null).heartbeatMs();
     private final WireCodec codec = WireCodec.standard();
     private final Topics topics;
-    private final Publisher publisher;
+    /** Producers the devices send through (each its own connection to the broker). */
+    static final int CONNECTIONS = 8;
+    private final List<Publisher> publishers = new ArrayList<>();
+    private final Map<String, Publisher> publisherOf = new ConcurrentHashMap<>();
     private final BlobReader reader;
     private final ConsumerLoop rounds;
     private final long trainMs;
@@ -83,11 +89,13 @@ final class StubFleet implements AutoCloseable {
         this.topics = topics;
         this.trainMs = trainMs;
         this.onArrival = onArrival;
-        // room for every device's update at once (they stand for many devices' producers), instead of the default 32 MiB
-        publisher = new Publisher(clients.with(Map.of("buffer.memory", String.valueOf(1L << 30))).producer("stub-fleet"), topics, codec, e -> {
-            PrivateKey k = keys.get(e.sender());
-            return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
-        });
+        // room for their devices' updates at once (each stands for many devices' producers), instead of the default 32 MiB
+        for (int i = 0; i < Math.min(devices, CONNECTIONS); i++) {
+            publishers.add(new Publisher(clients.with(Map.of("buffer.memory", String.valueOf((1L << 30) / CONNECTIONS))).producer("stub-fleet-" + i), topics, codec, e -> {
+                PrivateKey k = keys.get(e.sender());
+                return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
+            }));
+        }
         reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         double[] budgets = {0.05, 0.1, 0.25};
         for (int i = 0; i < devices; i++) {
@@ -97,9 +105,10 @@ final class StubFleet implements AutoCloseable {
             keys.put(id, kp.getPrivate());
             DeviceProfile p = new DeviceProfile(id, Budget.ofKeep(budgets[i % budgets.length]), samples, List.of(), "stub");
             profiles.put(id, p);
-            publisher.publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(p))).join();
+            publisherOf.put(id, publishers.get(i % publishers.size()));
+            publisherOf.get(id).publish(Topic.DEVICES, id, Envelope.of(id, new DeviceHello(p))).join();
         }
-        timer.scheduleAtFixedRate(() -> profiles.forEach((id, p) -> publisher.publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(p, DeviceState.IDLE)))),
+        timer.scheduleAtFixedRate(() -> profiles.forEach((id, p) -> publisherOf.get(id).publish(Topic.DEVICES, id, Envelope.of(id, new Heartbeat(p, DeviceState.IDLE)))),
                 HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
         var consumer = clients.assignedConsumer(topics.name(Topic.ROUNDS), "stub-fleet-rounds", KafkaClients.Start.END);
         for (var tp : consumer.assignment()) consumer.position(tp);   // the end now, not at the first poll: no round start is missed
@@ -118,7 +127,7 @@ final class StubFleet implements AutoCloseable {
             long due = startNanos + TimeUnit.MILLISECONDS.toNanos(trainMs) - System.nanoTime();
             timer.schedule(() -> {
                 if (!prepared.isDone()) latePreparations.incrementAndGet();   // preparing took longer than the training
-                prepared.thenAccept(this::upload);
+                prepared.thenAccept(records -> upload(publisherOf.get(d.deviceId()), records, 1));
             }, due, TimeUnit.NANOSECONDS);
         }
         onArrival.accept(a);
@@ -156,11 +165,7 @@ final class StubFleet implements AutoCloseable {
      * that thread on the producer's own metadata or memory (up to {@code max.block.ms}, 60 s), and with it every
      * response in flight (the first upload of each fleet took a minute, its requests timed out).
      */
-    private void upload(List<ProducerRecord<byte[], byte[]>> records) {
-        upload(records, 1);
-    }
-
-    private void upload(List<ProducerRecord<byte[], byte[]>> records, int attempt) {
+    private void upload(Publisher publisher, List<ProducerRecord<byte[], byte[]>> records, int attempt) {
         List<CompletableFuture<?>> chunks = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> r : records.subList(0, records.size() - 1)) chunks.add(publisher.send(r));
         CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new))
@@ -168,7 +173,7 @@ final class StubFleet implements AutoCloseable {
                 .whenCompleteAsync((meta, error) -> {
                     if (error == null) return;
                     failedUploads.incrementAndGet();
-                    if (attempt < 3) upload(records, attempt + 1);
+                    if (attempt < 3) upload(publisher, records, attempt + 1);
                 }, sender);
     }
 
@@ -189,6 +194,6 @@ final class StubFleet implements AutoCloseable {
         sender.shutdownNow();
         rounds.close();
         reader.close();
-        publisher.close();
+        publishers.forEach(Publisher::close);
     }
 }

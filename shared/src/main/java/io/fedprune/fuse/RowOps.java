@@ -231,13 +231,31 @@ final class RowOps {
     /**
      * {@link #reorder(double[], double[], LayerShape, float[], float[])} with the scores given as keys whose unsigned
      * order is theirs (equal keys: equal scores), e.g. {@link RadixOrder#key(double)} or a fixed-point sum with its sign
-     * bit flipped. Both sorts are radix sorts of the row.
+     * bit flipped. Both sorts are radix sorts of the row. The rows are independent: a layer of many rows is split into
+     * ranges of rows done at once on the common fork-join pool (the fusion's finish is on the round's critical path), each
+     * row's result the same as done alone.
      */
     static void reorder(long[] scoreKeys, double[] values, LayerShape s, float[] out, float[] rankOut) {
+        int parts = (int) Math.min(PARALLELISM, (long) s.groups() * s.n() / MIN_PARALLEL_LOGITS);
+        if (parts <= 1) {
+            reorderRows(scoreKeys, values, s, out, rankOut, 0, s.groups());
+            return;
+        }
+        java.util.stream.IntStream.range(0, parts).parallel()
+                .forEach(p -> reorderRows(scoreKeys, values, s, out, rankOut, (int) ((long) s.groups() * p / parts), (int) ((long) s.groups() * (p + 1) / parts)));
+    }
+
+    /** Ranges of rows {@link #reorder} does at once: one per worker of the common pool and the caller. */
+    private static final int PARALLELISM = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1;
+    /** Logits of a layer below which {@link #reorder} does all its rows on the caller's thread. */
+    private static final long MIN_PARALLEL_LOGITS = 1 << 14;
+
+    /** {@link #reorder} of the rows {@code first} to {@code end} (exclusive). */
+    private static void reorderRows(long[] scoreKeys, double[] values, LayerShape s, float[] out, float[] rankOut, int first, int end) {
         int n = s.n();
         RadixOrder byScore = new RadixOrder(n), byValue = new RadixOrder(n);
         double[] sorted = new double[n];
-        for (int g = 0; g < s.groups(); g++) {
+        for (int g = first; g < end; g++) {
             int off = g * n;
             long[] key = byScore.key(), vkey = byValue.key();                  // sort() swaps its buffers
             System.arraycopy(scoreKeys, off, key, 0, n);

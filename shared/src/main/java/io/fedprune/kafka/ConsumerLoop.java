@@ -36,7 +36,11 @@ import java.util.function.BiConsumer;
  * stops the loop; only {@link #close()} does. Transport errors are logged and polling goes on.
  *
  * <p>The consumer must already be subscribed or assigned; the loop owns it from then on and closes it. With a group
- * id, offsets are committed after each handled batch (at-least-once: handlers must tolerate a record twice).
+ * id, offsets are committed after each handled batch (at-least-once: handlers must tolerate a record twice), without
+ * waiting for the broker's answer (a commit costs a round trip to the group coordinator, which would hold up the next
+ * poll: on the coordinator's updates topic, the next updates of a round; a failed commit is logged and the next one
+ * covers it), and once more, waiting, when the loop closes. A crash may lose the last commits: their records are
+ * handled again, as at-least-once allows.
  *
  * <pre>{@code
  * Consumer<byte[], byte[]> c = clients.consumer("coordinator", "coordinator-updates");
@@ -85,6 +89,8 @@ public final class ConsumerLoop implements AutoCloseable {
     private volatile boolean closed;
     private volatile Thread thread;
     private boolean commit = true;
+    /** Whether records were handled since the last commit that was waited for. */
+    private boolean uncommitted;
 
     private ConsumerLoop(Builder b) {
         this.name = b.name;
@@ -132,6 +138,7 @@ public final class ConsumerLoop implements AutoCloseable {
                 if (!records.isEmpty()) commit();
             }
         } finally {
+            commitOnClose();
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -204,13 +211,33 @@ public final class ConsumerLoop implements AutoCloseable {
     private void commit() {
         if (!commit) return;
         try {
-            consumer.commitSync();
+            consumer.commitAsync((offsets, error) -> {   // called on this thread, in a later poll or commit
+                if (error != null) LOG.warn("{}: commit failed (records may be seen again): {}", name, error.toString());
+            });
+            uncommitted = true;
         } catch (InvalidGroupIdException e) {
             commit = false;   // assigned without a group: nothing to commit
         } catch (WakeupException | InterruptException e) {
             // closing
         } catch (KafkaException e) {
             LOG.warn("{}: commit failed (records may be seen again): {}", name, e.toString());
+        }
+    }
+
+    /** Commits what was handled, waiting (a wake-up left by {@link #close()} is taken once). */
+    private void commitOnClose() {
+        for (int attempt = 0; commit && uncommitted && attempt < 2; attempt++) {
+            try {
+                consumer.commitSync(Duration.ofSeconds(5));
+                uncommitted = false;
+            } catch (WakeupException e) {
+                // close() woke the consumer up: once more
+            } catch (InterruptException e) {
+                return;
+            } catch (KafkaException e) {
+                LOG.warn("{}: commit on close failed (records may be seen again): {}", name, e.toString());
+                return;
+            }
         }
     }
 

@@ -21,8 +21,10 @@ class RowOpsTest {
     @Test
     void radixRanksEqualTheDefinitionWithTiesSignsAndZeros() {
         Random r = new Random(5);
-        for (int n : new int[]{1, 2, 7, 100, 784}) {
-            LayerShape s = new LayerShape("l", 3, n);
+        // {rows, n}; the last is large enough for reorder to split its rows among threads (on a machine of 2+ cores)
+        for (int[] shape : new int[][]{{3, 1}, {3, 2}, {3, 7}, {3, 100}, {3, 784}, {50, 784}}) {
+            int n = shape[1];
+            LayerShape s = new LayerShape("l", shape[0], n);
             float[] x = new float[s.size()];
             for (int i = 0; i < x.length; i++) {
                 int kind = r.nextInt(6);
@@ -105,8 +107,10 @@ class RowOpsTest {
     @Test
     void reorderGivesEachCandidateTheValueOfItsScoreRankByTheDefinition() {
         Random r = new Random(6);
-        for (int n : new int[]{1, 2, 7, 100, 784}) {
-            LayerShape s = new LayerShape("l", 3, n);
+        // {rows, n}; the last is large enough for reorder to split its rows among threads (on a machine of 2+ cores)
+        for (int[] shape : new int[][]{{3, 1}, {3, 2}, {3, 7}, {3, 100}, {3, 784}, {50, 784}}) {
+            int n = shape[1];
+            LayerShape s = new LayerShape("l", shape[0], n);
             double[] scores = new double[s.size()], values = new double[s.size()];
             for (int i = 0; i < scores.length; i++) {
                 scores[i] = switch (r.nextInt(5)) {

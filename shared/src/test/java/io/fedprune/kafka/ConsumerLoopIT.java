@@ -99,4 +99,46 @@ class ConsumerLoopIT {
             }
         }
     }
+
+    /**
+     * The handled records' offsets reach the group: committed without waiting while the loop runs, and when it closes; a
+     * loop without a group commits nothing and goes on.
+     */
+    @Test
+    void handledOffsetsAreCommittedWhileRunningAndOnClose(EmbeddedBroker broker) throws Exception {
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+        Topics topics = KafkaTestSupport.freshTopics(clients);
+        String updates = topics.name(Topic.UPDATES);
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(updates, 0);
+        WireCodec codec = WireCodec.standard();
+        List<String> handled = new CopyOnWriteArrayList<>(), unassigned = new CopyOnWriteArrayList<>();
+        try (Publisher publisher = KafkaTestSupport.publisher(clients, topics); var admin = clients.admin()) {
+            java.util.function.LongSupplier committed = () -> {
+                try {
+                    var offsets = admin.listConsumerGroupOffsets("it-commit").partitionsToOffsetAndMetadata().get();
+                    return offsets.get(tp) == null ? -1 : offsets.get(tp).offset();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            Consumer<byte[], byte[]> consumer = clients.consumer("it-commit", "it-commit");
+            consumer.subscribe(List.of(updates));
+            ConsumerLoop loop = ConsumerLoop.builder("it-commit", consumer, (e, r) -> handled.add(((Update) e.body()).deviceId()))
+                    .accept(MessageType.UPDATE).build().start();
+            ConsumerLoop groupless = ConsumerLoop.builder("it-assigned", clients.assignedConsumer(updates, "it-assigned", KafkaClients.Start.BEGINNING),
+                    (e, r) -> unassigned.add(((Update) e.body()).deviceId())).accept(MessageType.UPDATE).build().start();
+            try {
+                for (String d : List.of("d1", "d2", "d3")) publisher.send(new ProducerRecord<>(updates, null, codec.encode(update(d)))).join();
+                Patience.await().until(() -> handled.size() == 3 && committed.getAsLong() == 3);   // the next offset to read
+                publisher.send(new ProducerRecord<>(updates, null, codec.encode(update("d4")))).join();
+                Patience.await().until(() -> handled.size() == 4 && unassigned.size() == 4);
+            } finally {
+                loop.close();
+                groupless.close();
+            }
+            assertEquals(4, committed.getAsLong(), "committed when the loop closed, if not before");
+            assertEquals(List.of("d1", "d2", "d3", "d4"), handled);
+            assertEquals(List.of("d1", "d2", "d3", "d4"), unassigned, "a loop without a group goes on without committing");
+        }
+    }
 }
