@@ -107,6 +107,11 @@ final class Kernels {
         private final boolean mayBeSparse;
         private boolean sparse;
         private final Map<Integer, Bufs> bufs = new HashMap<>();
+        /**
+         * The buffers of the last backward while its bias gradient is not yet summed: db is summed from their dy when
+         * first read (DPP with frozen weights never reads it), else null (db is current).
+         */
+        private Bufs dbPending;
 
         private final class Bufs {
             final NdBuf x, y, ones;
@@ -136,7 +141,15 @@ final class Kernels {
             bias = new float[nOut];
             nonzeros = new SparseRows(nOut, nIn, maxDensity);
             mayBeSparse = maxDensity > 0;
-            params(this::takeWeight, this::takeBias, dw::get, db::get);
+            params(this::takeWeight, this::takeBias, dw::get, this::giveBiasGradient);
+        }
+
+        private void giveBiasGradient(float[] out) {
+            if (dbPending != null) {
+                NdBuf.gemm(dbPending.ones, dbPending.dy, db, false, false);
+                dbPending = null;
+            }
+            db.get(out);
         }
 
         private void takeWeight(float[] values) {
@@ -182,7 +195,7 @@ final class Kernels {
             if (sparse) s.x.put(v[in[0]], 0, batch * nIn);     // the sparse forward did not need it
             s.dy.put(dOut, 0, batch * nOut);
             NdBuf.gemm(s.dy, s.x, dw, true, false);
-            NdBuf.gemm(s.ones, s.dy, db, false, false);
+            dbPending = s;
             if (dIn[0] == null) return;
             if (sparse) {                                           // dX = dY W over the nonzeros
                 nonzeros.transposed().times(dOut, batch, dIn[0], null);

@@ -3,9 +3,12 @@ package io.fedprune.model;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.Arrays;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Backward passes against central finite differences of the forward loss. */
@@ -21,6 +24,40 @@ public class NetworkTest {
             for (int i = 0; i < b.length; i++) b[i] = (float) (0.1 * r.nextGaussian());
         }
         assertGradientsMatchFiniteDifferences(m, r);
+    }
+
+    /**
+     * A bias gradient read after several backward passes (of other batch sizes, forward-only runs between) is that of
+     * the last backward, as from a network that ran only that batch (Dense layers sum it when it is first read).
+     */
+    @ParameterizedTest
+    @EnumSource(ModelArch.class)
+    void biasGradientIsThatOfTheLastBackward(ModelArch arch) {
+        Random r = new Random(11);
+        Model m = Model.init(arch.graph(), 5);
+        Graph graph = m.graph();
+        float[] x = new float[8 * graph.inputSize()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        int[] y = new int[8];
+        for (int i = 0; i < y.length; i++) y[i] = r.nextInt(graph.classes());
+        Network net = Network.of(m), fresh = Network.of(m);
+        net.run(x, y, 0, 5, true);
+        float[] first = new float[graph.layers().get(0).outputs()];
+        net.gradient(graph.layers().get(0).biasName(), first);
+        net.run(x, y, 5, 3, true);
+        net.run(x, y, 0, 8, false);
+        fresh.run(x, y, 5, 3, true);
+        for (Layer l : graph.layers()) {
+            float[] got = new float[l.outputs()], again = new float[l.outputs()], want = new float[l.outputs()];
+            net.gradient(l.biasName(), got);
+            net.gradient(l.biasName(), again);
+            fresh.gradient(l.biasName(), want);
+            assertArrayEquals(want, got, l.biasName());
+            assertArrayEquals(want, again, l.biasName() + ", read twice");
+        }
+        float[] last = new float[first.length];
+        net.gradient(graph.layers().get(0).biasName(), last);
+        assertFalse(Arrays.equals(first, last), "the two batches' bias gradients differ");
     }
 
     /**
