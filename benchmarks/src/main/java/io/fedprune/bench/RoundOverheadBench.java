@@ -71,10 +71,11 @@ final class RoundOverheadBench {
         md.append(f("A coordinator (`CoordinatorNode`, default settings: tiers 5/10/25%%, rank fusion, every tier evaluated on the "
                 + "%s test images) runs a %d-round LeNet-300-100 job (%s updates, every device selected, quorum 1) over an embedded "
                 + "KRaft broker, with a fleet of stub devices in the same JVM whose training is a fixed sleep of T = %d ms (meanwhile "
-                + "each prepares its update: the round's logits plus noise, encoded, chunked, hashed, signed; then all upload at once). "
+                + "each prepares its update: the round's logits plus noise, encoded, chunked, hashed, signed; then all upload at once, "
+                + "through %d producers, i.e. connections to the broker, as devices each have their own). "
                 + "A round runs from the moment the devices have its logits to the moment they have the next round's; overhead = "
                 + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms.%n%n",
-                "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, rounds - 1));
+                "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, StubFleet.CONNECTIONS, rounds - 1));
         Interleaved.Table t = new Interleaved.Table("devices", "round", "**overhead**", "dispatch", "to devices", "after training",
                 "upload", "fold tail", "decode", "fold", "fold CPU", "fusion", "publish", "tiers & evaluation", "other", "report beside the loop",
                 "loop CPU", "process CPU", "overhead per round");
