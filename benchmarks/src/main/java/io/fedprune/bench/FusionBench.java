@@ -111,16 +111,26 @@ public class FusionBench {
         return fold(null);
     }
 
-    /** One round's fold; {@code cpuNs[0]} gets the thread CPU time of {@code begin} and the adds (what grows with the fleet). */
+    /** One round's fold; {@code cpuNs[0]} gets the CPU time of {@code begin} and the adds (what grows with the fleet). */
     Object fold(long[] cpuNs) {
-        long c0 = cpuNs == null ? 0 : MX.getCurrentThreadCpuTime();
+        long c0 = cpuNs == null ? 0 : cpuNs();
         Accumulator acc = strategy.begin(LENET300, BOUNDS);
         for (Contribution c : contributions) acc.add(c);
-        if (cpuNs != null) cpuNs[0] = MX.getCurrentThreadCpuTime() - c0;
+        if (cpuNs != null) cpuNs[0] = cpuNs() - c0;
         return acc.finish();
     }
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+
+    /**
+     * The CPU time of every live thread of this JVM, in ns: what a fold costs, wherever it runs (RANK's finish sorts its
+     * rows on the common pool). The process's own CPU clock would do, but the JDK reads it in 10 ms ticks here.
+     */
+    static long cpuNs() {
+        long sum = 0;
+        for (long t : ((com.sun.management.ThreadMXBean) MX).getThreadCpuTime(MX.getAllThreadIds())) if (t > 0) sum += t;
+        return sum;
+    }
 
     @Benchmark
     public float floatSum() {
@@ -135,7 +145,7 @@ public class FusionBench {
 
     /**
      * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
-     * warm-up, timed by the calling thread's CPU time (GB/s per core: on a shared, loaded machine wall-clock JMH
+     * warm-up, timed by CPU time (every thread of the JVM for the fold, the caller for the sum) (GB/s per core: on a shared, loaded machine wall-clock JMH
      * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
      * wall time; medians. RANK runs three times: with the devices' row orders (what agents send when asked) and without
      * (the coordinator sorts every row: its default), of float32 logits and of INT8-decoded ones. The JMH methods above
@@ -165,16 +175,16 @@ public class FusionBench {
             b.setUp();
             double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed];
             for (int i = -warm; i < timed; i++) {
-                long c0 = MX.getCurrentThreadCpuTime(), w0 = System.nanoTime();
+                long c0 = cpuNs(), w0 = System.nanoTime();
                 b.fold(addCpu);
-                long c1 = MX.getCurrentThreadCpuTime(), w1 = System.nanoTime();
+                long c1 = cpuNs(), w1 = System.nanoTime(), s0 = MX.getCurrentThreadCpuTime();
                 b.floatSum();
-                long c2 = MX.getCurrentThreadCpuTime();
+                long s1 = MX.getCurrentThreadCpuTime();
                 if (i >= 0) {
                     fold[i] = (c1 - c0) / 1e6;
                     add[i] = addCpu[0] / 1e6;
                     foldWall[i] = (w1 - w0) / 1e6;
-                    sum[i] = (c2 - c1) / 1e6;
+                    sum[i] = (s1 - s0) / 1e6;
                 }
             }
             double f = Interleaved.median(fold), sm = Interleaved.median(sum), a = Interleaved.median(add);
@@ -194,7 +204,7 @@ public class FusionBench {
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
                 + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
-                + "of float32 logits folded per second of the thread's CPU time (per core; wall-clock GB/s beside it). *Per "
+                + "of float32 logits folded per second of CPU time (per core: the CPU time of all the JVM's threads, as RANK's finish sorts its rows on the common pool; the sum's on its one thread; wall-clock GB/s beside it). *Per "
                 + "update* is `begin` and the adds only, what grows with the fleet (the round loop pays it for every update as it "
                 + "arrives); *finish* is the round's one-off fused scores and logits (for RANK per row: the rank of the fused "
                 + "score sums and the sorted mean logits), paid once per round whatever the fleet, so its share falls with the "
