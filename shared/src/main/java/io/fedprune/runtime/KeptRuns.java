@@ -1,7 +1,5 @@
 package io.fedprune.runtime;
 
-import io.fedprune.dpp.VectorModule;
-
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -16,20 +14,6 @@ import java.util.Objects;
  * (a row's inputs dropped by a FILTER-pruned previous layer are gone), so rows are delimited by {@code rowStart}.
  */
 public final class KeptRuns implements Weights {
-    /** The vector dot of the batch-1 product, or null without {@code jdk.incubator.vector} (then the scalar loop). */
-    private static final Gather VECTOR = VectorModule.load("io.fedprune.runtime.VectorGather", Gather.class);
-
-    /**
-     * The vectorised part of a kept row's dot at one sample ({@link VectorGather}): {@code sum_{r in [from, to)}
-     * w[r] * x[xOff + cols[r]]} with {@code w = v} (float32) or {@code q} (int8, unscaled), {@code to - from} a
-     * multiple of {@link #lanes()}; {@code idx} is scratch of {@code lanes()} ints.
-     */
-    interface Gather {
-        float dot(int from, int to, char[] cols, float[] v, byte[] q, float[] x, int xOff, int[] idx);
-
-        int lanes();
-    }
-
     private final int rows, cols, run;
     private final int[] rowStart;     // [rows + 1], run index
     private final char[] narrow;      // first column of each run, or null
@@ -139,33 +123,14 @@ public final class KeptRuns implements Weights {
 
     /** One sample, single-weight runs: per row a dot product of the kept values with the gathered inputs. */
     private void gatherDots(float[] x, int xOff, float[] y, int yOff) {
-        gatherDots(x, xOff, y, yOff, n16Vector());
-    }
-
-    /** The vector dot when the module is present and the columns are 16-bit, else null. */
-    Gather n16Vector() {
-        return narrow != null ? VECTOR : null;
-    }
-
-    /**
-     * {@link #gatherDots(float[], int, float[], int)} with the given vector dot for the first {@code k - k mod L}
-     * weights of each row (none when null); the rest with four scalar partial sums.
-     */
-    void gatherDots(float[] x, int xOff, float[] y, int yOff, Gather vector) {
         final char[] n16 = narrow;
         final int[] n32 = wide;
         final float[] v = values;
         final byte[] q = quantized;
-        final int lanes = vector == null ? 1 : vector.lanes();
-        final int[] idx = vector == null ? null : new int[lanes];
         for (int o = 0; o < rows; o++) {
             int r = rowStart[o], end = rowStart[o + 1];
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            if (vector != null) {
-                int cut = r + (end - r) / lanes * lanes;
-                s0 = vector.dot(r, cut, n16, v, q, x, xOff, idx);
-                r = cut;
-            } else if (n16 != null && v != null) {
+            if (n16 != null && v != null) {
                 for (; r + 3 < end; r += 4) {
                     s0 += v[r] * x[xOff + n16[r]];
                     s1 += v[r + 1] * x[xOff + n16[r + 1]];

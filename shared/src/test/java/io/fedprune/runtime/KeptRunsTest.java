@@ -2,18 +2,11 @@ package io.fedprune.runtime;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Random;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,46 +96,6 @@ class KeptRunsTest {
             assertArrayEquals(expected, compact, 1e-4f, "trial " + trial);
             assertArrayEquals(expected, dense, 1e-4f, "trial " + trial);
             assertArrayEquals(masked, k.toDense());
-        }
-    }
-
-    /**
-     * The vector dot of one sample (the build adds {@code jdk.incubator.vector}) and the scalar loop it falls back to
-     * both give the double-precision product of the kept weights, float32 and int8 (against the dequantised weights),
-     * on k-of-n rows of every length from 0 to 3 vectors and some, so most lengths are not a multiple of the lanes.
-     */
-    @Test
-    void vectorAndScalarDotsAgreeWithADoubleReference() {
-        Random r = new Random(11);
-        for (boolean int8 : new boolean[]{false, true}) {
-            int rows = 40, cols = 784;
-            float[] w = new float[rows * cols], m = new float[rows * cols];
-            for (int o = 0; o < rows; o++) {
-                int k = o;   // row o keeps o of its 784 columns, at random
-                List<Integer> order = new ArrayList<>(IntStream.range(0, cols).boxed().toList());
-                Collections.shuffle(order, r);
-                for (int j = 0; j < k; j++) m[o * cols + order.get(j)] = 1;
-                for (int c = 0; c < cols; c++) w[o * cols + c] = (float) r.nextGaussian();
-            }
-            KeptRuns kept = KeptRuns.fromMasked(rows, cols, 1, w, m, int8);
-            assertNotNull(kept.n16Vector(), "jdk.incubator.vector is in the test JVM");
-            float[] dense = kept.toDense(), x = new float[cols + 3];
-            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-            float[] expected = new float[rows];
-            for (int o = 0; o < rows; o++) {
-                double s = 0.5;
-                for (int c = 0; c < cols; c++) s += (double) dense[o * cols + c] * x[3 + c];
-                expected[o] = (float) s;
-            }
-            float[] vector = new float[rows + 2], scalar = new float[rows + 2];
-            Arrays.fill(vector, 0.5f);
-            Arrays.fill(scalar, 0.5f);
-            kept.gatherDots(x, 3, vector, 2, kept.n16Vector());
-            kept.gatherDots(x, 3, scalar, 2, null);
-            float[] v = Arrays.copyOfRange(vector, 2, rows + 2), s = Arrays.copyOfRange(scalar, 2, rows + 2);
-            assertArrayEquals(expected, v, 1e-4f, "vector, int8 " + int8);
-            assertArrayEquals(expected, s, 1e-4f, "scalar, int8 " + int8);
-            assertNotEquals(0f, v[rows - 1] - 0.5f);
         }
     }
 
