@@ -90,12 +90,9 @@ final class StubFleet implements AutoCloseable {
         this.trainMs = trainMs;
         this.onArrival = onArrival;
         // room for their devices' updates at once (each stands for many devices' producers), instead of the default 32 MiB
-        for (int i = 0; i < Math.min(devices, CONNECTIONS); i++) {
-            publishers.add(new Publisher(clients.with(Map.of("buffer.memory", String.valueOf((1L << 30) / CONNECTIONS))).producer("stub-fleet-" + i), topics, codec, e -> {
-                PrivateKey k = keys.get(e.sender());
-                return k == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, k);
-            }));
-        }
+        for (int i = 0; i < Math.min(devices, CONNECTIONS); i++)
+            publishers.add(new Publisher(clients.with(Map.of("buffer.memory", String.valueOf((1L << 30) / CONNECTIONS))).producer("stub-fleet-" + i),
+                    topics, codec, e -> Signatures.signForSending(e, keys.get(e.sender()))));
         reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         double[] budgets = {0.05, 0.1, 0.25};
         for (int i = 0; i < devices; i++) {

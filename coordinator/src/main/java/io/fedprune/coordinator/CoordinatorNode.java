@@ -91,7 +91,7 @@ public final class CoordinatorNode implements AutoCloseable {
         deviceKeys = new DeviceKeys(work.resolve(DEVICE_KEYS_FILE));
         // everything the coordinator sends is signed (blob chunks are pinned by the SHA-256 in the signed message)
         publisher = new Publisher(clients.producer("coordinator"), topics, codec,
-                e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, identity.getPrivate()));
+                e -> Signatures.signForSending(e, identity.getPrivate()));
         // every device message is checked before anything uses it: signed by the device's enrolled key, not replayed
         devicesSigned = new MessageVerifier(deviceKeys, 200_000);
         // devices' update blobs (the uploads topic) are read once: a small cache keeps the coordinator's memory flat as

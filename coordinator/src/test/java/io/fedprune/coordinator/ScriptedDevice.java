@@ -14,7 +14,6 @@ import io.fedprune.wire.Budget;
 import io.fedprune.wire.DeviceAssignment;
 import io.fedprune.agent.Enrolment;
 import io.fedprune.wire.DeviceHello;
-import io.fedprune.wire.MessageType;
 import io.fedprune.wire.Signatures;
 import io.fedprune.wire.DeviceState;
 import io.fedprune.wire.Heartbeat;
@@ -67,7 +66,7 @@ final class ScriptedDevice implements AutoCloseable {
         keys = Signatures.generate();
         coordinatorKey = enrolment.enrol(id, keys.getPublic());
         publisher = new Publisher(clients.producer(id), topics, codec,
-                e -> e.type() == MessageType.BLOB_CHUNK || !e.sender().equals(id) ? e : Signatures.sign(e, keys.getPrivate()));
+                e -> e.sender().equals(id) ? Signatures.signForSending(e, keys.getPrivate()) : e);
         blobs = new BlobWriter(publisher, Topic.UPLOADS, id);
         reader = BlobReader.start(clients, topics, Topic.BLOBS, BlobReader.Config.defaults());
         rounds = clients.consumer(null, id + "-rounds");

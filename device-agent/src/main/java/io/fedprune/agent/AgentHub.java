@@ -245,8 +245,7 @@ public final class AgentHub implements AutoCloseable {
 
     /** Signs what an agent of this hub sends (blob chunks are pinned by the SHA-256 in the signed message instead). */
     private Envelope sign(Envelope e) {
-        PrivateKey key = signingKeys.get(e.sender());
-        return key == null || e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, key);
+        return Signatures.signForSending(e, signingKeys.get(e.sender()));
     }
 
     private void heartbeats() {

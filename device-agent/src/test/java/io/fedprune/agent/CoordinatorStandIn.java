@@ -13,7 +13,6 @@ import io.fedprune.wire.DeviceAssignment;
 import io.fedprune.wire.Envelope;
 import io.fedprune.wire.Granularity;
 import io.fedprune.wire.LayerSpec;
-import io.fedprune.wire.MessageType;
 import io.fedprune.wire.RoundStart;
 import io.fedprune.wire.Signatures;
 import io.fedprune.wire.TensorCodec;
@@ -44,7 +43,7 @@ final class CoordinatorStandIn implements AutoCloseable {
         hub = AgentHub.start(AgentHub.Config.defaults(broker.bootstrapServers()).withTopicPrefix(prefix).withHeartbeatMs(500),
                 Enrolment.known(key.getPublic()));
         publisher = new Publisher(clients.producer("it-coordinator"), topics, codec,
-                e -> e.type() == MessageType.BLOB_CHUNK ? e : Signatures.sign(e, key.getPrivate()));
+                e -> Signatures.signForSending(e, key.getPrivate()));
         blobs = new BlobWriter(publisher, Topic.BLOBS, "it-coordinator");
     }
 

@@ -57,6 +57,14 @@ public final class Signatures {
         return out;
     }
 
+    /**
+     * {@code e} as its sender puts it on the wire: signed with {@code key}, except a blob chunk (pinned instead by the
+     * SHA-256 in the signed message that refers to its blob) or when the sender has no key ({@code key} null).
+     */
+    public static Envelope signForSending(Envelope e, PrivateKey key) {
+        return key == null || e.type() == MessageType.BLOB_CHUNK ? e : sign(e, key);
+    }
+
     /** {@code e} signed with {@code key} (any previous signature replaced). */
     public static Envelope sign(Envelope e, PrivateKey key) {
         byte[] message = signingBytes(e);

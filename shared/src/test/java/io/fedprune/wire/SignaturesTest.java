@@ -33,6 +33,14 @@ class SignaturesTest {
     }
 
     @Test
+    void aSenderSignsWhatItSendsButBlobChunksAndSendsUnsignedWithoutAKey() {
+        Envelope update = update("d1", Samples.SHA_A), chunk = Samples.all().get("blob_chunk");
+        assertEquals(Optional.empty(), Signatures.verify(Signatures.signForSending(update, device.getPrivate()), device.getPublic()));
+        assertSame(chunk, Signatures.signForSending(chunk, device.getPrivate()), "a chunk is pinned by its blob's signed SHA-256");
+        assertSame(update, Signatures.signForSending(update, null));
+    }
+
+    @Test
     void signaturesAreTheJdkProvidersBitForBitAndATamperedOneFails() throws Exception {
         Envelope e = update("d1", Samples.SHA_A);
         Envelope signed = Signatures.sign(e, device.getPrivate());
