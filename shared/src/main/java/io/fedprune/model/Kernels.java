@@ -222,11 +222,17 @@ final class Kernels {
         private final boolean mayBeSparse;
         private boolean sparse;
         private final Map<Integer, Bufs> bufs = new HashMap<>();
+        /**
+         * The buffers of the last backward while its bias gradient is not yet summed: dBias is summed from their dOut
+         * when first read (DPP with frozen weights never reads it), else null (dBias is current).
+         */
+        private Bufs dBiasPending;
 
         private final class Bufs {
             final float[] col;
             final NdBuf colN, outN;
             NdBuf dOutN, dColN;
+            float[] dOut;                                   // dOutN read back, for the bias gradient
 
             Bufs(int batch) {
                 long rows = (long) batch * oh * ow;
@@ -265,7 +271,20 @@ final class Kernels {
             perm = new float[cout * cols];
             nonzeros = new SparseRows(cout, cols, maxDensity);
             mayBeSparse = maxDensity > 0;
-            params(this::setPermutedWeight, v -> copy(v, bias), this::permutedWeightGradient, o -> copy(dBias, o));
+            params(this::setPermutedWeight, v -> copy(v, bias), this::permutedWeightGradient, this::giveBiasGradient);
+        }
+
+        private void giveBiasGradient(float[] out) {
+            if (dBiasPending != null) {
+                Bufs s = dBiasPending;
+                dBiasPending = null;
+                if (s.dOut == null) s.dOut = new float[Math.toIntExact(s.dOutN.length)];
+                float[] dOut = s.dOut;
+                s.dOutN.get(dOut, 0, dOut.length);
+                Arrays.fill(dBias, 0f);
+                for (int o = 0; o < dOut.length; o += cout) for (int c = 0; c < cout; c++) dBias[c] += dOut[o + c];
+            }
+            copy(dBias, out);
         }
 
         /** True if the last weight set runs sparse. */
@@ -341,8 +360,7 @@ final class Kernels {
             if (s.dOutN == null) s.dOutN = new NdBuf(rows, cout);
             int n = Math.toIntExact(rows * cout);
             s.dOutN.put(dOut, 0, n);
-            Arrays.fill(dBias, 0f);
-            for (int o = 0; o < n; o += cout) for (int c = 0; c < cout; c++) dBias[c] += dOut[o + c];
+            dBiasPending = s;
             if (sparse) s.colN.put(s.col, 0, s.col.length);          // the sparse forward did not need it
             NdBuf.gemm(s.dOutN, s.colN, dw, true, false);
             if (dIn[0] == null) return;

@@ -98,16 +98,12 @@ public final class NestedTiers {
         int pos = 0;
         float[] sorted = Arrays.copyOfRange(values, off, off + n);
         Arrays.sort(sorted);
+        long[] byScore = new long[n];
         for (int t = 0; t < by.length; t++) {
-            float[] sc = by[t];
-            Integer[] idx = new Integer[n];
-            for (int i = 0; i < n; i++) idx[i] = i;
-            Arrays.sort(idx, (a, b) -> {
-                int c = Float.compare(sc[off + b], sc[off + a]);
-                return c != 0 ? c : Integer.compare(a, b);
-            });
+            for (int i = 0; i < n; i++) byScore[i] = (long) ~ordered(by[t][off + i]) << 32 | i;
+            Arrays.sort(byScore);                          // the highest score first (Float.compare's order), ties: lower index
             for (int j = 0; j < n && pos < k[t]; j++) {
-                int i = idx[j];
+                int i = (int) byScore[j];
                 if (picked[i]) continue;
                 picked[i] = true;
                 scores[off + i] = n - pos;
@@ -115,6 +111,12 @@ public final class NestedTiers {
                 pos++;
             }
         }
+    }
+
+    /** An int whose signed order is {@link Float#compare}'s order of the floats (-0 below +0, NaN above all). */
+    private static int ordered(float f) {
+        int bits = Float.floatToIntBits(f);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
     }
 
     /**

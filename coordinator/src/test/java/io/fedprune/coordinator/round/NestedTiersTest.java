@@ -53,6 +53,41 @@ class NestedTiersTest {
     }
 
     @Test
+    void theOrderIsFloatComparesDescendingWithTiesToTheLowerIndex() {
+        // random groups of 16 with ties, -0 and +0, NaN and infinities, against a comparator sort of boxed indices
+        java.util.Random r = new java.util.Random(3);
+        float[] pool = {0f, -0f, 1f, -1f, 0.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 2f, -2f};
+        int n = 16, groups = 50;
+        int[] shape = {groups, n};
+        List<MaskSpec> a = List.of(MaskSpec.ofK("fc", Granularity.WEIGHT, shape, 3)), b = List.of(MaskSpec.ofK("fc", Granularity.WEIGHT, shape, 7));
+        float[][] by = new float[3][groups * n];
+        for (float[] s : by) for (int i = 0; i < s.length; i++) s[i] = pool[r.nextInt(pool.length)];
+        float[] values = new float[groups * n];
+        for (int i = 0; i < values.length; i++) values[i] = i;
+        NestedTiers.Nested got = new NestedTiers(List.of(a, b), 1).nest(List.of(List.of(by[0]), List.of(by[1])), List.of(by[2]), List.of(values));
+        int[] k = {3, 7, n};
+        for (int g = 0; g < groups; g++) {
+            int off = g * n, pos = 0;
+            boolean[] picked = new boolean[n];
+            for (int t = 0; t < 3; t++) {
+                float[] sc = by[t];
+                Integer[] idx = new Integer[n];
+                for (int i = 0; i < n; i++) idx[i] = i;
+                java.util.Arrays.sort(idx, (x, y) -> {
+                    int c = Float.compare(sc[off + y], sc[off + x]);
+                    return c != 0 ? c : Integer.compare(x, y);
+                });
+                for (int j = 0; j < n && pos < k[t]; j++) {
+                    if (picked[idx[j]]) continue;
+                    picked[idx[j]] = true;
+                    assertEquals(n - pos, got.scores().get(0)[off + idx[j]], "group " + g + " position " + pos);
+                    pos++;
+                }
+            }
+        }
+    }
+
+    @Test
     void aDevicesFactorIsTheRatioOfTheKeptFractionsToThePowerP() {
         // f = 1/4 for the quarter tier, 2/4 for the half tier
         assertArrayEquals(new double[]{1, 0.25}, nested(2).factors(QUARTER), 1e-12);      // (0.25 / 0.5)^2
