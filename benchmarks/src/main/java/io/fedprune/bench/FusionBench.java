@@ -7,7 +7,7 @@ import io.fedprune.fuse.Fusion;
 import io.fedprune.fuse.FusionConfig;
 import io.fedprune.fuse.FusionStrategy;
 import io.fedprune.fuse.LayerShape;
-import io.fedprune.fuse.RowOrders;
+import io.fedprune.fuse.RowRanks;
 import io.fedprune.model.Tensor;
 import io.fedprune.wire.TensorCodec;
 import io.fedprune.wire.TensorEncoding;
@@ -50,9 +50,9 @@ public class FusionBench {
     public int devices;
     @Param({"RANK", "MEAN", "INCLUSION", "TRIMMED_MEAN", "MEDIAN"})
     public String rule;
-    /** RANK only: whether the devices send their row orders (else the coordinator sorts every row itself). */
+    /** RANK only: whether the devices send their row ranks (else the coordinator sorts every row itself). */
     @Param({"true"})
-    public boolean rowOrders;
+    public boolean rowRanks;
     /** Whether the logits are as an INT8 update decodes (groups of 64 sharing a scale: ties within a group). */
     @Param({"false"})
     public boolean int8;
@@ -63,7 +63,7 @@ public class FusionBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        contributions = contributions(devices, 1, rowOrders, int8);
+        contributions = contributions(devices, 1, rowRanks, int8);
         strategy = FusionConfig.of(Fusion.valueOf(rule)).strategy();
         sumInto = new float[LENET300.size()][];
         for (int l = 0; l < LENET300.size(); l++) sumInto[l] = new float[LENET300.get(l).size()];
@@ -74,15 +74,15 @@ public class FusionBench {
 
     /**
      * Device logits (Gaussian, distinct per device; with {@code int8}, as INT8 encodes and decodes them) and k = 10% of n,
-     * weights the square root of 600-6000 samples; with {@code rowOrders}, each device's row orders (what it sends for
+     * weights the square root of 600-6000 samples; with {@code rowRanks}, each device's row ranks (what it sends for
      * RANK, computed outside the timed fold).
      */
-    static List<Contribution> contributions(int devices, long seed, boolean rowOrders, boolean int8) {
+    static List<Contribution> contributions(int devices, long seed, boolean rowRanks, boolean int8) {
         Random r = new Random(seed);
         List<Contribution> out = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
             List<float[]> logits = new ArrayList<>();
-            List<int[]> orders = new ArrayList<>();
+            List<int[]> ranks = new ArrayList<>();
             int[] k = new int[LENET300.size()];
             for (int l = 0; l < LENET300.size(); l++) {
                 float[] x = new float[LENET300.get(l).size()];
@@ -92,10 +92,10 @@ public class FusionBench {
                     x = TensorCodec.decode(TensorCodec.encode(t, TensorEncoding.INT8)).data();
                 }
                 logits.add(x);
-                if (rowOrders) orders.add(RowOrders.ascending(x, LENET300.get(l).n()));
+                if (rowRanks) ranks.add(RowRanks.twice(x, LENET300.get(l).n()));
                 k[l] = (int) Math.ceil(0.1 * LENET300.get(l).n());
             }
-            out.add(new Contribution(logits, k, Math.sqrt(600 + r.nextInt(5400)), orders));
+            out.add(new Contribution(logits, k, Math.sqrt(600 + r.nextInt(5400)), ranks));
         }
         return out;
     }
@@ -147,7 +147,7 @@ public class FusionBench {
      * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
      * warm-up, timed by CPU time (every thread of the JVM for the fold, the caller for the sum) (GB/s per core: on a shared, loaded machine wall-clock JMH
      * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
-     * wall time; medians. RANK runs three times: with the devices' row orders (what agents send when asked) and without
+     * wall time; medians. RANK runs three times: with the devices' row ranks (what agents send when asked) and without
      * (the coordinator sorts every row: its default), of float32 logits and of INT8-decoded ones. The JMH methods above
      * run the same code under JMH on a quiet machine.
      */
@@ -163,14 +163,14 @@ public class FusionBench {
         double rankFinishMs = 0;
         List<String[]> rows = new ArrayList<>();
         List<Object[]> variants = new ArrayList<>();
-        variants.add(new Object[]{Fusion.RANK, true, "RANK (device row orders)", false});
+        variants.add(new Object[]{Fusion.RANK, true, "RANK (device ranks)", false});
         variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts the rows)", false});
         variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts INT8-decoded rows)", true});
         for (Fusion rule : Fusion.values()) if (rule != Fusion.RANK) variants.add(new Object[]{rule, false, rule.name(), false});
         long[] addCpu = new long[1];
         for (Object[] v : variants) {
             b.rule = ((Fusion) v[0]).name();
-            b.rowOrders = (Boolean) v[1];
+            b.rowRanks = (Boolean) v[1];
             b.int8 = (Boolean) v[3];
             b.setUp();
             double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed];
@@ -199,7 +199,7 @@ public class FusionBench {
         }
         t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "", "", "");
         for (String[] r : rows) t.row((Object[]) r);
-        double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device row orders)"),
+        double sorted = addNsPerLogit.get("RANK (coordinator sorts the rows)"), sent = addNsPerLogit.get("RANK (device ranks)"),
                 int8 = addNsPerLogit.get("RANK (coordinator sorts INT8-decoded rows)"), mean = addNsPerLogit.get("MEAN");
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
@@ -225,25 +225,33 @@ public class FusionBench {
                 + "(INT8's groups of 64 make some) given their average position. Exact: "
                 + "the ranks of the definition (RowOpsTest against the O(n^2) definition, FusionTest). A row the grid does not "
                 + "spread (a non-finite value, equal extremes, or distinct values sharing keys that take more than n moves to "
-                + "insert) is sorted by the four-pass radix sort of 32-bit keys used before, which cost 15.29 ns per logit per "
-                + "update in this section on 2026-12-01 (load 3.6), 5.6 times the row-order path below in that run. Now: %.2f "
-                + "ns per logit per update, %.1f times the row-order path in this run (CPU time per core varies about twofold "
-                + "with this machine's load; the ratio less), and %.2f for INT8-decoded logits. A device can instead send its rows' orders with its logits (each row's positions from the smallest "
-                + "decoded logit to the largest, sorted on the device after its uplink encoding's rounding, so INT8's ties are "
-                + "the coordinator's): the coordinator checks every order against the logits (positions within the row, each "
-                + "once, values not decreasing) and ranks from it in O(n) with vector gathers and scatters: %.2f ns per logit per "
-                + "update, the same ranks bit for bit (FusionTest, and FederatedRoundsIT over the broker). The orders cost 16 "
-                + "bits per parameter of uplink (FLOAT32 32 -> 48, INT8 8.5 -> 24.5, 0.53 MB more per LeNet-300-100 update) to "
-                + "save %.1f ms of coordinator CPU per update; through this machine's broker (the blob section above: about 30 "
-                + "MB/s) the extra bytes take longer than that, so the coordinator does not ask for them "
-                + "(`training_config.row_orders`); agents send them when asked.%n%n"
-                + "The bar of 2 GB/s per core (2 ns per logit in all): MEAN meets it, per update and for the whole round. RANK "
-                + "does not: per update, sorting on the coordinator costs %.2f ns per logit beside the sums' %.2f (five scalar "
-                + "passes over every value: the row's extremes, the grid keys, the histogram and the two counting passes, whose "
-                + "stores go where the data says); with the devices' orders, the O(n) check and ranking is %.2f ns per logit (a gather and a "
-                + "scatter per logit); and the round's finish (two radix sorts of 64-bit keys per row) is %.1f ms.%n",
-                bytes / 1e6, warm, timed, t, mean, sorted, sorted / sent, int8, sent, (sorted - sent) * bytes / 4 / b.devices / 1e6,
-                sorted - mean, mean, sent - mean, rankFinishMs);
+                + "insert) is sorted by the four-pass radix sort of 32-bit keys used before. Now: %.2f ns per logit per update "
+                + "(%.1f times the device-ranks path below in this run; CPU time per core varies two- to threefold with this "
+                + "machine's state, the ratios less), and %.2f for INT8-decoded logits.%n%n"
+                + "A device can instead send its rows' ranks with its logits: twice each logit's rank in its row (ties averaged, "
+                + "so an integer in [0, 2n - 2], a uint16 for rows of up to 32768), ranked on the device by the coordinator's "
+                + "own code after its uplink encoding's rounding, so INT8's ties are the coordinator's. The coordinator folds "
+                + "them in the same streaming, vectorised pass as the logits, with no gather or scatter, and checks in that pass "
+                + "that each row looks like a ranking: every value in range, the row's sum n(n - 1), its sum of squares at most a "
+                + "permutation's (a bad row refuses the whole update and is subtracted back exactly). %.2f ns per logit per "
+                + "update, %.2f beyond MEAN's one sum; the same fused bits as sorting here (twice the rank at half the scale is "
+                + "the same term: FusionTest, and FederatedRoundsIT over the broker). It does not check that the ranks agree "
+                + "with the logits: a device picks its logits freely, so agreement proves nothing about its honesty; what bounds "
+                + "its influence on the fused ranking is that its vote per row is no larger than a ranking's (range, sum, "
+                + "spread: `io.fedprune.fuse.RowRanks`). The ranks cost 16 bits per parameter of uplink (FLOAT32 32 -> 48, INT8 "
+                + "8.5 -> 24.5, 0.53 MB more per LeNet-300-100 update) to save %.1f ms of coordinator CPU per update; through "
+                + "this machine's broker (the blob section above: about 30 MB/s) the extra bytes take longer than that, so the "
+                + "coordinator does not ask for them (`training_config.row_ranks`); agents send them when asked.%n%n"
+                + "The bar of 2 GB/s per core per update (2 ns per logit): MEAN meets it (%.2f GB/s), and RANK meets it when "
+                + "the devices send their ranks (%.2f GB/s, %.2f of MEAN's and %.3f of the `float[]` sum's in this run). RANK "
+                + "with the coordinator sorting (its default, for the uplink's sake) does not: sorting costs %.2f ns per logit "
+                + "beside the sums' (five scalar passes over every value: the row's extremes, the grid keys, the histogram and "
+                + "the two counting passes, whose stores go where the data says). RANK's finish (two radix sorts of 64-bit keys "
+                + "per row), %.1f ms, is paid once per round whatever the fleet; at 10 devices it is most of the round's fold, "
+                + "so RANK's whole-round GB/s stays below the bar at this fleet size.%n",
+                bytes / 1e6, warm, timed, t, mean, sorted, sorted / sent, int8, sent, sent - mean,
+                (sorted - sent) * bytes / 4 / b.devices / 1e6, 4 / mean, 4 / sent, mean / sent,
+                4 / sent / Interleaved.median(sumGbps), sorted - sent, rankFinishMs);
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */

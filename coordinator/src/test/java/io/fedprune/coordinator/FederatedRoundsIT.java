@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * The whole loop over a real (embedded) broker: coordinator, 4 agents with 2 budgets on the committed MNIST subset,
  * 3 rounds, plus two scripted devices that inject a duplicate, a NaN and an undecodable update and a garbage record.
  * The same job runs twice, without and with the injections, and must give bit-identical fused logits and artifacts. In
- * the run with injections the scripted devices' valid updates also carry their row orders (the coordinator ranks
+ * the run with injections the scripted devices' valid updates also carry their row ranks (the coordinator ranks
  * from them), in the other it sorts their rows itself: the same bits either way.
  */
 @Tag("integration")

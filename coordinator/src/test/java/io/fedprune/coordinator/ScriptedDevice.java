@@ -110,10 +110,10 @@ final class ScriptedDevice implements AutoCloseable {
         return update(r, logits, samples, false);
     }
 
-    /** Builds the record of an update carrying {@code logits}, with each tensor's row order if {@code rowOrders}. */
-    ProducerRecord<byte[], byte[]> update(Round r, List<Tensor> logits, long samples, boolean rowOrders) {
+    /** Builds the record of an update carrying {@code logits}, with each tensor's row ranks if {@code rowRanks}. */
+    ProducerRecord<byte[], byte[]> update(Round r, List<Tensor> logits, long samples, boolean rowRanks) {
         List<io.fedprune.wire.EncodedTensor> encoded = TensorCodec.encodeAll(logits, TensorEncoding.FLOAT32, 0);
-        if (rowOrders) encoded = encoded.stream().map(TensorCodec::withRowOrder).toList();
+        if (rowRanks) encoded = encoded.stream().map(TensorCodec::withRowRanks).toList();
         byte[] payload = codec.encodeTensors(encoded);
         return updateWithBlob(r, blobs.write("d-" + id + "-" + Blobs.newBlobId(), payload, Blobs.TENSORS), samples);
     }

@@ -15,12 +15,12 @@ import java.util.Objects;
  * @param logits per layer, in the order of the accumulator's layers, each {@code float[groups * n]} row-major
  * @param k      per layer, the number of candidates per group the device trained for (1 <= k <= n)
  * @param weight the device's weight, > 0 (from its sample count: see {@link Weighting})
- * @param orders per layer, the device's ascending order of each row of its logits ({@code orders[l][g * n + t]} = the
- *               position in row g of its t-th smallest logit), or {@code null} for a layer without one; an empty list
- *               when the device sent none. {@link Fusion#RANK} checks an order against the logits and ranks from it in
- *               O(n) instead of sorting the row itself; the other rules ignore orders.
+ * @param ranks  per layer, twice the rank of each logit in its row as the device sent them ({@link RowRanks}:
+ *               {@code ranks[l][g * n + j]} for logit j of row g), or {@code null} for a layer without them; an empty
+ *               list when the device sent none. {@link Fusion#RANK} folds them, checked to look like a ranking, instead of
+ *               sorting the rows itself; the other rules ignore them. Not copied either.
  */
-public record Contribution(List<float[]> logits, int[] k, double weight, List<int[]> orders) {
+public record Contribution(List<float[]> logits, int[] k, double weight, List<int[]> ranks) {
     public Contribution {
         logits = List.copyOf(Objects.requireNonNull(logits, "logits"));
         Objects.requireNonNull(k, "k");
@@ -28,19 +28,19 @@ public record Contribution(List<float[]> logits, int[] k, double weight, List<in
             throw new IllegalArgumentException("k has " + k.length + " entries for " + logits.size() + " layers");
         if (!(weight > 0) || Double.isInfinite(weight))
             throw new IllegalArgumentException("weight must be finite and > 0, was " + weight);
-        orders = orders == null || orders.isEmpty() ? List.of() : Collections.unmodifiableList(new ArrayList<>(orders));
-        if (!orders.isEmpty() && orders.size() != logits.size())
-            throw new IllegalArgumentException("orders for " + orders.size() + " layers, logits for " + logits.size());
+        ranks = ranks == null || ranks.isEmpty() ? List.of() : Collections.unmodifiableList(new ArrayList<>(ranks));
+        if (!ranks.isEmpty() && ranks.size() != logits.size())
+            throw new IllegalArgumentException("ranks for " + ranks.size() + " layers, logits for " + logits.size());
     }
 
-    /** A contribution without row orders (the coordinator ranks the rows itself). */
+    /** A contribution without ranks (the coordinator ranks the rows itself). */
     public Contribution(List<float[]> logits, int[] k, double weight) {
         this(logits, k, weight, List.of());
     }
 
-    /** The row order of layer {@code l}, or {@code null}. */
-    int[] order(int l) {
-        return orders.isEmpty() ? null : orders.get(l);
+    /** The twice-ranks of layer {@code l}, or {@code null}. */
+    int[] ranks(int l) {
+        return ranks.isEmpty() ? null : ranks.get(l);
     }
 
     /**
@@ -56,9 +56,9 @@ public record Contribution(List<float[]> logits, int[] k, double weight, List<in
                 throw shape("layer " + s.name() + ": " + logits.get(l).length + " logits, expected " + s.size());
             if (k[l] < 1 || k[l] > s.n())
                 throw shape("layer " + s.name() + ": k=" + k[l] + " outside [1, " + s.n() + "]");
-            int[] o = order(l);
-            if (o != null && o.length != s.size())
-                throw shape("layer " + s.name() + ": row order of " + o.length + " positions, expected " + s.size());
+            int[] r = ranks(l);
+            if (r != null && r.length != s.size())
+                throw shape("layer " + s.name() + ": " + r.length + " ranks, expected " + s.size());
         }
     }
 

@@ -31,13 +31,15 @@ final class FixedSum {
         boolean add(long[] a, float[] x, int at, int len, double wa, float bound);
 
         /**
-         * {@code a[at + i] += round(x[at + i] * wa)} and {@code b[at + i] += round(r[i] * wb)} for {@code i < len}: two
-         * sums in one pass ({@code r}: a row of ranks; a negative one, which marks a rank a row order left unset, adds
-         * nothing and fails the call like an out-of-bound {@code x}).
+         * {@code a[at + i] += round(x[at + i] * wa)} and {@code b[at + i] += round(r[rAt + i] * wb)} for {@code i < len}:
+         * two sums in one pass, {@code r} a row of twice-ranks ({@link RowRanks}), which it checks: a value outside
+         * [0, 2 len - 2] adds nothing, like an out-of-bound {@code x}, and fails the call, as does a row whose sum or sum
+         * of squares is not a ranking's ({@link RowRanks#looksLikeRanking}; its values are added all the same, so that
+         * folding the row again with {@code -wa, -wb} undoes it exactly).
          *
-         * @return whether every {@code |x[at + i]| <= bound} and every {@code r[i] >= 0}
+         * @return whether every {@code |x[at + i]| <= bound} and the row looks like a ranking
          */
-        boolean add2(long[] a, long[] b, float[] x, float[] r, int at, int len, double wa, double wb, float bound);
+        boolean add2(long[] a, long[] b, float[] x, int[] r, int at, int rAt, int len, double wa, double wb, float bound);
     }
 
     /** The scalar fold, also the vector fold's tail. */
@@ -48,8 +50,8 @@ final class FixedSum {
         }
 
         @Override
-        public boolean add2(long[] a, long[] b, float[] x, float[] r, int at, int len, double wa, double wb, float bound) {
-            return add2From(a, b, x, r, at, 0, len, wa, wb, bound);
+        public boolean add2(long[] a, long[] b, float[] x, int[] r, int at, int rAt, int len, double wa, double wb, float bound) {
+            return add2From(a, b, x, r, at, rAt, 0, len, wa, wb, bound, 0, 0);
         }
     };
     private static final Fold VECTOR = VectorModule.load("io.fedprune.fuse.VectorFold", Fold.class);
@@ -81,16 +83,25 @@ final class FixedSum {
         return ok;
     }
 
-    static boolean add2From(long[] a, long[] b, float[] x, float[] r, int at, int from, int len, double wa, double wb, float bound) {
+    /**
+     * {@link Fold#add2} from element {@code from} on (the vector fold's tail), given the sum and sum of squares of the
+     * twice-ranks before it; whether this part's values are within their bounds and the whole row looks like a ranking.
+     */
+    static boolean add2From(long[] a, long[] b, float[] x, int[] r, int at, int rAt, int from, int len, double wa, double wb,
+                            float bound, long rankSum, long rankSquares) {
         boolean ok = true;
         for (int i = from; i < len; i++) {
             float v = x[at + i];
             ok &= Math.abs(v) <= bound;
             a[at + i] += term(v, wa, bound);
-            ok &= r[i] >= 0;
-            b[at + i] += r[i] >= 0 ? term(r[i], wb, Float.MAX_VALUE) : 0;
+            int q = r[rAt + i];
+            boolean in = q >= 0 && q <= 2 * len - 2;
+            ok &= in;
+            b[at + i] += in ? term(q, wb, Float.MAX_VALUE) : 0;
+            rankSum += q;
+            rankSquares += (long) q * q;
         }
-        return ok;
+        return ok && RowRanks.looksLikeRanking(len, rankSum, rankSquares);
     }
 
     /** Adds {@code w * x[at, at + len)} to elements {@code [at, at + len)}; false (and nothing added) where out of bound. */
@@ -104,9 +115,12 @@ final class FixedSum {
         for (int i = 0; i < x.length; i++) sum[i] += term(x[i], ws, Float.MAX_VALUE);
     }
 
-    /** Adds this sum's rounded {@code w * x[at, at + len)} and {@code other}'s {@code wo * r[0, len)} in one pass. */
-    boolean add2(FixedSum other, float[] x, float[] r, int at, int len, double w, double wo) {
-        return FOLD.add2(sum, other.sum, x, r, at, len, w * scale, wo * other.scale, bound);
+    /**
+     * Adds this sum's rounded {@code w * x[at, at + len)} and {@code other}'s {@code wo * r[rAt, rAt + len)} in one pass,
+     * {@code r} a row's twice-ranks ({@link Fold#add2}: false if a logit is out of bound or the row is no ranking).
+     */
+    boolean add2(FixedSum other, float[] x, int[] r, int at, int rAt, int len, double w, double wo) {
+        return FOLD.add2(sum, other.sum, x, r, at, rAt, len, w * scale, wo * other.scale, bound);
     }
 
     /** Checks that {@code other} is a sum of the same size and scale (so that {@link #add(FixedSum)} is exact). */

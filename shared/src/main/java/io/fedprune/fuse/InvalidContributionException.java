@@ -11,8 +11,8 @@ public final class InvalidContributionException extends IllegalArgumentException
         NON_FINITE,
         /** A logit, the weight or the number of contributions is beyond the fold's {@link FoldBounds}. */
         OUT_OF_BOUNDS,
-        /** A row order sent with the logits is not an ascending order of the row's logits. */
-        ROW_ORDER,
+        /** A row's ranks sent with the logits do not look like a ranking (range, sum, spread: {@link RowRanks}). */
+        ROW_RANKS,
         /** Layers, sizes or k do not match the fold's layers. */
         SHAPE
     }

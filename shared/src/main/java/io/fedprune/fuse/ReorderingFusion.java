@@ -9,9 +9,10 @@ import static io.fedprune.fuse.InvalidContributionException.Problem;
  * {@link Fusion#RANK} and {@link Fusion#INCLUSION}: a weighted mean of a per-row score (rank, inclusion probability)
  * plus the weighted mean of the logits, which the fused score re-orders into the next round's logits.
  *
- * <p>RANK folds row by row: the row's ranks (from the row order the device sent, checked against its logits in O(n),
- * or, without one, by sorting the row here), then both sums in one pass that also checks every logit's bound. A bad
- * row undoes the rows folded before it (fixed-point sums subtract exactly) and refuses the contribution.
+ * <p>RANK folds row by row: the row's ranks (those the device sent, or, without them, by sorting the row here), then
+ * both sums in one streaming pass that also checks every logit's bound and that the ranks look like a ranking
+ * ({@link RowRanks}). A bad row undoes itself and the rows folded before it (fixed-point sums subtract exactly) and
+ * refuses the contribution.
  */
 record ReorderingFusion(Fusion kind, double temperature) implements FusionStrategy {
 
@@ -23,12 +24,12 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
         List<RowOps.Ranker> rankers = new ArrayList<>();
         int maxN = 0;
         for (LayerShape s : ls) {
-            scoreSums.add(new FixedSum(s.size(), kind == Fusion.RANK ? s.n() - 1 : 1, bounds));
+            scoreSums.add(new FixedSum(s.size(), kind == Fusion.RANK ? 2 * (s.n() - 1) : 1, bounds));   // twice-ranks
             logitSums.add(new FixedSum(s.size(), bounds.maxAbsLogit(), bounds));
             rankers.add(new RowOps.Ranker(s.n()));
             maxN = Math.max(maxN, s.n());
         }
-        float[] rank = new float[maxN];
+        int[] rank = new int[maxN];
         return new StreamingAccumulator(ls, bounds) {
             @Override
             void accumulate(Contribution c) {
@@ -40,36 +41,28 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                     float[] x = c.logits().get(l);
                     int n = ls.get(l).n();
                     for (int off = 0; off < x.length; off += n) {
-                        if (!rank(c, l, off)) {
-                            foldRanks(c, l, off, -c.weight());
-                            throw refused(l, x, off / n);
-                        }
-                        if (!logitSums.get(l).add2(scoreSums.get(l), x, rank, off, n, c.weight(), c.weight())) {
+                        if (!foldRow(c, l, off, c.weight())) {
                             foldRanks(c, l, off + n, -c.weight());
-                            throw refused(l, x, off / n);
+                            throw refused(c, l, off / n);
                         }
                     }
                 }
             }
 
-            /** The ranks of row {@code off} of layer {@code l} into {@code rank}: from the device's order if it sent one. */
-            private boolean rank(Contribution c, int l, int off) {
-                int[] order = c.order(l);
-                if (order != null) return rankers.get(l).rank(c.logits().get(l), order, off, rank);
-                rankers.get(l).rank(c.logits().get(l), off, rank);
-                return true;
+            /** Folds row {@code off} of layer {@code l} with weight {@code w}: its logits and its ranks (the device's or sorted here). */
+            private boolean foldRow(Contribution c, int l, int off, double w) {
+                float[] x = c.logits().get(l);
+                int n = ls.get(l).n();
+                int[] sent = c.ranks(l);
+                if (sent != null) return logitSums.get(l).add2(scoreSums.get(l), x, sent, off, off, n, w, w);
+                rankers.get(l).rank(x, off, rank);
+                return logitSums.get(l).add2(scoreSums.get(l), x, rank, off, 0, n, w, w);
             }
 
             /** Folds the contribution's rows before row {@code end} of layer {@code last} with weight {@code w} (undo: -weight). */
             private void foldRanks(Contribution c, int last, int end, double w) {
-                for (int l = 0; l <= last; l++) {
-                    float[] x = c.logits().get(l);
-                    int n = ls.get(l).n();
-                    for (int off = 0; off < (l < last ? x.length : end); off += n) {
-                        rank(c, l, off);
-                        logitSums.get(l).add2(scoreSums.get(l), x, rank, off, n, w, w);
-                    }
-                }
+                for (int l = 0; l <= last; l++)
+                    for (int off = 0; off < (l < last ? c.logits().get(l).length : end); off += ls.get(l).n()) foldRow(c, l, off, w);
             }
 
             private void accumulateInclusion(Contribution c) {
@@ -90,11 +83,13 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                 return RowOps.inclusion(c.logits().get(l), ls.get(l), c.k()[l], temperature);
             }
 
-            /** Why row {@code row} of layer {@code l} failed: a logit out of range, else its row order. */
-            private InvalidContributionException refused(int l, float[] x, int row) {
+            /** Why row {@code row} of layer {@code l} failed: a logit out of range, else its ranks. */
+            private InvalidContributionException refused(Contribution c, int l, int row) {
+                float[] x = c.logits().get(l);
                 for (float v : x) if (!(Math.abs(v) <= bounds.maxAbsLogit())) return outOfRange(ls.get(l), x);
-                return new InvalidContributionException(Problem.ROW_ORDER,
-                        "layer " + ls.get(l).name() + ": the row order of row " + row + " is not an ascending order of its logits");
+                int n = ls.get(l).n();
+                String why = c.ranks(l) == null ? "its ranks as sorted here" : RowRanks.problem(c.ranks(l), row * n, n);
+                return new InvalidContributionException(Problem.ROW_RANKS, "layer " + ls.get(l).name() + ": row " + row + " is no ranking: " + why);
             }
 
             @Override

@@ -1,7 +1,5 @@
 package io.fedprune.fuse;
 
-import io.fedprune.dpp.VectorModule;
-
 import java.util.Arrays;
 
 /** Per-row operations on row-major {@code [groups, n]} arrays. */
@@ -13,17 +11,17 @@ final class RowOps {
     static double[] ranks(float[] x, LayerShape s) {
         double[] out = new double[x.length];
         Ranker r = new Ranker(s.n());
-        float[] row = new float[s.n()];
+        int[] row = new int[s.n()];
         for (int off = 0; off < x.length; off += s.n()) {
             r.rank(x, off, row);
-            for (int j = 0; j < row.length; j++) out[off + j] = row[j];
+            for (int j = 0; j < row.length; j++) out[off + j] = 0.5 * row[j];
         }
         return out;
     }
 
     /**
-     * Per row, the rank of each value (0 = smallest; tied values get their average rank, exact in float for rows of up
-     * to 2^22): by sorting the row, or in O(n) from an ascending order of the row that came with it. Not thread-safe.
+     * Per row, twice the rank of each value (0 = smallest; tied values get their average rank, so twice it is an
+     * integer: {@link RowRanks}), by sorting the row. Not thread-safe.
      *
      * <p>Sorting a row: each value gets a 16-bit key, its place on an even grid from the row's minimum to its maximum
      * ({@link #keys}); the key does not decrease as the value grows, so sorting by key (two 8-bit counting passes over
@@ -51,19 +49,19 @@ final class RowOps {
             spare = new int[n];
         }
 
-        /** {@code out[j]} = the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by sorting the row. */
-        void rank(float[] x, int off, float[] out) {
+        /** {@code out[j]} = twice the rank of {@code x[off + j]} in the row {@code x[off..off+n)}, by sorting the row. */
+        void rank(float[] x, int off, int[] out) {
             if (!rankByKeys(x, off, out)) rankByRadix(x, off, out);
         }
 
         /** {@link #rank} by a radix sort of the row's order-preserving 32-bit keys (any row). */
-        void rankByRadix(float[] x, int off, float[] out) {
+        void rankByRadix(float[] x, int off, int[] out) {
             long[] key = order.key();
             for (int j = 0; j < n; j++) key[j] = RadixOrder.key(x[off + j]);
             order.sort(4);
             for (int from = 0, to; from < n; from = to) {
                 to = order.tieRunEnd(from);
-                float rank = 0.5f * (from + to - 1);
+                int rank = from + to - 1;
                 for (int t = from; t < to; t++) out[order.index(t)] = rank;
             }
         }
@@ -96,7 +94,7 @@ final class RowOps {
          * {@link #rank} by the row's 16-bit keys; false (and {@code out} undefined) for a row they do not spread: a longer
          * row, no finite scale ({@link #keys}), a NaN, or distinct values sharing keys that take more than n moves to order.
          */
-        boolean rankByKeys(float[] x, int off, float[] out) {
+        boolean rankByKeys(float[] x, int off, int[] out) {
             if (n > MAX_KEYED || !keys(x, off, n, sorted)) return false;
             int[] p = packed, q = spare, lo = count;
             java.util.Arrays.fill(lo, 0);
@@ -120,7 +118,7 @@ final class RowOps {
             for (int j = 0; j < n; j++) {                  // the sorted position of a value is its rank, unless its key is shared
                 int v = q[j], t = lo[256 + (v >>> 24)]++;
                 p[t] = v;
-                out[v & 0xffff] = t;
+                out[v & 0xffff] = 2 * t;
             }
             for (int t = 0, moves = 0; t < n - 1; t++) {
                 if (((p[t] ^ p[t + 1]) >>> 16) != 0) continue;
@@ -138,7 +136,7 @@ final class RowOps {
          * of equal values its average position. Returns the number of moves the insertion made, or stops (out undefined)
          * once they exceed {@code budget}.
          */
-        private int rankRun(float[] x, int off, int from, int to, int budget, float[] out) {
+        private int rankRun(float[] x, int off, int from, int to, int budget, int[] out) {
             int[] p = packed;
             float[] sv = sorted;
             int moves = 0;
@@ -157,62 +155,10 @@ final class RowOps {
             }
             for (int a = from, b; a < to; a = b) {
                 for (b = a + 1; b < to && sv[b] == sv[a]; ) b++;
-                float rank = 0.5f * (a + b - 1);
+                int rank = a + b - 1;
                 for (int t = a; t < b; t++) out[p[t] & 0xffff] = rank;
             }
             return moves;
-        }
-
-        /**
-         * The same ranks as {@link #rank}, from {@code ascending[off..off+n)}, which claims to list the row's positions
-         * from its smallest value to its largest: checked (positions within the row, values not decreasing along it)
-         * and used in O(n). Tied values may be listed in any order among themselves. A position listed twice leaves
-         * another one's rank at -1 (the vectorised kernel) or fails here (the scalar one): the sum that adds the ranks
-         * refuses negative ones ({@link FixedSum#add2}).
-         *
-         * @return false (and {@code out} undefined) if it is not an ascending order of the row
-         */
-        boolean rank(float[] x, int[] ascending, int off, float[] out) {
-            return FROM_ORDER.rank(x, ascending, off, n, out, sorted);
-        }
-    }
-
-    /** Ranks a row from an ascending order of it ({@link Ranker#rank(float[], int[], int, float[])}). */
-    interface FromOrder {
-        boolean rank(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted);
-    }
-
-    private static final FromOrder VECTOR_FROM_ORDER = VectorModule.load("io.fedprune.fuse.VectorFold", FromOrder.class);
-    static final FromOrder SCALAR_FROM_ORDER = RowOps::rankFromOrder;
-    static final FromOrder FROM_ORDER = VECTOR_FROM_ORDER != null ? VECTOR_FROM_ORDER : SCALAR_FROM_ORDER;
-
-    private static boolean rankFromOrder(float[] x, int[] ascending, int off, int n, float[] out, float[] sorted) {
-        float touch = 0;      // reads the row's cache lines in order first (the order visits them at random)
-        for (int j = off; j < off + n; j += 16) touch += x[j];
-        boolean ascends = !Float.isNaN(touch), ties = false;            // (a NaN there fails the row anyway)
-        float prev = Float.NEGATIVE_INFINITY;
-        for (int t = 0; t < n; t++) {
-            int j = ascending[off + t];
-            if (j < 0 || j >= n) return false;
-            float v = x[off + j];
-            ascends &= prev <= v;
-            ties |= prev == v;
-            prev = v;
-            sorted[t] = v;
-            out[j] = t;
-        }
-        if (!ascends) return false;
-        for (int t = 0; t < n; t++) if (out[ascending[off + t]] != t) return false;   // a position listed twice
-        if (ties) averageTies(ascending, off, n, out, sorted);
-        return true;
-    }
-
-    /** Gives each run of equal values in {@code sorted} the average of its positions as the rank of its members. */
-    static void averageTies(int[] ascending, int off, int n, float[] out, float[] sorted) {
-        for (int from = 0, to; from < n; from = to) {
-            for (to = from + 1; to < n && sorted[to] == sorted[from]; ) to++;
-            float rank = 0.5f * (from + to - 1);
-            if (to - from > 1) for (int t = from; t < to; t++) out[ascending[off + t]] = rank;
         }
     }
 

@@ -11,8 +11,11 @@
  * <p>Sums are fixed-point ({@code FixedSum}: each term rounded once to a multiple of a power of two fixed per round by
  * the {@link io.fedprune.fuse.FoldBounds}, added to a {@code long}), so the result does not depend on the order in
  * which devices arrive: the same set of updates gives bit-identical fused logits. The rank rule's per-row ranks come
- * from the row orders the devices send ({@link io.fedprune.fuse.RowOrders}), checked against their logits in O(n);
- * updates without them are ranked here by sorting each row (the same ranks, about ten times the cost).
+ * from the devices when they send them ({@link io.fedprune.fuse.RowRanks}), folded in one streaming pass with the logits
+ * and checked there to look like a ranking (range, sum, spread), not against the logits: a device picks its logits
+ * freely, so agreement would prove nothing, and what bounds its influence on the fused ranking is that its vote is no
+ * larger than a ranking's. Updates without them are ranked here by sorting each row (the same ranks and the same fused
+ * bits, about ten times the cost per update).
  *
  * <p>An optional {@link io.fedprune.fuse.ServerOptimizer} (momentum or Adam over rounds, as FedAdam does for weights)
  * turns the fused logits into the next round's global logits.

@@ -25,15 +25,15 @@ import static io.fedprune.wire.Checks.text;
  * @param data      little-endian elements
  * @param groupSize INT8 only: consecutive elements sharing one scale; 0 otherwise
  * @param scales    INT8 only: one scale per group; empty otherwise
- * @param rowOrder  float tensors only, optional (empty if not sent): per row (the last dimension, at most 65536), the
- *                  positions of the row's elements from the smallest decoded value to the largest, uint16 little-endian,
- *                  one per element ({@link TensorCodec#withRowOrder}); checked against the values where it is used
+ * @param rowRanks  float tensors only, optional (empty if not sent): per element, twice its rank among the decoded values
+ *                  of its row (the last dimension, at most {@link #MAX_RANKED_ROW}; 0 = smallest, ties averaged), uint16
+ *                  little-endian ({@link TensorCodec#withRowRanks}); checked to look like a ranking where it is used
  */
-public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales, byte[] rowOrder) {
-    /** Rows of a tensor with a row order are at most this long (its entries are uint16). */
-    public static final int MAX_ORDERED_ROW = 1 << 16;
+public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales, byte[] rowRanks) {
+    /** Rows of a tensor with row ranks are at most this long (twice a rank, up to 2n - 2, is a uint16). */
+    public static final int MAX_RANKED_ROW = 1 << 15;
 
-    /** A tensor without a row order. */
+    /** A tensor without row ranks. */
     public EncodedTensor(String name, DType dtype, int[] shape, byte[] data, int groupSize, float[] scales) {
         this(name, dtype, shape, data, groupSize, scales, null);
     }
@@ -63,14 +63,14 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
             throw Checks.bad("tensor '" + name + "': group_size and scales are only for INT8, not " + dtype);
         }
         checkFinite(name, dtype, data);
-        rowOrder = rowOrder == null ? new byte[0] : rowOrder.clone();
-        if (rowOrder.length > 0) {
+        rowRanks = rowRanks == null ? new byte[0] : rowRanks.clone();
+        if (rowRanks.length > 0) {
             if (dtype != DType.FLOAT32 && dtype != DType.FLOAT16 && dtype != DType.INT8)
-                throw Checks.bad("tensor '" + name + "': a row order is only for float tensors, not " + dtype);
+                throw Checks.bad("tensor '" + name + "': row ranks are only for float tensors, not " + dtype);
             int row = shape.length == 0 ? 1 : shape[shape.length - 1];
-            if (rowOrder.length != 2 * n || row > MAX_ORDERED_ROW)
-                throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': a row order of " + rowOrder.length
-                        + " bytes for " + n + " elements in rows of " + row + " (needs 2 bytes per element, rows of at most " + MAX_ORDERED_ROW + ")");
+            if (rowRanks.length != 2 * n || row > MAX_RANKED_ROW)
+                throw new InvalidMessageException(RejectReason.SHAPE_MISMATCH, "tensor '" + name + "': row ranks of " + rowRanks.length
+                        + " bytes for " + n + " elements in rows of " + row + " (needs 2 bytes per element, rows of at most " + MAX_RANKED_ROW + ")");
         }
         shape = shape.clone();
         data = data.clone();
@@ -101,19 +101,19 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
         return n;
     }
 
-    /** Bytes of payload actually sent for this tensor: data, 4 bytes per scale and the row order (names and shape excluded). */
+    /** Bytes of payload actually sent for this tensor: data, 4 bytes per scale and the row ranks (names and shape excluded). */
     public long payloadBytes() {
-        return data.length + 4L * scales.length + rowOrder.length;
+        return data.length + 4L * scales.length + rowRanks.length;
     }
 
-    /** Whether a row order travels with the values. */
-    public boolean hasRowOrder() {
-        return rowOrder.length > 0;
+    /** Whether row ranks travel with the values. */
+    public boolean hasRowRanks() {
+        return rowRanks.length > 0;
     }
 
     @Override
-    public byte[] rowOrder() {
-        return rowOrder.clone();
+    public byte[] rowRanks() {
+        return rowRanks.clone();
     }
 
     /** Payload bits per parameter: {@code 8 * payloadBytes() / elementCount()} (0 for an empty tensor). */
@@ -146,17 +146,17 @@ public record EncodedTensor(String name, DType dtype, int[] shape, byte[] data, 
     public boolean equals(Object o) {
         return o instanceof EncodedTensor t && name.equals(t.name) && dtype == t.dtype && groupSize == t.groupSize
                 && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data) && Arrays.equals(scales, t.scales)
-                && Arrays.equals(rowOrder, t.rowOrder);
+                && Arrays.equals(rowRanks, t.rowRanks);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, dtype, groupSize, Arrays.hashCode(shape), Arrays.hashCode(data), Arrays.hashCode(scales), Arrays.hashCode(rowOrder));
+        return Objects.hash(name, dtype, groupSize, Arrays.hashCode(shape), Arrays.hashCode(data), Arrays.hashCode(scales), Arrays.hashCode(rowRanks));
     }
 
     @Override
     public String toString() {
         return "EncodedTensor[" + name + " " + dtype + " " + Arrays.toString(shape) + (dtype == DType.INT8 ? " group " + groupSize : "")
-                + (hasRowOrder() ? " with row order" : "") + "]";
+                + (hasRowRanks() ? " with row ranks" : "") + "]";
     }
 }

@@ -1,6 +1,6 @@
 package io.fedprune.wire;
 
-import io.fedprune.fuse.RowOrders;
+import io.fedprune.fuse.RowRanks;
 import io.fedprune.model.Tensor;
 
 import java.nio.ByteBuffer;
@@ -29,10 +29,10 @@ import java.util.List;
  * </ul>
  * Non-finite inputs are refused with {@link InvalidMessageException} ({@link RejectReason#NON_FINITE}).
  *
- * <p>A float tensor may carry a <b>row order</b> ({@link #withRowOrder}): per row, the positions of its values from the
- * smallest to the largest, taken of the values as {@link #decode} returns them (so INT8's and FLOAT16's rounding, and
- * the ties it makes, are those the coordinator sees). 16 bits per parameter; the coordinator's rank fusion checks it
- * and ranks each row from it in O(n) instead of sorting the row.
+ * <p>A float tensor may carry <b>row ranks</b> ({@link #withRowRanks}): per element, twice its rank in its row (ties
+ * averaged: {@link RowRanks}), taken of the values as {@link #decode} returns them (so INT8's and FLOAT16's rounding, and
+ * the ties it makes, are those the coordinator sees). 16 bits per parameter; the coordinator's rank fusion folds them in
+ * one streaming pass with the logits instead of sorting every row.
  */
 public final class TensorCodec {
     /** Default INT8 group size: 64 consecutive elements share one scale (8.5 bits per parameter). */
@@ -190,45 +190,45 @@ public final class TensorCodec {
     }
 
     /**
-     * The tensor with its row order: per row (the last dimension), the ascending order of its decoded values
-     * ({@link RowOrders#ascending}). Mask tensors, and tensors whose rows are longer than
-     * {@link EncodedTensor#MAX_ORDERED_ROW}, are returned as they are (the coordinator sorts those rows itself).
+     * The tensor with its row ranks: per row (the last dimension), twice the rank of each decoded value
+     * ({@link RowRanks#twice}). Mask and integer tensors, and tensors whose rows are longer than
+     * {@link EncodedTensor#MAX_RANKED_ROW}, are returned as they are (the coordinator ranks those rows itself).
      */
-    public static EncodedTensor withRowOrder(EncodedTensor e) {
+    public static EncodedTensor withRowRanks(EncodedTensor e) {
         int[] shape = e.shape();
         int n = shape.length == 0 ? 1 : shape[shape.length - 1];
-        if (e.dtype() == DType.MASK_RICE || e.dtype() == DType.INT32 || e.dtype() == DType.UINT8 || n > EncodedTensor.MAX_ORDERED_ROW || n < 1)
+        if (e.dtype() == DType.MASK_RICE || e.dtype() == DType.INT32 || e.dtype() == DType.UINT8 || n > EncodedTensor.MAX_RANKED_ROW || n < 1)
             return e;
-        int[] order = RowOrders.ascending(decode(e).data(), n);
-        ByteBuffer b = ByteBuffer.allocate(2 * order.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (int j : order) b.putShort((short) j);
+        int[] ranks = RowRanks.twice(decode(e).data(), n);
+        ByteBuffer b = ByteBuffer.allocate(2 * ranks.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int r : ranks) b.putShort((short) r);
         return new EncodedTensor(e.name(), e.dtype(), shape, e.data(), e.groupSize(), e.scales(), b.array());
     }
 
-    /** The tensor's row order as positions within each row, or {@code null} if it has none. */
-    public static int[] rowOrder(EncodedTensor e) {
-        if (!e.hasRowOrder()) return null;
-        ByteBuffer b = ByteBuffer.wrap(e.rowOrder()).order(ByteOrder.LITTLE_ENDIAN);
+    /** The tensor's row ranks (twice each element's rank in its row, as sent: unchecked), or {@code null} if it has none. */
+    public static int[] rowRanks(EncodedTensor e) {
+        if (!e.hasRowRanks()) return null;
+        ByteBuffer b = ByteBuffer.wrap(e.rowRanks()).order(ByteOrder.LITTLE_ENDIAN);
         int[] out = new int[b.capacity() / 2];
         for (int i = 0; i < out.length; i++) out[i] = Short.toUnsignedInt(b.getShort(2 * i));
         return out;
     }
 
-    /** The row orders of the tensors that carry one, by tensor name. */
-    public static java.util.Map<String, int[]> rowOrders(Collection<EncodedTensor> tensors) {
+    /** The row ranks of the tensors that carry them, by tensor name. */
+    public static java.util.Map<String, int[]> rowRanks(Collection<EncodedTensor> tensors) {
         java.util.Map<String, int[]> out = new java.util.HashMap<>();
-        for (EncodedTensor t : tensors) if (t.hasRowOrder()) out.put(t.name(), rowOrder(t));
+        for (EncodedTensor t : tensors) if (t.hasRowRanks()) out.put(t.name(), rowRanks(t));
         return out;
     }
 
     /**
      * A device's update tensors encoded as the round asks ({@code config}): its encoding and INT8 group size, and each
-     * tensor's row order when it asks for them ({@link TrainingConfig#rowOrders}; never for masks).
+     * tensor's row ranks when it asks for them ({@link TrainingConfig#rowRanks}; never for masks).
      */
     public static List<EncodedTensor> encodeUpdate(Collection<Tensor> tensors, TrainingConfig config) {
         TensorEncoding enc = config.updateEncoding();
         List<EncodedTensor> out = encodeAll(tensors, enc, enc == TensorEncoding.INT8 ? Math.max(1, config.int8GroupSize()) : 0);
-        return config.rowOrders() && enc != TensorEncoding.MASK ? out.stream().map(TensorCodec::withRowOrder).toList() : out;
+        return config.rowRanks() && enc != TensorEncoding.MASK ? out.stream().map(TensorCodec::withRowRanks).toList() : out;
     }
 
     /** Encodes every tensor with the same encoding and group size. */

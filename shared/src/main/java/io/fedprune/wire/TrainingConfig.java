@@ -17,12 +17,12 @@ import static io.fedprune.wire.Checks.present;
  * @param gumbelScale      s in {@code D + s*g}, {@code >= 0}
  * @param updateEncoding   how the device encodes its logits
  * @param int8GroupSize    group size for {@link TensorEncoding#INT8} ({@code >= 1}); 0 for other encodings
- * @param rowOrders        whether the device sends each logits tensor's row order ({@link TensorCodec#withRowOrder}),
- *                         which the coordinator's rank fusion checks and ranks from instead of sorting every row
+ * @param rowRanks         whether the device sends each logits tensor's row ranks ({@link TensorCodec#withRowRanks}),
+ *                         which the coordinator's rank fusion folds (checked) instead of sorting every row
  */
 public record TrainingConfig(int localEpochs, double learningRate, int batchSize, double temperatureStart,
                              double temperatureEnd, double entropyWeight, double gumbelScale,
-                             TensorEncoding updateEncoding, int int8GroupSize, boolean rowOrders) {
+                             TensorEncoding updateEncoding, int int8GroupSize, boolean rowRanks) {
     public TrainingConfig {
         atLeast(localEpochs, 1, "local_epochs");
         positive(learningRate, "learning_rate");
@@ -36,7 +36,7 @@ public record TrainingConfig(int localEpochs, double learningRate, int batchSize
         else if (int8GroupSize != 0) throw bad("int8_group_size must be 0 for " + updateEncoding + ", was " + int8GroupSize);
     }
 
-    /** A config without row orders. */
+    /** A config without row ranks. */
     public TrainingConfig(int localEpochs, double learningRate, int batchSize, double temperatureStart, double temperatureEnd,
                           double entropyWeight, double gumbelScale, TensorEncoding updateEncoding, int int8GroupSize) {
         this(localEpochs, learningRate, batchSize, temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding,
@@ -46,6 +46,6 @@ public record TrainingConfig(int localEpochs, double learningRate, int batchSize
     /** The same config with another update encoding ({@code groupSize} is used for INT8 only). */
     public TrainingConfig withEncoding(TensorEncoding encoding, int groupSize) {
         return new TrainingConfig(localEpochs, learningRate, batchSize, temperatureStart, temperatureEnd, entropyWeight,
-                gumbelScale, encoding, encoding == TensorEncoding.INT8 ? groupSize : 0, rowOrders);
+                gumbelScale, encoding, encoding == TensorEncoding.INT8 ? groupSize : 0, rowRanks);
     }
 }

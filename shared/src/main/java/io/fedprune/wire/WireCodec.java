@@ -304,7 +304,7 @@ public final class WireCodec {
                 .setData(UnsafeByteOperations.unsafeWrap(t.data())).setGroupSize(t.groupSize());
         for (int d : t.shape()) b.addShape(d);
         for (float s : t.scales()) b.addScales(s);
-        if (t.hasRowOrder()) b.setRowOrder(UnsafeByteOperations.unsafeWrap(t.rowOrder()));
+        if (t.hasRowRanks()) b.setRowRanks(UnsafeByteOperations.unsafeWrap(t.rowRanks()));
         return b.build();
     }
 
@@ -323,7 +323,7 @@ public final class WireCodec {
         float[] scales = new float[p.getScalesCount()];
         for (int i = 0; i < scales.length; i++) scales[i] = p.getScales(i);
         return new EncodedTensor(name, enumFrom(p.getDtype(), "DTYPE_", DType.class, "tensor '" + name + "' dtype"), shape,
-                p.getData().toByteArray(), uint(p.getGroupSize(), "tensor '" + name + "' group_size"), scales, p.getRowOrder().toByteArray());
+                p.getData().toByteArray(), uint(p.getGroupSize(), "tensor '" + name + "' group_size"), scales, p.getRowRanks().toByteArray());
     }
 
     private Pb.TensorBundle toProto(List<EncodedTensor> tensors) {
@@ -394,7 +394,7 @@ public final class WireCodec {
                 .setConfig(Pb.TrainingConfig.newBuilder().setLocalEpochs(c.localEpochs()).setLearningRate(c.learningRate())
                         .setBatchSize(c.batchSize()).setTemperatureStart(c.temperatureStart()).setTemperatureEnd(c.temperatureEnd())
                         .setEntropyWeight(c.entropyWeight()).setGumbelScale(c.gumbelScale())
-                        .setUpdateEncoding(toProto(c.updateEncoding())).setInt8GroupSize(c.int8GroupSize()).setRowOrders(c.rowOrders()))
+                        .setUpdateEncoding(toProto(c.updateEncoding())).setInt8GroupSize(c.int8GroupSize()).setRowRanks(c.rowRanks()))
                 .setSeed(r.seed()).setDeadlineMs(r.deadlineMs()).setTotalRounds(r.totalRounds());
         if (r.globalLogits() != null) b.setGlobalLogits(toProto(r.globalLogits()));
         for (DeviceAssignment a : r.assignments()) {
@@ -412,7 +412,7 @@ public final class WireCodec {
         TrainingConfig config = new TrainingConfig(uint(c.getLocalEpochs(), "local_epochs"), c.getLearningRate(), uint(c.getBatchSize(), "batch_size"),
                 c.getTemperatureStart(), c.getTemperatureEnd(), c.getEntropyWeight(), c.getGumbelScale(),
                 enumFrom(c.getUpdateEncoding(), "TENSOR_ENCODING_", TensorEncoding.class, "update_encoding"), uint(c.getInt8GroupSize(), "int8_group_size"),
-                c.getRowOrders());
+                c.getRowRanks());
         List<DeviceAssignment> assignments = p.getAssignmentsList().stream()
                 .map(a -> new DeviceAssignment(a.getDeviceId(), layersFromProto(a.getLayersList()),
                         a.getSmallerTiersList().stream().map(t -> layersFromProto(t.getLayersList())).toList())).toList();

@@ -209,39 +209,43 @@ class FusionTest {
         assertEquals(4.0, r.totalWeight());
     }
 
-    /** Per row, an ascending order of x's values, ties listed in a random order (as any device-side sort may). */
-    static int[] ascending(float[] x, int n, Random rnd) {
+    /**
+     * Per row, twice each value's rank by the definition (O(n^2), independent of the coordinator's sort): twice the
+     * number of smaller values plus the number of other equal ones (-0 equal to +0).
+     */
+    static int[] twiceRanks(float[] x, int n) {
         int[] out = new int[x.length];
-        for (int off = 0; off < x.length; off += n) {
-            Integer[] idx = new Integer[n];
-            for (int j = 0; j < n; j++) idx[j] = j;
-            Collections.shuffle(java.util.Arrays.asList(idx), rnd);
-            final int o = off;
-            java.util.Arrays.sort(idx, (a, b) -> Float.compare(x[o + a] + 0f, x[o + b] + 0f));   // stable: shuffled ties
-            for (int j = 0; j < n; j++) out[off + j] = idx[j];
-        }
+        for (int off = 0; off < x.length; off += n)
+            for (int i = 0; i < n; i++) {
+                int less = 0, equal = 0;
+                for (int j = 0; j < n; j++) {
+                    if (x[off + j] < x[off + i]) less++;
+                    else if (x[off + j] == x[off + i] && j != i) equal++;
+                }
+                out[off + i] = 2 * less + equal;
+            }
         return out;
     }
 
     /** Devices' logits on a coarse grid (many ties, as INT8 or FLOAT16 decoding makes), with -0 beside +0. */
-    private static List<Contribution> tiedContributions(List<LayerShape> layers, int devices, Random rnd, boolean orders) {
+    private static List<Contribution> tiedContributions(List<LayerShape> layers, int devices, Random rnd, boolean ranks) {
         List<Contribution> cs = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
             List<float[]> ls = new ArrayList<>();
-            List<int[]> os = new ArrayList<>();
+            List<int[]> rs = new ArrayList<>();
             for (LayerShape s : layers) {
                 float[] x = new float[s.size()];
                 for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) == 0 ? (rnd.nextBoolean() ? -0f : 0f) : (rnd.nextInt(15) - 7) * 0.37f;
                 ls.add(x);
-                os.add(ascending(x, s.n(), rnd));
+                rs.add(twiceRanks(x, s.n()));
             }
-            cs.add(new Contribution(ls, new int[]{1, 1}, 1 + rnd.nextInt(7), orders ? os : List.of()));
+            cs.add(new Contribution(ls, new int[]{1, 1}, 1 + rnd.nextInt(7), ranks ? rs : List.of()));
         }
         return cs;
     }
 
     @Test
-    void rankFromTheDevicesRowOrdersIsBitForBitTheCoordinatorsOwnRanking() {
+    void rankFromTheDevicesRanksIsBitForBitTheCoordinatorsOwnRanking() {
         List<LayerShape> layers = List.of(new LayerShape("a", 13, 40), new LayerShape("b", 5, 3));
         for (int seed = 0; seed < 4; seed++) {
             FusionResult own = fuseAll(Fusion.RANK, layers, tiedContributions(layers, 9, new Random(seed), false), BOUNDS);
@@ -251,35 +255,47 @@ class FusionTest {
                 assertArrayEquals(own.logits().get(l), sent.logits().get(l), 0f, "logits, layer " + l);
             }
         }
-        // by hand: row [2, 0, 2, 1] sent in the order 1, 3, 2, 0 (the tie listed either way): ranks [2.5, 0, 2.5, 1]
-        Contribution c = new Contribution(List.<float[]>of(new float[]{2, 0, 2, 1}), new int[]{2}, 1, List.of(new int[]{1, 3, 2, 0}));
+        // by hand: row [2, 0, 2, 1] has ranks [2.5, 0, 2.5, 1], sent as twice them
+        Contribution c = new Contribution(List.<float[]>of(new float[]{2, 0, 2, 1}), new int[]{2}, 1, List.of(new int[]{5, 0, 5, 2}));
         assertFloats(new double[]{2.5, 0, 2.5, 1}, fuse(Fusion.RANK, List.of(ROW4), c).scores().get(0));
+        // the ranks are not checked against the logits: these rank [1, 2, 0, 3] whatever the logits say
+        Contribution other = new Contribution(List.<float[]>of(new float[]{2, 0, 2, 1}), new int[]{2}, 1, List.of(new int[]{2, 4, 0, 6}));
+        assertFloats(new double[]{1, 2, 0, 3}, fuse(Fusion.RANK, List.of(ROW4), other).scores().get(0));
     }
 
     @Test
-    void aBadRowOrderOrLogitIsRefusedAndUndoesWhatItsEarlierRowsAdded() {
+    void ranksThatDoNotLookLikeARankingOrABadLogitAreRefusedAndUndoWhatTheyAdded() {
         List<LayerShape> layers = List.of(new LayerShape("a", 3, 4), new LayerShape("b", 2, 4));
         List<Contribution> good = tiedContributions(layers, 3, new Random(11), true);
         FusionResult expected = fuseAll(Fusion.RANK, layers, good, BOUNDS);
         float[] a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, b = {4, 3, 2, 1, 8, 7, 6, 5};
-        int[] aOrder = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3};
-        // the first layer and the first row of the second are fine and folded before the fault is found
-        int[][] badOrders = {{3, 2, 1, 0, 0, 1, 2, 3}, {3, 2, 1, 0, 3, 3, 1, 0}, {3, 2, 1, 0, 3, 2, 1, 4}, {3, 2, 1, 0, -1, 2, 1, 0}};
-        InvalidContributionException.Problem[] problems = new InvalidContributionException.Problem[badOrders.length + 2];
+        int[] aRanks = {0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6};
+        // the first layer and the first row of the second are fine and folded before the fault is found; n = 4: twice-ranks
+        // in [0, 6], sum 12, sum of squares at most 0 + 4 + 16 + 36 = 56
+        int[][] badRanks = {
+                {6, 4, 2, 0, 7, 4, 1, 0},       // out of range (sum 12, squares 66)
+                {6, 4, 2, 0, -2, 6, 4, 4},      // negative (sum 12)
+                {6, 4, 2, 0, 6, 4, 2, 2},       // sum 14
+                {6, 4, 2, 0, 6, 6, 0, 0},       // spread: squares 72 > 56 (sum 12, all in range)
+                {6, 4, 2, 0, 65542, 6, 4, 0}};  // beyond 2^16 (as no uint16 is, but the fold sees ints)
+        InvalidContributionException.Problem[] problems = new InvalidContributionException.Problem[badRanks.length + 2];
+        String[] messages = new String[badRanks.length];
         for (Fusion f : List.of(Fusion.RANK, Fusion.MEAN, Fusion.INCLUSION)) {
             Accumulator acc = FusionConfig.of(f).strategy().begin(layers, BOUNDS);
             good.subList(0, 2).forEach(acc::add);
             int p = 0;
-            for (int[] bad : badOrders) {
-                if (f != Fusion.RANK) continue;                                  // the other rules ignore orders
-                problems[p++] = assertThrows(InvalidContributionException.class,
-                        () -> acc.add(new Contribution(List.of(a, b), new int[]{1, 1}, 2, List.of(aOrder, bad)))).problem();
+            for (int[] bad : badRanks) {
+                if (f != Fusion.RANK) continue;                                  // the other rules ignore ranks
+                InvalidContributionException e = assertThrows(InvalidContributionException.class,
+                        () -> acc.add(new Contribution(List.of(a, b), new int[]{1, 1}, 2, List.of(aRanks, bad))));
+                messages[p] = e.getMessage();
+                problems[p++] = e.problem();
             }
             float[] nan = b.clone(), big = b.clone();
             nan[6] = Float.NaN;
             big[5] = 1e6f;
             problems[p++] = assertThrows(InvalidContributionException.class,
-                    () -> acc.add(new Contribution(List.of(a, nan), new int[]{1, 1}, 2, List.of(aOrder, new int[]{3, 2, 1, 0, 3, 2, 1, 0})))).problem();
+                    () -> acc.add(new Contribution(List.of(a, nan), new int[]{1, 1}, 2, List.of(aRanks, new int[]{6, 4, 2, 0, 6, 4, 2, 0})))).problem();
             problems[p++] = assertThrows(InvalidContributionException.class, () -> acc.add(new Contribution(List.of(a, big), new int[]{1, 1}, 2))).problem();
             acc.add(good.get(2));
             FusionResult r = acc.finish();
@@ -290,11 +306,19 @@ class FusionTest {
             }
             if (f == Fusion.RANK) {
                 assertArrayEquals(expected.scores().get(1), r.scores().get(1), 0f);
-                assertEquals(List.of(InvalidContributionException.Problem.ROW_ORDER, InvalidContributionException.Problem.ROW_ORDER,
-                        InvalidContributionException.Problem.ROW_ORDER, InvalidContributionException.Problem.ROW_ORDER,
-                        InvalidContributionException.Problem.NON_FINITE, InvalidContributionException.Problem.OUT_OF_BOUNDS), List.of(problems));
+                InvalidContributionException.Problem ranks = InvalidContributionException.Problem.ROW_RANKS;
+                assertEquals(List.of(ranks, ranks, ranks, ranks, ranks, InvalidContributionException.Problem.NON_FINITE,
+                        InvalidContributionException.Problem.OUT_OF_BOUNDS), List.of(problems));
+                assertTrue(messages[0].contains("layer b: row 1") && messages[0].contains("outside [0, 6]"), messages[0]);
+                assertTrue(messages[2].contains("sum to 14"), messages[2]);
+                assertTrue(messages[3].contains("sum of squares 72 > 56"), messages[3]);
             }
         }
+        // a wrong number of ranks is a shape error, before anything is folded
+        Accumulator acc = FusionConfig.of(Fusion.RANK).strategy().begin(layers, BOUNDS);
+        assertEquals(InvalidContributionException.Problem.SHAPE, assertThrows(InvalidContributionException.class,
+                () -> acc.add(new Contribution(List.of(a, b), new int[]{1, 1}, 2, List.of(aRanks, new int[]{6, 4, 2, 0})))).problem());
+        assertEquals(0, acc.count());
     }
 
     @Test

@@ -175,51 +175,75 @@ class TensorCodecTest {
     }
 
     @Test
-    void aRowOrderListsEachRowsDecodedValuesFromSmallestToLargestIn16BitsAParameter() {
-        // rows [0.5, -1, 0.25] and [2, 2, -3]: orders [1, 2, 0] and [2, 0, 1] (equal values in position order)
-        EncodedTensor e = TensorCodec.withRowOrder(TensorCodec.encode(new Tensor("l", new int[]{2, 3}, new float[]{0.5f, -1, 0.25f, 2, 2, -3}), TensorEncoding.FLOAT32));
-        assertArrayEquals(new int[]{1, 2, 0, 2, 0, 1}, TensorCodec.rowOrder(e));
-        assertArrayEquals(new byte[]{1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0}, e.rowOrder());
+    void rowRanksAreTwiceEachDecodedValuesRankInItsRowIn16BitsAParameter() {
+        // rows [0.5, -1, 0.25] and [2, 2, -3]: ranks [2, 0, 1] and [1.5, 1.5, 0], sent as twice them
+        EncodedTensor e = TensorCodec.withRowRanks(TensorCodec.encode(new Tensor("l", new int[]{2, 3}, new float[]{0.5f, -1, 0.25f, 2, 2, -3}), TensorEncoding.FLOAT32));
+        assertArrayEquals(new int[]{4, 0, 2, 3, 3, 0}, TensorCodec.rowRanks(e));
+        assertArrayEquals(new byte[]{4, 0, 0, 0, 2, 0, 3, 0, 3, 0, 0, 0}, e.rowRanks());
         assertEquals(32 + 16, e.bitsPerParameter(), 1e-12);
-        assertNull(TensorCodec.rowOrder(TensorCodec.encode(new Tensor("l", new int[]{3}, new float[3]), TensorEncoding.FLOAT32)));
+        assertNull(TensorCodec.rowRanks(TensorCodec.encode(new Tensor("l", new int[]{3}, new float[3]), TensorEncoding.FLOAT32)));
         WireCodec codec = new WireCodec(WireCodec.Limits.defaults());
-        assertEquals(e, codec.decodeTensors(codec.encodeTensors(List.of(e))).value().get(0), "row_order on the wire");
+        assertEquals(e, codec.decodeTensors(codec.encodeTensors(List.of(e))).value().get(0), "row_ranks on the wire");
+        // the longest row that has them, 32768: twice its top rank, 65534, is the largest uint16 but one (unsigned)
+        float[] longRow = new float[EncodedTensor.MAX_RANKED_ROW];
+        for (int i = 0; i < longRow.length; i++) longRow[i] = -i;
+        int[] longRanks = TensorCodec.rowRanks(codec.decodeTensors(codec.encodeTensors(List.of(TensorCodec.withRowRanks(
+                TensorCodec.encode(new Tensor("long", new int[]{1, longRow.length}, longRow), TensorEncoding.FLOAT32))))).value().get(0));
+        assertEquals(65534, longRanks[0]);
+        assertEquals(0, longRanks[longRow.length - 1]);
+        assertFalse(TensorCodec.withRowRanks(TensorCodec.encode(new Tensor("longer", new int[]{1, longRow.length + 1}, new float[longRow.length + 1]),
+                TensorEncoding.FLOAT32)).hasRowRanks(), "longer rows: the coordinator sorts them");
+        // decode errors: a wrong length, rows too long, ranks on an integer tensor
         var bad = assertThrows(InvalidMessageException.class, () -> new EncodedTensor("l", DType.FLOAT32, new int[]{2}, new byte[8], 0, null, new byte[2]));
         assertEquals(RejectReason.SHAPE_MISMATCH, bad.reason());
+        int over = EncodedTensor.MAX_RANKED_ROW + 1;
+        assertEquals(RejectReason.SHAPE_MISMATCH, assertThrows(InvalidMessageException.class,
+                () -> new EncodedTensor("l", DType.FLOAT16, new int[]{1, over}, new byte[2 * over], 0, null, new byte[2 * over])).reason());
+        assertThrows(InvalidMessageException.class, () -> new EncodedTensor("l", DType.INT32, new int[]{2}, new byte[8], 0, null, new byte[4]));
     }
 
     @Test
-    void int8RowOrdersAreOfTheDecodedValuesAndFuseBitForBitLikeTheCoordinatorsOwnRanking() {
-        // INT8 rounds nearby logits to the same value: the order must be of the decoded values, ties and all
+    void int8RowRanksAreOfTheDecodedValuesAndFuseBitForBitLikeTheCoordinatorsOwnRanking() {
+        // INT8 rounds nearby logits to the same value: the ranks must be of the decoded values, ties and all
         Random r = new Random(5);
         List<io.fedprune.fuse.LayerShape> layers = List.of(new io.fedprune.fuse.LayerShape("l", 6, 50));
-        var withOrders = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
-        var withoutOrders = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
+        var withRanks = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
+        var withoutRanks = io.fedprune.fuse.FusionConfig.defaults().strategy().begin(layers, io.fedprune.fuse.FoldBounds.of(8, 100));
+        int ties = 0;
         for (int d = 0; d < 8; d++) {
             float[] x = new float[300];
             for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 3);
-            EncodedTensor e = TensorCodec.withRowOrder(TensorCodec.encode(new Tensor("l", new int[]{6, 50}, x), TensorEncoding.INT8, 64));
+            EncodedTensor e = TensorCodec.withRowRanks(TensorCodec.encode(new Tensor("l", new int[]{6, 50}, x), TensorEncoding.INT8, 64));
             float[] decoded = TensorCodec.decode(e).data();
-            int[] order = TensorCodec.rowOrder(e);
-            for (int g = 0; g < 6; g++)
-                for (int t = 1; t < 50; t++) assertTrue(decoded[g * 50 + order[g * 50 + t - 1]] <= decoded[g * 50 + order[g * 50 + t]]);
+            int[] ranks = TensorCodec.rowRanks(e);
+            for (int g = 0; g < 6; g++)                                      // twice the rank by the definition, O(n^2)
+                for (int i = 0; i < 50; i++) {
+                    int twice = 0;
+                    for (int j = 0; j < 50; j++) {
+                        float a = decoded[g * 50 + j], b = decoded[g * 50 + i];
+                        twice += a < b ? 2 : a == b && j != i ? 1 : 0;
+                    }
+                    assertEquals(twice, ranks[g * 50 + i]);
+                    ties += twice % 2;
+                }
             double w = 1 + r.nextInt(99);
-            withOrders.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w, List.of(order)));
-            withoutOrders.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w));
+            withRanks.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w, List.of(ranks)));
+            withoutRanks.add(new io.fedprune.fuse.Contribution(List.of(decoded), new int[]{5}, w));
         }
-        var a = withOrders.finish();
-        var b = withoutOrders.finish();
+        assertTrue(ties > 0, "INT8 made ties");
+        var a = withRanks.finish();
+        var b = withoutRanks.finish();
         assertArrayEquals(b.scores().get(0), a.scores().get(0), 0f);
         assertArrayEquals(b.logits().get(0), a.logits().get(0), 0f);
     }
 
     @Test
-    void anUpdateCarriesRowOrdersOnlyWhenTheRoundAsksAndNeverForMasks() {
+    void anUpdateCarriesRowRanksOnlyWhenTheRoundAsksAndNeverForMasks() {
         List<Tensor> logits = List.of(new Tensor("l", new int[]{2, 2}, new float[]{1, 0, 0, 1}));
         TrainingConfig asks = new TrainingConfig(1, 0.1, 8, 1, 1, 0, 1, TensorEncoding.INT8, 64, true);
-        assertTrue(TensorCodec.encodeUpdate(logits, asks).get(0).hasRowOrder());
+        assertTrue(TensorCodec.encodeUpdate(logits, asks).get(0).hasRowRanks());
         assertEquals(TensorEncoding.INT8.dtype(), TensorCodec.encodeUpdate(logits, asks).get(0).dtype());
-        assertFalse(TensorCodec.encodeUpdate(logits, asks.withEncoding(TensorEncoding.MASK, 0)).get(0).hasRowOrder());
-        assertFalse(TensorCodec.encodeUpdate(logits, new TrainingConfig(1, 0.1, 8, 1, 1, 0, 1, TensorEncoding.FLOAT32, 0)).get(0).hasRowOrder());
+        assertFalse(TensorCodec.encodeUpdate(logits, asks.withEncoding(TensorEncoding.MASK, 0)).get(0).hasRowRanks());
+        assertFalse(TensorCodec.encodeUpdate(logits, new TrainingConfig(1, 0.1, 8, 1, 1, 0, 1, TensorEncoding.FLOAT32, 0)).get(0).hasRowRanks());
     }
 }

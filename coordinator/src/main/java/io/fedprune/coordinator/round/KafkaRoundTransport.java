@@ -154,7 +154,7 @@ public final class KafkaRoundTransport implements RoundTransport, AutoCloseable 
                 if (!d.isOk()) return ReceivedUpdate.failed(env.jobId(), env.round(), env.sender(), d.rejection(), bytes, key, value);
                 encoded = d.value();
             }
-            return ReceivedUpdate.of(env.jobId(), env.round(), u, TensorCodec.decodeAll(encoded), TensorCodec.rowOrders(encoded), bytes, key, value);
+            return ReceivedUpdate.of(env.jobId(), env.round(), u, TensorCodec.decodeAll(encoded), TensorCodec.rowRanks(encoded), bytes, key, value);
         } catch (RuntimeException e) {
             return ReceivedUpdate.failed(env.jobId(), env.round(), u.deviceId(),
                     new Rejection(RejectReason.INVALID_FIELD, "logits: " + e.getMessage()), bytes, key, value);

@@ -203,7 +203,7 @@ public final class PruningStrategy {
         /**
          * Adds an accepted update; a rejection if the fusion refuses it (then nothing changed): non-finite logits as
          * {@link RejectReason#NON_FINITE}, logits or a weight beyond the fold's bounds as {@link RejectReason#OVERSIZE},
-         * a row order that does not fit the logits (or a k out of range) as {@link RejectReason#INVALID_FIELD}.
+         * row ranks that do not look like a ranking (or a k out of range) as {@link RejectReason#INVALID_FIELD}.
          * Thread-safe; not concurrently with {@link PruningStrategy#fuse}.
          */
         public UpdateValidator.Verdict add(UpdateValidator.Accepted a) {
@@ -214,16 +214,16 @@ public final class PruningStrategy {
             }
             try {
                 double w = weighting.weight(a.sampleCount());
-                slot.get(0).add(new Contribution(a.logits(), a.k(), w, a.rowOrders()));
+                slot.get(0).add(new Contribution(a.logits(), a.k(), w, a.rowRanks()));
                 if (slot.size() > 1) {   // the same contribution, checked by the plain add: each tier's add succeeds as well
                     double[] f = nested.factors(layers.withK(a.k()));
-                    for (int t = 0; t < f.length; t++) slot.get(1 + t).add(new Contribution(a.logits(), a.k(), w * f[t], a.rowOrders()));
+                    for (int t = 0; t < f.length; t++) slot.get(1 + t).add(new Contribution(a.logits(), a.k(), w * f[t], a.rowRanks()));
                 }
             } catch (InvalidContributionException e) {
                 return new UpdateValidator.Rejected(switch (e.problem()) {
                     case NON_FINITE -> RejectReason.NON_FINITE;
                     case OUT_OF_BOUNDS -> RejectReason.OVERSIZE;
-                    case ROW_ORDER, SHAPE -> RejectReason.INVALID_FIELD;
+                    case ROW_RANKS, SHAPE -> RejectReason.INVALID_FIELD;
                 }, e.getMessage());
             } catch (IllegalArgumentException e) {
                 return new UpdateValidator.Rejected(RejectReason.INVALID_FIELD, e.getMessage());

@@ -16,25 +16,25 @@ import java.util.Map;
  * @param deviceId  the sending device (the envelope's sender when the update could not be decoded)
  * @param update    the message, or {@code null} when it could not be decoded
  * @param logits    the logits per layer, or {@code null} when they could not be fetched or decoded
- * @param rowOrders the row orders that came with the logits, by tensor name (empty if none: see
- *                  {@link io.fedprune.wire.TensorCodec#withRowOrder})
+ * @param rowRanks  the row ranks that came with the logits, by tensor name (empty if none: see
+ *                  {@link io.fedprune.wire.TensorCodec#withRowRanks})
  * @param error     why it could not be decoded, or {@code null}
  * @param bytes     bytes received for it (record plus blob chunks)
  * @param rawKey    the original record key (may be {@code null})
  * @param rawValue  the original record value
  */
 public record ReceivedUpdate(String jobId, int round, String deviceId, Update update, List<Tensor> logits,
-                             Map<String, int[]> rowOrders, Rejection error, long bytes, byte[] rawKey, byte[] rawValue) {
+                             Map<String, int[]> rowRanks, Rejection error, long bytes, byte[] rawKey, byte[] rawValue) {
 
-    /** A decoded update without row orders. */
+    /** A decoded update without row ranks. */
     public static ReceivedUpdate of(String jobId, int round, Update update, List<Tensor> logits, long bytes, byte[] rawKey, byte[] rawValue) {
         return of(jobId, round, update, logits, Map.of(), bytes, rawKey, rawValue);
     }
 
     /** A decoded update. */
-    public static ReceivedUpdate of(String jobId, int round, Update update, List<Tensor> logits, Map<String, int[]> rowOrders,
+    public static ReceivedUpdate of(String jobId, int round, Update update, List<Tensor> logits, Map<String, int[]> rowRanks,
                                     long bytes, byte[] rawKey, byte[] rawValue) {
-        return new ReceivedUpdate(jobId, round, update.deviceId(), update, List.copyOf(logits), Map.copyOf(rowOrders), null, bytes, rawKey, rawValue);
+        return new ReceivedUpdate(jobId, round, update.deviceId(), update, List.copyOf(logits), Map.copyOf(rowRanks), null, bytes, rawKey, rawValue);
     }
 
     /** An update that could not be decoded. */

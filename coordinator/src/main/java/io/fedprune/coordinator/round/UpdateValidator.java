@@ -18,7 +18,7 @@ import java.util.Set;
  * device that was not selected, a second one from the same device, a k that differs from the assignment, a base
  * round other than the previous round (an earlier update re-wrapped), a sample count below 1, missing logits or logits
  * of another shape (the element count is not enough: a transposed layer has the same count). The first failing check
- * is the verdict. The values themselves (finite, within the fold's bounds, row orders that fit them) are checked by
+ * is the verdict. The values themselves (finite, within the fold's bounds, row ranks that look like rankings) are checked by
  * the fusion in the pass that folds them ({@link PruningStrategy.Fold#add}: a typed rejection, nothing changed). A self-reported sample count above the one the device registered is capped at
  * the registered one.
  */
@@ -35,11 +35,11 @@ public final class UpdateValidator {
      * @param k           its assigned k per layer
      * @param logits      its logits per layer, in the job's layer order
      * @param sampleCount the sample count it reported, capped at the one it registered
-     * @param rowOrders   the row orders it sent with its logits, per layer (see {@link io.fedprune.fuse.Contribution#orders});
+     * @param rowRanks    the row ranks it sent with its logits, per layer (see {@link io.fedprune.fuse.Contribution#ranks});
      *                    empty if none
      */
-    public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount, List<int[]> rowOrders) implements Verdict {
-        /** An update without row orders. */
+    public record Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount, List<int[]> rowRanks) implements Verdict {
+        /** An update without row ranks. */
         public Accepted(String deviceId, int[] k, List<float[]> logits, long sampleCount) {
             this(deviceId, k, logits, sampleCount, List.of());
         }
@@ -101,7 +101,7 @@ public final class UpdateValidator {
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor t : u.logits()) byName.put(t.name(), t);
         List<float[]> logits = new ArrayList<>();
-        List<int[]> orders = new ArrayList<>();
+        List<int[]> ranks = new ArrayList<>();
         for (LayerShape s : shapes) {
             Tensor t = byName.get(s.name());
             if (t == null) return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: no logits for layer " + s.name());
@@ -112,10 +112,10 @@ public final class UpdateValidator {
                 return new Rejected(RejectReason.SHAPE_MISMATCH, "shape: layer " + s.name() + " has shape " + java.util.Arrays.toString(t.shape())
                         + ", expected " + java.util.Arrays.toString(expected));
             logits.add(t.data());
-            orders.add(u.rowOrders().get(s.name()));
+            ranks.add(u.rowRanks().get(s.name()));
         }
         return new Accepted(id, k, logits, Math.min(u.update().sampleCount(), registeredSamples.getOrDefault(id, Long.MAX_VALUE)),
-                u.rowOrders().isEmpty() ? List.of() : orders);
+                u.rowRanks().isEmpty() ? List.of() : ranks);
     }
 
     /** Records that the device's update was folded in: a further one from it is a duplicate. */

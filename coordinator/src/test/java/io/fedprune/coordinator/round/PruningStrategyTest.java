@@ -69,7 +69,7 @@ class PruningStrategyTest {
         assertEquals(99, rs.seed());
         assertEquals(1234, rs.deadlineMs());
         assertEquals(5, rs.totalRounds());
-        assertFalse(rs.config().rowOrders(), "the coordinator does not ask for row orders (uplink: docs/BENCHMARKS.md, fusion)");
+        assertFalse(rs.config().rowRanks(), "the coordinator does not ask for row ranks (uplink: docs/BENCHMARKS.md, fusion)");
     }
 
     @Test
@@ -99,20 +99,20 @@ class PruningStrategyTest {
     }
 
     @Test
-    void theFoldChecksValuesAndRowOrdersAsTypedRejectionsThatChangeNothing() {
+    void theFoldChecksValuesAndRowRanksAsTypedRejectionsThatChangeNothing() {
         PruningStrategy s = strategy("FLOAT32");
         PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(3, 10));
         float[] nan = filled(1), big = filled(1);
         nan[7] = Float.NaN;
         big[3] = 1e9f;                                                          // beyond |logit| <= 2^16
-        int[] notAnOrder = new int[1000];                                       // position 0 listed 100 times a row
+        int[] notRanks = new int[1000];                                         // every rank 0: a row sums to 0, not n(n-1)
         assertEquals(RejectReason.NON_FINITE, ((UpdateValidator.Rejected) fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(nan), 10))).reason());
         assertEquals(RejectReason.OVERSIZE, ((UpdateValidator.Rejected) fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(big), 10))).reason());
         PruningStrategy r = strategy(JobSpec.builder().pretrainEpochs(0).layers(List.of(new JobSpec.LayerPlan("fc3", io.fedprune.dpp.Granularity.WEIGHT)))
                 .tiers(List.of(0.5)).rounds(5).fusion(io.fedprune.fuse.Fusion.RANK).build("j"));
         PruningStrategy.Fold rankFold = r.begin(Set.of(), r.foldBounds(3, 10));
         assertEquals(RejectReason.INVALID_FIELD, ((UpdateValidator.Rejected) rankFold.add(
-                new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10, List.of(notAnOrder)))).reason());
+                new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10, List.of(notRanks)))).reason());
         assertEquals(0, fold.count());
         assertEquals(0, rankFold.count());
     }

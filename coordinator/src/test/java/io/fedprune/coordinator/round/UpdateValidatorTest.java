@@ -94,12 +94,12 @@ class UpdateValidatorTest {
         assertEquals(RejectReason.SHAPE_MISMATCH, reason(validator().check(renamed, 500)));
         // NaN passes the validator: the fold checks values in the pass that adds them (PruningStrategyTest, JobRunnerTest)
         assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, Float.NaN, 4, 5, 6), 500));
-        // row orders reach the fold in the job's layer order
-        ReceivedUpdate ordered = ReceivedUpdate.of("j", 3, update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6).update(),
-                List.of(new Tensor("a", new int[]{2, 3}, new float[]{1, 2, 3, 6, 5, 4})), java.util.Map.of("a", new int[]{0, 1, 2, 2, 1, 0}), 10, null, new byte[0]);
-        var accepted = assertInstanceOf(UpdateValidator.Accepted.class, validator().check(ordered, 500));
-        assertArrayEquals(new int[]{0, 1, 2, 2, 1, 0}, accepted.rowOrders().get(0));
-        assertEquals(List.of(), assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)).rowOrders());
+        // row ranks reach the fold in the job's layer order
+        ReceivedUpdate ranked = ReceivedUpdate.of("j", 3, update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6).update(),
+                List.of(new Tensor("a", new int[]{2, 3}, new float[]{1, 2, 3, 6, 5, 4})), java.util.Map.of("a", new int[]{0, 2, 4, 4, 2, 0}), 10, null, new byte[0]);
+        var accepted = assertInstanceOf(UpdateValidator.Accepted.class, validator().check(ranked, 500));
+        assertArrayEquals(new int[]{0, 2, 4, 4, 2, 0}, accepted.rowRanks().get(0));
+        assertEquals(List.of(), assertInstanceOf(UpdateValidator.Accepted.class, validator().check(update(3, "d1", 2, 7, 1, 2, 3, 4, 5, 6), 500)).rowRanks());
     }
 
     @Test
