@@ -57,7 +57,7 @@ public final class BenchMain implements java.util.concurrent.Callable<Integer> {
         SECTIONS.put("uplink", new Simple("Uplink: bits per parameter and accuracy per encoding", o -> DemoRuns.uplinkSection(o.runs, o.data)));
         SECTIONS.put("demo", new Simple("End-to-end demo wall time", o -> DemoRuns.demoSection(o.runs, o.data)));
         SECTIONS.put("deploy", new Simple("Deployment", o -> captured(() -> io.fedprune.Cli.execute(new DeployBench(),
-                o.runs.resolve("demo-default").resolve("artifacts").toString()))));
+                "--data", o.data.toString(), o.runs.resolve("demo-default").resolve("artifacts").toString()))));
     }
 
     @Parameters(arity = "0..*", paramLabel = "SECTION", description = "Sections to run (default: all): ${COMPLETION-CANDIDATES}",

@@ -8,6 +8,8 @@ import io.fedprune.onnx.OnnxImport;
 import io.fedprune.model.Network;
 import io.fedprune.onnx.OnnxExport;
 import io.fedprune.runtime.CompactNetwork;
+import io.fedprune.runtime.KeptColumns;
+import io.fedprune.runtime.Op;
 import io.fedprune.runtime.TierCompiler;
 import io.fedprune.runtime.TierFile;
 import picocli.CommandLine;
@@ -41,7 +43,9 @@ import java.util.stream.Stream;
  * heap (activations and scratch; ONNX Runtime and ND4J allocate natively, not counted). All forms run interleaved in every
  * repetition (the order rotating), so that load from other processes hits them alike; figures are medians over the
  * repetitions, ratios against the dense model of the same run. Before timing, the compact runtime's class scores are
- * compared with the masked dense model's on the first test images.
+ * compared with the masked dense model's on the first test images. The compact runtime's one-sample time depends on the
+ * inputs (layers stored by column skip the inputs at their base value, see {@link KeptColumns}), so the inputs are real
+ * test images when {@code --data} has them, and each tier states the share of skipped inputs and multiply-adds.
  *
  * <p>The dense model's time does not depend on its values, so the tier's own weights stand in for it with the masks
  * ignored.
@@ -89,7 +93,10 @@ public final class DeployBench implements Callable<Integer> {
         if (files.isEmpty()) throw new CommandLine.ParameterException(new CommandLine(this), "no .safetensors artifacts found");
         Dataset test = inputs();
         Graph graph = model == null ? null : OnnxImport.load(model).graph();
-        System.out.printf(Locale.ROOT, "inputs: %s; %d warm-up + %d timed repetitions, %d samples per block, forms interleaved%n",
+        System.out.printf(Locale.ROOT, "inputs: %s; %d warm-up + %d timed repetitions, %d samples per block, forms interleaved. The compact "
+                        + "runtime's time at one sample depends on its inputs: its layers stored by column skip the inputs at their base value "
+                        + "(an image's background after normalisation, ReLU's zeros), so its speed-up needs inputs and activations that are "
+                        + "mostly at it (the shares are given per tier; random inputs have none)%n",
                 test == null ? "random" : test.n() + " test images of " + data, warmup, reps, calls);
         for (Path f : files) bench(f, graph, test);
         return 0;
@@ -140,6 +147,8 @@ public final class DeployBench implements Callable<Integer> {
                     new Variant("ONNX Runtime, tier export", ortTier::run, ortTier.parameterBytes()),
                     new Variant("ONNX Runtime without NCHWc layout, dense export", ortDensePlain::run, ortDensePlain.parameterBytes()),
                     new Variant("ONNX Runtime without NCHWc layout, tier export", ortTierPlain::run, ortTierPlain.parameterBytes()));
+            System.out.printf(Locale.ROOT, "compact runtime at one sample, layers stored by column (they skip the inputs at their base value), over the first %d inputs: %s%n%n",
+                    Math.min(samples, 1000), baseShares(compact, x, Math.min(samples, 1000)));
             table(variants, denseBytes, x, samples);
         }
     }
@@ -249,6 +258,36 @@ public final class DeployBench implements Callable<Integer> {
         long a0 = mx.getThreadAllocatedBytes(id);
         v.form().run(x, 0, batch);
         return mx.getThreadAllocatedBytes(id) - a0;
+    }
+
+    /**
+     * Per {@link KeptColumns} layer of the compact network: the share of its inputs at their base value
+     * ({@link KeptColumns#base}, the inputs its one-sample product skips) and the share of its kept multiply-adds skipped
+     * with them, over the first {@code n} samples of {@code x}.
+     */
+    static String baseShares(CompactNetwork net, float[] x, int n) {
+        List<String> out = new ArrayList<>();
+        List<CompactNetwork.Node> nodes = net.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!(nodes.get(i) instanceof CompactNetwork.Apply a) || !(a.op() instanceof Op.Linear l)
+                    || !(l.weights() instanceof KeptColumns k)) continue;
+            int cols = k.cols(), v = a.input();
+            float[] in = v == 0 ? x : new CompactNetwork(net.input(), nodes.subList(0, v), v).forward(x, 0, n);
+            long atBase = 0, skipped = 0, nonZeroBase = 0;
+            for (int s = 0; s < n; s++) {
+                float c = KeptColumns.base(in, s * cols, cols);
+                if (c != 0) nonZeroBase++;
+                for (int j = 0; j < cols; j++)
+                    if (in[s * cols + j] == c) {
+                        atBase++;
+                        skipped += k.kept(j);
+                    }
+            }
+            long all = k.storedValues();
+            out.add(String.format(Locale.ROOT, "%s %.1f%% of inputs at the base value (a non-zero base in %.0f%% of samples), %.1f%% of its kept multiply-adds skipped",
+                    l.name(), 100.0 * atBase / ((long) n * cols), 100.0 * nonZeroBase / n, 100.0 * skipped / ((double) n * all)));
+        }
+        return out.isEmpty() ? "none" : String.join("; ", out);
     }
 
     private static double maxDiff(float[] a, float[] b) {

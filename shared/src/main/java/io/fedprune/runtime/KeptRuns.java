@@ -45,9 +45,14 @@ public final class KeptRuns implements Weights {
                 for (int j = from; j < to; j++) max = Math.max(max, Math.abs(values[j]));
                 float s = max / 127f;
                 scales[o] = s;
-                for (int j = from; j < to; j++) quantized[j] = s == 0 ? 0 : (byte) Math.max(-127, Math.min(127, Math.round(values[j] / s)));
+                for (int j = from; j < to; j++) quantized[j] = level(values[j], s);
             }
         }
+    }
+
+    /** The int8 level of {@code w} at scale {@code s} (a row's {@code max|w| / 127}): symmetric, rounded, in [-127, 127]. */
+    static byte level(float w, float s) {
+        return s == 0 ? 0 : (byte) Math.max(-127, Math.min(127, Math.round(w / s)));
     }
 
     /**

@@ -54,16 +54,10 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
         @Override
         public void forward(float[] x, Shape in, int batch, float[] out) {
             int n = weights.cols(), m = weights.rows();
-            for (int b = 0; b < batch; b++) System.arraycopy(bias, 0, out, b * m, m);
-            if (batch == 1) {
-                weights.multiplyAdd(x, 0, 1, out, 0);
-                return;
+            for (int b = 0; b < batch; b++) {   // sample by sample: the one-sample kernels skip the inputs at their base value
+                System.arraycopy(bias, 0, out, b * m, m);
+                weights.multiplyAdd(x, b * n, 1, out, b * m);
             }
-            float[] xt = new float[n * batch], yt = new float[m * batch];
-            transpose(x, batch, n, xt);
-            transpose(out, batch, m, yt);
-            weights.multiplyAdd(xt, 0, batch, yt, 0);
-            transpose(yt, m, batch, out);
         }
 
         @Override
@@ -446,10 +440,5 @@ public sealed interface Op permits Op.Linear, Op.Conv2d, Op.DepthwiseConv2d, Op.
     private static Shape windowed(String name, Shape in, int channels, int kh, int kw, int strideH, int strideW, int[] pads) {
         int[] hw = WindowGeometry.output(name, in.h(), in.w(), kh, kw, strideH, strideW, pads);
         return new Shape(channels, hw[0], hw[1]);
-    }
-
-    private static void transpose(float[] a, int rows, int cols, float[] out) {
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
     }
 }

@@ -16,8 +16,10 @@ import java.util.Map;
  * <p>{@link Form#COMPACT}: FILTER-pruned layers keep only their kept rows (output neurons or feature maps) as smaller
  * dense layers and the next layers drop the matching input columns, as {@link ChannelPlan} decides (a FILTER layer
  * stays masked where a residual Add, a depthwise convolution or the output forbids removing it); WEIGHT, KERNEL and N:M
- * layers become {@link KeptRuns}, or masked dense matrices where those are not larger (a float32 WEIGHT layer above about
- * 2/3 keep: a kept weight costs its value and a 2-byte column). {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
+ * layers become {@link KeptRuns} (kept weights by row), or {@link KeptColumns} (by column, skipping inputs at their base
+ * value at one sample) where single kept weights average at least {@link KeptColumns#PAYS_FROM} rows per column, or
+ * masked dense matrices where those are not larger (a float32 WEIGHT layer above about 2/3 keep: a kept weight costs its
+ * value and a 2-byte index). {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
  * k-of-n layers. {@link Form#MASKED_DENSE} multiplies every weight by its mask and keeps full matrices (the computation
  * a tier stands for, and the baseline); {@link Form#DENSE} ignores the masks.
  */
@@ -102,8 +104,12 @@ public final class TierCompiler {
         if (cut.mask() == null || plan.removed().containsKey(layer)) return DenseWeights.of(cut.rows(), cut.cols(), cut.weights());
         Granularity g = mask.spec().granularity();
         if (form == Form.MASKED_DENSE || g == Granularity.FILTER) return DenseWeights.of(cut.rows(), cut.cols(), masked(cut));
-        KeptRuns runs = KeptRuns.fromMasked(cut.rows(), cut.cols(), g == Granularity.KERNEL ? kernel : 1, cut.weights(), cut.mask(),
-                form == Form.COMPACT_INT8);
+        int run = g == Granularity.KERNEL ? kernel : 1;
+        long kept = 0;
+        for (float m : cut.mask()) if (m != 0) kept++;
+        Weights runs = run == 1 && kept >= KeptColumns.PAYS_FROM * cut.cols()
+                ? KeptColumns.fromMasked(cut.rows(), cut.cols(), cut.weights(), cut.mask(), form == Form.COMPACT_INT8)
+                : KeptRuns.fromMasked(cut.rows(), cut.cols(), run, cut.weights(), cut.mask(), form == Form.COMPACT_INT8);
         boolean denseIsSmaller = form == Form.COMPACT && runs.bytes() >= 4L * cut.rows() * cut.cols();
         return denseIsSmaller ? DenseWeights.of(cut.rows(), cut.cols(), masked(cut)) : runs;
     }

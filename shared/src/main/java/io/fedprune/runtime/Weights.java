@@ -5,7 +5,7 @@ package io.fedprune.runtime;
  * rows are output channels and cols the {@code cin*kh*kw} columns of im2col; for a dense layer {@code [out, in]}.
  * Implementations are immutable and thread-safe.
  */
-public sealed interface Weights permits DenseWeights, KeptRuns {
+public sealed interface Weights permits DenseWeights, KeptRuns, KeptColumns {
 
     /** Rows (outputs). */
     int rows();

@@ -102,6 +102,16 @@ class TierCompilerTest {
     }
 
     @Test
+    void layersWhoseColumnsKeepManyRowsAreStoredByColumn() {
+        Model model = Model.init(ModelArch.LENET300.graph(), 1);
+        // 10% keep: fc1 keeps 79 of 784 inputs per row, 300 * 79 / 784 = 30.2 rows per column; fc2 30 of 300, 10 per
+        // column; fc3 25 of 100, 2.5 per column
+        List<Op> ops = TierCompiler.compile(model, masks(ModelArch.LENET300, "WEIGHT", 0.1, 1), TierCompiler.Form.COMPACT).ops();
+        List<String> forms = ops.stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weights().getClass().getSimpleName()).toList();
+        assertEquals(List.of("KeptColumns", "KeptRuns", "KeptRuns"), forms);
+    }
+
+    @Test
     void aCompactTierIsNeverLargerThanTheDenseModel() {
         Model model = Model.init(ModelArch.LENET300.graph(), 1);
         long dense = 4L * ModelArch.LENET300.graph().parameterCount();
