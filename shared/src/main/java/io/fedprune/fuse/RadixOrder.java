@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The ascending order of a row of numbers by a stable LSD radix sort of order-preserving 64-bit keys, 8 bits a pass,
  * passes in which every key has the same byte skipped: a few linear passes instead of a comparison sort of boxed
  * indices. Fill {@link #key()} (with {@link #key(float)} or {@link #key(double)}), {@link #sort}, then read
- * {@link #index} and {@link #tieRunEnd}. Reusable for rows of one length; not thread-safe.
+ * {@link #index} and {@link #tieRunEnd}; or {@link #sortByGrid} for keys spread over their range. Reusable for rows of
+ * one length; not thread-safe.
  */
 final class RadixOrder {
     private final int n;
@@ -75,6 +76,80 @@ final class RadixOrder {
             long[] tk = key; key = key2; key2 = tk;
             int[] ti = idx; idx = idx2; idx2 = ti;
         }
+    }
+
+    /** Rows up to this long may be ordered by {@link #sortByGrid} (a position takes 16 bits of a packed int). */
+    static final int MAX_GRID_ROW = 1 << 16;
+    private int[] packed, spare;
+    private final int[] gridCount = new int[512];
+
+    /**
+     * The order {@link #sort sort(8)} gives (both are stable: equal keys in position order, so the same positions), in
+     * fewer passes for keys spread over their range, as fixed-point sums are: each key's place on a 16-bit grid from the
+     * row's smallest key to its largest (the top 16 bits of its distance from the smallest), two 8-bit counting passes
+     * over ints that pack that place above the position, then the few runs of positions sharing a place ordered by key
+     * (insertion, stable). A row the grid does not spread (runs that take more than n moves to order) is sorted by
+     * {@code sort(8)} instead, as is a row longer than {@link #MAX_GRID_ROW}.
+     */
+    void sortByGrid() {
+        if (n > MAX_GRID_ROW || !orderByGrid()) sort(8);
+    }
+
+    private boolean orderByGrid() {
+        if (packed == null) {
+            packed = new int[n];
+            spare = new int[n];
+        }
+        long min = key[0], max = min;
+        for (int j = 1; j < n; j++) {
+            long k = key[j];
+            if (Long.compareUnsigned(k, min) < 0) min = k;
+            if (Long.compareUnsigned(k, max) > 0) max = k;
+        }
+        int shift = Math.max(0, 48 - Long.numberOfLeadingZeros(max - min));   // (max - min) >>> shift < 2^16
+        int[] p = packed, q = spare, c = gridCount;
+        Arrays.fill(c, 0);
+        for (int j = 0; j < n; j++) {
+            int g = (int) ((key[j] - min) >>> shift);
+            p[j] = g << 16 | j;
+            c[g & 0xff]++;
+            c[256 + (g >>> 8)]++;
+        }
+        for (int d = 0, a = 0, b = 0; d < 256; d++) {
+            int ca = c[d], cb = c[256 + d];
+            c[d] = a;
+            c[256 + d] = b;
+            a += ca;
+            b += cb;
+        }
+        for (int j = 0; j < n; j++) q[c[(p[j] >>> 16) & 0xff]++] = p[j];
+        for (int j = 0; j < n; j++) p[c[256 + (q[j] >>> 24)]++] = q[j];
+        for (int t = 0; t < n; t++) {
+            idx2[t] = p[t] & 0xffff;
+            key2[t] = key[idx2[t]];
+        }
+        for (int t = 0, moves = 0; t < n - 1; t++) {
+            if ((p[t] ^ p[t + 1]) >>> 16 != 0) continue;
+            int from = t, to = t + 2;
+            while (to < n && (p[from] ^ p[to]) >>> 16 == 0) to++;
+            for (int u = from + 1; u < to; u++) {                             // insertion by key: stable
+                long k = key2[u];
+                int i = idx2[u], at = u;
+                while (at > from && Long.compareUnsigned(key2[at - 1], k) > 0) {
+                    key2[at] = key2[at - 1];
+                    idx2[at] = idx2[at - 1];
+                    at--;
+                }
+                key2[at] = k;
+                idx2[at] = i;
+                moves += u - at;
+            }
+            if (moves > n) return false;
+            t = to - 1;
+        }
+        long[] tk = key; key = key2; key2 = tk;
+        int[] ti = idx; idx = idx2; idx2 = ti;
+        return true;
     }
 
     /** The position in the row of the {@code t}-th smallest value. */

@@ -106,7 +106,7 @@ record ReorderingFusion(Fusion kind, double temperature) implements FusionStrate
                 for (int l = 0; l < ls.size(); l++) {
                     int size = ls.get(l).size();
                     float[] r = new float[size], next = new float[size];
-                    RowOps.reorder(scoreSums.get(l).keys(), logitSums.get(l).divided(total), ls.get(l), next, r);
+                    RowOps.reorder(scoreSums.get(l).keys(), logitSums.get(l).keys(), true, logitSums.get(l).divided(total), ls.get(l), next, r);
                     scores.add(r);
                     logits.add(next);
                 }

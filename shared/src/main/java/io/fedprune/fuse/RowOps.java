@@ -169,26 +169,30 @@ final class RowOps {
      * (0 = smallest, ties averaged; exact in float) to {@code rankOut}.
      */
     static void reorder(double[] scores, double[] values, LayerShape s, float[] out, float[] rankOut) {
-        long[] keys = new long[scores.length];
+        long[] keys = new long[scores.length], valueKeys = new long[values.length];
         for (int i = 0; i < keys.length; i++) keys[i] = RadixOrder.key(scores[i]);
-        reorder(keys, values, s, out, rankOut);
+        for (int i = 0; i < valueKeys.length; i++) valueKeys[i] = RadixOrder.key(values[i]);
+        reorder(keys, valueKeys, false, values, s, out, rankOut);
     }
 
     /**
-     * {@link #reorder(double[], double[], LayerShape, float[], float[])} with the scores given as keys whose unsigned
-     * order is theirs (equal keys: equal scores), e.g. {@link RadixOrder#key(double)} or a fixed-point sum with its sign
-     * bit flipped. Both sorts are radix sorts of the row. The rows are independent: a layer of many rows is split into
-     * ranges of rows done at once on the common fork-join pool (the fusion's finish is on the round's critical path), each
-     * row's result the same as done alone.
+     * {@link #reorder(double[], double[], LayerShape, float[], float[])} with the scores and the values also given as keys
+     * whose unsigned order is theirs (equal scores: equal keys; the values' keys need only not decrease as the value
+     * grows), e.g. {@link RadixOrder#key(double)} or a fixed-point sum with its sign bit flipped: then {@code spread}
+     * (keys spread over their range, as fixed-point sums are) lets each row be ordered by {@link RadixOrder#sortByGrid},
+     * else both sorts are radix sorts of the row. Only the values' sorted sequence is used, which any order consistent with
+     * them gives, and the scores' order is stable either way, so the result does not depend on which sort ran. The rows
+     * are independent: a layer of many rows is split into ranges of rows done at once on the common fork-join pool (the
+     * fusion's finish is on the round's critical path), each row's result the same as done alone.
      */
-    static void reorder(long[] scoreKeys, double[] values, LayerShape s, float[] out, float[] rankOut) {
+    static void reorder(long[] scoreKeys, long[] valueKeys, boolean spread, double[] values, LayerShape s, float[] out, float[] rankOut) {
         int parts = (int) Math.min(PARALLELISM, (long) s.groups() * s.n() / MIN_PARALLEL_LOGITS);
         if (parts <= 1) {
-            reorderRows(scoreKeys, values, s, out, rankOut, 0, s.groups());
+            reorderRows(scoreKeys, valueKeys, spread, values, s, out, rankOut, 0, s.groups());
             return;
         }
-        java.util.stream.IntStream.range(0, parts).parallel()
-                .forEach(p -> reorderRows(scoreKeys, values, s, out, rankOut, (int) ((long) s.groups() * p / parts), (int) ((long) s.groups() * (p + 1) / parts)));
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> reorderRows(scoreKeys, valueKeys, spread, values, s, out, rankOut,
+                (int) ((long) s.groups() * p / parts), (int) ((long) s.groups() * (p + 1) / parts)));
     }
 
     /** Ranges of rows {@link #reorder} does at once: one per worker of the common pool and the caller. */
@@ -197,17 +201,22 @@ final class RowOps {
     private static final long MIN_PARALLEL_LOGITS = 1 << 14;
 
     /** {@link #reorder} of the rows {@code first} to {@code end} (exclusive). */
-    private static void reorderRows(long[] scoreKeys, double[] values, LayerShape s, float[] out, float[] rankOut, int first, int end) {
+    private static void reorderRows(long[] scoreKeys, long[] valueKeys, boolean spread, double[] values, LayerShape s, float[] out,
+                                    float[] rankOut, int first, int end) {
         int n = s.n();
         RadixOrder byScore = new RadixOrder(n), byValue = new RadixOrder(n);
         double[] sorted = new double[n];
         for (int g = first; g < end; g++) {
             int off = g * n;
-            long[] key = byScore.key(), vkey = byValue.key();                  // sort() swaps its buffers
-            System.arraycopy(scoreKeys, off, key, 0, n);
-            for (int j = 0; j < n; j++) vkey[j] = RadixOrder.key(values[off + j]);
-            byScore.sort(8);
-            byValue.sort(8);
+            System.arraycopy(scoreKeys, off, byScore.key(), 0, n);          // (sorting swaps the key buffers)
+            System.arraycopy(valueKeys, off, byValue.key(), 0, n);
+            if (spread) {
+                byScore.sortByGrid();
+                byValue.sortByGrid();
+            } else {
+                byScore.sort(8);
+                byValue.sort(8);
+            }
             for (int t = 0; t < n; t++) sorted[t] = values[off + byValue.index(t)];
             for (int from = 0, to; from < n; from = to) {
                 to = byScore.tieRunEnd(from);

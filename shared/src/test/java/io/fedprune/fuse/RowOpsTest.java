@@ -143,4 +143,63 @@ class RowOpsTest {
             }
         }
     }
+    /** Keys of a kind that exercises one path of {@link RadixOrder#sortByGrid}. */
+    private static long[] keys(String kind, int n, Random r) {
+        long[] k = new long[n];
+        for (int i = 0; i < n; i++)
+            k[i] = switch (kind) {
+                case "fixed-point sums" -> (long) (r.nextGaussian() * 0x1p40) ^ Long.MIN_VALUE;        // both signs, flipped
+                case "ties" -> (r.nextInt(7) - 3) * 1000L ^ Long.MIN_VALUE;
+                case "equal" -> 42;
+                case "full range" -> new long[]{0, -1, Long.MIN_VALUE, Long.MAX_VALUE, r.nextLong()}[r.nextInt(5)];
+                case "cluster" -> i == 0 ? Long.MAX_VALUE : r.nextInt(1 << 20);                  // crowds: the radix sort
+                default -> throw new IllegalArgumentException(kind);
+            };
+        return k;
+    }
+
+    @Test
+    void theGridOrderIsTheRadixSortsPositionForPosition() {
+        Random r = new Random(9);
+        for (int n : new int[]{1, 2, 3, 100, 784})
+            for (String kind : new String[]{"fixed-point sums", "ties", "equal", "full range", "cluster"})
+                for (int rep = 0; rep < 5; rep++) {
+                    long[] k = keys(kind, n, r);
+                    RadixOrder grid = new RadixOrder(n), radix = new RadixOrder(n);
+                    System.arraycopy(k, 0, grid.key(), 0, n);
+                    System.arraycopy(k, 0, radix.key(), 0, n);
+                    grid.sortByGrid();
+                    radix.sort(8);
+                    for (int t = 0; t < n; t++) {
+                        assertEquals(radix.index(t), grid.index(t), kind + " n " + n + " position " + t);
+                        assertEquals(radix.tieRunEnd(t), grid.tieRunEnd(t), kind + " n " + n + " position " + t);
+                        if (t > 0) assertEquals(true, Long.compareUnsigned(k[grid.index(t - 1)], k[grid.index(t)]) <= 0);
+                    }
+                }
+    }
+
+    @Test
+    void reorderingFromFixedPointKeysGivesTheBitsOfReorderingTheirValues() {
+        Random r = new Random(10);
+        LayerShape s = new LayerShape("l", 40, 300);
+        long[] scoreSums = new long[s.size()], logitSums = new long[s.size()];
+        double[] scores = new double[s.size()], values = new double[s.size()];
+        double f = 1 / (0x1p27 * 123.4);
+        for (int i = 0; i < s.size(); i++) {
+            scoreSums[i] = i % 5 == 0 ? 3L << 33 : (long) (r.nextDouble() * 0x1p50);    // ties in score
+            logitSums[i] = i % 7 == 0 ? 0 : (long) (r.nextGaussian() * 0x1p38);
+            scores[i] = scoreSums[i];                                              // exact below 2^53
+            values[i] = logitSums[i] * f;
+        }
+        float[] out = new float[s.size()], rank = new float[s.size()], outKeys = new float[s.size()], rankKeys = new float[s.size()];
+        RowOps.reorder(scores, values, s, out, rank);
+        long[] sk = new long[s.size()], vk = new long[s.size()];
+        for (int i = 0; i < s.size(); i++) {
+            sk[i] = scoreSums[i] ^ Long.MIN_VALUE;
+            vk[i] = logitSums[i] ^ Long.MIN_VALUE;
+        }
+        RowOps.reorder(sk, vk, true, values, s, outKeys, rankKeys);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(out, outKeys, 0f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(rank, rankKeys, 0f);
+    }
 }
