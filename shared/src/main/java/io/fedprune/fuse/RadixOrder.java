@@ -107,31 +107,16 @@ final class RadixOrder {
             if (Long.compareUnsigned(k, max) > 0) max = k;
         }
         int shift = Math.max(0, 48 - Long.numberOfLeadingZeros(max - min));   // (max - min) >>> shift < 2^16
-        int[] p = packed, q = spare, c = gridCount;
-        Arrays.fill(c, 0);
-        for (int j = 0; j < n; j++) {
-            int g = (int) ((key[j] - min) >>> shift);
-            p[j] = g << 16 | j;
-            c[g & 0xff]++;
-            c[256 + (g >>> 8)]++;
-        }
-        for (int d = 0, a = 0, b = 0; d < 256; d++) {
-            int ca = c[d], cb = c[256 + d];
-            c[d] = a;
-            c[256 + d] = b;
-            a += ca;
-            b += cb;
-        }
-        for (int j = 0; j < n; j++) q[c[(p[j] >>> 16) & 0xff]++] = p[j];
-        for (int j = 0; j < n; j++) p[c[256 + (q[j] >>> 24)]++] = q[j];
+        int[] p = packed;
+        for (int j = 0; j < n; j++) p[j] = (int) ((key[j] - min) >>> shift) << 16 | j;
+        sortPacked(p, spare, gridCount, n);
         for (int t = 0; t < n; t++) {
             idx2[t] = p[t] & 0xffff;
             key2[t] = key[idx2[t]];
         }
         for (int t = 0, moves = 0; t < n - 1; t++) {
-            if ((p[t] ^ p[t + 1]) >>> 16 != 0) continue;
-            int from = t, to = t + 2;
-            while (to < n && (p[from] ^ p[to]) >>> 16 == 0) to++;
+            int from = t, to = packedRunEnd(p, t, n);
+            if (to - from < 2) continue;
             for (int u = from + 1; u < to; u++) {                             // insertion by key: stable
                 long k = key2[u];
                 int i = idx2[u], at = u;
@@ -150,6 +135,34 @@ final class RadixOrder {
         long[] tk = key; key = key2; key2 = tk;
         int[] ti = idx; idx = idx2; idx2 = ti;
         return true;
+    }
+
+    /**
+     * Sorts {@code p[0, n)}, ints that pack a 16-bit key above a 16-bit position, by key, stably: two 8-bit counting
+     * passes through {@code spare} ({@code count}: 512 counters).
+     */
+    static void sortPacked(int[] p, int[] spare, int[] count, int n) {
+        Arrays.fill(count, 0);
+        for (int j = 0; j < n; j++) {
+            count[(p[j] >>> 16) & 0xff]++;
+            count[256 + (p[j] >>> 24)]++;
+        }
+        for (int d = 0, a = 0, b = 0; d < 256; d++) {
+            int ca = count[d], cb = count[256 + d];
+            count[d] = a;
+            count[256 + d] = b;
+            a += ca;
+            b += cb;
+        }
+        for (int j = 0; j < n; j++) spare[count[(p[j] >>> 16) & 0xff]++] = p[j];
+        for (int j = 0; j < n; j++) p[count[256 + (spare[j] >>> 24)]++] = spare[j];
+    }
+
+    /** The end (exclusive) of the run of packed ints from {@code from} on that share its key ({@link #sortPacked}). */
+    static int packedRunEnd(int[] p, int from, int n) {
+        int to = from + 1;
+        while (to < n && (p[from] ^ p[to]) >>> 16 == 0) to++;
+        return to;
     }
 
     /** The position in the row of the {@code t}-th smallest value. */

@@ -96,34 +96,19 @@ final class RowOps {
          */
         boolean rankByKeys(float[] x, int off, int[] out) {
             if (n > MAX_KEYED || !keys(x, off, n, sorted)) return false;
-            int[] p = packed, q = spare, lo = count;
-            java.util.Arrays.fill(lo, 0);
+            int[] p = packed;
             int bits = 0;                                  // a key's float has the bits 0x4b00xxxx, a NaN others
             for (int j = 0; j < n; j++) {
                 int b = Float.floatToRawIntBits(sorted[j]);
-                int v = p[j] = b << 16 | j;                // the key above the position
+                p[j] = b << 16 | j;                        // the key above the position
                 bits |= b;
-                lo[(v >>> 16) & 0xff]++;
-                lo[256 + (v >>> 24)]++;
             }
             if ((bits & 0xffff0000) != 0x4b000000) return false;
-            for (int d = 0, a = 0, b = 0; d < 256; d++) {
-                int ca = lo[d], cb = lo[256 + d];
-                lo[d] = a;
-                lo[256 + d] = b;
-                a += ca;
-                b += cb;
-            }
-            for (int j = 0; j < n; j++) q[lo[(p[j] >>> 16) & 0xff]++] = p[j];
-            for (int j = 0; j < n; j++) {                  // the sorted position of a value is its rank, unless its key is shared
-                int v = q[j], t = lo[256 + (v >>> 24)]++;
-                p[t] = v;
-                out[v & 0xffff] = 2 * t;
-            }
+            RadixOrder.sortPacked(p, spare, count, n);
+            for (int t = 0; t < n; t++) out[p[t] & 0xffff] = 2 * t;   // the sorted position of a value is its rank, unless its key is shared
             for (int t = 0, moves = 0; t < n - 1; t++) {
-                if (((p[t] ^ p[t + 1]) >>> 16) != 0) continue;
-                int from = t, to = t + 2;
-                while (to < n && ((p[from] ^ p[to]) >>> 16) == 0) to++;
+                int from = t, to = RadixOrder.packedRunEnd(p, t, n);
+                if (to - from < 2) continue;
                 moves += rankRun(x, off, from, to, n - moves, out);
                 if (moves > n) return false;
                 t = to - 1;
