@@ -108,15 +108,16 @@ final class RadixOrder {
         }
         int shift = Math.max(0, 48 - Long.numberOfLeadingZeros(max - min));   // (max - min) >>> shift < 2^16
         int[] p = packed;
-        for (int j = 0; j < n; j++) p[j] = (int) ((key[j] - min) >>> shift) << 16 | j;
-        sortPacked(p, spare, gridCount, n);
+        Arrays.fill(gridCount, 0);
+        for (int j = 0; j < n; j++) count(gridCount, p[j] = (int) ((key[j] - min) >>> shift) << 16 | j);
+        sortPacked(p, spare, gridCount, n, null);
         for (int t = 0; t < n; t++) {
             idx2[t] = p[t] & 0xffff;
             key2[t] = key[idx2[t]];
         }
         for (int t = 0, moves = 0; t < n - 1; t++) {
+            if ((p[t] ^ p[t + 1]) >>> 16 != 0) continue;
             int from = t, to = packedRunEnd(p, t, n);
-            if (to - from < 2) continue;
             for (int u = from + 1; u < to; u++) {                             // insertion by key: stable
                 long k = key2[u];
                 int i = idx2[u], at = u;
@@ -139,14 +140,12 @@ final class RadixOrder {
 
     /**
      * Sorts {@code p[0, n)}, ints that pack a 16-bit key above a 16-bit position, by key, stably: two 8-bit counting
-     * passes through {@code spare} ({@code count}: 512 counters).
+     * passes through {@code spare}, given in {@code count} the histograms of the key's low byte ({@code count[0, 256)})
+     * and high byte ({@code count[256, 512)}), which the caller counts as it packs ({@link #count}). With {@code twice}
+     * not null, also writes twice each position's place in that order to it (the rank of a value whose key no other
+     * shares).
      */
-    static void sortPacked(int[] p, int[] spare, int[] count, int n) {
-        Arrays.fill(count, 0);
-        for (int j = 0; j < n; j++) {
-            count[(p[j] >>> 16) & 0xff]++;
-            count[256 + (p[j] >>> 24)]++;
-        }
+    static void sortPacked(int[] p, int[] spare, int[] count, int n, int[] twice) {
         for (int d = 0, a = 0, b = 0; d < 256; d++) {
             int ca = count[d], cb = count[256 + d];
             count[d] = a;
@@ -155,12 +154,26 @@ final class RadixOrder {
             b += cb;
         }
         for (int j = 0; j < n; j++) spare[count[(p[j] >>> 16) & 0xff]++] = p[j];
-        for (int j = 0; j < n; j++) p[count[256 + (spare[j] >>> 24)]++] = spare[j];
+        if (twice == null) {
+            for (int j = 0; j < n; j++) p[count[256 + (spare[j] >>> 24)]++] = spare[j];
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            int v = spare[j], t = count[256 + (v >>> 24)]++;
+            p[t] = v;
+            twice[v & 0xffff] = 2 * t;
+        }
     }
 
-    /** The end (exclusive) of the run of packed ints from {@code from} on that share its key ({@link #sortPacked}). */
+    /** Counts packed int {@code v}'s key bytes in {@link #sortPacked}'s histograms. */
+    static void count(int[] count, int v) {
+        count[(v >>> 16) & 0xff]++;
+        count[256 + (v >>> 24)]++;
+    }
+
+    /** The end (exclusive) of the run of packed ints from {@code from} on that share its key, given {@code p[from + 1]} does ({@link #sortPacked}). */
     static int packedRunEnd(int[] p, int from, int n) {
-        int to = from + 1;
+        int to = from + 2;
         while (to < n && (p[from] ^ p[to]) >>> 16 == 0) to++;
         return to;
     }

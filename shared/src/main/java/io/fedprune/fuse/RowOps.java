@@ -97,18 +97,18 @@ final class RowOps {
         boolean rankByKeys(float[] x, int off, int[] out) {
             if (n > MAX_KEYED || !keys(x, off, n, sorted)) return false;
             int[] p = packed;
+            java.util.Arrays.fill(count, 0);
             int bits = 0;                                  // a key's float has the bits 0x4b00xxxx, a NaN others
             for (int j = 0; j < n; j++) {
                 int b = Float.floatToRawIntBits(sorted[j]);
-                p[j] = b << 16 | j;                        // the key above the position
+                RadixOrder.count(count, p[j] = b << 16 | j);   // the key above the position
                 bits |= b;
             }
             if ((bits & 0xffff0000) != 0x4b000000) return false;
-            RadixOrder.sortPacked(p, spare, count, n);
-            for (int t = 0; t < n; t++) out[p[t] & 0xffff] = 2 * t;   // the sorted position of a value is its rank, unless its key is shared
+            RadixOrder.sortPacked(p, spare, count, n, out);   // the sorted position of a value is its rank, unless its key is shared
             for (int t = 0, moves = 0; t < n - 1; t++) {
+                if (((p[t] ^ p[t + 1]) >>> 16) != 0) continue;
                 int from = t, to = RadixOrder.packedRunEnd(p, t, n);
-                if (to - from < 2) continue;
                 moves += rankRun(x, off, from, to, n - moves, out);
                 if (moves > n) return false;
                 t = to - 1;
