@@ -17,7 +17,8 @@ import java.util.Map;
  * dense layers and the next layers drop the matching input columns, as {@link ChannelPlan} decides (a FILTER layer
  * stays masked where a residual Add, a depthwise convolution or the output forbids removing it); WEIGHT, KERNEL and N:M
  * layers become {@link KeptRuns} (kept weights by row), or {@link KeptColumns} (by column, skipping inputs at their base
- * value at one sample) where single kept weights average at least {@link KeptColumns#PAYS_FROM} rows per column, or
+ * value at one sample) for dense layers whose kept weights average at least {@link KeptColumns#PAYS_FROM} rows per column
+ * (a convolution multiplies all positions at once, where the column order gains nothing), or
  * masked dense matrices where those are not larger (a float32 WEIGHT layer above about 2/3 keep: a kept weight costs its
  * value and a 2-byte index). {@link Form#COMPACT_INT8} is the same with int8 values and per-row scales in the
  * k-of-n layers. {@link Form#MASKED_DENSE} multiplies every weight by its mask and keeps full matrices (the computation
@@ -72,7 +73,7 @@ public final class TierCompiler {
             ChannelPlan.Cut cut = plan.cut(model, c.layer(), c.input(), c.kh() * c.kw(), mask);
             if (c.depthwise())
                 return List.of(new Op.DepthwiseConv2d(c.layer(), c.cin(), masked(cut), cut.bias(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.pads()));
-            Op conv = new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw()), cut.bias(), c.kh(), c.kw(),
+            Op conv = new Op.Conv2d(c.layer(), weights(cut, mask, plan, c.layer(), form, c.kh() * c.kw(), false), cut.bias(), c.kh(), c.kw(),
                     c.strideH(), c.strideW(), c.pads());
             if (cut.border() == null) return List.of(conv);
             int[] in = shapes.get(c.input());
@@ -87,7 +88,7 @@ public final class TierCompiler {
         if (op instanceof io.fedprune.model.Op.Dense d) {
             LayerMask mask = form == Form.DENSE ? null : masks.get(d.layer());
             ChannelPlan.Cut cut = plan.cut(model, d.layer(), d.input(), 1, mask);
-            return new Op.Linear(d.layer(), weights(cut, mask, plan, d.layer(), form, 1), cut.bias());
+            return new Op.Linear(d.layer(), weights(cut, mask, plan, d.layer(), form, 1, true), cut.bias());
         }
         if (op instanceof io.fedprune.model.Op.Activation a) return new Op.Activation(Op.Fn.valueOf(a.fn().name()), a.alpha(), a.min(), a.max());
         if (op instanceof io.fedprune.model.Op.Pool p)
@@ -100,14 +101,15 @@ public final class TierCompiler {
         throw new IllegalArgumentException("the compact runtime has no step for " + op.getClass().getSimpleName());
     }
 
-    private static Weights weights(ChannelPlan.Cut cut, LayerMask mask, ChannelPlan plan, String layer, Form form, int kernel) {
+    /** {@code bySample}: the layer multiplies one sample at a time (a dense layer), where {@link KeptColumns} can pay. */
+    private static Weights weights(ChannelPlan.Cut cut, LayerMask mask, ChannelPlan plan, String layer, Form form, int kernel, boolean bySample) {
         if (cut.mask() == null || plan.removed().containsKey(layer)) return DenseWeights.of(cut.rows(), cut.cols(), cut.weights());
         Granularity g = mask.spec().granularity();
         if (form == Form.MASKED_DENSE || g == Granularity.FILTER) return DenseWeights.of(cut.rows(), cut.cols(), masked(cut));
         int run = g == Granularity.KERNEL ? kernel : 1;
         long kept = 0;
         for (float m : cut.mask()) if (m != 0) kept++;
-        Weights runs = run == 1 && kept >= KeptColumns.PAYS_FROM * cut.cols()
+        Weights runs = bySample && run == 1 && kept >= KeptColumns.PAYS_FROM * cut.cols()
                 ? KeptColumns.fromMasked(cut.rows(), cut.cols(), cut.weights(), cut.mask(), form == Form.COMPACT_INT8)
                 : KeptRuns.fromMasked(cut.rows(), cut.cols(), run, cut.weights(), cut.mask(), form == Form.COMPACT_INT8);
         boolean denseIsSmaller = form == Form.COMPACT && runs.bytes() >= 4L * cut.rows() * cut.cols();

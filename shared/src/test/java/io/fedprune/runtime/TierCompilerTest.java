@@ -109,6 +109,14 @@ class TierCompilerTest {
         List<Op> ops = TierCompiler.compile(model, masks(ModelArch.LENET300, "WEIGHT", 0.1, 1), TierCompiler.Form.COMPACT).ops();
         List<String> forms = ops.stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weights().getClass().getSimpleName()).toList();
         assertEquals(List.of("KeptColumns", "KeptRuns", "KeptRuns"), forms);
+        // LeNet-5 at 25% WEIGHT: conv2 (50 x 500, 125 kept per row) keeps 12.5 rows per column, but a convolution
+        // multiplies all positions at once and stays by row; fc1 (500 x 800, 200 per row) keeps 125 per column
+        List<Op> l5 = TierCompiler.compile(Model.init(ModelArch.LENET5.graph(), 1), masks(ModelArch.LENET5, "WEIGHT", 0.25, 1),
+                TierCompiler.Form.COMPACT).ops();
+        assertEquals(List.of("KeptRuns", "KeptRuns"), l5.stream().filter(o -> o instanceof Op.Conv2d)
+                .map(o -> ((Op.Conv2d) o).weights().getClass().getSimpleName()).toList());
+        assertEquals("KeptColumns", l5.stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weights().getClass().getSimpleName())
+                .findFirst().orElseThrow());
     }
 
     @Test
