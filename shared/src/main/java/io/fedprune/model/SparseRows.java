@@ -30,10 +30,15 @@ final class SparseRows {
     /** Elements between two of the sample {@link #set} looks at first (a prime, so it does not follow the rows). */
     private static final int SAMPLE_STRIDE = 61, MIN_SAMPLE = 100;
 
-    /** The product's loop: vectorised when {@code jdk.incubator.vector} is present, else {@link #SCALAR}. */
+    /** The product's loop and the scan for the nonzeros: vectorised when {@code jdk.incubator.vector} is present, else {@link #SCALAR}. */
     interface Product {
         /** {@code y[b * m.rows + r] = (sum over row r of m) + (add == null ? 0 : add[r])} for b in [0, batch). */
         void times(SparseRows m, float[] x, int batch, float[] y, float[] add);
+
+        /** {@link SparseRows#compact}: the same contract and result, possibly by another loop. */
+        default int compact(float[] w, int from, int len, int[] idx, float[] val, int n) {
+            return SparseRows.compact(w, from, 0, len, idx, val, n);
+        }
     }
 
     /** The scalar loop: the same operations in the same order as the vector one. */
@@ -104,7 +109,7 @@ final class SparseRows {
         for (int r = 0; r < rows; r++) {
             if (n > capacity) return false;
             start[r] = n;
-            n = compact(w, r * cols, cols, idx, val, n);
+            n = PRODUCT.compact(w, r * cols, cols, idx, val, n);
         }
         if (n > capacity) return false;
         start[rows] = n;
@@ -113,12 +118,13 @@ final class SparseRows {
     }
 
     /**
-     * Appends the nonzeros of {@code w[from, from + len)} at {@code n} (their offsets from {@code from} to idx, the
-     * values to val) in order, and returns the new count; writes (garbage) up to {@code len} slots past it. Branch-free:
-     * masks are random, a branch would mispredict (measured slower, as is skipping blocks of zeros by a vector test).
+     * Appends the nonzeros of {@code w[from + c0, from + len)} at {@code n} (their offsets from {@code from} to idx,
+     * the values to val) in order, and returns the new count; writes (garbage) up to {@code len - c0} slots past it.
+     * Branch-free: masks are random, a branch would mispredict (measured slower, as is skipping blocks of zeros by a
+     * vector test). The scalar loop; {@link VectorSparseProduct#compact} gives the same result by vectors.
      */
-    private static int compact(float[] w, int from, int len, int[] idx, float[] val, int n) {
-        for (int c = 0; c < len; c++) {
+    static int compact(float[] w, int from, int c0, int len, int[] idx, float[] val, int n) {
+        for (int c = c0; c < len; c++) {
             int bits = Float.floatToRawIntBits(w[from + c]);
             idx[n] = c;
             val[n] = Float.intBitsToFloat(bits);

@@ -1,6 +1,9 @@
 package io.fedprune.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,6 +18,26 @@ final class VectorSparseProduct implements SparseRows.Product {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 8 ? FloatVector.SPECIES_256
             : FloatVector.SPECIES_PREFERRED;
     private static final int L = FS.length();
+    private static final VectorSpecies<Integer> IS = FS.withLanes(int.class);
+    /**
+     * Per lane pattern p (bit l set: lane l is nonzero): the set lanes' numbers in ascending order at
+     * {@code [p * L, p * L + bitCount(p))}, zeros after them; the same as a shuffle in {@code GATHER[p]}.
+     */
+    private static final int[] SET_LANES = new int[L << L];
+    private static final VectorShuffle<Float>[] GATHER = gathers();
+    /** Lane l holds {@code 1 << l}. */
+    private static final IntVector LANE_BIT = IntVector.broadcast(IS, 1).lanewise(VectorOperators.LSHL, IntVector.zero(IS).addIndex(1));
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] gathers() {
+        VectorShuffle<Float>[] g = new VectorShuffle[1 << L];
+        for (int p = 0; p < 1 << L; p++) {
+            int t = 0;
+            for (int l = 0; l < L; l++) if ((p >> l & 1) != 0) SET_LANES[p * L + t++] = l;
+            g[p] = VectorShuffle.fromArray(FS, SET_LANES, p * L);
+        }
+        return g;
+    }
 
     @Override
     public void times(SparseRows m, float[] x, int batch, float[] y, float[] add) {
@@ -31,6 +54,27 @@ final class VectorSparseProduct implements SparseRows.Product {
                 else for (int l = 0; l < n; l++) y[o + l * rows] = lanes[l] + add[r];
             }
         }
+    }
+
+    /**
+     * {@link SparseRows#compact} by vectors: per L weights, the lanes that are not +0 or -0 (by their bits, as the
+     * scalar loop) form a pattern p, and the weights and their columns are moved to the front by p's shuffle and
+     * stored whole at n (the lanes past the nonzeros are the garbage the contract allows); the tail by the scalar
+     * loop. The same idx and val. (JDK 17 has no vector compress, and a mask's toLong is not intrinsic there: p is
+     * summed from the lanes' bits.)
+     */
+    @Override
+    public int compact(float[] w, int from, int len, int[] idx, float[] val, int n) {
+        int c = 0;
+        for (; c + L <= len; c += L) {
+            FloatVector v = FloatVector.fromArray(FS, w, from + c);
+            int p = v.reinterpretAsInts().lanewise(VectorOperators.AND, 0x7fffffff).add(0x7fffffff)
+                    .lanewise(VectorOperators.ASHR, 31).and(LANE_BIT).reduceLanes(VectorOperators.ADD);
+            v.rearrange(GATHER[p]).intoArray(val, n);
+            IntVector.fromArray(IS, SET_LANES, p * L).add(c).intoArray(idx, n);
+            n += Integer.bitCount(p);
+        }
+        return SparseRows.compact(w, from, c, len, idx, val, n);
     }
 
     /** Samples {@code [b0, b0 + n)} of x into the panel, {@code panel[c * L + l] = x[b0 + l, c]}, lanes past n zero. */

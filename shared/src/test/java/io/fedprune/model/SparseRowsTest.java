@@ -106,6 +106,36 @@ class SparseRowsTest {
     }
 
     @Test
+    void vectorAndScalarScansFindTheSameNonzeros() {
+        assertNotSame(SparseRows.SCALAR, SparseRows.PRODUCT, "tests run with --add-modules jdk.incubator.vector");
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                -Float.MIN_VALUE, Float.MIN_NORMAL, 1f, -2.5f};
+        Random r = new Random(5);
+        for (int len = 0; len <= 41; len++) {
+            for (double d : new double[]{0, 0.1, 0.25, 0.5, 1}) {
+                int from = r.nextInt(9), n0 = r.nextInt(5);
+                float[] w = new float[from + len];
+                for (int c = 0; c < len; c++)
+                    w[from + c] = r.nextDouble() >= d ? (r.nextBoolean() ? 0f : -0f)
+                            : r.nextInt(4) == 0 ? special[r.nextInt(special.length)] : (float) r.nextGaussian();
+                int[] vi = new int[n0 + len], si = new int[n0 + len];
+                float[] vv = new float[n0 + len], sv = new float[n0 + len];
+                int vn = SparseRows.PRODUCT.compact(w, from, len, vi, vv, n0);
+                int sn = SparseRows.SCALAR.compact(w, from, len, si, sv, n0);
+                int nonzero = n0;
+                for (int c = 0; c < len; c++) nonzero += (Float.floatToRawIntBits(w[from + c]) & 0x7fffffff) != 0 ? 1 : 0;
+                assertEquals(nonzero, sn, "scalar count, len " + len);
+                assertEquals(sn, vn, "len " + len + " density " + d);
+                for (int t = n0; t < sn; t++) {
+                    assertEquals(si[t], vi[t], "index " + t + ", len " + len);
+                    assertEquals(Float.floatToRawIntBits(sv[t]), Float.floatToRawIntBits(vv[t]), "value " + t + ", len " + len);
+                    assertEquals(Float.floatToRawIntBits(w[from + si[t]]), Float.floatToRawIntBits(sv[t]), "scalar value " + t);
+                }
+            }
+        }
+    }
+
+    @Test
     void setRefusesAMatrixDenserThanTheBound() {
         Random r = new Random(3);
         SparseRows m = new SparseRows(ROWS, COLS, 0.3);
