@@ -45,9 +45,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole loop over a real (embedded) broker: coordinator, 4 agents with 2 budgets on the committed MNIST subset,
  * 3 rounds, plus two scripted devices that inject a duplicate, a NaN and an undecodable update and a garbage record.
- * The same job runs twice, without and with the injections, and must give bit-identical fused logits and artifacts. In
- * the run with injections the scripted devices' valid updates also carry their row ranks (the coordinator ranks
- * from them), in the other it sorts their rows itself: the same bits either way.
+ * The same job runs twice, without and with the injections, and must give bit-identical fused logits and artifacts. The
+ * run with injections is a job with {@code rowRanks}: the real agents, asked by the round start, and the scripted
+ * devices' valid updates carry their logits rows' ranks (the coordinator folds them); in the other (the default, no
+ * ranks) it sorts every row itself: the same bits either way.
  */
 @Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)   // a generous bound: a busy machine is slow, not wrong
@@ -68,7 +69,7 @@ class FederatedRoundsIT {
             Patience.await().until(() -> c.devices().stream().filter(JobViews.DeviceView::alive).count() == 6);
             List<RoundResult> results = new CopyOnWriteArrayList<>();
             c.onRound((job, r) -> results.add(r));
-            String jobId = c.submit(spec(3)).id();
+            String jobId = c.submit(spec(3, "FLOAT32", inject)).id();   // with injections, devices send row ranks
             ProducerRecord<byte[], byte[]> previous = null;
             for (int r = 1; r <= 3; r++) {
                 ScriptedDevice.Round r1 = s1.nextRound();
@@ -225,6 +226,12 @@ class FederatedRoundsIT {
         assertEquals(1000 + 1 + 4, reasons.size(), counts.toString());
         assertEquals(6, dirty.job().rounds().get(1).replied());
         assertEquals(List.of(), clean.deadLetters().stream().map(DeadLetter::reason).toList());
+        // the job with rowRanks: each of the 4 agents sent its FLOAT32 logits' ranks (16 more bits per logit: 48), the
+        // 2 scripted devices claim 32 bits; without it every device sent 32 bits
+        for (int r = 0; r < 3; r++) {
+            assertEquals(32, clean.job().rounds().get(r).uplinkBitsPerParameter(), 1e-9, "round " + (r + 1));
+            assertEquals((4 * 48 + 2 * 32) / 6.0, dirty.job().rounds().get(r).uplinkBitsPerParameter(), 1e-9, "round " + (r + 1));
+        }
         // ... and changed nothing: identical fused logits in every round, identical artifacts
         for (int r = 0; r < 3; r++)
             for (int l = 0; l < clean.fused().get(r).size(); l++)

@@ -57,8 +57,14 @@ final class FleetFixture implements BeforeAllCallback {
 
     /** The IT's job: 3 pretraining epochs, tiers 10% and 25%, a round deadline a busy machine cannot reach, seed 7. */
     static JobRequest spec(int rounds, String encoding) {
+        return spec(rounds, encoding, JobSpec.DEFAULT_ROW_RANKS);
+    }
+
+    /** {@link #spec(int, String)} with the job's {@code rowRanks}: whether devices send their logits rows' ranks. */
+    static JobRequest spec(int rounds, String encoding, boolean rowRanks) {
         return JobSpec.builder().pretrainEpochs(3).tiers(List.of(0.1, 0.25)).rounds(rounds).roundDeadlineMs(1_800_000L)
-                .learningRate(0.1).batchSize(64).updateEncoding(TensorEncoding.valueOf(encoding)).seed(7).build("it").toRequest();
+                .learningRate(0.1).batchSize(64).updateEncoding(TensorEncoding.valueOf(encoding)).rowRanks(rowRanks).seed(7)
+                .build("it").toRequest();
     }
 
     static CoordinatorConfig config(String prefix) {

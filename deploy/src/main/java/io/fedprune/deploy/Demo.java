@@ -213,7 +213,7 @@ public final class Demo {
                 .localEpochs(cfg.localEpochs()).learningRate(cfg.learningRate()).temperatureEnd(cfg.temperatureEnd())
                 .updateEncoding(cfg.encoding()).fusion(cfg.fusion())
                 .weighting(cfg.weighting()).serverOptimizer(cfg.serverOptimizer()).tierProximity(cfg.tierProximity())
-                .nestedTraining(cfg.nestedTraining()).seed(cfg.seed()).build("demo");
+                .nestedTraining(cfg.nestedTraining()).rowRanks(cfg.rowRanks()).seed(cfg.seed()).build("demo");
     }
 
     /** The job's request: an imported model travels to the coordinator as its ONNX file, as over REST. */
@@ -264,9 +264,10 @@ public final class Demo {
                               long startupMs, long pretrainMs) throws Exception {
         long tj = System.currentTimeMillis();
         String jobId = c.submit(request(spec)).id();
-        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s%s%s", jobId, spec.graph().id(), cfg.rounds(), tierList(), cfg.fusion(),
+        say("job %s: %s, %d rounds, tiers %s, fusion %s weighted by %s%s%s%s", jobId, spec.graph().id(), cfg.rounds(), tierList(), cfg.fusion(),
                 cfg.weighting(), spec.tierProximity() > 0 ? ", each tier its own fusion (tier proximity " + spec.tierProximity() + "), nested" : "",
-                spec.nestedTraining() ? ", devices train every tier within their budget" : ", devices train their own tier only");
+                spec.nestedTraining() ? ", devices train every tier within their budget" : ", devices train their own tier only",
+                spec.rowRanks() ? ", devices send their logits rows' ranks" : "");
         Map<Integer, Long> trainSumByRound = new HashMap<>();
         long lastTrain = hub.trainMillis();
         String lastLine = "";
@@ -488,6 +489,7 @@ public final class Demo {
         m.put("server_optimizer", cfg.serverOptimizer().name());
         m.put("tier_proximity", cfg.tierProximity());
         m.put("nested_training", cfg.nestedTraining());
+        m.put("row_ranks", cfg.rowRanks());
         m.put("encoding", cfg.encoding().name());
         m.put("seed", cfg.seed());
         m.put("pretrain_epochs", cfg.pretrainEpochs());

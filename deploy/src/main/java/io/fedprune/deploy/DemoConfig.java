@@ -53,6 +53,8 @@ import java.util.Objects;
  *                        {@code JobSpec.DEFAULT_TIER_PROXIMITY} (docs/MODELS.md)
  * @param nestedTraining  every device trains its logits at each tier within its budget (true) or at its own tier only;
  *                        default {@code JobSpec.DEFAULT_NESTED_TRAINING} (docs/MODELS.md)
+ * @param rowRanks        devices send each logits row's ranks with it, which RANK fusion folds without sorting, at 16
+ *                        more bits per parameter of uplink; default {@code JobSpec.DEFAULT_ROW_RANKS} (off)
  * @param kafkaProperties Kafka client properties for the coordinator and the agents ({@code --kafka-config},
  *                        {@code --kafka-property}), e.g. the settings of a secured broker; default none
  */
@@ -61,7 +63,7 @@ public record DemoConfig(Path data, Path out, Path work, Path json, String boots
                          Weighting weighting, ServerOptimizer.Kind serverOptimizer, TensorEncoding encoding, long seed, int pretrainEpochs, int trainSamples,
                          int testSamples, int validationSamples, int baselineEpochs, int trainThreads, long deadlineMs,
                          int localEpochs, double learningRate, double temperatureEnd, double tierProximity,
-                         boolean nestedTraining, java.util.Map<String, String> kafkaProperties) {
+                         boolean nestedTraining, boolean rowRanks, java.util.Map<String, String> kafkaProperties) {
 
     public DemoConfig {
         Objects.requireNonNull(data, "data");

@@ -101,6 +101,9 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--nested-training", arity = "1", paramLabel = "true|false",
             description = "true: every device trains its logits at each tier its budget runs, its steps cycling over them smallest first; false: at its own tier only (default: ${DEFAULT-VALUE}; docs/MODELS.md).")
     boolean nestedTraining = io.fedprune.coordinator.job.JobSpec.DEFAULT_NESTED_TRAINING;
+    @Option(names = "--row-ranks", arity = "1", paramLabel = "true|false",
+            description = "true: devices send each logits row's ranks, which RANK fusion folds without sorting, at 16 more bits per parameter of uplink; needs --fusion RANK, not --encoding MASK (default: ${DEFAULT-VALUE}; docs/PROTOCOL.md).")
+    boolean rowRanks = io.fedprune.coordinator.job.JobSpec.DEFAULT_ROW_RANKS;
     @Option(names = "--lr", defaultValue = "0.2", description = "Adam learning rate of the devices' logits (default: ${DEFAULT-VALUE}).")
     double lr;
 
@@ -116,7 +119,7 @@ public final class DemoMain implements Callable<Integer> {
         try {
             cfg = new DemoConfig(data, out, work, json, bootstrap, devices, rounds, budgets, alpha, model, granularity,
                     fusion, weighting, serverOptimizer, encoding, seed, pretrainEpochs, trainSamples, testSamples, validationSamples, baselineEpochs,
-                    trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, tierProximity, nestedTraining, kafka.properties());
+                    trainThreads, deadlineMs, localEpochs, lr, temperatureEnd, tierProximity, nestedTraining, rowRanks, kafka.properties());
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             return 2;

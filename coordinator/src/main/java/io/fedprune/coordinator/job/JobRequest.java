@@ -59,6 +59,11 @@ import java.util.Locale;
  * @param nestedTraining      true (default): a device trains its logits at every tier of the job within its budget,
  *                            its local steps cycling over them smallest first, so that every device's vote also ranks
  *                            the candidates at the smaller tiers' k (docs/MODELS.md); false: at its own tier's k only
+ * @param rowRanks            false (default): devices send their logits only; true: each logits row's ranks too, which
+ *                            RANK fusion folds without sorting (about 0.4 ns per logit beyond the sums instead of about
+ *                            10 on the coordinator) at 16 more bits per parameter of uplink (docs/BENCHMARKS.md,
+ *                            section Fusion); only RANK fusion uses them, so true needs {@code fusion} RANK and an
+ *                            update encoding other than MASK
  * @param seed                job seed (device selection, rounds, pretraining)
  * @param modelOnnx           an imported model instead of a built-in: the ONNX file's bytes, base64 (operators and
  *                            layouts of docs/MODELS.md; its weights are trained, so nothing is pretrained); stored as a
@@ -92,6 +97,7 @@ public record JobRequest(@Nullable String id,
                          @Nullable Double serverLearningRate,
                          @Nullable Double tierProximity,
                          @Nullable Boolean nestedTraining,
+                         @Nullable Boolean rowRanks,
                          @Nullable Long seed,
                          @Nullable String modelOnnx) {
 
@@ -110,7 +116,7 @@ public record JobRequest(@Nullable String id,
     /** A request with every field omitted: the defaults. */
     public static JobRequest empty() {
         return new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This request with an imported model: its ONNX file's bytes (sent base64, as over REST). */
@@ -123,7 +129,7 @@ public record JobRequest(@Nullable String id,
         return new JobRequest(id, arch, pretrainEpochs, pretrainSamples, modelSafetensors, modelBlob, layers, tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                serverOptimizer, serverLearningRate, tierProximity, nestedTraining, seed, base64);
+                serverOptimizer, serverLearningRate, tierProximity, nestedTraining, rowRanks, seed, base64);
     }
 
     /**
@@ -197,6 +203,7 @@ public record JobRequest(@Nullable String id,
         if (serverLearningRate != null) b.serverLearningRate(serverLearningRate);
         if (tierProximity != null) b.tierProximity(tierProximity);
         if (nestedTraining != null) b.nestedTraining(nestedTraining);
+        if (rowRanks != null) b.rowRanks(rowRanks);
         if (seed != null) b.seed(seed);
         JobSpec spec = b.build(jobId);
         limits.check(spec);

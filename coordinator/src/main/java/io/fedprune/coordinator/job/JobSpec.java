@@ -37,7 +37,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                       double temperatureStart, double temperatureEnd, double entropyWeight, double gumbelScale,
                       TensorEncoding updateEncoding, Fusion fusion, Weighting weighting, double trimFraction,
                       ServerOptimizer.Kind serverOptimizer, double serverLearningRate, double tierProximity,
-                      boolean nestedTraining, long seed) {
+                      boolean nestedTraining, boolean rowRanks, long seed) {
 
     public static final ModelArch DEFAULT_ARCH = ModelArch.LENET300;
     public static final int DEFAULT_PRETRAIN_EPOCHS = 2;
@@ -72,6 +72,11 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
     public static final double MAX_TIER_PROXIMITY = 4;
     /** Devices train every tier their budget runs, not only their own (see {@link JobRequest#nestedTraining}). */
     public static final boolean DEFAULT_NESTED_TRAINING = true;
+    /**
+     * Off: devices' row ranks cost 16 more bits per parameter of uplink (see {@link JobRequest#rowRanks};
+     * docs/BENCHMARKS.md, section Fusion).
+     */
+    public static final boolean DEFAULT_ROW_RANKS = false;
     public static final long DEFAULT_SEED = 1;
 
     /** The granularities a job may ask for (TILE is not offered). */
@@ -115,6 +120,8 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                 "must be in [0, " + MAX_TIER_PROXIMITY + "], was " + tierProximity);
         require("tierProximity", tierProximity == 0 || updateEncoding != TensorEncoding.MASK,
                 "must be 0 with MASK updates (k-hot masks carry no order to fuse per tier)");
+        require("rowRanks", !rowRanks || fusion == Fusion.RANK, "only RANK fusion uses devices' row ranks, fusion is " + fusion);
+        require("rowRanks", !rowRanks || updateEncoding != TensorEncoding.MASK, "must be false with MASK updates (masks carry no ranks)");
     }
 
     /** A builder starting from the defaults (no id). */
@@ -138,7 +145,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
                 layers.stream().map(p -> new JobRequest.LayerPlan(p.layer(), p.granularity().name())).toList(), tiers,
                 outputMinKeep, rounds, devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize,
                 temperatureStart, temperatureEnd, entropyWeight, gumbelScale, updateEncoding.name(), fusion.name(),
-                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, tierProximity, nestedTraining, seed, null);
+                weighting.name(), trimFraction, serverOptimizer.name(), serverLearningRate, tierProximity, nestedTraining, rowRanks, seed, null);
     }
 
     /** This spec pointing at the blob that holds the uploaded model. */
@@ -186,6 +193,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         private double serverLearningRate = DEFAULT_SERVER_LEARNING_RATE;
         private double tierProximity = DEFAULT_TIER_PROXIMITY;
         private boolean nestedTraining = DEFAULT_NESTED_TRAINING;
+        private boolean rowRanks = DEFAULT_ROW_RANKS;
         private long seed = DEFAULT_SEED;
 
         private Builder() {
@@ -199,7 +207,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             temperatureStart = s.temperatureStart; temperatureEnd = s.temperatureEnd; entropyWeight = s.entropyWeight;
             gumbelScale = s.gumbelScale; updateEncoding = s.updateEncoding; fusion = s.fusion; weighting = s.weighting;
             trimFraction = s.trimFraction; serverOptimizer = s.serverOptimizer; serverLearningRate = s.serverLearningRate;
-            tierProximity = s.tierProximity; nestedTraining = s.nestedTraining; seed = s.seed;
+            tierProximity = s.tierProximity; nestedTraining = s.nestedTraining; rowRanks = s.rowRanks; seed = s.seed;
         }
 
         /** A built-in model. */
@@ -235,6 +243,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
         public Builder serverLearningRate(double v) { serverLearningRate = v; return this; }
         public Builder tierProximity(double v) { tierProximity = v; return this; }
         public Builder nestedTraining(boolean v) { nestedTraining = v; return this; }
+        public Builder rowRanks(boolean v) { rowRanks = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
 
         /** The spec with this id; checks every field. */
@@ -242,7 +251,7 @@ public record JobSpec(String id, Graph graph, int pretrainEpochs, int pretrainSa
             return new JobSpec(id, graph, pretrainEpochs, pretrainSamples, modelBlob, layers, tiers, outputMinKeep, rounds,
                     devicesPerRound, quorum, roundDeadlineMs, localEpochs, learningRate, batchSize, temperatureStart,
                     temperatureEnd, entropyWeight, gumbelScale, updateEncoding, fusion, weighting, trimFraction,
-                    serverOptimizer, serverLearningRate, tierProximity, nestedTraining, seed);
+                    serverOptimizer, serverLearningRate, tierProximity, nestedTraining, rowRanks, seed);
         }
     }
 

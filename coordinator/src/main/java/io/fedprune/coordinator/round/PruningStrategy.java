@@ -107,7 +107,7 @@ public final class PruningStrategy {
         TensorEncoding enc = spec.updateEncoding();
         TrainingConfig cfg = new TrainingConfig(spec.localEpochs(), spec.learningRate(), spec.batchSize(),
                 temperature.roundStart(round, spec.rounds()), temperature.roundEnd(round, spec.rounds()),
-                spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0);
+                spec.entropyWeight(), spec.gumbelScale(), enc, enc == TensorEncoding.INT8 ? 64 : 0, spec.rowRanks());
         return new RoundStart(spec.graph().id(), modelRef, globalLogits, assignments, cfg, roundSeed, deadline, spec.rounds());
     }
 

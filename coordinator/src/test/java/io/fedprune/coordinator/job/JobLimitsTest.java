@@ -12,7 +12,7 @@ class JobLimitsTest {
     static JobRequest request(Integer rounds, Integer localEpochs, Integer pretrainEpochs, Integer batchSize,
                               List<Double> tiers, Integer devicesPerRound) {
         return new JobRequest(null, null, pretrainEpochs, null, null, null, null, tiers, null, rounds, devicesPerRound,
-                null, null, localEpochs, null, batchSize, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, localEpochs, null, batchSize, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String field(JobRequest r) {

@@ -12,7 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The job log's spec record against golden files: what version 3 writes, and what older logs read as. */
+/** The job log's spec record against golden files: what version 4 writes, and what older logs read as. */
 class JobLogRecordTest {
     private static byte[] golden(String name) throws IOException {
         try (InputStream in = JobLogRecordTest.class.getResourceAsStream("/job-log/" + name)) {
@@ -26,19 +26,27 @@ class JobLogRecordTest {
             .updateEncoding(TensorEncoding.INT8).build("job-1");
 
     @Test
-    void version3IsWrittenExactlyAsTheGoldenFile() throws IOException {
-        JobSpec spec = SPEC.toBuilder().tierProximity(1).nestedTraining(true).build("job-1");
-        assertEquals(new String(golden("v3.json"), StandardCharsets.UTF_8), new String(JobLogRecord.write(spec), StandardCharsets.UTF_8));
-        assertEquals(spec, JobLogRecord.read(golden("v3.json")));
-        JobSpec off = spec.toBuilder().nestedTraining(false).build("job-1");
+    void version4IsWrittenExactlyAsTheGoldenFile() throws IOException {
+        JobSpec spec = SPEC.toBuilder().tierProximity(1).nestedTraining(true).rowRanks(true).build("job-1");
+        assertEquals(new String(golden("v4.json"), StandardCharsets.UTF_8), new String(JobLogRecord.write(spec), StandardCharsets.UTF_8));
+        assertEquals(spec, JobLogRecord.read(golden("v4.json")));
+        JobSpec off = spec.toBuilder().nestedTraining(false).rowRanks(false).build("job-1");
         assertEquals(off, JobLogRecord.read(JobLogRecord.write(off)));
+    }
+
+    @Test
+    void aVersion3LogReadsWithDevicesSendingNoRowRanks() throws IOException {
+        JobSpec v3 = JobLogRecord.read(golden("v3.json"));
+        assertFalse(v3.rowRanks());
+        assertEquals(SPEC.toBuilder().tierProximity(1).nestedTraining(true).rowRanks(false).build("job-1"), v3);
     }
 
     @Test
     void aVersion2LogReadsWithDevicesTrainingTheirOwnTierOnly() throws IOException {
         JobSpec v2 = JobLogRecord.read(golden("v2.json"));
         assertFalse(v2.nestedTraining());
-        assertEquals(SPEC.toBuilder().tierProximity(1).nestedTraining(false).build("job-1"), v2);
+        assertFalse(v2.rowRanks());
+        assertEquals(SPEC.toBuilder().tierProximity(1).nestedTraining(false).rowRanks(false).build("job-1"), v2);
     }
 
     @Test
@@ -69,8 +77,8 @@ class JobLogRecordTest {
 
     @Test
     void aNewerVersionOrAnInvalidSpecIsRefused() {
-        byte[] v4 = "{\"version\":4,\"id\":\"j\"}".getBytes(StandardCharsets.UTF_8);
-        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(v4)).getMessage().contains("version 4"));
+        byte[] v5 = "{\"version\":5,\"id\":\"j\"}".getBytes(StandardCharsets.UTF_8);
+        assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(v5)).getMessage().contains("version 5"));
         byte[] bad = "{\"version\":1,\"id\":\"j\",\"rounds\":0}".getBytes(StandardCharsets.UTF_8);
         assertTrue(assertThrows(IOException.class, () -> JobLogRecord.read(bad)).getMessage().contains("rounds"));
     }

@@ -18,18 +18,29 @@ import static org.junit.jupiter.api.Assertions.*;
 class JobSpecTest {
 
     private static JobRequest request(UnaryOperator<Object[]> edit) {
-        Object[] f = new Object[30];
+        Object[] f = new Object[31];
         f = edit.apply(f);
         return new JobRequest((String) f[0], (String) f[1], (Integer) f[2], (Integer) f[3], (String) f[4], (String) f[5],
                 cast(f[6]), cast(f[7]), (Double) f[8], (Integer) f[9], (Integer) f[10], (Double) f[11], (Long) f[12],
                 (Integer) f[13], (Double) f[14], (Integer) f[15], (Double) f[16], (Double) f[17], (Double) f[18],
                 (Double) f[19], (String) f[20], (String) f[21], (String) f[22], (Double) f[23], (String) f[24],
-                (Double) f[25], (Double) f[26], (Boolean) f[27], (Long) f[28], (String) f[29]);
+                (Double) f[25], (Double) f[26], (Boolean) f[27], (Boolean) f[28], (Long) f[29],
+                (String) f[30]);
     }
 
     @SuppressWarnings("unchecked")
     private static <T> T cast(Object o) {
         return (T) o;
+    }
+
+    /** The field the validation of a request with components {@code i} and {@code j} set to {@code vi} and {@code vj} rejects. */
+    private static String rejected(int i, Object vi, int j, Object vj) {
+        JobRequest r = request(f -> {
+            f[i] = vi;
+            f[j] = vj;
+            return f;
+        });
+        return assertThrows(InvalidFieldException.class, () -> r.validate("j")).field();
     }
 
     /** The field the validation of a request with component {@code i} set to {@code value} rejects. */
@@ -181,6 +192,43 @@ class JobSpecTest {
         JobRequest fromJson = new com.fasterxml.jackson.databind.ObjectMapper().readValue("{\"nestedTraining\": false}", JobRequest.class);
         assertFalse(fromJson.validate("j", JobLimits.NONE).nestedTraining());
         assertEquals(Boolean.FALSE, off.validate("j", JobLimits.NONE).toRequest().nestedTraining());
+    }
+
+    @Test
+    void rowRanksAreOffUnlessTheRequestSaysTrue() throws Exception {
+        assertFalse(JobSpec.DEFAULT_ROW_RANKS);
+        assertFalse(JobSpec.defaults().rowRanks());
+        assertFalse(JobRequest.empty().validate("j", JobLimits.NONE).rowRanks());
+        JobRequest on = request(f -> {
+            f[28] = true;
+            return f;
+        });
+        JobSpec s = on.validate("j", JobLimits.NONE);
+        assertTrue(s.rowRanks());
+        assertEquals(Boolean.TRUE, s.toRequest().rowRanks());
+        assertEquals(s, s.toRequest().validate("j", JobLimits.NONE));
+        assertTrue(s.toBuilder().build("j").rowRanks());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertTrue(json.readValue("{\"rowRanks\": true}", JobRequest.class).validate("j", JobLimits.NONE).rowRanks());
+        JobRequest back = json.readValue(json.writeValueAsBytes(s.toRequest()), JobRequest.class);
+        assertEquals(s, back.validate("j", JobLimits.NONE));
+    }
+
+    @Test
+    void rowRanksNeedRankFusionOfOrderedUpdates() {
+        for (Fusion f : Fusion.values()) {
+            JobSpec.Builder b = JobSpec.builder().fusion(f).rowRanks(true);
+            if (f == Fusion.RANK) assertTrue(b.build("j").rowRanks());
+            else {
+                InvalidFieldException e = assertThrows(InvalidFieldException.class, () -> b.build("j"), f.name());
+                assertEquals("rowRanks", e.field());
+                assertTrue(e.getMessage().contains("only RANK fusion uses"), e.getMessage());
+            }
+            assertFalse(JobSpec.builder().fusion(f).rowRanks(false).build("j").rowRanks(), "false goes with every fusion");
+        }
+        JobSpec.Builder mask = JobSpec.builder().updateEncoding(TensorEncoding.MASK).rowRanks(true);
+        assertEquals("rowRanks", assertThrows(InvalidFieldException.class, () -> mask.build("j")).field());
+        assertEquals("rowRanks", rejected(28, true, 21, "MEAN"));
     }
 
     @Test

@@ -69,7 +69,19 @@ class PruningStrategyTest {
         assertEquals(99, rs.seed());
         assertEquals(1234, rs.deadlineMs());
         assertEquals(5, rs.totalRounds());
-        assertFalse(rs.config().rowRanks(), "the coordinator does not ask for row ranks (uplink: docs/BENCHMARKS.md, fusion)");
+        assertFalse(rs.config().rowRanks(), "by default the coordinator does not ask for row ranks (uplink: docs/BENCHMARKS.md, fusion)");
+    }
+
+    @Test
+    void theRoundStartAsksForRowRanksIffTheJobDoes() {
+        Map<String, int[]> selected = Map.of("d1", new int[]{25});
+        JobSpec off = spec("INT8").toBuilder().fusion(io.fedprune.fuse.Fusion.RANK).build("j");   // ranks need RANK fusion
+        assertFalse(off.rowRanks());
+        assertFalse(strategy(off).configureRound(1, 5, selected, MODEL_REF, LOGITS_REF, 1000).config().rowRanks());
+        RoundStart on = strategy(off.toBuilder().rowRanks(true).build("j")).configureRound(1, 5, selected, MODEL_REF, LOGITS_REF, 1000);
+        assertTrue(on.config().rowRanks());
+        assertEquals(TensorEncoding.INT8, on.config().updateEncoding(), "the rest of the config as without ranks");
+        assertEquals(64, on.config().int8GroupSize());
     }
 
     @Test

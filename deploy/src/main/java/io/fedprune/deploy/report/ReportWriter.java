@@ -63,12 +63,13 @@ public final class ReportWriter {
         s.append("# fedprune demo report\n\n");
         s.append("Produced by `").append(command).append("`.\n\n");
         s.append(f("%s, %s devices (Dirichlet alpha %s label skew, budgets %s round-robin), %s rounds, fusion %s "
-                        + "(device weights: %s%s)%s, granularity %s, update encoding %s, seed %s. Broker: %s.\n\n",
+                        + "(device weights: %s%s)%s, granularity %s, update encoding %s%s, seed %s. Broker: %s.\n\n",
                 c.get("model"), c.get("devices"), c.get("alpha"), c.get("budgets"), c.get("rounds"), c.get("fusion"),
                 c.get("weighting"), c.get("tier_proximity") instanceof Number p && p.doubleValue() > 0
                         ? "; each tier its own fusion, tier proximity " + p + ", nested" : "",
                 Boolean.TRUE.equals(c.get("nested_training")) ? ", devices training every tier within their budget" : "",
-                c.get("granularity"), c.get("encoding"), c.get("seed"), r.broker()));
+                c.get("granularity"), c.get("encoding"), Boolean.TRUE.equals(c.get("row_ranks")) ? " with each row's ranks" : "",
+                c.get("seed"), r.broker()));
         s.append(f("Dense model: **%.2f%%** test accuracy, %,d parameters (%.1f KiB in float32).\n\n",
                 100 * r.denseAccuracy(), r.denseParams(), 4 * r.denseParams() / 1024.0));
 
