@@ -143,6 +143,16 @@ class CliTest {
     }
 
     @Test
+    void demoRowRanksAreOffUnlessAskedFor() {
+        DemoMain plain = new DemoMain(new String[0]);
+        io.fedprune.Cli.commandLine(plain).parseArgs();
+        assertFalse(plain.rowRanks, "default JobSpec.DEFAULT_ROW_RANKS");
+        DemoMain on = new DemoMain(new String[0]);
+        io.fedprune.Cli.commandLine(on).parseArgs("--row-ranks", "true");
+        assertTrue(on.rowRanks);
+    }
+
+    @Test
     void localRejectsAnEmptyFolderInOneLine(@TempDir Path empty) {
         Run r = run(() -> new LocalMain(new String[0]), "--data", empty.toString(), "--out", empty.resolve("R.md").toString());
         assertEquals(2, r.code(), r.err());
