@@ -56,7 +56,7 @@ final class VectorFold implements FixedSum.Fold {
             sum = sum.add(ql);
             squares = squares.add(ql.mul(ql));
             DoubleVector d = (DoubleVector) IntVector.zero(R).blend(q, set).convertShape(VectorOperators.I2D, D, 0);
-            LongVector.fromArray(L, b, at + i).add(d.fma(wr, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS)).intoArray(b, at + i);
+            LongVector.fromArray(L, b, at + i).add(rounded(d, wr)).intoArray(b, at + i);
         }
         return FixedSum.add2From(a, b, x, r, at, rAt, i, len, wa, wb, bound, sum.reduceLanes(VectorOperators.ADD),
                 squares.reduceLanes(VectorOperators.ADD)) & ok.allTrue() & inRange.allTrue();
@@ -64,7 +64,11 @@ final class VectorFold implements FixedSum.Fold {
 
     /** round(v * w) per lane, 0 where {@code in} is false. */
     private static LongVector term(FloatVector v, VectorMask<Float> in, DoubleVector w) {
-        DoubleVector d = (DoubleVector) FloatVector.zero(F).blend(v, in).convertShape(VectorOperators.F2D, D, 0);
+        return rounded((DoubleVector) FloatVector.zero(F).blend(v, in).convertShape(VectorOperators.F2D, D, 0), w);
+    }
+
+    /** round(d * w) per lane, as {@link FixedSum#term} rounds: one fused multiply-add onto MAGIC, MAGIC's bits subtracted. */
+    private static LongVector rounded(DoubleVector d, DoubleVector w) {
         return d.fma(w, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
     }
 }
