@@ -40,30 +40,38 @@ final class RoundOverheadBench {
     private RoundOverheadBench() {
     }
 
+    /** One fleet to measure: its size, and whether the job asks the devices for their row ranks ({@link JobSpec#rowRanks}). */
+    record Fleet(int devices, boolean rowRanks) {
+        String label() {
+            return rowRanks ? devices + ", device ranks" : String.valueOf(devices);
+        }
+    }
+
     /**
-     * {@code RoundOverheadBench [--devices 10,50,200] [--rounds 8] [--train-ms 3000] [--data data/mnist] [--work work/bench/rounds]}:
-     * prints the section for those fleets (e.g. to profile one of them).
+     * {@code RoundOverheadBench [--devices 10,50,200] [--row-ranks false] [--rounds 8] [--train-ms 3000] [--data data/mnist]
+     * [--work work/bench/rounds]}: prints the section for those fleets (e.g. to profile one of them).
      */
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         Map<String, String> a = new java.util.HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i], args[i + 1]);
-        int[] fleets = java.util.Arrays.stream(a.getOrDefault("--devices", "10,50,200").split(",")).mapToInt(Integer::parseInt).toArray();
+        boolean ranks = Boolean.parseBoolean(a.getOrDefault("--row-ranks", "false"));
+        List<Fleet> fleets = java.util.Arrays.stream(a.getOrDefault("--devices", "10,50,200").split(",")).map(d -> new Fleet(Integer.parseInt(d), ranks)).toList();
         System.out.println(run(fleets, Integer.parseInt(a.getOrDefault("--rounds", "8")), Long.parseLong(a.getOrDefault("--train-ms", "3000")),
                 Path.of(a.getOrDefault("--data", "data/mnist")), Path.of(a.getOrDefault("--work", "work/bench/rounds"))));
     }
 
     /** The suite's section. */
     static String section(boolean quick, Path data, Path work) throws Exception {
-        return run(new int[]{10, 50, 200}, quick ? 4 : 8, quick ? 2000 : 3000, data, work);
+        return run(List.of(new Fleet(10, false), new Fleet(50, false), new Fleet(200, false), new Fleet(200, true)), quick ? 4 : 8, quick ? 2000 : 3000, data, work);
     }
 
-    static String run(int[] fleets, int rounds, long trainMs, Path data, Path work) throws Exception {
+    static String run(List<Fleet> fleets, int rounds, long trainMs, Path data, Path work) throws Exception {
         StringBuilder md = new StringBuilder();
         List<Result> results = new ArrayList<>();
         try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults())) {
-            for (int n : fleets) {
-                Result r = runFleet(broker, data, work, n, rounds, trainMs);
+            for (Fleet fleet : fleets) {
+                Result r = runFleet(broker, data, work, fleet, rounds, trainMs);
                 System.out.println(r.row());
                 results.add(r);
             }
@@ -74,7 +82,9 @@ final class RoundOverheadBench {
                 + "each prepares its update: the round's logits plus noise, encoded, chunked, hashed, signed; then all upload at once, "
                 + "through %d producers, i.e. connections to the broker, as devices each have their own). "
                 + "A round runs from the moment the devices have its logits to the moment they have the next round's; overhead = "
-                + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms.%n%n",
+                + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms. "
+                + "*device ranks*: the same job with `rowRanks` on, so each device also sends its rows' ranks (16 more bits per "
+                + "parameter) and the coordinator folds them instead of sorting every row itself.%n%n",
                 "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, StubFleet.CONNECTIONS, rounds - 1));
         Interleaved.Table t = new Interleaved.Table("devices", "round", "**overhead**", "dispatch", "to devices", "after training",
                 "upload", "fold tail", "decode", "fold", "fold CPU", "fusion", "publish", "tiers & evaluation", "other", "report beside the loop",
@@ -137,7 +147,7 @@ final class RoundOverheadBench {
 
     /** One fleet's rounds, each part a list over the counted rounds (ms). */
     private static final class Result {
-        final int devices;
+        final Fleet fleet;
         final long trainMs;
         final List<Double> round = new ArrayList<>(), overhead = new ArrayList<>(), dispatch = new ArrayList<>(), toDevices = new ArrayList<>(),
                 afterTraining = new ArrayList<>(), upload = new ArrayList<>(), foldTail = new ArrayList<>(), decode = new ArrayList<>(),
@@ -146,13 +156,13 @@ final class RoundOverheadBench {
                 beside = new ArrayList<>(), processCpu = new ArrayList<>(), loopCpu = new ArrayList<>();
         long latePreparations, failedUploads;
 
-        Result(int devices, long trainMs) {
-            this.devices = devices;
+        Result(Fleet fleet, long trainMs) {
+            this.fleet = fleet;
             this.trainMs = trainMs;
         }
 
         Object[] cells() {
-            List<Object> c = new ArrayList<>(List.of(devices, ms(round), "**" + ms(overhead) + "**"));
+            List<Object> c = new ArrayList<>(List.of(fleet.label(), ms(round), "**" + ms(overhead) + "**"));
             for (List<Double> x : List.of(dispatch, toDevices, afterTraining, upload, foldTail, decode, fold, foldCpu, fusion, publish, report, other,
                     beside, loopCpu, processCpu)) c.add(ms(x));
             c.add(overhead.stream().map(v -> f("%.0f", v)).toList().toString().replace("[", "").replace("]", ""));
@@ -160,7 +170,7 @@ final class RoundOverheadBench {
         }
 
         String row() {
-            return f("%d devices: round %s ms, overhead %s ms (rounds: %s)", devices, ms(round), ms(overhead), overhead);
+            return f("%s devices: round %s ms, overhead %s ms (rounds: %s)", fleet.label(), ms(round), ms(overhead), overhead);
         }
 
         private static String ms(List<Double> xs) {
@@ -168,14 +178,15 @@ final class RoundOverheadBench {
         }
     }
 
-    private static Result runFleet(EmbeddedBroker broker, Path data, Path work, int devices, int rounds, long trainMs) throws Exception {
+    private static Result runFleet(EmbeddedBroker broker, Path data, Path work, Fleet spec, int rounds, long trainMs) throws Exception {
+        int devices = spec.devices();
         String prefix = f("rounds-%d-%d.", devices, System.currentTimeMillis());
         Files.createDirectories(work);
         CoordinatorConfig config = CoordinatorConfig.builder().bootstrapServers(broker.bootstrapServers()).topicPrefix(prefix)
                 .dataDir(data.toString()).workDir(work.toString()).build();
         Map<Integer, StubFleet.Arrival> arrivals = new ConcurrentHashMap<>();
         Map<Integer, Snap> snaps = new ConcurrentHashMap<>();
-        Result result = new Result(devices, trainMs);
+        Result result = new Result(spec, trainMs);
         try (CoordinatorNode node = CoordinatorNode.start(config, Map.of(), FailoverConfig.OFF, new SimpleMeterRegistry())) {
             RoundMeters meters = node.meters();
             KafkaClients clients = broker.superUserClients();
@@ -187,7 +198,7 @@ final class RoundOverheadBench {
             })) {
                 awaitUntil(() -> node.coordinator().devices().stream().filter(JobViews.DeviceView::alive).count() == devices, 120);
                 var request = JobSpec.builder().pretrainEpochs(1).pretrainSamples(5000).rounds(rounds).roundDeadlineMs(600_000L)
-                        .seed(1).build("bench").toRequest();
+                        .rowRanks(spec.rowRanks()).seed(1).build("bench").toRequest();
                 String id = node.coordinator().submit(request).id();
                 awaitUntil(() -> !node.coordinator().view(id).orElseThrow().state().equals("RUNNING"), 3600);
                 String state = node.coordinator().view(id).orElseThrow().state();
