@@ -316,11 +316,6 @@ public final class PruningStrategy {
         return new Aggregate(f.global(), f.scores(), f.fused(), metrics, cuts.stream().map(Tier::result).toList(), cuts);
     }
 
-    /** Fuses the round, steps the server optimiser, measures the round and evaluates every tier: {@link #fuse}, then {@link #report}. */
-    public Aggregate aggregate(Fold fold, List<float[]> global) {
-        return report(fold, global, fuse(fold, global));
-    }
-
     /**
      * The mean Jaccard similarity of each device's mask to the fused scores' top-k at that device's k; 0 for none. The
      * fused top-k is cut once per distinct k (devices share their budget's k).

@@ -143,7 +143,7 @@ class PruningStrategyTest {
         assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10)));
         assertInstanceOf(UpdateValidator.Accepted.class, fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90)));
         assertEquals(2, fold.count());
-        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        PruningStrategy.Aggregate a = aggregate(s, fold, List.of(filled(1)));
         assertTrue(a.fused());
         assertArrayEquals(filled(2), a.global().get(0), 0f);                       // (1 + 3) / 2, equal weights
         assertEquals(1.0, a.metrics().get("logits_change"), 1e-12);               // ||2 - 1|| / ||1||
@@ -171,7 +171,7 @@ class PruningStrategyTest {
         PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(2, 10));
         fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(rows(0, 25, 1)), 10));
         fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(rows(50, 100, 1.5f)), 10));
-        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        PruningStrategy.Aggregate a = aggregate(s, fold, List.of(filled(1)));
         // the plain mean: 0.5 on 0-24, 0 on 25-49, 0.75 on 50-99; its top 25 would be 50-74.
         // keep-0.25 (f = 0.25): d1 x 1, d2 x (0.25 / 0.5) = 0.5: 1/1.5 on 0-24 beats 0.75/1.5 on 50-99, so 0-24.
         // keep-0.5 (f = 0.5): d1 x 0.5, d2 x 1: 1.5/1.5 on 50-99, so 0-24 plus 50-74 (ties to the lower index).
@@ -192,7 +192,7 @@ class PruningStrategyTest {
         PruningStrategy.Fold fold = s.begin(Set.of(), s.foldBounds(2, 10));
         fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(rows(0, 25, 1)), 10));
         fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(rows(50, 100, 1.5f)), 10));
-        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        PruningStrategy.Aggregate a = aggregate(s, fold, List.of(filled(1)));
         float[] quarter = a.cuts().get(0).groupMasks().get(0);
         for (int i = 0; i < 1000; i++) assertEquals(i % 100 >= 50 && i % 100 < 75 ? 1f : 0f, quarter[i], "keep-0.25, candidate " + i);
         assertEquals(0.5f, a.global().get(0)[0], 1e-6f);
@@ -204,7 +204,7 @@ class PruningStrategyTest {
         PruningStrategy.Fold fold = s.begin(Set.of("d1"), s.foldBounds(2, 90));
         fold.add(new UpdateValidator.Accepted("d1", new int[]{25}, List.of(filled(1)), 10));
         fold.add(new UpdateValidator.Accepted("d2", new int[]{50}, List.of(filled(3)), 90));
-        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        PruningStrategy.Aggregate a = aggregate(s, fold, List.of(filled(1)));
         assertEquals(1.0, a.metrics().get("mask_similarity"), 1e-12, "one mask: no pair");
         assertEquals(1.0, a.metrics().get("device_fused_jaccard"), 1e-12);
     }
@@ -216,7 +216,7 @@ class PruningStrategyTest {
         var v = assertInstanceOf(UpdateValidator.Rejected.class, fold.add(new UpdateValidator.Accepted("d1", new int[]{101}, List.of(filled(1)), 10)));
         assertEquals(RejectReason.INVALID_FIELD, v.reason());
         assertEquals(0, fold.count());
-        PruningStrategy.Aggregate a = s.aggregate(fold, List.of(filled(1)));
+        PruningStrategy.Aggregate a = aggregate(s, fold, List.of(filled(1)));
         assertFalse(a.fused());
         assertArrayEquals(filled(1), a.global().get(0), 0f);
         assertTrue(a.metrics().isEmpty());
@@ -263,5 +263,10 @@ class PruningStrategyTest {
             assertEquals(i % 100 < 50 ? 1f : 0f, half[i], "keep-0.5 cut from the last scores, candidate " + i);
         }
         assertEquals(MODEL_REF, tiers.get(1).tier().result().masks());
+    }
+
+    /** The round's fusion and then its report, as the round loop runs them. */
+    private static PruningStrategy.Aggregate aggregate(PruningStrategy s, PruningStrategy.Fold fold, List<float[]> global) {
+        return s.report(fold, global, s.fuse(fold, global));
     }
 }
