@@ -97,7 +97,7 @@ public final class DeployBench implements Callable<Integer> {
                         + "runtime's time at one sample depends on its inputs: its layers stored by column skip the inputs at their base value "
                         + "(an image's background after normalisation, ReLU's zeros), so its speed-up needs inputs and activations that are "
                         + "mostly at it (the shares are given per tier; random inputs have none)%n",
-                test == null ? "random" : test.n() + " test images of " + data, warmup, reps, calls);
+                test == null ? "random" : test.n() + " test images of " + shown(data), warmup, reps, calls);
         for (Path f : files) bench(f, graph, test);
         return 0;
     }
@@ -319,5 +319,11 @@ public final class DeployBench implements Callable<Integer> {
             } else out.add(p);
         }
         return out;
+    }
+
+    /** The folder as the section shows it: relative to the working directory when inside it (no machine's absolute path). */
+    static Path shown(Path dir) {
+        Path here = Path.of("").toAbsolutePath(), abs = dir.toAbsolutePath().normalize();
+        return abs.startsWith(here) ? here.relativize(abs) : dir;
     }
 }

@@ -51,4 +51,13 @@ class BenchCliTest {
         assertTrue(r.err().startsWith("bench: ") && r.err().contains("warp"), r.err());
         assertEquals("", r.out());
     }
+
+    @Test
+    void theDeploySectionShowsItsDataFolderRelativeToTheWorkingDirectory() {
+        java.nio.file.Path here = java.nio.file.Path.of("").toAbsolutePath();
+        assertEquals(java.nio.file.Path.of("data/mnist"), DeployBench.shown(here.resolve("data/mnist")));
+        assertEquals(java.nio.file.Path.of("data/mnist"), DeployBench.shown(java.nio.file.Path.of("data/mnist")));
+        java.nio.file.Path outside = here.getRoot().resolve("elsewhere-" + System.nanoTime()).resolve("mnist");
+        assertEquals(outside, DeployBench.shown(outside));
+    }
 }
