@@ -543,7 +543,7 @@ public final class Coordinator implements AutoCloseable {
                 // an imported model travels as its ONNX file (uploaded as a blob), a built-in as its weights
                 BlobRef modelRef = e.spec.imported() ? ModelProvider.modelRef(e.spec.modelBlob()) : transport.putTensors(model.toTensors());
                 Evaluator evaluator = models.evaluator(model, config.evalSamples());
-                OptionalDouble dense = evaluator.accuracy(Map.of());
+                OptionalDouble dense = evaluator.evaluate(Map.of()).test();
                 JobRunner runner = new JobRunner(e.spec, model, modelRef, models.operators(e.spec), fleet, transport, evaluator, listener, clock, resume, meters);
                 synchronized (e) {
                     e.denseAccuracy = dense.isPresent() ? dense.getAsDouble() : null;

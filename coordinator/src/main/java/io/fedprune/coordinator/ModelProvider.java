@@ -216,16 +216,10 @@ public class ModelProvider {
         Dataset held = samples > 0 && samples < test.n() ? test.head(samples) : test;
         trainingSplit();   // the split's size checked
         Dataset validation = validationSamples > 0 ? prepared(raw().train().tail(validationSamples), pre) : null;
-        return new Evaluator() {
-            @Override
-            public OptionalDouble accuracy(Map<String, float[]> masks) {
-                return OptionalDouble.of(Network.of(model.masked(masks)).evaluate(held).accuracy());
-            }
-
-            @Override
-            public OptionalDouble validationAccuracy(Map<String, float[]> masks) {
-                return validation == null ? OptionalDouble.empty() : OptionalDouble.of(Network.of(model.masked(masks)).evaluate(validation).accuracy());
-            }
+        return masks -> {
+            Network net = Network.of(model.masked(masks));
+            return new Evaluator.Accuracy(OptionalDouble.of(net.evaluate(held).accuracy()),
+                    validation == null ? OptionalDouble.empty() : OptionalDouble.of(net.evaluate(validation).accuracy()));
         };
     }
 }

@@ -72,12 +72,12 @@ class ModelProviderTest {
         assertFalse(java.util.Arrays.equals(plain.model(spec).weight("fc1"), m.weight("fc1")), "1500, not 2000, images pretrained on");
 
         io.fedprune.coordinator.round.Evaluator none = plain.evaluator(m, 0), eval = held.evaluator(m, 0);
-        assertTrue(none.validationAccuracy(java.util.Map.of()).isEmpty(), "no validation split: nothing selects");
+        assertTrue(none.evaluate(java.util.Map.of()).validation().isEmpty(), "no validation split: nothing selects");
         io.fedprune.data.Dataset tail = held.raw().train().tail(500);
         var p = m.graph().preprocessing();
         double expected = io.fedprune.model.Network.of(m).evaluate(tail.normalized(p.scale(), p.mean(), p.std())).accuracy();
-        assertEquals(expected, eval.validationAccuracy(java.util.Map.of()).getAsDouble(), 0);
-        assertEquals(none.accuracy(java.util.Map.of()).getAsDouble(), eval.accuracy(java.util.Map.of()).getAsDouble(), 0,
+        assertEquals(expected, eval.evaluate(java.util.Map.of()).validation().getAsDouble(), 0);
+        assertEquals(none.evaluate(java.util.Map.of()).test().getAsDouble(), eval.evaluate(java.util.Map.of()).test().getAsDouble(), 0,
                 "the reported accuracy stays the test split's");
         // the last 500 of 2000 training images: image 1500 is the split's first
         assertArrayEquals(java.util.Arrays.copyOfRange(held.raw().train().x(), 1500 * 784, 1501 * 784), java.util.Arrays.copyOf(tail.x(), 784));

@@ -11,18 +11,27 @@ import java.util.OptionalDouble;
 public interface Evaluator {
 
     /**
-     * @param weightMasks per pruned layer name, a dense 0/1 mask of the weight's shape (layers not named stay dense)
-     * @return the accuracy in [0, 1] on the test split, or empty if the coordinator has no held-out set
+     * A model's accuracy under masks, each in [0, 1].
+     *
+     * @param test       on the test split (what is reported), or empty if the coordinator has no held-out set
+     * @param validation on the validation split (what selects a tier's best round), or empty if the coordinator has none
+     *                   (then nothing is selected)
      */
-    OptionalDouble accuracy(Map<String, float[]> weightMasks);
-
-    /** The accuracy in [0, 1] on the validation split, or empty if the coordinator has none (then nothing is selected). */
-    default OptionalDouble validationAccuracy(Map<String, float[]> weightMasks) {
-        return OptionalDouble.empty();
+    record Accuracy(OptionalDouble test, OptionalDouble validation) {
+        /** Neither split. */
+        public static final Accuracy NONE = new Accuracy(OptionalDouble.empty(), OptionalDouble.empty());
     }
+
+    /**
+     * The accuracies of the job's model under {@code weightMasks}, on each split the coordinator has (the masked model is
+     * built once for both).
+     *
+     * @param weightMasks per pruned layer name, a dense 0/1 mask of the weight's shape (layers not named stay dense)
+     */
+    Accuracy evaluate(Map<String, float[]> weightMasks);
 
     /** An evaluator for a coordinator without held-out data. */
     static Evaluator none() {
-        return masks -> OptionalDouble.empty();
+        return masks -> Accuracy.NONE;
     }
 }

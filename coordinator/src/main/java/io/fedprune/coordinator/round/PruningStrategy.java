@@ -37,7 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -353,10 +352,10 @@ public final class PruningStrategy {
             metrics.put("confidence/" + s.layer(), Metrics.confidence(logits.get(l), s));
             metrics.put("diversity/" + s.layer(), Metrics.diversity(gm, s));
         }
-        OptionalDouble accuracy = evaluator.accuracy(weightMasks);
-        evaluator.validationAccuracy(weightMasks).ifPresent(v -> metrics.put(TierResult.VALIDATION_ACCURACY, v));
+        Evaluator.Accuracy accuracy = evaluator.evaluate(weightMasks);
+        accuracy.validation().ifPresent(v -> metrics.put(TierResult.VALIDATION_ACCURACY, v));
         List<LayerSpec> ls = specs.stream().map(JobLayers::layerSpec).toList();
-        return new Tier(new TierResult(JobSpec.tierName(keep), keep, ls, accuracy, metrics), specs, groupMasks);
+        return new Tier(new TierResult(JobSpec.tierName(keep), keep, ls, accuracy.test(), metrics), specs, groupMasks);
     }
 
     /** A tier ready to deploy: its evaluation and its artifact. */

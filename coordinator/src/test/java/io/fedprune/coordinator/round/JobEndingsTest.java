@@ -60,7 +60,7 @@ class JobEndingsTest {
         JobRunnerTest.Recorder rec = new JobRunnerTest.Recorder();
         JobSpec spec = JobSpec.builder().pretrainEpochs(0).rounds(rounds).roundDeadlineMs(60_000L).seed(3L).build("job-e");
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
-                masks -> OptionalDouble.of(0.5), rec, clock::get, null);
+                masks -> new Evaluator.Accuracy(OptionalDouble.of(0.5), OptionalDouble.empty()), rec, clock::get, null);
         Thread t = new Thread(runner, "job-e");
         t.start();
         return new Job(runner, transport, rec, clock, t);

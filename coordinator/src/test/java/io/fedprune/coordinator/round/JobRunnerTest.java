@@ -103,7 +103,7 @@ class JobRunnerTest {
     }
 
     private static Run run(String fusion, String weighting, int rounds, boolean inject) throws Exception {
-        return run(fusion, weighting, rounds, inject, new MemoryRoundTransport(), masks -> OptionalDouble.of(0.5));
+        return run(fusion, weighting, rounds, inject, new MemoryRoundTransport(), masks -> new Evaluator.Accuracy(OptionalDouble.of(0.5), OptionalDouble.empty()));
     }
 
     private static Run run(String fusion, String weighting, int rounds, boolean inject, MemoryRoundTransport transport, Evaluator evaluator)
@@ -254,7 +254,7 @@ class JobRunnerTest {
         // round 1's tiers are evaluated only once round 2 has started: a loop that evaluated before the next round would stall
         Evaluator waitsForRound2 = masks -> {
             Patience.await().alias("round 2 started while round 1's tiers are evaluated").until(() -> transport.roundStarts().size() >= 2);
-            return OptionalDouble.of(0.5);
+            return new Evaluator.Accuracy(OptionalDouble.of(0.5), OptionalDouble.empty());
         };
         Run run = run("RANK", null, 3, false, transport, waitsForRound2);
         assertEquals(3, run.rec.rounds.size());
@@ -269,17 +269,8 @@ class JobRunnerTest {
     void eachTierDeploysTheMasksOfItsBestRoundOnValidation() throws Exception {
         // validation accuracy 0.9 for round 1's tiers, then 0.8, 0.7: round 1 is every tier's best, the last round is not
         java.util.concurrent.atomic.AtomicInteger validations = new java.util.concurrent.atomic.AtomicInteger();
-        Evaluator evaluator = new Evaluator() {
-            @Override
-            public OptionalDouble accuracy(Map<String, float[]> weightMasks) {
-                return OptionalDouble.of(0.5);
-            }
-
-            @Override
-            public OptionalDouble validationAccuracy(Map<String, float[]> weightMasks) {
-                return OptionalDouble.of(0.9 - 0.1 * (validations.getAndIncrement() / 3));   // 3 tiers a round, in round order
-            }
-        };
+        Evaluator evaluator = masks -> new Evaluator.Accuracy(OptionalDouble.of(0.5),
+                OptionalDouble.of(0.9 - 0.1 * (validations.getAndIncrement() / 3)));   // 3 tiers a round, in round order
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Run run = run("RANK", null, 3, false, transport, evaluator);
         assertEquals(9, validations.get(), "each round's tiers once; the deployment reuses the chosen rounds' evaluation");
@@ -320,7 +311,7 @@ class JobRunnerTest {
         MemoryRoundTransport transport = new MemoryRoundTransport();
         Recorder rec = new Recorder();
         JobRunner runner = new JobRunner(spec, MODEL, new BlobRef("model", "0".repeat(64), 1, 1, ""), fleet, transport,
-                masks -> OptionalDouble.of(0.5), rec, () -> now, null);
+                masks -> new Evaluator.Accuracy(OptionalDouble.of(0.5), OptionalDouble.empty()), rec, () -> now, null);
         Thread t = new Thread(runner);
         t.start();
         Patience.await().until(() -> transport.roundStarts().size() >= 1);

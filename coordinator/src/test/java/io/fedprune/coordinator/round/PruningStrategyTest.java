@@ -42,7 +42,7 @@ class PruningStrategyTest {
     }
 
     private static PruningStrategy strategy(JobSpec s) {
-        return new PruningStrategy(s, MODEL, JobLayers.of(s, MODEL), masks -> OptionalDouble.of(0.75));
+        return new PruningStrategy(s, MODEL, JobLayers.of(s, MODEL), masks -> new Evaluator.Accuracy(OptionalDouble.of(0.75), OptionalDouble.empty()));
     }
 
     private static float[] filled(float v) {
@@ -235,17 +235,7 @@ class PruningStrategyTest {
     void aTierWithABestRoundDeploysThatRoundsMasksTheOthersTheLastCut() {
         JobSpec spec = spec("FLOAT32");
         // test accuracy 0.75, validation 0.6: the validation accuracy is a tier metric, the accuracy stays the test one
-        PruningStrategy s = new PruningStrategy(spec, MODEL, JobLayers.of(spec, MODEL), new Evaluator() {
-            @Override
-            public OptionalDouble accuracy(Map<String, float[]> weightMasks) {
-                return OptionalDouble.of(0.75);
-            }
-
-            @Override
-            public OptionalDouble validationAccuracy(Map<String, float[]> weightMasks) {
-                return OptionalDouble.of(0.6);
-            }
-        });
+        PruningStrategy s = new PruningStrategy(spec, MODEL, JobLayers.of(spec, MODEL), masks -> new Evaluator.Accuracy(OptionalDouble.of(0.75), OptionalDouble.of(0.6)));
         // round 3's scores rise with the input index: keep-0.25 keeps inputs 75-99 of every row
         float[] rising = new float[1000];
         for (int i = 0; i < rising.length; i++) rising[i] = i % 100;
