@@ -481,7 +481,10 @@ final class Kernels {
 
     }
 
-    /** Element-wise activation; the backward pass reads the input (LeakyReLU, Clip) or the output. */
+    /**
+     * Element-wise activation; the backward pass reads the input (LeakyReLU, Clip) or the output. ReLU, LeakyReLU
+     * and the clip's backward run {@link ElementWise}'s branch-free loops.
+     */
     static final class ActK extends Kernel {
         final Op.Activation op;
         final int size;
@@ -498,8 +501,8 @@ final class Kernels {
             int n = batch * size;
             float a = op.alpha(), lo = op.min(), hi = op.max();
             switch (op.fn()) {
-                case RELU -> { for (int i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0f; }
-                case LEAKY_RELU -> { for (int i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : a * x[i]; }
+                case RELU -> ElementWise.LOOPS.relu(x, y, n);
+                case LEAKY_RELU -> ElementWise.LOOPS.leakyRelu(x, a, y, n);
                 case SIGMOID -> { for (int i = 0; i < n; i++) y[i] = (float) (1 / (1 + Math.exp(-x[i]))); }
                 case TANH -> { for (int i = 0; i < n; i++) y[i] = (float) Math.tanh(x[i]); }
                 case CLIP -> { for (int i = 0; i < n; i++) y[i] = Math.min(Math.max(x[i], lo), hi); }
@@ -512,11 +515,11 @@ final class Kernels {
             int n = batch * size;
             float a = op.alpha(), lo = op.min(), hi = op.max();
             switch (op.fn()) {
-                case RELU -> { for (int i = 0; i < n; i++) dx[i] = d[i] * (y[i] > 0 ? 1f : 0f); }
-                case LEAKY_RELU -> { for (int i = 0; i < n; i++) dx[i] = d[i] * (x[i] >= 0 ? 1f : a); }
+                case RELU -> ElementWise.LOOPS.reluBackward(y, d, dx, n);
+                case LEAKY_RELU -> ElementWise.LOOPS.leakyReluBackward(x, a, d, dx, n);
                 case SIGMOID -> { for (int i = 0; i < n; i++) dx[i] = d[i] * y[i] * (1 - y[i]); }
                 case TANH -> { for (int i = 0; i < n; i++) dx[i] = d[i] * (1 - y[i] * y[i]); }
-                case CLIP -> { for (int i = 0; i < n; i++) dx[i] = x[i] >= lo && x[i] <= hi ? d[i] : 0f; }
+                case CLIP -> ElementWise.LOOPS.clipBackward(x, lo, hi, d, dx, n);
             }
         }
     }
