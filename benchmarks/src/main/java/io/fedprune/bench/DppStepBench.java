@@ -27,7 +27,9 @@ final class DppStepBench {
                         + "temperature annealed over the run). The default layer plan (KERNEL for hidden Conv, WEIGHT for Gemm, "
                         + "output layer keep >= 25%%), random inputs. Matrix products in ND4J on one BLAS thread (masked Dense "
                         + "and Conv layers over their nonzeros in vectorised Java), per-row DPP work in vectorised Java on 1 thread (the "
-                        + "default, what a device uses) or 2. Dense and DPP steps alternate; medians of %d steps after %d warm-up "
+                        + "default, what a device uses) or 2. Each cell (and its 2-thread variant) runs in a JVM of its own, as JMH "
+                        + "forks one per benchmark, so the JIT compiles it without the profiles of the cells before it. Dense and DPP "
+                        + "steps alternate; medians of %d steps after %d warm-up "
                         + "steps (convolutional models: %d after %d), wall time and the calling thread's CPU time (on a loaded "
                         + "machine the CPU ratio is the better estimate of a quiet machine's wall ratio).%n%n%s%n%s%n%s",
                 steps, warm, convSteps, convWarm,

@@ -185,9 +185,36 @@ public final class GraphStepBench {
         return new double[]{Interleaved.median(t[0]), Interleaved.median(t[1]), Interleaved.median(t[2]), Interleaved.median(t[3])};
     }
 
+    /** The line a forked cell prints its medians on ({@link #measureForked}). */
+    static final String CELL = "cell medians:";
+
+    /**
+     * {@link #measure} in a JVM of its own, as JMH forks one per benchmark: the JIT compiles the two steps for this
+     * model, batch, keep and thread count alone, not with the profiles (branch frequencies, inlining decisions) the cells
+     * measured before it in the same JVM left behind, and the dense step does not profit from code warmed by the other
+     * cells either. A device trains at one budget per process, as a fork does. The child runs this class's
+     * {@link #main} with {@code --cell}, with this JVM's options and class path and {@code OMP_NUM_THREADS=1} unless set.
+     */
+    static double[] measureForked(String model, int batch, double keep, int threads, int warm, int steps) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), GraphStepBench.class.getName(), "--cell", model,
+                String.valueOf(batch), String.valueOf(keep), String.valueOf(threads), String.valueOf(warm), String.valueOf(steps)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith(CELL)).findFirst().orElse(null);
+        if (code != 0 || line == null)
+            throw new IllegalStateException(f("the forked cell %s batch %d keep %s threads %d ended with %d:%n%s", model, batch, keep, threads, code, out));
+        return java.util.Arrays.stream(line.substring(CELL.length()).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
+    }
+
     /**
      * The table of one model for the suite: batch x keep, ratio by wall and CPU time; with {@code twoThreads} also the
-     * DPP step with the per-row work on 2 threads.
+     * DPP step with the per-row work on 2 threads. Every cell, and its 2-thread variant, is measured in a fork of its own
+     * ({@link #measureForked}).
      */
     static String table(String modelName, int[] batches, double[] keeps, int warm, int steps, boolean twoThreads) throws Exception {
         Model model = load(modelName);
@@ -198,12 +225,12 @@ public final class GraphStepBench {
                 : new Interleaved.Table("batch", "keep", "k/n per layer", "relaxation", "dense ms", "DPP ms", "DPP / dense", "CPU DPP / dense");
         for (int batch : batches) {
             for (double keep : keeps) {
-                double[] m = measure(model, batch, keep, DppConfig.defaults(), warm, steps);
+                double[] m = measureForked(modelName, batch, keep, 1, warm, steps);
                 Dpp d = new GraphStepBench(model, 1).new Dpp(keep, DppConfig.defaults());
                 List<Object> cells = new ArrayList<>(List.of(batch, f("%.0f%%", keep * 100), d.ks(), d.relaxation(),
                         f("%.2f", m[0]), f("%.2f", m[1]), f("**%.2f**", m[1] / m[0]), f("%.2f", m[3] / m[2])));
                 if (twoThreads) {
-                    double[] two = measure(model, batch, keep, DppConfig.defaults().withThreads(2), warm, steps);
+                    double[] two = measureForked(modelName, batch, keep, 2, warm, steps);
                     cells.addAll(List.of(f("%.2f", two[1]), f("%.2f", two[1] / two[0]), f("%.2f", two[3] / two[2])));
                 }
                 t.row(cells.toArray());
@@ -212,7 +239,19 @@ public final class GraphStepBench {
         return f("%s (`%s`, %,d parameters, layers %s):%n%n%s", g.id(), modelName, g.parameterCount(), String.join(", ", g.layerNames()), t);
     }
 
+    /**
+     * {@code GraphStepBench MODEL [batch] [keep] [steps] [warmup]}: that cell's table row (measured in a fork);
+     * {@code GraphStepBench --cell MODEL BATCH KEEP THREADS WARMUP STEPS}: one cell measured in this JVM, its medians printed
+     * on a line starting with {@link #CELL} (what a fork runs).
+     */
     public static void main(String[] args) throws Exception {
+        if (args.length == 7 && args[0].equals("--cell")) {
+            int threads = Integer.parseInt(args[4]);
+            DppConfig cfg = threads == 1 ? DppConfig.defaults() : DppConfig.defaults().withThreads(threads);
+            double[] m = measure(load(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]), cfg, Integer.parseInt(args[5]), Integer.parseInt(args[6]));
+            System.out.println(CELL + " " + m[0] + " " + m[1] + " " + m[2] + " " + m[3]);
+            return;
+        }
         String model = args.length > 0 ? args[0] : "lenet5";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         double keep = args.length > 2 ? Double.parseDouble(args[2]) : 0.1;

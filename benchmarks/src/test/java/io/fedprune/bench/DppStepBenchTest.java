@@ -23,4 +23,14 @@ class DppStepBenchTest {
         assertEquals("limit/limit/limit", b.new Dpp(0.25, DppConfig.defaults()).relaxation());
         assertEquals("exact/exact/exact", b.new Dpp(0.02, DppConfig.defaults().withExactKMax(32)).relaxation());
     }
+
+    @Test
+    void aForkedCellMeasuresInAJvmOfItsOwnAndReportsItsMedians() throws Exception {
+        double[] t = GraphStepBench.measureForked("lenet300", 8, 0.02, 2, 1, 3);
+        assertEquals(4, t.length);
+        for (double x : t) assertTrue(x > 0 && Double.isFinite(x), "median " + x);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> GraphStepBench.measureForked("no-such-model", 8, 0.02, 1, 1, 3));
+        assertTrue(e.getMessage().contains("the forked cell no-such-model batch 8"), e.getMessage());
+    }
 }
