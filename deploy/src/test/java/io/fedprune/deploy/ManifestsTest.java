@@ -234,7 +234,10 @@ class ManifestsTest {
     void dockerfileEnvironmentAndCommandAgreeWithTheCode() throws Exception {
         DockerImage image = DockerImage.parse(Path.of("docker/Dockerfile"));
         assertCoordinatorVariables(image.env().keySet(), "Dockerfile");
-        assertEquals("--add-modules=jdk.incubator.vector", image.env().get("JDK_JAVA_OPTIONS"));
+        java.util.regex.Matcher jit = java.util.regex.Pattern.compile("(?m)^JIT_OPTS=\\((.*)\\)$").matcher(Files.readString(Path.of("../fedprune")));
+        assertTrue(jit.find(), "the fedprune script defines JIT_OPTS");
+        assertEquals("--add-modules=jdk.incubator.vector " + jit.group(1), image.env().get("JDK_JAVA_OPTIONS"),
+                "the image's java runs with the script's options");
         assertNull(image.env().get("JAVA_TOOL_OPTIONS"));
         assertEquals("0.0.0.0", image.env().get("MICRONAUT_SERVER_HOST"), "in a container the API listens on the container's interfaces");
         assertNull(image.env().get("FEDPRUNE_API_TOKEN"), "no token baked into the image");
