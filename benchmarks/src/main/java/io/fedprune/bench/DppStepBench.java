@@ -29,8 +29,9 @@ final class DppStepBench {
                         + "and Conv layers over their nonzeros in vectorised Java), per-row DPP work in vectorised Java on 1 thread (the "
                         + "default, what a device uses) or 2. Each cell (and its 2-thread variant) runs in a JVM of its own, as JMH "
                         + "forks one per benchmark, so the JIT compiles it without the profiles of the cells before it. Dense and DPP "
-                        + "steps alternate; medians of %d steps after %d warm-up "
-                        + "steps (convolutional models: %d after %d), wall time and the calling thread's CPU time (on a loaded "
+                        + "steps alternate; medians of %d steps after at least %d warm-up "
+                        + "steps (convolutional models: %d after %d) and then until the JIT has compiled nothing for a second "
+                        + "(in a fresh JVM on 2 busy cores C2 can take seconds over the vector kernels), wall time and the calling thread's CPU time (on a loaded "
                         + "machine the CPU ratio is the better estimate of a quiet machine's wall ratio).%n%n%s%n%s%n%s",
                 steps, warm, convSteps, convWarm,
                 GraphStepBench.table("lenet300", BATCHES, KEEPS, warm, steps, true),

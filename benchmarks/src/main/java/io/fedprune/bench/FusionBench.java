@@ -132,17 +132,17 @@ public class FusionBench {
 
     /**
      * GB/s per core (CPU time of all threads) of a whole round of {@link #FLEET} updates, finish included: medians of
-     * {@code timed} rounds after {@code warm}; "-" for the rules that keep every update (their finish grows with it).
+     * {@code timed} rounds after {@code warm}; NaN for the rules that keep every update (their finish grows with it).
      */
-    String wholeRound(int warm, int timed) {
-        if (Fusion.valueOf(rule) != Fusion.RANK && Fusion.valueOf(rule) != Fusion.MEAN) return "-";
+    double wholeRound(int warm, int timed) {
+        if (Fusion.valueOf(rule) != Fusion.RANK && Fusion.valueOf(rule) != Fusion.MEAN) return Double.NaN;
         double[] ms = new double[timed];
         for (int i = -warm; i < timed; i++) {
             long c0 = cpuNs();
             fold(FLEET);
             if (i >= 0) ms[i] = (cpuNs() - c0) / 1e6;
         }
-        return f("%.2f", bytes(FLEET) / Interleaved.median(ms) / 1e6);
+        return bytes(FLEET) / Interleaved.median(ms) / 1e6;
     }
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
@@ -168,19 +168,59 @@ public class FusionBench {
         return sumInto[0][0];
     }
 
+    /** Indices of {@link #variant}'s figures. */
+    static final int FOLD = 0, SUM = 1, ADD = 2, SUM_PER_FOLD = 3, FINISH = 4, FOLD_WALL = 5, WHOLE = 6;
+
     /**
-     * The suite's section: per rule, folds and {@code float[]} sums of the same arrays alternate in this JVM after a
-     * warm-up, timed by CPU time (every thread of the JVM for the fold, the caller for the sum) (GB/s per core: on a shared, loaded machine wall-clock JMH
-     * scores measure the share of a core the process got, about a tenth at a load average of 20 on 2 cores) and by
-     * wall time; medians. RANK runs three times: with the devices' row ranks (what agents send when asked) and without
-     * (the coordinator sorts every row: its default), of float32 logits and of INT8-decoded ones. The JMH methods above
-     * run the same code under JMH on a quiet machine.
+     * One variant measured in this JVM: folds of 10 devices and {@code float[]} sums of the same arrays alternate after a
+     * warm-up of at least {@code warm} pairs and until the JIT is done ({@link Forked#warmUp}), timed by CPU time (every thread of the JVM for the fold, the caller for the sum) and by wall time; medians
+     * in ms of the fold, the sum, the fold's begin and adds, the ratio sum / fold, the finish and the fold's wall time,
+     * then the whole round's GB/s ({@link #wholeRound}).
      */
-    static String section(int reps, boolean quick) {
-        int warm = quick ? 5 : 15, timed = quick ? 9 : 5 * reps + 6;
+    static double[] variant(Fusion rule, boolean rowRanks, boolean int8, int warm, int timed, int wholeWarm, int wholeTimed) {
         FusionBench b = new FusionBench();
         b.devices = 10;
-        double bytes = bytes(10);
+        b.rule = rule.name();
+        b.rowRanks = rowRanks;
+        b.int8 = int8;
+        b.setUp();
+        long[] addCpu = new long[1];
+        double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed],
+                finish = new double[timed];
+        Forked.warmUp(() -> {
+            b.fold(addCpu);
+            b.floatSum();
+        }, warm);
+        for (int i = 0; i < timed; i++) {
+            long c0 = cpuNs(), w0 = System.nanoTime();
+            b.fold(addCpu);
+            long c1 = cpuNs(), w1 = System.nanoTime(), s0 = MX.getCurrentThreadCpuTime();
+            b.floatSum();
+            long s1 = MX.getCurrentThreadCpuTime();
+            fold[i] = (c1 - c0) / 1e6;
+            add[i] = addCpu[0] / 1e6;
+            finish[i] = fold[i] - add[i];
+            foldWall[i] = (w1 - w0) / 1e6;
+            sum[i] = (s1 - s0) / 1e6;
+        }
+        return new double[]{Interleaved.median(fold), Interleaved.median(sum), Interleaved.median(add),
+                Interleaved.median(Interleaved.ratios(sum, fold)), Interleaved.median(finish), Interleaved.median(foldWall),
+                b.wholeRound(wholeWarm, wholeTimed)};
+    }
+
+    /**
+     * The suite's section: per rule, {@link #variant} in a JVM of its own ({@link Forked}; in one JVM the rules measured
+     * first left profiles that slowed later ones: MEAN's adds at 1.58 GB/s after the three RANK variants, 8 alone), timed
+     * by CPU time (GB/s per core: on a shared, loaded machine wall-clock JMH scores measure the share of a core the
+     * process got, about a tenth at a load average of 20 on 2 cores) and by wall time; medians. RANK runs three times:
+     * with the devices' row ranks (what agents send when asked) and without (the coordinator sorts every row: its
+     * default), of float32 logits and of INT8-decoded ones. The JMH methods above run the same code under JMH on a quiet
+     * machine. The heap each rule's accumulator holds is measured in this JVM.
+     */
+    static String section(int reps, boolean quick) throws Exception {
+        int warm = quick ? 5 : 15, timed = quick ? 9 : 5 * reps + 6, wholeWarm = quick ? 1 : 2, wholeTimed = quick ? 3 : 5;
+        int devices = 10;
+        double bytes = bytes(devices);
         Interleaved.Table t = new Interleaved.Table("rule", "GB/s per core (CPU time)", "rule / float[] sum (CPU time)",
                 "per update: GB/s per core (CPU time)", "finish ms (CPU)", "GB/s (wall)", "fold ms (CPU)", "whole round of " + FLEET + " devices: GB/s per core (CPU time)",
                 "heap held after 10 / 50 / 200 devices");
@@ -193,35 +233,15 @@ public class FusionBench {
         variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts the rows)", false});
         variants.add(new Object[]{Fusion.RANK, false, "RANK (coordinator sorts INT8-decoded rows)", true});
         for (Fusion rule : Fusion.values()) if (rule != Fusion.RANK) variants.add(new Object[]{rule, false, rule.name(), false});
-        long[] addCpu = new long[1];
         for (Object[] v : variants) {
-            b.rule = ((Fusion) v[0]).name();
-            b.rowRanks = (Boolean) v[1];
-            b.int8 = (Boolean) v[3];
-            b.setUp();
-            double[] fold = new double[timed], sum = new double[timed], foldWall = new double[timed], add = new double[timed];
-            for (int i = -warm; i < timed; i++) {
-                long c0 = cpuNs(), w0 = System.nanoTime();
-                b.fold(addCpu);
-                long c1 = cpuNs(), w1 = System.nanoTime(), s0 = MX.getCurrentThreadCpuTime();
-                b.floatSum();
-                long s1 = MX.getCurrentThreadCpuTime();
-                if (i >= 0) {
-                    fold[i] = (c1 - c0) / 1e6;
-                    add[i] = addCpu[0] / 1e6;
-                    foldWall[i] = (w1 - w0) / 1e6;
-                    sum[i] = (s1 - s0) / 1e6;
-                }
-            }
-            double f = Interleaved.median(fold), sm = Interleaved.median(sum), a = Interleaved.median(add);
-            double[] finish = new double[timed];
-            for (int i = 0; i < timed; i++) finish[i] = fold[i] - add[i];
-            sumGbps.add(bytes / sm / 1e6);
-            addNsPerLogit.put((String) v[2], a * 1e6 / (bytes / 4));
-            if (v[0] == Fusion.RANK && (Boolean) v[1]) rankFinishMs = Interleaved.median(finish);
-            rows.add(new String[]{(String) v[2], f("%.2f", bytes / f / 1e6), f("%.3f", Interleaved.median(Interleaved.ratios(sum, fold))),
-                    f("%.2f", bytes / a / 1e6), f("%.1f", Interleaved.median(finish)), f("%.2f", bytes / Interleaved.median(foldWall) / 1e6),
-                    f("%.1f", f), b.wholeRound(quick ? 1 : 2, quick ? 3 : 5), memory((Fusion) v[0])});
+            double[] m = Forked.run(FusionBench.class, List.of("--variant", ((Fusion) v[0]).name(), v[1].toString(), v[3].toString(),
+                    String.valueOf(warm), String.valueOf(timed), String.valueOf(wholeWarm), String.valueOf(wholeTimed)));
+            sumGbps.add(bytes / m[SUM] / 1e6);
+            addNsPerLogit.put((String) v[2], m[ADD] * 1e6 / (bytes / 4));
+            if (v[0] == Fusion.RANK && (Boolean) v[1]) rankFinishMs = m[FINISH];
+            rows.add(new String[]{(String) v[2], f("%.2f", bytes / m[FOLD] / 1e6), f("%.3f", m[SUM_PER_FOLD]),
+                    f("%.2f", bytes / m[ADD] / 1e6), f("%.1f", m[FINISH]), f("%.2f", bytes / m[FOLD_WALL] / 1e6),
+                    f("%.1f", m[FOLD]), Double.isNaN(m[WHOLE]) ? "-" : f("%.2f", m[WHOLE]), memory((Fusion) v[0])});
         }
         t.row("`float[]` sum (baseline)", f("%.2f", Interleaved.median(sumGbps)), "1", "", "", "", "", "", "");
         for (String[] r : rows) t.row((Object[]) r);
@@ -229,7 +249,7 @@ public class FusionBench {
                 int8 = addNsPerLogit.get("RANK (coordinator sorts INT8-decoded rows)"), mean = addNsPerLogit.get("MEAN");
         return f("One round's fold of 10 devices' LeNet-300-100 logits (266,200 float32 each, %.1f MB): `begin`, `add` of "
                 + "every device and `finish`, one thread, against a plain `float[]` sum of the same arrays (the memory-bandwidth "
-                + "bound), the two alternating in one JVM; %d warm-up and %d timed folds per rule, medians. GB/s = 10^9 bytes "
+                + "bound), the two alternating, each rule in a JVM of its own; at least %d warm-up folds and then until the JIT has compiled nothing for a second, %d timed folds per rule, medians. GB/s = 10^9 bytes "
                 + "of float32 logits folded per second of CPU time (per core: the CPU time of all the JVM's threads, as RANK's finish sorts its rows on the common pool; the sum's on its one thread; wall-clock GB/s beside it). *Per "
                 + "update* is `begin` and the adds only, what grows with the fleet (the round loop pays it for every update as it "
                 + "arrives); *finish* is the round's one-off fused scores and logits (for RANK per row: the rank of the fused "
@@ -268,9 +288,10 @@ public class FusionBench {
                 + "with the logits: a device picks its logits freely, so agreement proves nothing about its honesty; what bounds "
                 + "its influence on the fused ranking is that its vote per row is no larger than a ranking's (range, sum, "
                 + "spread: `io.fedprune.fuse.RowRanks`). The ranks cost 16 bits per parameter of uplink (FLOAT32 32 -> 48, INT8 "
-                + "8.5 -> 24.5, 0.53 MB more per LeNet-300-100 update) to save %.1f ms of coordinator CPU per update; through "
-                + "this machine's broker (the blob section above: about 30 MB/s) the extra bytes take longer than that, so the "
-                + "coordinator does not ask for them (`training_config.row_ranks`); agents send them when asked.%n%n"
+                + "8.5 -> 24.5, 0.53 MB more per LeNet-300-100 update) to save %.1f ms of coordinator CPU per update; the "
+                + "section Round overhead sets one against the other (its row *200, device ranks*: on this machine's broker "
+                + "the bigger uploads took about as long as, or longer than, the sorting they spare), so the coordinator asks "
+                + "for them only when a job says so (`rowRanks`, `training_config.row_ranks`); agents send them when asked.%n%n"
                 + "The bar of 2 GB/s per core per update (2 ns per logit): MEAN meets it (%.2f GB/s), and RANK meets it when "
                 + "the devices send their ranks (%.2f GB/s, %.2f of MEAN's and %.3f of the `float[]` sum's in this run). RANK "
                 + "with the coordinator sorting (its default, for the uplink's sake) does not: sorting costs %.2f ns per logit "
@@ -283,8 +304,19 @@ public class FusionBench {
                 + "load 5.0). At 10 devices it is still most of the round's fold, so RANK's whole-round GB/s stays below the bar "
                 + "at that fleet size; over a round of 200 devices it is a small share (the column *whole round of 200 devices*).%n",
                 bytes / 1e6, warm, timed, t, mean, sorted, sorted / sent, int8, sent, sent - mean,
-                (sorted - sent) * bytes / 4 / b.devices / 1e6, 4 / mean, 4 / sent, mean / sent,
+                (sorted - sent) * bytes / 4 / devices / 1e6, 4 / mean, 4 / sent, mean / sent,
                 4 / sent / Interleaved.median(sumGbps), sorted - sent, rankFinishMs);
+    }
+
+    /**
+     * {@code FusionBench --variant RULE ROW_RANKS INT8 WARM TIMED WHOLE_WARM WHOLE_TIMED}: {@link #variant} in this JVM,
+     * its figures printed for {@link Forked#run} (what the section's forks run).
+     */
+    public static void main(String[] args) {
+        if (args.length != 8 || !args[0].equals("--variant"))
+            throw new IllegalArgumentException("usage: FusionBench --variant RULE ROW_RANKS INT8 WARM TIMED WHOLE_WARM WHOLE_TIMED");
+        Forked.print(variant(Fusion.valueOf(args[1]), Boolean.parseBoolean(args[2]), Boolean.parseBoolean(args[3]),
+                Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7])));
     }
 
     /** Heap held by an accumulator after adding N devices (MB), measured after GC: O(model) or O(devices x model). */

@@ -149,14 +149,15 @@ public final class GraphStepBench {
     }
 
     /**
-     * Alternates a dense and a DPP step; returns their wall times and the calling thread's CPU times (ms):
+     * Alternates a dense and a DPP step, after at least {@code warm} pairs and until the JIT is done ({@link Forked#warmUp});
+     * returns their wall times and the calling thread's CPU times (ms):
      * {wall dense, wall DPP, cpu dense, cpu DPP}.
      */
     static double[][] timeInterleaved(Runnable dense, Runnable dpp, int warm, int steps) {
-        for (int i = 0; i < warm; i++) {
+        Forked.warmUp(() -> {
             dense.run();
             dpp.run();
-        }
+        }, warm);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         double[][] t = new double[4][steps];
         for (int i = 0; i < steps; i++) {
@@ -185,30 +186,14 @@ public final class GraphStepBench {
         return new double[]{Interleaved.median(t[0]), Interleaved.median(t[1]), Interleaved.median(t[2]), Interleaved.median(t[3])};
     }
 
-    /** The line a forked cell prints its medians on ({@link #measureForked}). */
-    static final String CELL = "cell medians:";
-
     /**
-     * {@link #measure} in a JVM of its own, as JMH forks one per benchmark: the JIT compiles the two steps for this
-     * model, batch, keep and thread count alone, not with the profiles (branch frequencies, inlining decisions) the cells
-     * measured before it in the same JVM left behind, and the dense step does not profit from code warmed by the other
-     * cells either. A device trains at one budget per process, as a fork does. The child runs this class's
-     * {@link #main} with {@code --cell}, with this JVM's options and class path and {@code OMP_NUM_THREADS=1} unless set.
+     * {@link #measure} in a JVM of its own ({@link Forked}): the JIT compiles the two steps for this model, batch, keep
+     * and thread count alone, and the dense step does not profit from code warmed by the other cells either. A device
+     * trains at one budget per process, as a fork does.
      */
     static double[] measureForked(String model, int batch, double keep, int threads, int warm, int steps) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), GraphStepBench.class.getName(), "--cell", model,
-                String.valueOf(batch), String.valueOf(keep), String.valueOf(threads), String.valueOf(warm), String.valueOf(steps)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        int code = p.waitFor();
-        String line = out.lines().filter(l -> l.startsWith(CELL)).findFirst().orElse(null);
-        if (code != 0 || line == null)
-            throw new IllegalStateException(f("the forked cell %s batch %d keep %s threads %d ended with %d:%n%s", model, batch, keep, threads, code, out));
-        return java.util.Arrays.stream(line.substring(CELL.length()).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
+        return Forked.run(GraphStepBench.class, List.of("--cell", model, String.valueOf(batch), String.valueOf(keep),
+                String.valueOf(threads), String.valueOf(warm), String.valueOf(steps)));
     }
 
     /**
@@ -242,14 +227,14 @@ public final class GraphStepBench {
     /**
      * {@code GraphStepBench MODEL [batch] [keep] [steps] [warmup]}: that cell's table row (measured in a fork);
      * {@code GraphStepBench --cell MODEL BATCH KEEP THREADS WARMUP STEPS}: one cell measured in this JVM, its medians printed
-     * on a line starting with {@link #CELL} (what a fork runs).
+     * for {@link Forked#run} (what a fork runs).
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 7 && args[0].equals("--cell")) {
             int threads = Integer.parseInt(args[4]);
             DppConfig cfg = threads == 1 ? DppConfig.defaults() : DppConfig.defaults().withThreads(threads);
             double[] m = measure(load(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]), cfg, Integer.parseInt(args[5]), Integer.parseInt(args[6]));
-            System.out.println(CELL + " " + m[0] + " " + m[1] + " " + m[2] + " " + m[3]);
+            Forked.print(m);
             return;
         }
         String model = args.length > 0 ? args[0] : "lenet5";

@@ -31,6 +31,6 @@ class DppStepBenchTest {
         for (double x : t) assertTrue(x > 0 && Double.isFinite(x), "median " + x);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> GraphStepBench.measureForked("no-such-model", 8, 0.02, 1, 1, 3));
-        assertTrue(e.getMessage().contains("the forked cell no-such-model batch 8"), e.getMessage());
+        assertTrue(e.getMessage().contains("the forked GraphStepBench --cell no-such-model 8"), e.getMessage());
     }
 }
