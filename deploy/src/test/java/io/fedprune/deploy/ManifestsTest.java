@@ -238,6 +238,8 @@ class ManifestsTest {
         assertTrue(jit.find(), "the fedprune script defines JIT_OPTS");
         assertEquals("--add-modules=jdk.incubator.vector " + jit.group(1), image.env().get("JDK_JAVA_OPTIONS"),
                 "the image's java runs with the script's options");
+        assertTrue(Files.readString(Path.of("../pom.xml")).contains("<fedprune.jvm.args>--add-modules jdk.incubator.vector " + jit.group(1) + " "),
+                "the test JVMs run with the script's options");
         assertNull(image.env().get("JAVA_TOOL_OPTIONS"));
         assertEquals("0.0.0.0", image.env().get("MICRONAUT_SERVER_HOST"), "in a container the API listens on the container's interfaces");
         assertNull(image.env().get("FEDPRUNE_API_TOKEN"), "no token baked into the image");
