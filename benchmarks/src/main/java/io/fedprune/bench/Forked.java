@@ -27,19 +27,24 @@ final class Forked {
 
     /** Runs {@code main} in a child JVM and returns the numbers of its {@link #LINE}; fails with the child's output. */
     static double[] run(Class<?> main, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
+        Process p = process(main, args).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
         String line = out.lines().filter(l -> l.startsWith(LINE)).findFirst().orElse(null);
         if (code != 0 || line == null)
             throw new IllegalStateException(f("the forked %s %s ended with %d:%n%s", main.getSimpleName(), String.join(" ", args), code, out));
         return Arrays.stream(line.substring(LINE.length()).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    /** A child JVM running {@code main} with {@code args}, this JVM's options and class path, one BLAS thread unless set. */
+    static ProcessBuilder process(Class<?> main, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
+        return pb;
     }
 
     /** How long the JIT must have compiled nothing before {@link #warmUp} ends, and the most a warm-up may take. */

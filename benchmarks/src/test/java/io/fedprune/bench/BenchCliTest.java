@@ -60,4 +60,19 @@ class BenchCliTest {
         java.nio.file.Path outside = here.getRoot().resolve("elsewhere-" + System.nanoTime()).resolve("mnist");
         assertEquals(outside, DeployBench.shown(outside));
     }
+
+    @Test
+    void aSectionRunsInAJvmOfItsOwnAndItsFailureLeavesTheDocumentAsItWas(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path doc = dir.resolve("BENCHMARKS.md");
+        java.nio.file.Files.writeString(doc, "# Benchmarks\n\nby hand\n");
+        // the child JVM finds no MNIST there, fails, and the parent says which section failed
+        Run r = run(new BenchMain(), "deploy", "--out", doc.toString(), "--data", dir.resolve("no-mnist").toString(),
+                "--runs", dir.resolve("runs").toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("the section deploy failed (exit code"), r.err());
+        assertEquals("# Benchmarks\n\nby hand\n", java.nio.file.Files.readString(doc));
+        Run two = run(new BenchMain(), "blob", "rounds", "--section-text", dir.resolve("t.md").toString());
+        assertEquals(2, two.code(), two.err());
+        assertTrue(two.err().contains("--section-text takes one section"), two.err());
+    }
 }
