@@ -70,6 +70,7 @@ final class RoundOverheadBench {
         StringBuilder md = new StringBuilder();
         List<Result> results = new ArrayList<>();
         try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.defaults())) {
+            System.out.println("warm-up (not measured): " + runFleet(broker, data, work, fleets.get(0), rounds, trainMs).row());
             for (Fleet fleet : fleets) {
                 Result r = runFleet(broker, data, work, fleet, rounds, trainMs);
                 System.out.println(r.row());
@@ -82,7 +83,10 @@ final class RoundOverheadBench {
                 + "each prepares its update: the round's logits plus noise, encoded, chunked, hashed, signed; then all upload at once, "
                 + "through %d producers, i.e. connections to the broker, as devices each have their own). "
                 + "A round runs from the moment the devices have its logits to the moment they have the next round's; overhead = "
-                + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms. "
+                + "round - T. Medians over rounds 2..%d (round 1 warms up, the last is followed by the deployment), in ms, after "
+                + "a warm-up job of the first fleet that is not measured (the section runs in a fresh JVM; without the warm-up "
+                + "the first fleet's rounds measured the JIT's work: 289, 197, 160, 156, 126, 140 ms at 10 devices in the full "
+                + "run on 2f99f54). "
                 + "*device ranks*: the same job with `rowRanks` on, so each device also sends its rows' ranks (16 more bits per "
                 + "parameter) and the coordinator folds them instead of sorting every row itself.%n%n",
                 "MNIST", rounds, JobSpec.DEFAULT_UPDATE_ENCODING, trainMs, StubFleet.CONNECTIONS, rounds - 1));
