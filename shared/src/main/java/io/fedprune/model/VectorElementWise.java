@@ -12,9 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * results are the same bits. Not {@code VectorOperators.MAX}: it keeps NaN, the ReLU gives +0.
  */
 final class VectorElementWise extends ElementWise {
-    /** At most 8 lanes (256 bits), as the other vector kernels. */
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 8 ? FloatVector.SPECIES_256
-            : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorLanes.FS;
     private static final int L = FS.length();
 
     @Override

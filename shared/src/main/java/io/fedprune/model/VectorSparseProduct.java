@@ -14,9 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * loop). Not used: two panels per pass (no faster), 16-lane vectors (the DPP step 3x slower on JDK 17).
  */
 final class VectorSparseProduct implements SparseRows.Product {
-    /** At most 8 lanes (256 bits), as the DPP kernels. */
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 8 ? FloatVector.SPECIES_256
-            : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorLanes.FS;
     private static final int L = FS.length();
     private static final VectorSpecies<Integer> IS = FS.withLanes(int.class);
     /**
